@@ -1,0 +1,1 @@
+"""Shared contracts and wiring: events, topics, settings, logging, metrics, Kafka/DB/Redis."""

@@ -1,0 +1,1 @@
+"""Versioned message contracts: every event and command that crosses Kafka."""

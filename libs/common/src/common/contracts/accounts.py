@@ -1,0 +1,98 @@
+"""Client accounts and what the broker says about them.
+
+- `accounts.clients.v1` (compacted, key client_id): the client registry, written by the
+  gateway. Credentials travel sealed to the broker-adapter's public key: no other service
+  holds a key that opens them.
+- `accounts.sessions.v1` (compacted, key client_id): each client's broker session state,
+  written by the broker-adapter. Never carries a token.
+- `accounts.margins.v1` (compacted, key client_id): raw margin report rows from the broker.
+- `accounts.positions.v1` (key client_id): the broker's own positions, for reconciliation.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from common.contracts.envelope import Contract, Message, Money, UtcDateTime
+from common.enums import Exchange, TradeType
+
+
+class RiskLimits(Contract):
+    """Per-client pre-trade limits. None means no limit of that kind."""
+
+    max_order_quantity: int | None = Field(default=None, gt=0, description="shares per order")
+    max_order_value: Money | None = Field(default=None, gt=0, description="rupees per order")
+    max_open_positions: int | None = Field(default=None, gt=0)
+
+
+class ClientUpserted(Message):
+    """A client account as the registry holds it now (the latest one per key wins)."""
+
+    type: Literal["client.upserted"] = "client.upserted"
+    client_id: str
+    motilal_client_id: str
+    name: str
+    active: bool
+    exchanges: tuple[Exchange, ...]
+    trade_types: tuple[TradeType, ...]
+    limits: RiskLimits
+    groups: tuple[str, ...] = ()
+    sealed_credentials: str | None = Field(
+        default=None, description="base64 sealed box; only the broker-adapter can open it"
+    )
+
+
+SessionState = Literal["LOGGED_OUT", "LOGGING_IN", "ACTIVE", "FAILED", "OTP_REQUIRED"]
+
+
+class SessionChanged(Message):
+    type: Literal["session.changed"] = "session.changed"
+    client_id: str
+    state: SessionState
+    error_code: str | None = None
+    reason: str | None = Field(default=None, description="why the last login failed, in words")
+    expires_at: UtcDateTime | None = None
+
+
+class MarginRow(Contract):
+    """One row of Motilal's margin summary or detail report (srno values repeat)."""
+
+    srno: int
+    particulars: str
+    amount: Money
+
+
+class MarginSnapshot(Message):
+    type: Literal["margin.snapshot"] = "margin.snapshot"
+    client_id: str
+    report: Literal["summary", "detail"]
+    rows: tuple[MarginRow, ...]
+    taken_at: UtcDateTime
+
+
+class BrokerPosition(Contract):
+    """One row of the broker's position book, quantities in shares, money in rupees."""
+
+    token: int
+    exchange: Exchange
+    product: str = Field(description="Motilal's product name, e.g. VALUEPLUS, DELIVERY")
+    buy_quantity: int
+    sell_quantity: int
+    buy_amount: Money
+    sell_amount: Money
+    last_price: Money | None = None
+    mtm: Money | None = None
+    booked_pnl: Money | None = None
+
+
+class BrokerPositionsSnapshot(Message):
+    type: Literal["positions.snapshot"] = "positions.snapshot"
+    client_id: str
+    positions: tuple[BrokerPosition, ...]
+    taken_at: UtcDateTime
+
+
+ClientRegistryEvent = Annotated[ClientUpserted, Field(discriminator="type")]
+SessionEvent = Annotated[SessionChanged, Field(discriminator="type")]
+MarginEvent = Annotated[MarginSnapshot, Field(discriminator="type")]
+BrokerPositionsEvent = Annotated[BrokerPositionsSnapshot, Field(discriminator="type")]

@@ -1,0 +1,47 @@
+"""`orders.commands.v1`: one client's broker command, from the order-router to the adapter.
+
+Keyed by client_id, so one client's commands reach one adapter in the order they were made.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from common.contracts.envelope import Message, Money
+from common.contracts.instruments import Instrument
+from common.enums import OrderType, Side, TradeType
+
+
+class PlaceOrder(Message):
+    """Place `quantity` shares. MARKET is turned into a protected LIMIT by the adapter."""
+
+    type: Literal["command.place"] = "command.place"
+    order_id: str
+    client_id: str
+    instrument: Instrument
+    side: Side
+    order_type: OrderType
+    trade_type: TradeType
+    quantity: int = Field(gt=0, description="shares; a whole number of lots")
+    price: Money | None = None
+    trigger_price: Money | None = None
+
+
+class ModifyOrder(Message):
+    type: Literal["command.modify"] = "command.modify"
+    order_id: str
+    client_id: str
+    instrument: Instrument
+    order_type: OrderType
+    quantity: int = Field(gt=0, description="the new total quantity in shares")
+    price: Money | None = None
+    trigger_price: Money | None = None
+
+
+class CancelOrder(Message):
+    type: Literal["command.cancel"] = "command.cancel"
+    order_id: str
+    client_id: str
+
+
+BrokerCommand = Annotated[PlaceOrder | ModifyOrder | CancelOrder, Field(discriminator="type")]

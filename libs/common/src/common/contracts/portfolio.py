@@ -1,0 +1,58 @@
+"""`portfolio.updates.v1`: positions, P&L and margins as the portfolio sees them, by client_id."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from common.contracts.envelope import Message, Money
+from common.enums import Exchange, TradeType
+
+
+class PositionChanged(Message):
+    """A client's position in one token and trade type (a "trade" in the API).
+
+    Quantities are in shares; `net_quantity` is negative for a short position.
+    """
+
+    type: Literal["position.changed"] = "position.changed"
+    client_id: str
+    position_id: str
+    token: int
+    exchange: Exchange
+    trade_type: TradeType
+    net_quantity: int
+    average_price: Money
+    buy_quantity: int = Field(ge=0)
+    buy_value: Money
+    sell_quantity: int = Field(ge=0)
+    sell_value: Money
+    realized_pnl: Money
+    unrealized_pnl: Money
+    last_price: Money | None = None
+    status: Literal["ACTIVE", "CLOSED"]
+
+
+class PnlChanged(Message):
+    type: Literal["pnl.changed"] = "pnl.changed"
+    client_id: str
+    realized_pnl: Money
+    unrealized_pnl: Money
+    total_pnl: Money
+
+
+class MarginChanged(Message):
+    """Funds as mapped from Motilal's margin report rows (see the portfolio's margin mapping)."""
+
+    type: Literal["margin.changed"] = "margin.changed"
+    client_id: str
+    available_cash: Money
+    collateral: Money
+    margin_used: Money
+    margin_available: Money
+    mtm: Money
+    booked_pnl: Money
+
+
+PortfolioUpdate = Annotated[
+    PositionChanged | PnlChanged | MarginChanged, Field(discriminator="type")
+]

@@ -1,0 +1,132 @@
+"""`orders.requests.v1`: what operators asked for, published by the gateway.
+
+The gateway mints every batch id and order id before publishing, so a redelivered
+request names the same orders and the order-router can apply it idempotently.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from common.contracts.envelope import Contract, Message, Money
+from common.enums import Exchange, ExecutionType, OrderType, TradeType
+
+
+class OrderTerms(Contract):
+    """What every order of a request shares: the instrument and how to trade it."""
+
+    token_id: int = Field(gt=0)
+    exchange: Exchange | None = Field(
+        default=None, description="needed only when the token number exists on two exchanges"
+    )
+    execution_type: ExecutionType
+    order_type: OrderType
+    trade_type: TradeType
+    price: Money | None = Field(default=None, gt=0, description="rupees; LIMIT and STOPLOSS")
+    trigger_price: Money | None = Field(
+        default=None, gt=0, description="rupees; STOPLOSS and STOPLOSS_MARKET"
+    )
+    tag: str | None = Field(default=None, max_length=40, description="the operator's own label")
+
+    @model_validator(mode="after")
+    def _prices_fit_order_type(self) -> "OrderTerms":
+        needs_price = self.order_type in (OrderType.LIMIT, OrderType.STOPLOSS)
+        needs_trigger = self.order_type in (OrderType.STOPLOSS, OrderType.STOPLOSS_MARKET)
+        if needs_price and self.price is None:
+            raise ValueError(f"price is required for a {self.order_type} order")
+        if needs_trigger and self.trigger_price is None:
+            raise ValueError(f"trigger_price is required for a {self.order_type} order")
+        if not needs_trigger and self.trigger_price is not None:
+            raise ValueError(f"trigger_price is not allowed on a {self.order_type} order")
+        return self
+
+
+class ClientOrder(Contract):
+    """One client's share of a batch. `quantity` is in shares; None on EXIT (from position)."""
+
+    order_id: str
+    client_id: str
+    quantity: int | None = Field(default=None, gt=0)
+    trade_type: TradeType | None = Field(
+        default=None,
+        description="this order's own trade type, over the request's: an exit by token names "
+        "each held position's, so a client holding two trade types gets one EXIT for each",
+    )
+
+
+class BatchRequested(Message):
+    type: Literal["batch.requested"] = "batch.requested"
+    batch_id: str
+    terms: OrderTerms
+    orders: tuple[ClientOrder, ...] = Field(min_length=1)
+
+
+class OrderRequested(Message):
+    type: Literal["order.requested"] = "order.requested"
+    batch_id: str
+    order: ClientOrder
+    terms: OrderTerms
+
+
+class ModifyRequested(Message):
+    """Change a working order; fields left None keep their value."""
+
+    type: Literal["order.modify_requested"] = "order.modify_requested"
+    order_id: str
+    client_id: str
+    order_type: OrderType | None = None
+    quantity: int | None = Field(default=None, gt=0)
+    price: Money | None = Field(default=None, gt=0)
+    trigger_price: Money | None = Field(default=None, gt=0)
+
+
+class CancelRequested(Message):
+    type: Literal["order.cancel_requested"] = "order.cancel_requested"
+    order_id: str
+    client_id: str
+
+
+class ExitTradeRequested(Message):
+    """Close one client's open position (a "trade") with an EXIT order."""
+
+    type: Literal["trade.exit_requested"] = "trade.exit_requested"
+    batch_id: str
+    order_id: str
+    client_id: str
+    position_id: str
+    token_id: int
+    exchange: Exchange
+    trade_type: TradeType
+
+
+class ExitByTokenRequested(Message):
+    """Close the open positions in one token for many clients, one EXIT order each."""
+
+    type: Literal["trade.exit_by_token_requested"] = "trade.exit_by_token_requested"
+    batch_id: str
+    token_id: int
+    exchange: Exchange
+    trade_type: TradeType | None = Field(default=None, description="None: every trade type held")
+    orders: tuple[ClientOrder, ...] = Field(min_length=1)
+
+
+class KillSwitchRequested(Message):
+    """Engage or release the kill switch for everyone (client_id None) or one client."""
+
+    type: Literal["killswitch.requested"] = "killswitch.requested"
+    client_id: str | None = None
+    engaged: bool
+    cancel_open_orders: bool = False
+    reason: str = Field(min_length=1)
+
+
+OrderRequest = Annotated[
+    BatchRequested
+    | OrderRequested
+    | ModifyRequested
+    | CancelRequested
+    | ExitTradeRequested
+    | ExitByTokenRequested
+    | KillSwitchRequested,
+    Field(discriminator="type"),
+]

@@ -1,0 +1,77 @@
+"""The platform's trading vocabulary, shared by every service and every topic."""
+
+from enum import StrEnum
+
+
+class Exchange(StrEnum):
+    """Motilal exchange names, as sent in `exchange` on every order and quote call."""
+
+    NSE = "NSE"
+    BSE = "BSE"
+    NSEFO = "NSEFO"
+    NSECD = "NSECD"
+    MCX = "MCX"
+    BSEFO = "BSEFO"
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def opposite(self) -> "Side":
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class ExecutionType(StrEnum):
+    """What the operator asked for. EXIT takes side and quantity from the open position."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+    EXIT = "EXIT"
+
+
+class OrderType(StrEnum):
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+    STOPLOSS = "STOPLOSS"
+    STOPLOSS_MARKET = "STOPLOSS_MARKET"
+
+
+class TradeType(StrEnum):
+    """The platform's product names; the broker-adapter maps them to Motilal products."""
+
+    INTRADAY = "INTRADAY"
+    DELIVERY = "DELIVERY"
+    MTF = "MTF"
+
+
+class OrderStatus(StrEnum):
+    """The order's life (DESIGN.md). The transition table lives in the order-router."""
+
+    PENDING = "PENDING"
+    DENIED = "DENIED"
+    SUBMITTED = "SUBMITTED"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    PENDING_MODIFY = "PENDING_MODIFY"
+    PENDING_CANCEL = "PENDING_CANCEL"
+    CANCELED = "CANCELED"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset(
+    {
+        OrderStatus.DENIED,
+        OrderStatus.REJECTED,
+        OrderStatus.FILLED,
+        OrderStatus.CANCELED,
+        OrderStatus.EXPIRED,
+    }
+)

@@ -1,0 +1,288 @@
+"""Kafka wiring on faststream: the broker, publishing, and at-least-once consumers.
+
+Consumers take a batch, hand it to the service's handler, and commit only after the
+handler returned, i.e. after its effect is durable. If the process dies before the commit,
+the batch is delivered again, so handlers must be idempotent (they are, by design).
+
+What happens when a handler fails:
+- a message that does not parse against its topic's schema goes to `<topic>.dlq` at once;
+- a transient infrastructure error (database, Redis or Kafka unreachable, a timeout) is
+  retried with backoff for as long as it lasts: nothing is skipped during an outage;
+- any other error is retried message by message, and after `max_attempts` the message
+  goes to `<topic>.dlq` with the error, so one bad message cannot stall a partition.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import redis.exceptions
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+
+from common.contracts.envelope import Message
+from common.logs import bound, configure_logging  # noqa: F401  (re-exported for handlers)
+from common.metrics import consumer_metrics
+from common.settings import ServiceSettings
+from common.topics import ALL_TOPICS, Topic
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    KafkaError,
+)
+
+
+class PoisonMessage(Exception):
+    """Raise from a handler when a message can never be processed; it goes to the DLQ now."""
+
+
+def build_broker(settings: ServiceSettings, service: str) -> KafkaBroker:
+    """A broker tuned for latency: no producer linger, acks from all in-sync replicas.
+
+    The idempotent producer stays off (the embedded broker lacks it); a production cluster
+    may enable it through librdkafka-free config later without code changes here.
+    """
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=service,
+        acks="all",
+        linger_ms=1,
+        enable_idempotence=False,
+        request_timeout_ms=15000,
+        logger=logging.getLogger(f"faststream.{service}"),
+        log_level=logging.DEBUG,
+        graceful_timeout=5.0,
+    )
+
+
+async def ensure_topics(bootstrap: str, topics: Sequence[Topic] = ALL_TOPICS) -> None:
+    """Create each topic and its dead-letter topic if missing (safe to call at every start)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted: list[NewTopic] = []
+        for topic in topics:
+            config = {"cleanup.policy": "compact"} if topic.compacted else {}
+            if topic.name not in existing:
+                wanted.append(NewTopic(topic.name, topic.partitions, 1, topic_configs=config))
+            if topic.dlq not in existing:
+                wanted.append(NewTopic(topic.dlq, 1, 1))
+        for new in wanted:  # one by one: a concurrent creator must not fail the others
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics([new])
+    finally:
+        await admin.close()
+
+
+class Publisher:
+    """Publishes contract messages with their topic's key and the envelope in headers."""
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    async def publish(self, topic: Topic, message: Message) -> None:
+        await self.broker.publish(
+            message.model_dump_json().encode(),
+            topic.name,
+            key=topic.key_of(message),
+            headers=_headers(message),
+            correlation_id=message.correlation_id,
+        )
+
+    async def publish_many(self, topic: Topic, messages: Sequence[Message]) -> None:
+        """Send many at once and wait until the broker has all of them."""
+        futures = [
+            await self.broker.publish(
+                m.model_dump_json().encode(),
+                topic.name,
+                key=topic.key_of(m),
+                headers=_headers(m),
+                correlation_id=m.correlation_id,
+                no_confirm=True,
+            )
+            for m in messages
+        ]
+        await asyncio.gather(*futures)
+
+
+def _headers(message: Message) -> dict[str, str]:
+    return {
+        "event_type": message.type,
+        "schema_version": str(message.schema_version),
+        "correlation_id": message.correlation_id,
+        "actor": message.actor,
+    }
+
+
+@dataclass
+class Consumer:
+    """One subscription: a topic, a consumer group and the handler of its batches."""
+
+    topic: Topic
+    group: str
+    handler: BatchHandler
+    max_attempts: int = 5
+    from_beginning: bool = True
+
+
+def subscribe(
+    broker: KafkaBroker,
+    settings: ServiceSettings,
+    service: str,
+    consumers: Sequence[Consumer],
+) -> None:
+    """Register consumers that share a group as ONE group member over all their topics.
+
+    One member per group instead of one per topic: fewer fetch loops and group joins, and
+    two handlers of one topic in one group each see every message (separate members would
+    split the partitions between them). Commits are manual, after every handler returned.
+    """
+    group = consumers[0].group
+    from_beginning = consumers[0].from_beginning
+    if any(c.group != group or c.from_beginning != from_beginning for c in consumers):
+        raise ValueError("consumers subscribed together must share group and offset policy")
+    metrics = consumer_metrics(service)
+    topics = {c.topic.name: c.topic for c in consumers}
+    attempts: dict[tuple[int, str, int, int], int] = {}
+
+    @broker.subscriber(
+        *topics,
+        group_id=group,
+        batch=True,
+        max_records=settings.kafka_max_records,
+        batch_timeout_ms=settings.kafka_fetch_max_wait_ms,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        rebalance_timeout_ms=settings.kafka_rebalance_timeout_ms,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+        ack_policy=AckPolicy.MANUAL,
+        decoder=_raw_bodies,
+        title=f"{service}:{group}",
+        description="; ".join(f"{t.name}: {t.description}" for t in topics.values()),
+    )
+    async def on_batch(raw: list[bytes], msg: KafkaMessage) -> None:
+        started = time.perf_counter()
+        records: tuple[Any, ...] = msg.raw_message
+        by_topic: dict[str, list[tuple[Any, Message]]] = {}
+        for record in records:
+            topic = topics[record.topic]
+            try:
+                by_topic.setdefault(topic.name, []).append((record, topic.parse(record.value)))
+            except ValidationError as error:
+                await _dead_letter(broker, topic, record, f"invalid message: {error}", service)
+                metrics.dead_lettered.labels(topic.name).inc()
+        for index, consumer in enumerate(consumers):
+            parsed = by_topic.get(consumer.topic.name)
+            if not parsed:
+                continue
+            name = consumer.topic.name
+            try:
+                await consumer.handler([m for _, m in parsed])
+            except TRANSIENT_ERRORS as error:
+                metrics.failed.labels(name, "true").inc()
+                log.warning("transient failure on %s, will retry: %r", name, error)
+                await asyncio.sleep(1.0)
+                await msg.nack()
+                return
+            except Exception:
+                metrics.failed.labels(name, "false").inc()
+                log.exception("handler failed on a batch of %s; isolating messages", name)
+                if not await _one_by_one(broker, consumer, index, parsed, attempts, service):
+                    await msg.nack()
+                    return
+        await msg.ack()
+        for topic_name in {r.topic for r in records}:
+            metrics.consumed.labels(topic_name).inc(
+                sum(1 for r in records if r.topic == topic_name)
+            )
+            metrics.batch_seconds.labels(topic_name).observe(time.perf_counter() - started)
+
+
+async def _raw_bodies(msg: KafkaMessage) -> Any:
+    # Bodies stay bytes: each is parsed once, against its topic's schema, in on_batch.
+    return msg.body
+
+
+async def _one_by_one(
+    broker: KafkaBroker,
+    consumer: Consumer,
+    index: int,
+    parsed: list[tuple[Any, Message]],
+    attempts: dict[tuple[int, str, int, int], int],
+    service: str,
+) -> bool:
+    """Handle each message alone; True when every one was handled or dead-lettered."""
+    metrics = consumer_metrics(service)
+    topic = consumer.topic
+    for record, message in parsed:
+        position = (index, record.topic, record.partition, record.offset)
+        try:
+            await consumer.handler([message])
+        except PoisonMessage as error:
+            await _dead_letter(broker, topic, record, f"poison message: {error}", service)
+            metrics.dead_lettered.labels(topic.name).inc()
+        except TRANSIENT_ERRORS:
+            await asyncio.sleep(1.0)
+            return False
+        except Exception as error:
+            attempts[position] = attempts.get(position, 0) + 1
+            if attempts[position] < consumer.max_attempts:
+                log.warning(
+                    "message %s@%s failed (attempt %d of %d): %r",
+                    topic.name,
+                    position[2:],
+                    attempts[position],
+                    consumer.max_attempts,
+                    error,
+                )
+                await asyncio.sleep(min(0.1 * 2 ** attempts[position], 5.0))
+                return False
+            await _dead_letter(broker, topic, record, f"handler failed: {error!r}", service)
+            metrics.dead_lettered.labels(topic.name).inc()
+        attempts.pop(position, None)
+    return True
+
+
+async def _dead_letter(
+    broker: KafkaBroker, topic: Topic, record: Any, error: str, service: str
+) -> None:
+    log.error(
+        "dead-lettering %s partition %s offset %s: %s",
+        topic.name,
+        record.partition,
+        record.offset,
+        error[:2000],
+    )
+    await broker.publish(
+        record.value,
+        topic.dlq,
+        key=record.key,
+        headers={
+            "error": error[:4000],
+            "source_topic": topic.name,
+            "source_partition": str(record.partition),
+            "source_offset": str(record.offset),
+            "service": service,
+        },
+    )

@@ -1,0 +1,253 @@
+"""The runtime every service is built on: settings, Kafka, PostgreSQL, Redis, health.
+
+A service's app.py creates one `ServiceRuntime`, registers its consumers, routes and
+readiness checks, and asks for the FastAPI app. The runtime owns start-up order (topics,
+schema migrations, Redis, then consumers) and a clean shutdown.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+
+from common.cache import create_redis
+from common.contracts.envelope import Message
+from common.db import apply_migrations, create_pool, pending_migrations
+from common.http import correlation_middleware
+from common.kafka import Consumer, Publisher, build_broker, ensure_topics, subscribe
+from common.logs import configure_logging
+from common.metrics import metrics_response
+from common.settings import ServiceSettings
+from common.topics import Topic
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_DEADLINE_S = 10.0
+"""Longest a service takes to close its consumers, pools and clients once asked to stop."""
+
+Check = Callable[[], Awaitable[str | None]]
+"""A readiness check: returns None when fine, or a sentence saying what is wrong."""
+Hook = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        *,
+        migrations: Path | None = None,
+        status_note: str | None = None,
+    ) -> None:
+        self.name = name
+        self.schema = name.replace("-", "_")
+        self.settings = settings
+        self.migrations = migrations
+        self.status_note = status_note
+        self.broker = build_broker(settings, name)
+        self.publisher = Publisher(self.broker)
+        self._pool: asyncpg.Pool | None = None
+        self._redis: Redis | None = None
+        self._checks: dict[str, Check] = {}
+        self._startup: list[Hook] = []
+        self._shutdown: list[Hook] = []
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._consumers: list[Consumer] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the database pool is not open yet (service not started)")
+        return self._pool
+
+    @property
+    def redis(self) -> Redis:
+        if self._redis is None:
+            raise RuntimeError("the Redis client is not open yet (service not started)")
+        return self._redis
+
+    def consume(
+        self,
+        topic: Topic,
+        handler: Callable[[Sequence[Message]], Awaitable[None]],
+        *,
+        group: str | None = None,
+        from_beginning: bool = True,
+        max_attempts: int = 5,
+    ) -> None:
+        """Subscribe `handler` to `topic`; batches are committed after it returns."""
+        self._consumers.append(
+            Consumer(topic, group or self.name, handler, max_attempts, from_beginning)
+        )
+
+    def _subscribe_consumers(self) -> None:
+        """One group member per (group, offset policy), registered just before start."""
+        together: dict[tuple[str, bool], list[Consumer]] = {}
+        for consumer in self._consumers:
+            together.setdefault((consumer.group, consumer.from_beginning), []).append(consumer)
+        for consumers in together.values():
+            subscribe(self.broker, self.settings, self.name, consumers)
+        self._consumers.clear()
+
+    def add_check(self, name: str, check: Check) -> None:
+        self._checks[name] = check
+
+    def on_startup(self, hook: Hook) -> Hook:
+        self._startup.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: Hook) -> Hook:
+        self._shutdown.append(hook)
+        return hook
+
+    def background(self, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run `loop` as a task for the service's lifetime (cancelled at shutdown)."""
+        self._background.append(loop)
+
+    async def readiness(self) -> tuple[bool, dict[str, str]]:
+        checks: dict[str, Check] = {
+            "kafka": self._check_kafka,
+            "postgres": self._check_postgres,
+            "redis": self._check_redis,
+            "migrations": self._check_migrations,
+            **self._checks,
+        }
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                problem = await asyncio.wait_for(check(), timeout=3)
+            except Exception as error:
+                problem = f"check failed: {error!r}"
+            results[name] = problem or "ok"
+        return all(v == "ok" for v in results.values()), results
+
+    async def _check_kafka(self) -> str | None:
+        return None if await self.broker.ping(timeout=2) else "Kafka is not reachable"
+
+    async def _check_postgres(self) -> str | None:
+        await self.pool.fetchval("SELECT 1")
+        return None
+
+    async def _check_redis(self) -> str | None:
+        await self.redis.ping()
+        return None
+
+    async def _check_migrations(self) -> str | None:
+        if self.migrations is None:
+            return None
+        pending = await pending_migrations(self.pool, self.schema, self.migrations)
+        return f"migrations not applied: {pending}" if pending else None
+
+    @asynccontextmanager
+    async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(self.name, self.settings.log_level)
+        await ensure_topics(self.settings.kafka_bootstrap)
+        self._pool = await create_pool(
+            self.settings.postgres_dsn, self.schema, self.settings.postgres_pool_max
+        )
+        if self.migrations is not None:
+            applied = await apply_migrations(self._pool, self.schema, self.migrations)
+            if applied:
+                log.info("applied migrations %s to schema %s", applied, self.schema)
+        self._redis = create_redis(self.settings.redis_url)
+        for hook in self._startup:
+            await hook()
+        self._subscribe_consumers()
+        await self.broker.start()
+        self._tasks = [asyncio.create_task(_forever(loop)) for loop in self._background]
+        log.info("%s started on %s:%s", self.name, self.settings.host, self.settings.port)
+        try:
+            yield
+        finally:
+            _exit_if_stuck(SHUTDOWN_DEADLINE_S)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self.broker.stop()
+            for hook in reversed(self._shutdown):
+                await hook()
+            await self._redis.aclose()
+            await self._pool.close()
+            log.info("%s stopped", self.name)
+
+    def create_app(self, routers: Sequence[APIRouter] = (), **fastapi_args: Any) -> FastAPI:
+        app = FastAPI(title=self.name, lifespan=self.lifespan, **fastapi_args)
+        app.state.runtime = self  # routes reach the pool, Redis and publisher through it
+        app.middleware("http")(correlation_middleware)
+
+        @app.get("/health", tags=["ops"], summary="The process is alive")
+        async def health() -> dict[str, str]:
+            return {"status": "alive", "service": self.name}
+
+        @app.get(
+            "/ready", tags=["ops"], summary="Kafka, PostgreSQL, Redis reachable; schema up to date"
+        )
+        async def ready() -> JSONResponse:
+            ok, checks = await self.readiness()
+            body: dict[str, Any] = {
+                "status": "ready" if ok else "not ready",
+                "service": self.name,
+                "checks": checks,
+            }
+            if self.status_note:
+                body["note"] = self.status_note
+            return JSONResponse(body, status_code=200 if ok else 503)
+
+        @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+        async def metrics() -> Any:
+            return metrics_response()
+
+        for router in routers:
+            app.include_router(router)
+        return app
+
+    def run(self, app: FastAPI) -> None:
+        """Serve until SIGTERM/SIGINT; uvicorn drains requests and runs the lifespan's end."""
+        configure_logging(self.name, self.settings.log_level)
+        uvicorn.run(
+            app,
+            host=self.settings.host,
+            port=self.settings.port,
+            log_config=None,
+            timeout_graceful_shutdown=5,
+        )
+
+
+def _exit_if_stuck(seconds: float) -> None:
+    """Once shutdown starts, the process ends within `seconds`, whatever hangs.
+
+    Closing Kafka consumers and pools can wait on servers that are already gone (the
+    launcher stopping everything at once, or dying); a service must never outlive that.
+    """
+
+    def give_up() -> None:
+        log.error("shutdown did not finish in %.0f s; exiting now", seconds)
+        os._exit(1)
+
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
+
+
+async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
+    """Keep a background loop running: log and restart it if it raises."""
+    while True:
+        try:
+            await loop()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task %s failed; restarting in 1 s", loop.__name__)
+            await asyncio.sleep(1)

@@ -1,0 +1,81 @@
+"""Settings every service shares. Each service subclasses `ServiceSettings` with its prefix.
+
+Shared infrastructure is named without prefix (KAFKA_BOOTSTRAP, POSTGRES_DSN, REDIS_URL);
+a service's own settings carry its prefix (GATEWAY_PORT, ORDER_ROUTER_PORT, ...). Defaults
+point at the embedded stack that `make run` starts, so a fresh checkout needs no setup.
+"""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_KAFKA_PORT = 19092
+EMBEDDED_POSTGRES_PORT = 15432
+EMBEDDED_REDIS_PORT = 16379
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    host: str = Field(default="127.0.0.1", description="address the HTTP server binds to")
+    port: int = Field(default=8000, description="HTTP port of this service")
+
+    dev_mode: bool = Field(
+        default=False,
+        validation_alias=_shared("PLATFORM_DEV_MODE"),
+        description="embedded development mode: demo secrets are allowed (never in production)",
+    )
+    log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
+
+    kafka_bootstrap: str = Field(
+        default=f"127.0.0.1:{EMBEDDED_KAFKA_PORT}", validation_alias=_shared("KAFKA_BOOTSTRAP")
+    )
+    kafka_fetch_max_wait_ms: int = Field(
+        default=10,
+        validation_alias=_shared("KAFKA_FETCH_MAX_WAIT_MS"),
+        description="longest a fetch waits for data; low so a message is seen at once",
+    )
+    kafka_session_timeout_ms: int = Field(
+        default=6000,
+        validation_alias=_shared("KAFKA_SESSION_TIMEOUT_MS"),
+        description="how long a dead consumer holds its partitions before others take them",
+    )
+    kafka_heartbeat_interval_ms: int = Field(
+        default=1000, validation_alias=_shared("KAFKA_HEARTBEAT_INTERVAL_MS")
+    )
+    kafka_rebalance_timeout_ms: int = Field(
+        default=6000, validation_alias=_shared("KAFKA_REBALANCE_TIMEOUT_MS")
+    )
+    kafka_max_records: int = Field(
+        default=500,
+        validation_alias=_shared("KAFKA_MAX_RECORDS"),
+        description="most messages a consumer takes in one batch (committed together)",
+    )
+
+    postgres_dsn: str = Field(
+        default=f"postgresql://postgres@127.0.0.1:{EMBEDDED_POSTGRES_PORT}/platform",
+        validation_alias=_shared("POSTGRES_DSN"),
+    )
+    postgres_pool_max: int = Field(default=10, validation_alias=_shared("POSTGRES_POOL_MAX"))
+    redis_url: str = Field(
+        default=f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0", validation_alias=_shared("REDIS_URL")
+    )
+
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000", validation_alias=_shared("GATEWAY_URL")
+    )
+    order_router_url: str = Field(
+        default="http://127.0.0.1:8001", validation_alias=_shared("ORDER_ROUTER_URL")
+    )
+    broker_adapter_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias=_shared("BROKER_ADAPTER_URL")
+    )
+    portfolio_url: str = Field(
+        default="http://127.0.0.1:8003", validation_alias=_shared("PORTFOLIO_URL")
+    )
+    market_data_url: str = Field(
+        default="http://127.0.0.1:8004", validation_alias=_shared("MARKET_DATA_URL")
+    )

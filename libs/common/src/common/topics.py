@@ -1,0 +1,161 @@
+"""Every Kafka topic of the platform in one place: name, key, partitions, message schema.
+
+Names, keys and schemas are a public contract (other systems read these topics). A
+breaking change to a schema gets a new topic version (`.v2`), never an edit in place.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from common.contracts.accounts import (
+    BrokerPositionsEvent,
+    ClientRegistryEvent,
+    MarginEvent,
+    SessionEvent,
+)
+from common.contracts.commands import BrokerCommand
+from common.contracts.envelope import Message
+from common.contracts.order_events import OrderLifecycleEvent
+from common.contracts.portfolio import PortfolioUpdate
+from common.contracts.quotes import MarketDataEvent
+from common.contracts.requests import OrderRequest
+
+
+def _request_key(message: Any) -> str:
+    # A batch stays on one partition; a single-order action is keyed by its order.
+    for name in ("batch_id", "order_id", "client_id"):
+        value = getattr(message, name, None)
+        if value:
+            return str(value)
+    return "global"
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    key: Callable[[Any], str]
+    key_doc: str
+    partitions: int
+    schema: Any
+    description: str
+    compacted: bool = False
+    adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "adapter", TypeAdapter(self.schema))
+
+    @property
+    def dlq(self) -> str:
+        """Where messages that could not be processed go, with the error in the headers."""
+        return f"{self.name}.dlq"
+
+    def parse(self, raw: bytes | str) -> Message:
+        """Parse and validate one message; raises pydantic.ValidationError naming the field."""
+        message: Message = self.adapter.validate_json(raw)
+        return message
+
+    def key_of(self, message: Message) -> bytes:
+        return self.key(message).encode()
+
+
+def _attr(name: str) -> Callable[[Any], str]:
+    return lambda message: str(getattr(message, name))
+
+
+ORDER_REQUESTS = Topic(
+    "orders.requests.v1",
+    _request_key,
+    "batch_id, else order_id",
+    4,
+    OrderRequest,
+    "What operators asked for: batches, single orders, modify/cancel, exits, kill switch.",
+)
+ORDER_COMMANDS = Topic(
+    "orders.commands.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    BrokerCommand,
+    "One client's broker command (place, modify, cancel), from the order-router to the adapter.",
+)
+ORDER_EVENTS = Topic(
+    "orders.events.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    OrderLifecycleEvent,
+    "What happened to each order: submitted, denied, accepted, rejected, fills, cancels.",
+)
+QUOTES = Topic(
+    "marketdata.quotes.v1",
+    _attr("token"),
+    "token",
+    4,
+    MarketDataEvent,
+    "Quotes from Motilal's feed (rupees).",
+)
+PORTFOLIO_UPDATES = Topic(
+    "portfolio.updates.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    PortfolioUpdate,
+    "Positions, P&L and margins as the portfolio computes them.",
+)
+CLIENTS = Topic(
+    "accounts.clients.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    ClientRegistryEvent,
+    "The client registry; credentials sealed to the broker-adapter.",
+    compacted=True,
+)
+SESSIONS = Topic(
+    "accounts.sessions.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    SessionEvent,
+    "Each client's broker session state and last login error.",
+    compacted=True,
+)
+MARGINS = Topic(
+    "accounts.margins.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    MarginEvent,
+    "Margin report snapshots from the broker.",
+    compacted=True,
+)
+BROKER_POSITIONS = Topic(
+    "accounts.positions.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    BrokerPositionsEvent,
+    "The broker's own positions, for reconciliation.",
+)
+
+ALL_TOPICS: tuple[Topic, ...] = (
+    ORDER_REQUESTS,
+    ORDER_COMMANDS,
+    ORDER_EVENTS,
+    QUOTES,
+    PORTFOLIO_UPDATES,
+    CLIENTS,
+    SESSIONS,
+    MARGINS,
+    BROKER_POSITIONS,
+)
+
+
+def topic_named(name: str) -> Topic:
+    for topic in ALL_TOPICS:
+        if topic.name == name:
+            return topic
+    raise KeyError(f"no topic named {name!r}; known: {', '.join(t.name for t in ALL_TOPICS)}")

@@ -1,0 +1,222 @@
+"""The consumer wiring against a real Kafka-protocol broker: at-least-once, DLQ, ordering."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from common.contracts.envelope import Message
+from common.contracts.order_events import OrderFilled, OrderLifecycleEvent
+from common.ids import new_id
+from common.kafka import Consumer, PoisonMessage, Publisher, build_broker, ensure_topics, subscribe
+from common.settings import ServiceSettings
+from common.topics import Topic
+from factories import make
+from stack.testing import TestStack
+
+
+def _fresh_topic() -> Topic:
+    return Topic(
+        f"test.fills.{new_id()[:8]}.v1",
+        lambda m: str(m.client_id),
+        "client_id",
+        2,
+        OrderLifecycleEvent,
+        "fills for a consumer test",
+    )
+
+
+async def _until(predicate: object, seconds: float = 30) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not predicate():  # type: ignore[operator]
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def _read_dlq(bootstrap: str, topic: Topic, count: int) -> list[tuple[bytes, dict[str, str]]]:
+    consumer = AIOKafkaConsumer(
+        topic.dlq, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    try:
+        found: list[tuple[bytes, dict[str, str]]] = []
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(found) < count and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                found += [(r.value, {k: v.decode() for k, v in r.headers}) for r in records]
+        return found
+    finally:
+        await consumer.stop()
+
+
+@pytest.fixture
+async def wiring(stack: TestStack) -> AsyncIterator[tuple[ServiceSettings, Topic]]:
+    settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)  # type: ignore[call-arg]
+    topic = _fresh_topic()
+    await ensure_topics(stack.kafka_bootstrap, [topic])
+    yield settings, topic
+
+
+async def test_consumer_handler_failure_redelivers_not_loses(
+    wiring: tuple[ServiceSettings, Topic],
+) -> None:
+    settings, topic = wiring
+    seen: list[str] = []
+    failures = {"left": 2}
+
+    async def handler(batch: Sequence[Message]) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise ConnectionRefusedError("database went away")  # transient: retried
+        seen.extend(m.event_id for m in batch)
+
+    broker = build_broker(settings, "test")
+    subscribe(broker, settings, "test", [Consumer(topic, f"g-{new_id()}", handler)])
+    await broker.start()
+    try:
+        sent = [make(OrderFilled, client_id=f"c{i}", trade_no=f"T{i}") for i in range(5)]
+        await Publisher(broker).publish_many(topic, sent)
+        await _until(lambda: set(seen) >= {m.event_id for m in sent})
+    finally:
+        await broker.stop()
+    assert failures["left"] == 0
+
+
+async def test_consumer_poison_and_malformed_go_to_dlq_and_consumer_continues(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    settings, topic = wiring
+    handled: list[str] = []
+
+    async def handler(batch: Sequence[Message]) -> None:
+        for message in batch:
+            if getattr(message, "trade_no", "") == "POISON":
+                raise PoisonMessage("trade POISON belongs to no order")
+            handled.append(message.event_id)
+
+    broker = build_broker(settings, "test")
+    subscribe(broker, settings, "test", [Consumer(topic, f"g-{new_id()}", handler)])
+    await broker.start()
+    try:
+        publisher = Publisher(broker)
+        await broker.publish(b'{"type": "order.filled", "nonsense": true}', topic.name, key=b"c1")
+        await publisher.publish(topic, make(OrderFilled, trade_no="POISON"))
+        good = make(OrderFilled, trade_no="T-good")
+        await publisher.publish(topic, good)
+        await _until(lambda: good.event_id in handled)
+    finally:
+        await broker.stop()
+    dead = await _read_dlq(stack.kafka_bootstrap, topic, 2)
+    errors = sorted(headers["error"].split(":")[0] for _, headers in dead)
+    assert errors == ["invalid message", "poison message"]
+    assert all(headers["source_topic"] == topic.name for _, headers in dead)
+    assert any(json.loads(value).get("trade_no") == "POISON" for value, _ in dead)
+
+
+async def test_consumer_bug_dead_lettered_after_max_attempts(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    settings, topic = wiring
+    handled: list[str] = []
+
+    async def handler(batch: Sequence[Message]) -> None:
+        for message in batch:
+            if getattr(message, "trade_no", "") == "BUG":
+                raise KeyError("a bug, not an outage")
+            handled.append(message.event_id)
+
+    broker = build_broker(settings, "test")
+    consumer = Consumer(topic, f"g-{new_id()}", handler, max_attempts=3)
+    subscribe(broker, settings, "test", [consumer])
+    await broker.start()
+    try:
+        bad = make(OrderFilled, trade_no="BUG", client_id="c9")
+        after = make(OrderFilled, trade_no="T-after", client_id="c9")  # same partition, after it
+        await Publisher(broker).publish_many(topic, [bad, after])
+        await _until(lambda: after.event_id in handled)
+    finally:
+        await broker.stop()
+    dead = await _read_dlq(stack.kafka_bootstrap, topic, 1)
+    assert "KeyError" in dead[0][1]["error"]
+
+
+async def test_consumer_committed_batch_not_redelivered_to_new_member(
+    wiring: tuple[ServiceSettings, Topic],
+) -> None:
+    settings, topic = wiring
+    group = f"g-{new_id()}"
+    first: list[str] = []
+    second: list[str] = []
+
+    async def record(into: list[str]) -> object:
+        async def handler(batch: Sequence[Message]) -> None:
+            into.extend(m.event_id for m in batch)
+
+        return handler
+
+    broker = build_broker(settings, "test")
+    subscribe(broker, settings, "test", [Consumer(topic, group, await record(first))])  # type: ignore[arg-type]
+    await broker.start()
+    sent = make(OrderFilled)
+    try:
+        await Publisher(broker).publish(topic, sent)
+        await _until(lambda: sent.event_id in first)
+    finally:
+        await broker.stop()
+
+    broker = build_broker(settings, "test")
+    subscribe(broker, settings, "test", [Consumer(topic, group, await record(second))])  # type: ignore[arg-type]
+    await broker.start()
+    try:
+        later = make(OrderFilled, trade_no="T-later")
+        await Publisher(broker).publish(topic, later)
+        await _until(lambda: later.event_id in second, seconds=45)
+    finally:
+        await broker.stop()
+    assert sent.event_id not in second
+
+
+async def test_consumers_sharing_a_group_each_see_all_of_their_topic(
+    wiring: tuple[ServiceSettings, Topic],
+) -> None:
+    settings, fills = wiring
+    other = _fresh_topic()
+    await ensure_topics(settings.kafka_bootstrap, [other])
+    group = f"g-{new_id()}"
+    seen: dict[str, list[str]] = {"a": [], "b": [], "other": []}
+
+    def recorder(into: list[str]) -> Any:
+        async def handler(batch: Sequence[Message]) -> None:
+            into.extend(m.event_id for m in batch)
+
+        return handler
+
+    broker = build_broker(settings, "test")
+    subscribe(
+        broker,
+        settings,
+        "test",
+        [
+            Consumer(fills, group, recorder(seen["a"])),
+            Consumer(fills, group, recorder(seen["b"])),
+            Consumer(other, group, recorder(seen["other"])),
+        ],
+    )
+    await broker.start()
+    try:
+        publisher = Publisher(broker)
+        on_fills = [make(OrderFilled, client_id=f"c{i}", trade_no=f"T{i}") for i in range(6)]
+        on_other = [make(OrderFilled, client_id=f"c{i}", trade_no=f"U{i}") for i in range(3)]
+        await publisher.publish_many(fills, on_fills)
+        await publisher.publish_many(other, on_other)
+        await _until(
+            lambda: len(seen["a"]) >= 6 and len(seen["b"]) >= 6 and len(seen["other"]) >= 3
+        )
+    finally:
+        await broker.stop()
+    assert set(seen["a"]) == set(seen["b"]) == {m.event_id for m in on_fills}
+    assert set(seen["other"]) == {m.event_id for m in on_other}
