@@ -1,0 +1,79 @@
+"""Typed async client for Motilal Oswal's Open API: REST, quote feed and order/trade stream.
+
+Money is Decimal rupees and quantities are shares at this library's surface; paisa, precision
+scaling and lots are converted at the edge.
+"""
+
+from motilal.client import MotilalClient
+from motilal.config import HOSTS, Credentials, MotilalSettings
+from motilal.errors import (
+    BrokerRejected,
+    BrokerUnavailable,
+    LoginFailed,
+    LoginFailure,
+    MotilalError,
+    ProtocolError,
+    RateLimited,
+    SessionExpired,
+    UnknownOutcome,
+)
+from motilal.http import make_http_client
+from motilal.models import (
+    Holding,
+    IndexQuote,
+    MarginRow,
+    Margins,
+    ModifyRequest,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    PlaceResult,
+    Position,
+    Quote,
+    ScripRow,
+    Session,
+    Side,
+    Trade,
+)
+from motilal.paths import PATHS, Endpoint
+from motilal.tags import tag_for
+from motilal.units import InvalidQuantity, to_lots
+
+__all__ = [
+    "HOSTS",
+    "PATHS",
+    "BrokerRejected",
+    "BrokerUnavailable",
+    "Credentials",
+    "Endpoint",
+    "Holding",
+    "IndexQuote",
+    "InvalidQuantity",
+    "LoginFailed",
+    "LoginFailure",
+    "MarginRow",
+    "Margins",
+    "ModifyRequest",
+    "MotilalClient",
+    "MotilalError",
+    "MotilalSettings",
+    "Order",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "PlaceResult",
+    "Position",
+    "ProtocolError",
+    "Quote",
+    "RateLimited",
+    "ScripRow",
+    "Session",
+    "SessionExpired",
+    "Side",
+    "Trade",
+    "UnknownOutcome",
+    "make_http_client",
+    "tag_for",
+    "to_lots",
+]

@@ -1,0 +1,354 @@
+"""The async REST client for one Motilal account.
+
+Many accounts share one pooled `httpx.AsyncClient` (see `make_http_client`); each account has
+its own MotilalClient holding its credentials and session. Reads are retried with backoff;
+order writes never are, and a write whose answer is lost raises UnknownOutcome.
+"""
+
+import csv
+import io
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from motilal import envelope
+from motilal.auth import next_expiry, password_hash, totp_code
+from motilal.config import Credentials, MotilalSettings
+from motilal.errors import (
+    BrokerRejected,
+    BrokerUnavailable,
+    LoginFailed,
+    MotilalError,
+    ProtocolError,
+    RateLimited,
+    SessionExpired,
+    UnknownOutcome,
+    error_for,
+)
+from motilal.headers import build_headers
+from motilal.http import make_http_client
+from motilal.models import (
+    Holding,
+    IndexQuote,
+    MarginRow,
+    Margins,
+    ModifyRequest,
+    Order,
+    OrderRequest,
+    PlaceResult,
+    Position,
+    Quote,
+    ScripRow,
+    Session,
+    Trade,
+)
+from motilal.paths import ORDER_WRITES, PATHS, Endpoint
+from motilal.units import to_lots
+
+log = logging.getLogger("motilal.client")
+
+Body = dict[str, Any]
+FailureMapper = Callable[[str, str], MotilalError]
+# A connection that was never made carried nothing: safe to report as "not sent".
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class MotilalClient:
+    """One account's typed view of Motilal's REST API."""
+
+    def __init__(
+        self,
+        settings: MotilalSettings,
+        credentials: Credentials,
+        *,
+        http: httpx.AsyncClient | None = None,
+        relogin_on_expiry: bool = True,
+    ) -> None:
+        self._settings = settings
+        self._credentials = credentials
+        self._own_http = http is None
+        self._http = http or make_http_client(settings)
+        self._session: Session | None = None
+        # Re-login needs no human only when a TOTP secret is stored.
+        self._relogin = relogin_on_expiry and credentials.totp_secret is not None
+
+    async def __aenter__(self) -> "MotilalClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._own_http:
+            await self._http.aclose()
+
+    @property
+    def client_code(self) -> str:
+        return self._credentials.client_code.upper()
+
+    @property
+    def session(self) -> Session | None:
+        return self._session
+
+    def use_token(self, auth_token: str, *, verified: bool = True) -> None:
+        """Adopt a token obtained elsewhere (e.g. the portal redirect login)."""
+        now = datetime.now(UTC)
+        self._session = Session(
+            client_code=self.client_code,
+            auth_token=SecretStr(auth_token),
+            verified=verified,
+            logged_in_at=now,
+            expires_at=next_expiry(now),
+        )
+
+    # ---- transport -------------------------------------------------------------------------
+
+    def _headers(self, endpoint: Endpoint) -> dict[str, str]:
+        token = None
+        if endpoint is not Endpoint.LOGIN and self._session is not None:
+            token = self._session.auth_token.get_secret_value()
+        return build_headers(
+            self._settings,
+            api_key=self._credentials.api_key.get_secret_value(),
+            client_code=self.client_code,
+            auth_token=token,
+        )
+
+    async def _send(self, endpoint: Endpoint, body: Body, on_failure: FailureMapper) -> Body:
+        write = endpoint in ORDER_WRITES
+        try:
+            response = await self._http.post(
+                PATHS[endpoint], json=body, headers=self._headers(endpoint)
+            )
+        except _NOT_SENT as exc:
+            raise BrokerUnavailable(f"{endpoint}: {type(exc).__name__}") from exc
+        except httpx.TransportError as exc:  # timeouts and drops after the request went out
+            if write:
+                raise UnknownOutcome(endpoint, type(exc).__name__) from exc
+            raise BrokerUnavailable(f"{endpoint}: {type(exc).__name__}") from exc
+        log.debug("motilal %s -> HTTP %s", endpoint, response.status_code)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            if write:
+                raise UnknownOutcome(endpoint, f"HTTP {status}")
+            if status == 429:
+                raise RateLimited("HTTP429", f"{endpoint}: too many requests")
+            raise BrokerUnavailable(f"{endpoint}: HTTP {status}")
+        try:
+            parsed = response.json()
+        except ValueError as exc:
+            if write:
+                raise UnknownOutcome(endpoint, f"HTTP {status} with a non-JSON body") from exc
+            raise ProtocolError(f"{endpoint}: HTTP {status} with a non-JSON body") from exc
+        if not isinstance(parsed, dict):
+            raise ProtocolError(f"{endpoint}: body is not a JSON object")
+        if not envelope.is_success(parsed):
+            code, message = envelope.failure(parsed)
+            error = on_failure(code, message)
+            if isinstance(error, BrokerRejected) and parsed.get("uniqueorderid"):
+                error.unique_order_id = str(parsed["uniqueorderid"])
+            raise error
+        return parsed
+
+    async def _call(self, endpoint: Endpoint, body: Body | None = None) -> Body:
+        """An authenticated call; one fresh login and retry when the session died."""
+        if self._session is None:
+            if not self._relogin:
+                raise SessionExpired("MO8003", "not logged in: call login() first")
+            await self.login()
+        try:
+            return await self._send(endpoint, body or {}, error_for)
+        except SessionExpired:
+            # Safe for writes too: an expired token means Motilal refused the call untouched.
+            if not self._relogin:
+                raise
+            log.info("session of %s expired; logging in again", self.client_code)
+            await self.login()
+            return await self._send(endpoint, body or {}, error_for)
+
+    async def _read(self, endpoint: Endpoint, body: Body | None = None) -> Body:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((BrokerUnavailable, RateLimited)),
+            stop=stop_after_attempt(max(1, self._settings.read_retries)),
+            wait=wait_exponential(multiplier=0.2, max=2),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._call(endpoint, body)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # ---- session ---------------------------------------------------------------------------
+
+    async def login(self) -> Session:
+        """Direct login: password hash + DOB/PAN, and TOTP when a secret is stored.
+
+        Without a TOTP secret the token is unverified until `verify_otp` succeeds.
+        """
+        creds = self._credentials
+        body: Body = {
+            "userid": self.client_code,
+            "password": password_hash(
+                creds.password.get_secret_value(), creds.api_key.get_secret_value()
+            ),
+            "2FA": creds.two_fa.get_secret_value().upper(),
+        }
+        if creds.totp_secret is not None:
+            body["totp"] = totp_code(creds.totp_secret.get_secret_value())
+        answer = await self._send(Endpoint.LOGIN, body, LoginFailed)
+        token = answer.get("AuthToken")
+        if not token:
+            raise ProtocolError("login succeeded without an AuthToken")
+        verified = str(answer.get("isAuthTokenVerified", "")).upper() == "TRUE"
+        self.use_token(str(token), verified=verified)
+        log.info("logged in %s (verified=%s)", self.client_code, verified)
+        assert self._session is not None
+        return self._session
+
+    async def verify_otp(self, otp: str) -> Session:
+        """Completes an OTP login; Motilal keeps the same token (no new one comes back)."""
+        if self._session is None:
+            raise SessionExpired("MO8003", "verify_otp needs the token from login()")
+        await self._send(Endpoint.VERIFY_OTP, {"otp": otp}, LoginFailed)
+        self._session = self._session.model_copy(update={"verified": True})
+        return self._session
+
+    async def resend_otp(self) -> None:
+        await self._send(Endpoint.RESEND_OTP, {}, LoginFailed)
+
+    async def logout(self) -> None:
+        if self._session is not None:
+            await self._send(Endpoint.LOGOUT, {"userid": self.client_code}, error_for)
+        self._session = None
+
+    # ---- orders ----------------------------------------------------------------------------
+
+    async def place_order(self, order: OrderRequest) -> PlaceResult:
+        """Places one order. BrokerRejected carries the rejected order's id when one was made."""
+        body: Body = {
+            "exchange": order.exchange,
+            "symboltoken": order.token,
+            "buyorsell": order.side.value,
+            "ordertype": order.order_type.value,
+            "producttype": order.product,
+            "orderduration": order.duration,
+            "price": float(order.price),
+            "triggerprice": float(order.trigger_price),
+            "quantityinlot": to_lots(order.quantity, order.lot_size, order.symbol),
+            "disclosedquantity": order.disclosed_quantity,
+            "amoorder": "Y" if order.amo else "N",
+            "algoid": "",
+            "goodtilldate": "",
+            "tag": order.tag,
+        }
+        answer = await self._call(Endpoint.PLACE_ORDER, body)
+        order_id = answer.get("uniqueorderid")
+        if not order_id:
+            raise UnknownOutcome(Endpoint.PLACE_ORDER, "SUCCESS without a uniqueorderid")
+        return PlaceResult(unique_order_id=str(order_id), message=str(answer.get("message", "")))
+
+    async def modify_order(
+        self,
+        change: ModifyRequest,
+        *,
+        last_modified_time: str | None = None,
+        qty_traded_today: int | None = None,
+    ) -> None:
+        """Modifies an open order; reads lastmodifiedtime and qtytradedtoday first if not given."""
+        if last_modified_time is None or qty_traded_today is None:
+            current = await self.find_order(change.unique_order_id)
+            last_modified_time = current.modify_stamp
+            qty_traded_today = current.traded_quantity
+        body: Body = {
+            "uniqueorderid": change.unique_order_id,
+            "newordertype": change.order_type.value,
+            "neworderduration": change.duration,
+            "newprice": float(change.price),
+            "newtriggerprice": float(change.trigger_price),
+            "newquantityinlot": to_lots(change.quantity, change.lot_size, change.symbol),
+            "newdisclosedquantity": change.disclosed_quantity,
+            "newgoodtilldate": "",
+            "lastmodifiedtime": last_modified_time,
+            "qtytradedtoday": qty_traded_today,
+        }
+        await self._call(Endpoint.MODIFY_ORDER, body)
+
+    async def cancel_order(self, unique_order_id: str) -> None:
+        await self._call(Endpoint.CANCEL_ORDER, {"uniqueorderid": unique_order_id})
+
+    async def find_order(self, unique_order_id: str) -> Order:
+        for order in await self.order_book():
+            if order.unique_order_id == unique_order_id:
+                return order
+        raise BrokerRejected("MO1060", f"order {unique_order_id} is not in the order book")
+
+    async def orders_with_tag(self, tag: str) -> list[Order]:
+        """Every order placed with this tag (after a crash: did my order get through?)."""
+        return [o for o in await self.order_book() if o.tag == tag]
+
+    # ---- books and reports -----------------------------------------------------------------
+
+    async def order_book(self) -> list[Order]:
+        return [Order.from_row(r) for r in envelope.rows(await self._read(Endpoint.ORDER_BOOK))]
+
+    async def order_detail(self, unique_order_id: str) -> list[Order]:
+        body = {"uniqueorderid": unique_order_id}
+        answer = await self._read(Endpoint.ORDER_DETAIL, body)
+        # Here `ordertype` is a code ("L") and the readable type is `booktype` (reference A.7).
+        rows = [
+            {**r, "ordertype": r.get("booktype", r.get("ordertype"))} for r in envelope.rows(answer)
+        ]
+        return [Order.from_row(r) for r in rows]
+
+    async def trade_book(self) -> list[Trade]:
+        return [Trade.from_row(r) for r in envelope.rows(await self._read(Endpoint.TRADE_BOOK))]
+
+    async def trade_detail(self, unique_order_id: str) -> list[Trade]:
+        body = {"uniqueorderid": unique_order_id}
+        answer = await self._read(Endpoint.TRADE_DETAIL, body)
+        return [Trade.from_row(r) for r in envelope.rows(answer)]
+
+    async def positions(self) -> list[Position]:
+        return [Position.from_row(r) for r in envelope.rows(await self._read(Endpoint.POSITIONS))]
+
+    async def holdings(self) -> list[Holding]:
+        return [Holding.from_row(r) for r in envelope.rows(await self._read(Endpoint.HOLDINGS))]
+
+    async def margin_summary(self) -> Margins:
+        return await self._margins(Endpoint.MARGIN_SUMMARY)
+
+    async def margin_detail(self) -> Margins:
+        return await self._margins(Endpoint.MARGIN_DETAIL)
+
+    async def _margins(self, endpoint: Endpoint) -> Margins:
+        rows = envelope.rows(await self._read(endpoint))
+        return Margins(rows=tuple(MarginRow.from_row(r) for r in rows))
+
+    async def ltp(self, exchange: str, token: int) -> Quote:
+        """Last price and day bar; Motilal sends paisa, this returns rupees."""
+        answer = await self._read(Endpoint.LTP, {"exchange": exchange, "scripcode": token})
+        return Quote.from_row(envelope.one(answer))
+
+    async def index_ltp(self, exchange: str, index_code: int) -> IndexQuote:
+        # The docs disagree on the field name (exchange vs exchangename); send both.
+        body = {"exchange": exchange, "exchangename": exchange, "scripcode": index_code}
+        answer = await self._read(Endpoint.INDEX_LTP, body)
+        return IndexQuote.from_row(envelope.one(answer))
+
+    async def scrip_master(self, exchange: str) -> list[ScripRow]:
+        """The exchange's instrument master CSV (needs no login)."""
+        try:
+            response = await self._http.get(
+                PATHS[Endpoint.SCRIP_MASTER_CSV], params={"name": exchange}
+            )
+        except httpx.TransportError as exc:
+            raise BrokerUnavailable(f"scrip master: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise BrokerUnavailable(f"scrip master {exchange}: HTTP {response.status_code}")
+        reader = csv.DictReader(io.StringIO(response.text))
+        return [ScripRow.from_row(row) for row in reader]

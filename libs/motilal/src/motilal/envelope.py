@@ -1,0 +1,35 @@
+"""Motilal's response envelope: HTTP 200 with status SUCCESS, or FAILURE/ERROR and an errorcode."""
+
+from typing import Any
+
+from motilal.errors import ProtocolError
+
+
+def is_success(body: dict[str, Any]) -> bool:
+    return str(body.get("status", "")).upper() == "SUCCESS"
+
+
+def failure(body: dict[str, Any]) -> tuple[str, str]:
+    """(errorcode, message) of a failed envelope."""
+    code = str(body.get("errorcode") or "")
+    message = str(body.get("message") or "no message")
+    return code, message
+
+
+def rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """`data` as a list of rows; an empty book comes back as null, "null" or []."""
+    data = body.get("data")
+    if data in (None, "null", ""):
+        return []
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list) and all(isinstance(r, dict) for r in data):
+        return data
+    raise ProtocolError(f"data should be a list of objects, got {type(data).__name__}")
+
+
+def one(body: dict[str, Any]) -> dict[str, Any]:
+    found = rows(body)
+    if not found:
+        raise ProtocolError("data is empty")
+    return found[0]

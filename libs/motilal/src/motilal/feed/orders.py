@@ -1,0 +1,113 @@
+"""The JSON order/trade stream client (reference C.2): auth message, subscriptions, heartbeat
+every 30 s, reconnect with backoff. Yields typed Order and Trade updates (rupees already)."""
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from motilal.errors import SessionExpired
+from motilal.feed.backoff import Backoff
+from motilal.models import Order, Trade
+
+log = logging.getLogger("motilal.feed.orders")
+
+StreamUpdate = Order | Trade
+
+
+def parse_frame(frame: dict[str, Any]) -> StreamUpdate | None:
+    """An order or trade from one frame; None for acknowledgements and heartbeats."""
+    if frame.get("errorcode"):
+        code, message = str(frame["errorcode"]), str(frame.get("message", ""))
+        if code == "MO1001":
+            raise SessionExpired(code, message or "order stream refused the auth token")
+        log.warning("order stream error %s: %s", code, message)
+        return None
+    if "tradeno" in frame:
+        return Trade.from_row(frame, scaled=False)  # the stream already sends rupees
+    if "orderstatus" in frame:
+        return Order.from_row(frame)
+    return None
+
+
+class OrderStream:
+    def __init__(
+        self,
+        url: str,
+        client_code: str,
+        api_key: str,
+        auth_token: Callable[[], str],
+        *,
+        orders: bool = True,
+        trades: bool = True,
+        heartbeat_seconds: float = 30.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._url = url
+        self._client = client_code.upper()
+        self._api_key = api_key
+        self._auth_token = auth_token  # read at every (re)connect: the token changes daily
+        self._actions = [
+            a for a, on in (("OrderSubscribe", orders), ("TradeSubscribe", trades)) if on
+        ]
+        self._heartbeat = heartbeat_seconds
+        self._backoff = backoff or Backoff()
+        self._ws: ClientConnection | None = None
+        self._closed = False
+        self.connects = 0
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._ws is not None:
+            with contextlib.suppress(websockets.WebSocketException):
+                await self._ws.send(json.dumps({"clientid": self._client, "action": "logout"}))
+            with contextlib.suppress(TimeoutError, websockets.WebSocketException):
+                await asyncio.wait_for(self._ws.close(), 5)
+
+    async def _beat(self, ws: ClientConnection) -> None:
+        message = json.dumps({"clientid": self._client, "action": "heartbeat"})
+        with contextlib.suppress(websockets.WebSocketException):
+            while True:
+                await asyncio.sleep(self._heartbeat)
+                await ws.send(message)
+
+    async def updates(self) -> AsyncIterator[StreamUpdate]:
+        while not self._closed:
+            try:
+                async with websockets.connect(self._url, ping_interval=None, open_timeout=5) as ws:
+                    self._ws = ws
+                    self.connects += 1
+                    auth = {
+                        "clientid": self._client,
+                        "authtoken": self._auth_token(),
+                        "apikey": self._api_key,
+                    }
+                    await ws.send(json.dumps(auth))
+                    for action in self._actions:
+                        await ws.send(json.dumps({"clientid": self._client, "action": action}))
+                    beat = asyncio.create_task(self._beat(ws))
+                    try:
+                        async for raw in ws:
+                            self._backoff.reset()
+                            update = parse_frame(json.loads(raw))
+                            if update is not None:
+                                yield update
+                    finally:
+                        beat.cancel()
+                    if self._closed:
+                        return
+                    raise websockets.ConnectionClosedOK(None, None)
+            except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+                self._ws = None
+                if self._closed:
+                    return
+                delay = self._backoff.next_delay()
+                log.warning(
+                    "order stream lost (%s); reconnecting in %.1fs", type(exc).__name__, delay
+                )
+                await asyncio.sleep(delay)

@@ -1,0 +1,220 @@
+"""Orders and trades: requests in platform units (shares, rupees), rows parsed from the books."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from motilal.tags import is_valid_tag
+from motilal.units import decimal_of, descale, parse_time
+
+
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+
+class OrderType(StrEnum):
+    LIMIT = "LIMIT"
+    MARKET = "MARKET"
+    STOPLOSS = "STOPLOSS"
+    """A stop-loss limit; SL-M is STOPLOSS with price 0."""
+
+
+class OrderStatus(StrEnum):
+    UNKNOWN = "Unknown"
+    SENT = "Sent"
+    CONFIRM = "Confirm"
+    PARTIAL = "Partial"
+    TRADED = "Traded"
+    CANCEL = "Cancel"
+    REJECTED = "Rejected"
+    ERROR = "Error"
+
+    @classmethod
+    def parse(cls, value: str) -> "OrderStatus":
+        # REST sends title case, the stream may send upper case.
+        for status in cls:
+            if status.value.lower() == value.strip().lower():
+                return status
+        return cls.UNKNOWN
+
+    @property
+    def is_open(self) -> bool:
+        return self in (OrderStatus.SENT, OrderStatus.CONFIRM, OrderStatus.PARTIAL)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (
+            OrderStatus.TRADED,
+            OrderStatus.CANCEL,
+            OrderStatus.REJECTED,
+            OrderStatus.ERROR,
+        )
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class OrderRequest(_Frozen):
+    """A new order in platform units. `quantity` is shares; the client converts to lots."""
+
+    exchange: str
+    token: int
+    side: Side
+    order_type: OrderType
+    product: str
+    quantity: int = Field(gt=0)
+    price: Decimal = Decimal(0)
+    trigger_price: Decimal = Decimal(0)
+    lot_size: int = 1
+    symbol: str = ""
+    duration: str = "DAY"
+    disclosed_quantity: int = 0
+    amo: bool = False
+    tag: str = ""
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_ok(cls, tag: str) -> str:
+        if tag and not is_valid_tag(tag):
+            raise ValueError(f"tag {tag!r} must be at most 10 letters or digits")
+        return tag
+
+
+class ModifyRequest(_Frozen):
+    """New terms for an open order; `quantity` is the new total in shares."""
+
+    unique_order_id: str
+    order_type: OrderType
+    quantity: int = Field(gt=0)
+    price: Decimal = Decimal(0)
+    trigger_price: Decimal = Decimal(0)
+    lot_size: int = 1
+    symbol: str = ""
+    duration: str = "DAY"
+    disclosed_quantity: int = 0
+
+
+class PlaceResult(_Frozen):
+    unique_order_id: str
+    message: str
+
+
+def _int(row: dict[str, Any], key: str) -> int:
+    return int(decimal_of(row.get(key), key))
+
+
+class Order(_Frozen):
+    """One order-book (or order-detail) row. Quantities are shares, prices rupees."""
+
+    unique_order_id: str
+    order_id: str
+    client_code: str
+    exchange: str
+    token: int
+    symbol: str
+    side: Side
+    order_type: str
+    product: str
+    duration: str
+    status: OrderStatus
+    error: str
+    quantity: int
+    traded_quantity: int
+    remaining_quantity: int
+    lot_size: int
+    price: Decimal
+    trigger_price: Decimal
+    average_price: Decimal
+    tag: str
+    entry_time: datetime | None
+    last_modified_time: datetime | None
+    last_modified_raw: str
+    """Exactly as Motilal sent it: modify must echo it back."""
+    entry_time_raw: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "Order":
+        return cls(
+            unique_order_id=str(row.get("uniqueorderid", "")),
+            order_id=str(row.get("orderid", "")),
+            client_code=str(row.get("clientid", "")),
+            exchange=str(row.get("exchange", "")),
+            token=_int(row, "symboltoken"),
+            symbol=str(row.get("symbol", "")),
+            side=Side(str(row.get("buyorsell", "")).upper()),
+            order_type=str(row.get("ordertype", "")).upper(),
+            product=str(row.get("producttype", "")).upper(),
+            duration=str(row.get("orderduration", "")).upper(),
+            status=OrderStatus.parse(str(row.get("orderstatus", ""))),
+            error=str(row.get("error") or ""),
+            quantity=_int(row, "orderqty"),
+            traded_quantity=_int(row, "qtytradedtoday"),
+            remaining_quantity=_int(row, "totalqtyremaining"),
+            lot_size=_int(row, "lotsize") or 1,
+            price=decimal_of(row.get("price"), "price"),
+            trigger_price=decimal_of(row.get("triggerprice"), "triggerprice"),
+            # The scale of averageprice is unclear in the docs (reference F); taken as rupees.
+            average_price=decimal_of(row.get("averageprice"), "averageprice"),
+            tag=str(row.get("tag") or ""),
+            entry_time=parse_time(row.get("entrydatetime")),
+            last_modified_time=parse_time(row.get("lastmodifiedtime")),
+            last_modified_raw=str(row.get("lastmodifiedtime") or "0"),
+            entry_time_raw=str(row.get("entrydatetime") or row.get("recordinserttime") or ""),
+        )
+
+    @property
+    def modify_stamp(self) -> str:
+        """What modify wants as lastmodifiedtime: "0" is refused (MO1089), so use entry time."""
+        return self.entry_time_raw if self.last_modified_raw == "0" else self.last_modified_raw
+
+
+class Trade(_Frozen):
+    """One fill. REST trade prices arrive scaled by `precision`; here they are rupees."""
+
+    trade_no: str
+    unique_order_id: str
+    order_id: str
+    client_code: str
+    exchange: str
+    token: int
+    symbol: str
+    side: Side
+    product: str
+    quantity: int
+    price: Decimal
+    value: Decimal
+    lot_size: int
+    time: datetime | None
+    tag: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], *, scaled: bool = True) -> "Trade":
+        precision = row.get("precision")
+        if scaled:
+            price = descale(row.get("tradeprice"), precision, "tradeprice")
+            value = descale(row.get("tradevalue"), precision, "tradevalue")
+        else:  # the trade stream and webhook already send rupees
+            price = decimal_of(row.get("tradeprice"), "tradeprice")
+            value = decimal_of(row.get("tradevalue"), "tradevalue")
+        return cls(
+            trade_no=str(row.get("tradeno", "")),
+            unique_order_id=str(row.get("uniqueorderid", "")),
+            order_id=str(row.get("orderid", "")),
+            client_code=str(row.get("clientid", "")),
+            exchange=str(row.get("exchange", "")),
+            token=_int(row, "symboltoken"),
+            symbol=str(row.get("symbol", "")),
+            side=Side(str(row.get("buyorsell", "")).upper()),
+            product=str(row.get("producttype", "")).upper(),
+            quantity=_int(row, "tradeqty"),
+            price=price,
+            value=value,
+            lot_size=_int(row, "lotsize") or 1,
+            time=parse_time(row.get("tradetime")),
+            tag=str(row.get("tag") or ""),
+        )

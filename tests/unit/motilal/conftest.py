@@ -1,0 +1,1 @@
+"""Unit tests of the motilal library: pure functions, no network."""

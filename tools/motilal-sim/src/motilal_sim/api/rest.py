@@ -1,0 +1,160 @@
+"""Motilal's REST surface: one dispatcher applies downtime, latency and faults, then a handler."""
+
+import asyncio
+import csv
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from motilal.paths import PATHS, Endpoint
+
+from motilal_sim.api.handlers import HANDLERS
+from motilal_sim.faults import Fault
+from motilal_sim.rejects import Reject
+from motilal_sim.state import SimState
+
+router = APIRouter()
+_BY_PATH = {path: endpoint for endpoint, path in PATHS.items() if endpoint in HANDLERS}
+
+
+def _state(request: Request) -> SimState:
+    state: SimState = request.app.state.sim
+    return state
+
+
+def failure(code: str, message: str, **extra: Any) -> JSONResponse:
+    # Motilal answers failures with HTTP 200 and status FAILURE (reference A.4).
+    body = {"status": "FAILURE", "message": message, "errorcode": code, "data": None, **extra}
+    return JSONResponse(body)
+
+
+@router.api_route("/rest/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
+async def motilal_call(request: Request) -> Response:
+    state = _state(request)
+    endpoint = _BY_PATH.get(request.url.path)
+    if endpoint is None:
+        return JSONResponse(
+            {
+                "status": "FAILURE",
+                "message": f"no API at {request.url.path}",
+                "errorcode": "MO2001",
+            },
+            status_code=404,
+        )
+    state.requests[endpoint.value] += 1
+    if state.faults.down:
+        return PlainTextResponse("Service Unavailable", status_code=503)
+    delay = state.faults.latency()
+    if delay:
+        await asyncio.sleep(delay)
+    fault = state.faults.draw(endpoint.value)
+    if fault is not Fault.NONE:
+        state.injected[f"{fault.value}:{endpoint.value}"] += 1
+    if fault is Fault.TIMEOUT:
+        await asyncio.sleep(state.faults.config.timeout_seconds)
+        return PlainTextResponse("Gateway Timeout", status_code=504)
+    if fault is Fault.ERROR_5XX:
+        return PlainTextResponse("Service Unavailable", status_code=503)
+    if request.method != "POST":
+        return failure("MO2001", f"{request.method} is not allowed: use POST")
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return failure("MO2002", "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return failure("MO2002", "the body must be a JSON object")
+    try:
+        answer = HANDLERS[endpoint](state, request.headers, body)
+    except Reject as reject:
+        extra = {"uniqueorderid": reject.unique_order_id} if reject.unique_order_id else {}
+        answer = {
+            "status": "FAILURE",
+            "message": reject.message,
+            "errorcode": reject.code,
+            "data": None,
+            **extra,
+        }
+    if fault is Fault.LOST_RESPONSE:
+        # The work is done (an order may now exist) but the caller never learns it.
+        return PlainTextResponse("Bad Gateway", status_code=502)
+    return JSONResponse(answer)
+
+
+_SCRIP_COLUMNS = (
+    "exchange",
+    "exchangename",
+    "scripcode",
+    "scripname",
+    "scripshortname",
+    "scripfullname",
+    "scripisinno",
+    "instrumentname",
+    "expirydate",
+    "strikeprice",
+    "optiontype",
+    "marketlot",
+    "ticksize",
+    "facevalue",
+    "calevel",
+    "issuspended",
+    "markettype",
+    "foexposurepercent",
+    "indicesidentifier",
+    "isbanscrip",
+    "maxqtyperorder",
+)
+_EXCHANGE_IDS = {"NSE": 1, "BSE": 2, "NSEFO": 3, "NSECD": 4, "MCX": 5, "BSEFO": 6}
+
+
+@router.get(PATHS[Endpoint.SCRIP_MASTER_CSV])
+async def scrip_master(request: Request, name: str = "") -> Response:
+    state = _state(request)
+    if state.faults.down:
+        return PlainTextResponse("Service Unavailable", status_code=503)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_SCRIP_COLUMNS)
+    for inst in state.engine.instruments.values():
+        if inst.exchange != name.upper() or not inst.tradeable:
+            continue
+        scripname = inst.name if inst.is_derivative else f"{inst.symbol} EQ"
+        writer.writerow(
+            (
+                _EXCHANGE_IDS.get(inst.exchange, 0),
+                inst.exchange,
+                inst.token,
+                scripname,
+                inst.symbol,
+                inst.name,
+                "",
+                inst.instrument_type,
+                "",
+                0,
+                "",
+                inst.lot_size,
+                inst.tick_size,
+                1,
+                100,
+                "N",
+                "NORMAL",
+                0,
+                "",
+                "N",
+                0,
+            )
+        )
+    return PlainTextResponse(out.getvalue(), media_type="text/csv")
+
+
+@router.get("/getindexdatacsv")
+async def index_master(request: Request, name: str = "") -> Response:
+    state = _state(request)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("indexcode", "indexname", "exchangename"))
+    for inst in state.engine.instruments.values():
+        if inst.exchange == name.upper() and not inst.tradeable:
+            writer.writerow((inst.token, inst.name, inst.exchange))
+    return PlainTextResponse(out.getvalue(), media_type="text/csv")

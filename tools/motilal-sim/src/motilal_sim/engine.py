@@ -1,0 +1,359 @@
+"""The simulated broker: order entry, matching, books, positions and margins for every account.
+
+All state lives here and is changed only from the event loop's thread, so no locks are needed.
+Listeners receive order/trade rows (for the order stream) and quotes (for the quote feed).
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from motilal_sim.accounts import Account
+from motilal_sim.config import SimSettings
+from motilal_sim.instruments import Instrument
+from motilal_sim.ledger import MarginFigures, SimPosition, detail_rows, summary_rows
+from motilal_sim.margin import MarginModel
+from motilal_sim.market import Market, Quote
+from motilal_sim.orders import SimOrder, SimTrade
+from motilal_sim.rejects import INSUFFICIENT_MARGIN_CODE, RATE_LIMIT_CODE, Reject
+from motilal_sim.validation import check_terms, lots_of, parse_place
+
+Row = dict[str, Any]
+OrderListener = Callable[[str, str, Row], None]  # (kind "order"|"trade", client_code, row)
+QuoteListener = Callable[[Quote], None]
+_TERMINAL_CODES = {"Cancel": "MO1066", "Traded": "MO1067", "Rejected": "MO1068", "Error": "MO1069"}
+
+
+class Engine:
+    def __init__(
+        self,
+        settings: SimSettings,
+        accounts: dict[str, Account],
+        instruments: dict[tuple[str, int], Instrument],
+    ) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.instruments = instruments
+        self.margins = MarginModel(settings.intraday_margin_rate, settings.derivatives_margin_rate)
+        self.order_listeners: list[OrderListener] = []
+        self.quote_listeners: list[QuoteListener] = []
+        self.reset()
+
+    def reset(self) -> None:
+        self.partial_fill_fraction = self.settings.partial_fill_fraction
+        self.orders_per_second = self.settings.orders_per_second
+        self.feed_split_frames = self.settings.feed_split_frames
+        self.market = Market(self.instruments, self.settings.seed)
+        self.orders: dict[str, SimOrder] = {}
+        self.trades: list[SimTrade] = []
+        self.positions: dict[str, dict[tuple[str, int, str], SimPosition]] = defaultdict(dict)
+        self.counters: dict[str, Counter[str]] = defaultdict(Counter)
+        self._seq = 0
+        self._trade_seq = 0
+        self._second_counts: Counter[tuple[str, str, int]] = Counter()
+
+    # ---- events ----------------------------------------------------------------------------
+
+    def _emit_order(self, order: SimOrder) -> None:
+        order.snapshot()
+        row = order.book_row()
+        for listener in list(self.order_listeners):
+            listener("order", order.client_code, row)
+
+    def _emit_trade(self, trade: SimTrade) -> None:
+        row = trade.row(scaled=False)
+        for listener in list(self.order_listeners):
+            listener("trade", trade.order.client_code, row)
+
+    def _emit_quote(self, quote: Quote) -> None:
+        for listener in list(self.quote_listeners):
+            listener(quote)
+
+    # ---- order entry -----------------------------------------------------------------------
+
+    def _rate_limited(self, client: str, exchange: str) -> bool:
+        second = int(datetime.now(UTC).timestamp())
+        key = (client, exchange, second)
+        self._second_counts[key] += 1
+        if len(self._second_counts) > 10_000:  # forget old seconds
+            self._second_counts = Counter(
+                {k: v for k, v in self._second_counts.items() if k[2] >= second - 1}
+            )
+        return self._second_counts[key] > self.orders_per_second
+
+    def place(self, client: str, body: Row) -> Row:
+        self.counters["place_calls"][client] += 1
+        terms = parse_place(body, self.instruments)
+        if self._rate_limited(client, terms.instrument.exchange):
+            self.counters["rate_limited"][client] += 1
+            raise Reject(
+                RATE_LIMIT_CODE,
+                f"more than {self.orders_per_second} orders in one second on "
+                f"{terms.instrument.exchange} for {client}; an exchange algo id is needed above it",
+            )
+        self._seq += 1
+        order = SimOrder(
+            unique_order_id=str(100_000_000_000 + self._seq),
+            order_id="",
+            client_code=client,
+            instrument=terms.instrument,
+            side=terms.side,
+            order_type=terms.order_type,
+            product=terms.product,
+            duration=terms.duration,
+            price=terms.price,
+            trigger_price=terms.trigger_price,
+            quantity=terms.quantity,
+            entry_time=datetime.now(UTC),
+            tag=terms.tag,
+            disclosed_quantity=terms.disclosed_quantity,
+        )
+        self.orders[order.unique_order_id] = order
+        quote = self.market.quotes[terms.instrument.key]
+        try:
+            check_terms(
+                terms.instrument,
+                terms.side,
+                terms.order_type,
+                terms.price,
+                terms.trigger_price,
+                quote,
+            )
+            self._check_margin(client, order, quote.ltp)
+        except Reject as reject:
+            order.status, order.error = "Rejected", reject.message
+            self.counters["orders_rejected"][client] += 1
+            self._emit_order(order)
+            reject.unique_order_id = order.unique_order_id
+            raise
+        self.counters["orders_placed"][client] += 1
+        self._emit_order(order)  # Sent
+        order.status, order.order_id = "Confirm", str(1_100_000_000_000_000 + self._seq)
+        self._emit_order(order)
+        self._match(order, quote)
+        return {"uniqueorderid": order.unique_order_id}
+
+    def _check_margin(self, client: str, order: SimOrder, ltp: Decimal) -> None:
+        position = self.positions[client].get((*order.instrument.key, order.product))
+        needed = self.margins.order_margin(order, ltp, position)
+        available = self.figures(client).available
+        if needed > available:
+            raise Reject(
+                INSUFFICIENT_MARGIN_CODE,
+                f"insufficient margin: order needs {needed:.2f}, available {available:.2f}",
+            )
+
+    def _own_order(self, client: str, body: Row) -> SimOrder:
+        uid = str(body.get("uniqueorderid") or "")
+        if not uid:
+            raise Reject("MO1070", "uniqueorderid is missing")
+        order = self.orders.get(uid)
+        if order is None or order.client_code != client:
+            raise Reject("MO1060", f"uniqueorderid {uid} is not an order of {client}")
+        if order.status in _TERMINAL_CODES:
+            raise Reject(_TERMINAL_CODES[order.status], f"order {uid} is already {order.status}")
+        return order
+
+    def modify(self, client: str, body: Row) -> Row:
+        self.counters["modify_calls"][client] += 1
+        order = self._own_order(client, body)
+        stamp = str(body.get("lastmodifiedtime") or "")
+        expected = order.book_row()["lastmodifiedtime"]
+        if expected == "0":
+            expected = order.book_row()["entrydatetime"]
+        if stamp in ("", "0") or stamp != expected:
+            raise Reject(
+                "MO1089",
+                f"lastmodifiedtime {stamp!r} does not match the order's ({expected!r}); "
+                "read it again from the order book",
+            )
+        traded = body.get("qtytradedtoday")
+        if str(traded) != str(order.filled):
+            raise Reject(
+                "MO1090",
+                f"qtytradedtoday {traded!r} does not match the traded quantity {order.filled}",
+            )
+        inst = order.instrument
+        new_type = str(body.get("newordertype") or order.order_type).upper()
+        price = Decimal(str(body.get("newprice", order.price) or 0))
+        trigger = Decimal(str(body.get("newtriggerprice", order.trigger_price) or 0))
+        quantity = (
+            lots_of(body, "newquantityinlot", inst)
+            if body.get("newquantityinlot")
+            else order.quantity
+        )
+        if quantity <= order.filled:
+            raise Reject(
+                "MO1055",
+                f"newquantityinlot: {quantity} shares is not above the {order.filled} traded",
+            )
+        quote = self.market.quotes[inst.key]
+        check_terms(inst, order.side, new_type, price, trigger, quote)
+        order.order_type, order.price, order.trigger_price = new_type, price, trigger
+        order.quantity, order.triggered = quantity, False
+        order.last_modified = datetime.now(UTC)
+        self.counters["orders_modified"][client] += 1
+        self._emit_order(order)
+        self._match(order, quote)
+        return {"uniqueorderid": order.unique_order_id}
+
+    def cancel(self, client: str, body: Row) -> Row:
+        self.counters["cancel_calls"][client] += 1
+        order = self._own_order(client, body)
+        order.status, order.last_modified = "Cancel", datetime.now(UTC)
+        self._emit_order(order)
+        return {"uniqueorderid": order.unique_order_id}
+
+    # ---- matching --------------------------------------------------------------------------
+
+    def _match(self, order: SimOrder, quote: Quote) -> None:
+        if not order.is_open:
+            return
+        ltp, limit = quote.ltp, order.price
+        if order.order_type == "STOPLOSS" and not order.triggered:
+            hit = ltp >= order.trigger_price if order.side == "BUY" else ltp <= order.trigger_price
+            if not hit:
+                return
+            order.triggered = True
+        buy = order.side == "BUY"
+        if limit and (ltp > limit if buy else ltp < limit):
+            return
+        # Fill at the better of the limit and the market: a gap through the limit improves it.
+        price = ltp if not limit else (min(limit, ltp) if buy else max(limit, ltp))
+        self._fill(order, self._fill_quantity(order), price, quote)
+
+    def _fill_quantity(self, order: SimOrder) -> int:
+        remaining, lot = order.remaining, order.instrument.lot_size
+        if self.partial_fill_fraction >= 1:
+            return remaining
+        part = int(remaining * self.partial_fill_fraction) // lot * lot
+        return min(remaining, max(lot, part))
+
+    def _fill(self, order: SimOrder, qty: int, price: Decimal, quote: Quote) -> None:
+        now = datetime.now(UTC)
+        self._trade_seq += 1
+        trade = SimTrade(str(50_000_000 + self._trade_seq), order, qty, price, now)
+        self.trades.append(trade)
+        order.filled += qty
+        order.filled_value += price * qty
+        order.status = "Traded" if order.filled >= order.quantity else "Partial"
+        key = (*order.instrument.key, order.product)
+        book = self.positions[order.client_code]
+        if key not in book:
+            book[key] = SimPosition(order.instrument, order.client_code, order.product)
+        book[key].apply_fill(order.side, qty, price)
+        quote.record_trade(qty, price)
+        self.counters["fills"][order.client_code] += 1
+        self._emit_trade(trade)
+        self._emit_order(order)
+
+    def match_instrument(self, key: tuple[str, int]) -> None:
+        quote = self.market.quotes[key]
+        for order in [o for o in self.orders.values() if o.is_open and o.instrument.key == key]:
+            self._match(order, quote)
+
+    def set_price(self, exchange: str, token: int, price: Decimal) -> Quote:
+        """Moves a price (clamped to tick and circuits), then matches at once."""
+        key = (exchange.upper(), token)
+        if key not in self.market.quotes:
+            raise KeyError(f"{exchange} token {token} is not in the instrument master")
+        quote = self.market.quotes[key]
+        quote.move_to(self.market.clamp(quote.instrument, price))
+        self._emit_quote(quote)
+        self.match_instrument(key)
+        return quote
+
+    def step(self) -> None:
+        for quote in self.market.step(self.settings.volatility):
+            self._emit_quote(quote)
+            self.match_instrument(quote.instrument.key)
+
+    # ---- books -----------------------------------------------------------------------------
+
+    def client_orders(self, client: str) -> list[SimOrder]:
+        return [o for o in self.orders.values() if o.client_code == client]
+
+    def order_book(self, client: str) -> list[Row]:
+        return [o.book_row() for o in self.client_orders(client)]
+
+    def order_detail(self, client: str, uid: str) -> list[Row]:
+        order = self.orders.get(uid)
+        if order is None or order.client_code != client:
+            raise Reject("MO1013", f"order {uid} not found")
+        return list(order.history)
+
+    def trade_book(self, client: str) -> list[Row]:
+        return [t.row() for t in self.trades if t.order.client_code == client]
+
+    def trade_detail(self, client: str, uid: str) -> list[Row]:
+        rows = [
+            t.row()
+            for t in self.trades
+            if t.order.unique_order_id == uid and t.order.client_code == client
+        ]
+        if not rows:
+            raise Reject("MO1014", f"no trades for order {uid}")
+        return rows
+
+    def position_rows(self, client: str) -> list[Row]:
+        return [
+            pos.row(self.market.quotes[pos.instrument.key].ltp)
+            for pos in self.positions[client].values()
+        ]
+
+    def set_position(
+        self, client: str, exchange: str, token: int, product: str, quantity: int, price: Decimal
+    ) -> None:
+        """Replaces a position with a carry-forward one (drift tests); quantity 0 removes it."""
+        key = (exchange.upper(), token, product.upper())
+        inst = self.instruments[key[:2]]
+        if quantity == 0:
+            self.positions[client].pop(key, None)
+            return
+        pos = SimPosition(inst, client, product.upper())
+        if quantity > 0:
+            pos.cf_buy_qty, pos.cf_buy_amount = quantity, price * quantity
+        else:
+            pos.cf_sell_qty, pos.cf_sell_amount = -quantity, price * -quantity
+        self.positions[client][key] = pos
+
+    def holdings(self, client: str) -> list[Row]:
+        return [
+            {
+                "clientcode": client,
+                "scripisinno": h.isin,
+                "scripname": f"{h.symbol} EQ",
+                "buyavgprice": float(h.avg_price),
+                "dpquantity": h.quantity,
+                "blockedquantity": 0,
+                "poaquantity": 0,
+                "collateralquantity": 0,
+                "outstandingquantity": 0,
+                "debitstockquantity": 0,
+                "nonpoaquantity": h.quantity,
+                "rmssellingquantity": 0,
+                "btstquantity": 0,
+                "buybackquantity": 0,
+                "tpinquantity": 0,
+                "slbmquantity": 0,
+                "nbfcquantity": 0,
+                "bsescripcode": h.bse_code,
+                "nsesymboltoken": h.nse_token,
+            }
+            for h in self.accounts[client].holdings
+        ]
+
+    def figures(self, client: str) -> MarginFigures:
+        book = self.positions[client]
+        open_orders = [o for o in self.client_orders(client) if o.is_open]
+        return self.margins.figures(
+            self.accounts[client], list(book.values()), open_orders, self.market, book
+        )
+
+    def margin_summary(self, client: str) -> list[Row]:
+        return summary_rows(self.figures(client))
+
+    def margin_detail(self, client: str) -> list[Row]:
+        return detail_rows(self.figures(client))

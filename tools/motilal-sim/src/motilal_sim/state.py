@@ -1,0 +1,56 @@
+"""Everything one simulator process holds, in one object the routes share."""
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+from motilal_sim.accounts import Account, load_accounts
+from motilal_sim.config import SimSettings
+from motilal_sim.engine import Engine
+from motilal_sim.faults import FaultConfig, FaultInjector
+from motilal_sim.instruments import load_instruments
+from motilal_sim.sessions import SessionStore
+
+
+@dataclass
+class SimState:
+    settings: SimSettings
+    accounts: dict[str, Account]
+    engine: Engine
+    sessions: SessionStore
+    faults: FaultInjector
+    otp_rng: random.Random
+    failed_logins: Counter[str] = field(default_factory=Counter)
+    requests: Counter[str] = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)
+    walk_paused: bool = False
+    base_volatility: float = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: SimSettings) -> "SimState":
+        accounts = load_accounts(settings.accounts)
+        instruments = load_instruments(settings.tokens)
+        return cls(
+            settings=settings,
+            accounts=accounts,
+            engine=Engine(settings, accounts, instruments),
+            sessions=SessionStore(settings.session_ttl_seconds),
+            faults=FaultInjector(FaultConfig.from_settings(settings), settings.seed),
+            otp_rng=random.Random(settings.seed),
+            walk_paused=settings.tick_interval <= 0,
+            base_volatility=settings.volatility,
+        )
+
+    def reset(self) -> None:
+        """Back to the start: books, prices, sessions, counters and faults."""
+        self.engine.reset()
+        self.sessions.clear()
+        self.failed_logins.clear()
+        self.requests.clear()
+        self.injected.clear()
+        self.faults.config = FaultConfig.from_settings(self.settings)
+        self.faults.reseed(self.settings.seed)
+        self.faults.take_down(0)
+        self.otp_rng = random.Random(self.settings.seed)
+        self.settings.volatility = self.base_volatility
+        self.walk_paused = self.settings.tick_interval <= 0
