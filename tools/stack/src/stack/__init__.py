@@ -1,0 +1,1 @@
+"""Runs the whole platform on embedded PostgreSQL, Redis and Kafka, as supervised processes."""

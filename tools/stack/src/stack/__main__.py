@@ -1,0 +1,110 @@
+"""`python -m stack run`: the whole platform on embedded infrastructure, until Ctrl-C."""
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from stack.config import StackSettings
+from stack.keys import credential_keys
+from stack.lock import AlreadyRunning, acquire, release
+from stack.platform import SERVICES, Platform
+
+
+async def _run(platform: Platform) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    starting = asyncio.create_task(platform.start())
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if stopped in done:
+        starting.cancel()
+        return 0
+    try:
+        starting.result()
+    except Exception as error:
+        print(f"\nthe platform did not start: {error}", file=sys.stderr, flush=True)
+        return 1
+    print("\nThe platform is up:\n")
+    print(platform.table())
+    print(f"\nDashboard and API: {platform.endpoints.get('gateway', '-')}", flush=True)
+    print(_sign_in_notice(), flush=True)
+    print("(Ctrl-C stops everything)\n", flush=True)
+    watcher = asyncio.create_task(platform.supervisor.watch())
+    await stop.wait()
+    watcher.cancel()
+    return 0
+
+
+def _sign_in_notice() -> str:
+    if os.environ.get("ADMIN_PASSWORD"):
+        return f"Sign in as {os.environ.get('ADMIN_USERNAME', 'admin')} (ADMIN_PASSWORD is set)."
+    return (
+        "WARNING: development mode. Sign in as admin / admin; these default credentials and "
+        "the demo JWT secret are for this machine only. Set ADMIN_USERNAME / ADMIN_PASSWORD "
+        "to choose others; outside development mode they are required."
+    )
+
+
+def _print_new_keys() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        public, private = credential_keys(Path(folder))
+    print(f"GATEWAY_CREDENTIALS_PUBLIC_KEY={public}")
+    print(f"BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY={private}")
+    print("# keep the private key in a secret store; only the broker-adapter may read it")
+
+
+def _write_manifests(folder: Path) -> None:
+    from stack.k8s import kafka_topics, render, service_resources
+
+    (folder / "kafka-topics.yaml").write_text(render(kafka_topics()))
+    (folder / "services.yaml").write_text(render(service_resources()))
+    print(f"wrote {folder}/kafka-topics.yaml and {folder}/services.yaml")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="stack", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="infrastructure, simulator and all five services")
+    sub.add_parser("infra", help="only PostgreSQL, Redis, Kafka and the simulator")
+    sub.add_parser("keys", help="print a new credential-sealing key pair for production")
+    sub.add_parser("k8s", help="regenerate the generated manifests under infra/k8s/")
+    args = parser.parse_args()
+    if args.command == "keys":
+        _print_new_keys()
+        return
+    if args.command == "k8s":
+        _write_manifests(Path("infra/k8s"))
+        return
+    logging.basicConfig(level=logging.INFO, format="stack: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    settings = StackSettings()
+    try:
+        lock = acquire(settings.state_dir)
+    except AlreadyRunning as error:
+        sys.exit(str(error))
+    services = SERVICES if args.command == "run" else ()
+    platform = Platform(settings, services=services)
+    try:
+        code = asyncio.run(_run(platform))
+    finally:
+        # Stopping is bounded (about 10 s); a second Ctrl-C must not cut it short and
+        # leave children behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("stopping...", flush=True)
+        platform.stop()
+        release(lock)
+        print("stopped.", flush=True)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

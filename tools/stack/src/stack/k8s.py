@@ -1,0 +1,177 @@
+"""Kubernetes manifests that must agree with the code, generated from it.
+
+`python -m stack k8s` rewrites infra/k8s/kafka-topics.yaml (Strimzi KafkaTopic resources)
+and infra/k8s/services.yaml (Deployment, Service, HPA and PDB per service) from the topic
+registry and the service list, so neither can drift from what the platform runs.
+"""
+
+from typing import Any
+
+import yaml
+from common.topics import ALL_TOPICS
+
+from stack.platform import SERVICES
+
+NAMESPACE = "trading-platform"
+CLUSTER = "trading-kafka"
+PORTS = {
+    "gateway": 8000,
+    "order-router": 8001,
+    "broker-adapter": 8002,
+    "portfolio": 8003,
+    "market-data": 8004,
+}
+# Replicas: the adapter scales with clients (partitions are keyed by client_id); the
+# router and portfolio are light; the gateway scales with frontends.
+SCALING = {
+    "gateway": (2, 6),
+    "order-router": (2, 4),
+    "broker-adapter": (2, 8),
+    "portfolio": (2, 4),
+    "market-data": (1, 1),
+}
+
+
+def kafka_topics() -> list[dict[str, Any]]:
+    resources = []
+    for topic in ALL_TOPICS:
+        for name, partitions, compacted in (
+            (topic.name, topic.partitions, topic.compacted),
+            (topic.dlq, 1, False),
+        ):
+            config: dict[str, Any] = {"min.insync.replicas": 2}
+            config["cleanup.policy"] = "compact" if compacted else "delete"
+            if not compacted:
+                config["retention.ms"] = 7 * 24 * 3600 * 1000
+            resources.append(
+                {
+                    "apiVersion": "kafka.strimzi.io/v1beta2",
+                    "kind": "KafkaTopic",
+                    "metadata": {
+                        "name": name.replace(".", "-"),
+                        "namespace": NAMESPACE,
+                        "labels": {"strimzi.io/cluster": CLUSTER},
+                    },
+                    "spec": {
+                        "topicName": name,
+                        "partitions": partitions,
+                        "replicas": 3,
+                        "config": config,
+                    },
+                }
+            )
+    return resources
+
+
+def service_resources() -> list[dict[str, Any]]:
+    resources: list[dict[str, Any]] = []
+    for service in SERVICES:
+        name, port = service.name, PORTS[service.name]
+        minimum, maximum = SCALING[name]
+        labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": NAMESPACE}
+        env: list[dict[str, Any]] = [
+            {"name": f"{service.env_prefix}_HOST", "value": "0.0.0.0"},
+            {"name": f"{service.env_prefix}_PORT", "value": str(port)},
+        ]
+        secret_keys = ["POSTGRES_DSN"]
+        if name == "gateway":
+            secret_keys += ["GATEWAY_JWT_SECRET", "ADMIN_PASSWORD"]
+        if name == "broker-adapter":
+            secret_keys += ["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"]
+        env += [
+            {
+                "name": key,
+                "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": key}},
+            }
+            for key in secret_keys
+        ]
+        probe = {"httpGet": {"path": "/ready", "port": port}, "periodSeconds": 10}
+        container = {
+            "name": name,
+            "image": f"trading-platform/{name}:latest",
+            "ports": [{"name": "http", "containerPort": port}],
+            "envFrom": [{"configMapRef": {"name": "platform-config"}}],
+            "env": env,
+            "readinessProbe": {**probe, "failureThreshold": 3},
+            "livenessProbe": {
+                "httpGet": {"path": "/health", "port": port},
+                "periodSeconds": 10,
+                "failureThreshold": 6,
+            },
+            "startupProbe": {**probe, "periodSeconds": 2, "failureThreshold": 60},
+            "resources": {
+                "requests": {"cpu": "250m", "memory": "256Mi"},
+                "limits": {"cpu": "1", "memory": "512Mi"},
+            },
+            "securityContext": {
+                "runAsNonRoot": True,
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
+            },
+            # a writable /tmp beside the read-only root filesystem
+            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
+        }
+        resources += [
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels},
+                "spec": {
+                    "replicas": minimum,
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {
+                            "terminationGracePeriodSeconds": 15,
+                            "containers": [container],
+                            "volumes": [{"name": "tmp", "emptyDir": {}}],
+                        },
+                    },
+                },
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": NAMESPACE, "labels": labels},
+                "spec": {
+                    "selector": {"app.kubernetes.io/name": name},
+                    "ports": [{"name": "http", "port": port, "targetPort": "http"}],
+                },
+            },
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": {"name": name, "namespace": NAMESPACE},
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                    "minReplicas": minimum,
+                    "maxReplicas": maximum,
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {
+                                "name": "cpu",
+                                "target": {"type": "Utilization", "averageUtilization": 70},
+                            },
+                        }
+                    ],
+                },
+            },
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": name, "namespace": NAMESPACE},
+                "spec": {
+                    "maxUnavailable": 1,
+                    "selector": {"matchLabels": {"app.kubernetes.io/name": name}},
+                },
+            },
+        ]
+    return resources
+
+
+HEADER = "# Generated by `uv run python -m stack k8s` from the code; do not edit by hand.\n"
+
+
+def render(resources: list[dict[str, Any]]) -> str:
+    return HEADER + yaml.safe_dump_all(resources, sort_keys=False, explicit_start=True)
