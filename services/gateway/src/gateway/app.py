@@ -1,0 +1,61 @@
+"""Wiring of the gateway: settings, runtime, routes, WebSocket."""
+
+from pathlib import Path
+
+from common.service import ServiceRuntime
+from fastapi.exceptions import RequestValidationError
+
+from gateway import accounts_wiring, errors, order_feed, portfolio_feed, quote_feed, ws
+from gateway.auth import bootstrap as auth_bootstrap
+from gateway.config import GatewaySettings
+from gateway.live import hub
+from gateway.routes import (
+    admin,
+    auth,
+    clients,
+    clients_portfolio,
+    dashboard,
+    holders,
+    orders,
+    reconcile,
+    tokens,
+    trades,
+    users,
+)
+
+settings = GatewaySettings()
+runtime = ServiceRuntime(
+    "gateway",
+    settings,
+    migrations=Path(__file__).parent / "migrations",
+    status_note="skeleton: routes are being built",
+)
+app = runtime.create_app(
+    [
+        auth.router,
+        users.router,
+        clients.router,
+        orders.router,
+        admin.router,
+        trades.router,
+        tokens.router,
+        ws.router,
+        dashboard.router,
+        clients_portfolio.router,
+        holders.router,
+        reconcile.router,
+    ],
+    description="Multi-client trading platform for Motilal Oswal desks: public REST API.",
+    version="1.0.0",
+)
+app.state.runtime = runtime  # routes reach the pool, Redis and publisher through gateway.deps
+order_feed.install(runtime, hub)  # live order/batch channels on /ws
+portfolio_feed.install(runtime, hub)  # live portfolio:{client_id} channels on /ws
+quote_feed.install(runtime, hub)  # live quotes:{token} channels on /ws, watch leases
+accounts_wiring.wire(runtime)  # session view consumer, registry republish, demo clients
+app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
+
+
+@runtime.on_startup
+async def _first_admin() -> None:
+    await auth_bootstrap.start(runtime.pool, settings)

@@ -1,0 +1,195 @@
+"""The client registry's rules: create, update, disable, publish.
+
+Every change is one transaction: the row is locked, written, audited, and the resulting
+`ClientUpserted` is published to `accounts.clients.v1` before the commit, so the topic
+never lacks a committed change (a failed publish rolls the change back) and changes to one
+client reach the topic in the order they were made.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+
+import asyncpg
+from common.contracts.accounts import ClientUpserted
+from common.enums import Exchange, TradeType
+from common.ids import new_id
+from common.kafka import Publisher
+from common.logs import bound, correlation_id
+from common.topics import CLIENTS
+from nacl.public import PublicKey
+
+from gateway import audit, clients_store
+from gateway.auth.deps import CurrentUser
+from gateway.client_models import ClientCreate, ClientUpdate
+from gateway.clients_store import ClientRecord, ClientRow
+from gateway.credentials import seal
+
+log = logging.getLogger(__name__)
+
+
+class FieldErrors(Exception):
+    """The request is invalid; each item is (field, reason)."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {r}" for f, r in errors))
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """The request clashes with an existing client (409)."""
+
+
+class ClientNotFound(Exception):
+    def __init__(self, client_id: str) -> None:
+        super().__init__(f"no client with id {client_id!r}")
+
+
+@dataclass(frozen=True)
+class Registry:
+    pool: asyncpg.Pool
+    publisher: Publisher
+    public_key: PublicKey | None
+
+    def _seal_key(self) -> PublicKey:
+        if self.public_key is None:
+            raise FieldErrors(
+                [("password", "credentials cannot be stored: GATEWAY_CREDENTIALS_PUBLIC_KEY "
+                  "is not configured on the gateway")]
+            )  # fmt: skip
+        return self.public_key
+
+    async def create(self, user: CurrentUser, body: ClientCreate) -> ClientRecord:
+        missing = body.missing_credentials()
+        if missing:
+            raise FieldErrors(
+                [(name, "required to log in to Motilal" + (" (or give pan)" if name == "dob"
+                  else "")) for name in missing]
+            )  # fmt: skip
+        credentials = body.credentials()
+        assert credentials is not None
+        client_id = body.client_id or body.motilal_client_id
+        row = ClientRow(
+            client_id=client_id,
+            motilal_client_id=body.motilal_client_id,
+            name=body.name.strip(),
+            active=body.active,
+            exchanges=[e.value for e in body.exchanges],
+            trade_types=[t.value for t in body.trade_types],
+            limits=body.limits.contract(),
+            groups=body.groups,
+            sealed_credentials=seal(credentials, self._seal_key()),
+            credential_fields=sorted(n for n, ok in credentials.present().items() if ok),
+        )
+        with bound(client_id=client_id):
+            async with self.pool.acquire() as conn, conn.transaction():
+                if not await clients_store.insert_client(conn, row):
+                    owner = await clients_store.motilal_id_owner(conn, row.motilal_client_id)
+                    if owner is not None:
+                        raise Conflict(
+                            f"Motilal client {row.motilal_client_id} is already registered "
+                            f"as client {owner}"
+                        )
+                    raise Conflict(f"client id {client_id} is already taken")
+                await audit.record(conn, user, "client.create", client_id, _summary(body))
+                await self._publish(row, user)
+            log.info("client %s registered by %s", client_id, user.username)
+        return await self._get(client_id)
+
+    async def update(self, user: CurrentUser, client_id: str, body: ClientUpdate) -> ClientRecord:
+        credentials_given = bool(body.credentials_given())
+        if credentials_given and body.missing_credentials():
+            raise FieldErrors(
+                [(name, "credentials are replaced as a whole (the stored ones are sealed and "
+                  "cannot be read back to merge one field): give api_key, password and dob "
+                  "or pan together") for name in body.missing_credentials()]
+            )  # fmt: skip
+        with bound(client_id=client_id):
+            async with self.pool.acquire() as conn, conn.transaction():
+                current = await clients_store.lock_client(conn, client_id)
+                if current is None:
+                    raise ClientNotFound(client_id)
+                if body.motilal_client_id and body.motilal_client_id != current.motilal_client_id:
+                    raise FieldErrors(
+                        [("motilal_client_id", f"client {client_id} is Motilal client "
+                          f"{current.motilal_client_id}; register another client instead")]
+                    )  # fmt: skip
+                updated = _merge(current, body)
+                if credentials_given:
+                    credentials = body.credentials()
+                    assert credentials is not None
+                    updated = replace(
+                        updated,
+                        sealed_credentials=seal(credentials, self._seal_key()),
+                        credential_fields=sorted(
+                            n for n, ok in credentials.present().items() if ok
+                        ),
+                    )
+                await clients_store.update_client(
+                    conn, updated, credentials_changed=credentials_given
+                )
+                await audit.record(conn, user, "client.update", client_id, _summary(body))
+                await self._publish(updated, user)
+            log.info("client %s updated by %s", client_id, user.username)
+        return await self._get(client_id)
+
+    async def set_active(self, user: CurrentUser, client_id: str, active: bool) -> ClientRecord:
+        return await self.update(user, client_id, ClientUpdate(active=active))
+
+    async def republish_all(self) -> int:
+        """Publish every client again (the topic may have been lost, e.g. an in-memory broker)."""
+        rows = await clients_store.all_rows(self.pool)
+        for row in rows:
+            await self._publish(row, "gateway")
+        return len(rows)
+
+    async def _publish(self, row: ClientRow, actor: CurrentUser | str) -> None:
+        await self.publisher.publish(CLIENTS, upserted(row, actor))
+
+    async def _get(self, client_id: str) -> ClientRecord:
+        record = await clients_store.get_client(self.pool, client_id)
+        if record is None:
+            raise ClientNotFound(client_id)
+        return record
+
+
+def upserted(row: ClientRow, actor: CurrentUser | str) -> ClientUpserted:
+    return ClientUpserted(
+        correlation_id=correlation_id() or new_id(),
+        actor=actor.username if isinstance(actor, CurrentUser) else actor,
+        client_id=row.client_id,
+        motilal_client_id=row.motilal_client_id,
+        name=row.name,
+        active=row.active,
+        exchanges=tuple(Exchange(e) for e in row.exchanges),
+        trade_types=tuple(TradeType(t) for t in row.trade_types),
+        limits=row.limits,
+        groups=tuple(row.groups),
+        sealed_credentials=row.sealed_credentials,
+    )
+
+
+def _merge(current: ClientRow, body: ClientUpdate) -> ClientRow:
+    return replace(
+        current,
+        name=body.name.strip() if body.name is not None else current.name,
+        active=body.active if body.active is not None else current.active,
+        exchanges=[e.value for e in body.exchanges] if body.exchanges else current.exchanges,
+        trade_types=(
+            [t.value for t in body.trade_types] if body.trade_types else current.trade_types
+        ),
+        limits=body.limits.contract() if body.limits is not None else current.limits,
+        groups=body.groups if body.groups is not None else current.groups,
+    )
+
+
+def _summary(body: ClientCreate | ClientUpdate) -> dict[str, object]:
+    """What changed, for the audit log: field values, but credentials only by name."""
+    changes = body.model_dump(
+        mode="json",
+        exclude_none=True,
+        exclude={"api_key", "password", "dob", "pan", "totp_secret"},
+    )
+    given = body.credentials_given()
+    if given:
+        changes["credentials_replaced"] = given
+    return changes

@@ -1,0 +1,118 @@
+"""Settings of the gateway service (environment prefix GATEWAY_).
+
+Secrets (the JWT secret, the first admin's password, the credentials public key) have
+defaults only in the embedded dev mode (PLATFORM_DEV_MODE=true); outside it a missing one
+stops the service at start with a message naming the variable (see `secret_problems`).
+"""
+
+from pathlib import Path
+
+from common.settings import ServiceSettings
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+_REPO_DATA = Path(__file__).resolve().parents[4] / "data"
+
+DEV_JWT_SECRET = "dev-only-jwt-secret-do-not-use-outside-the-embedded-stack"  # noqa: S105
+DEV_ADMIN_PASSWORD = "admin"  # noqa: S105
+MIN_JWT_SECRET_LENGTH = 32
+
+
+class GatewaySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    port: int = Field(default=8000, description="HTTP port of the gateway")
+
+    # ---- platform users and tokens -------------------------------------------------------
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 key signing access and refresh tokens (GATEWAY_JWT_SECRET); "
+        f"at least {MIN_JWT_SECRET_LENGTH} characters. Dev mode falls back to a fixed demo key.",
+    )
+    jwt_issuer: str = Field(default="trading-platform-gateway", description="`iss` claim")
+    access_token_minutes: int = Field(
+        default=15, gt=0, description="lifetime of an access token (short: it is not revocable)"
+    )
+    refresh_token_hours: int = Field(
+        default=12, gt=0, description="lifetime of a refresh token; each refresh rotates it"
+    )
+    admin_username: str = Field(
+        default="admin",
+        validation_alias=AliasChoices("ADMIN_USERNAME", "GATEWAY_ADMIN_USERNAME"),
+        description="the first admin, created at start if no user of that name exists",
+    )
+    admin_password: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ADMIN_PASSWORD", "GATEWAY_ADMIN_PASSWORD"),
+        description="the first admin's password; dev mode defaults to 'admin' (with a warning)",
+    )
+    login_user_failures: int = Field(
+        default=5, gt=0, description="failed logins allowed per username per window"
+    )
+    login_address_failures: int = Field(
+        default=30, gt=0, description="failed logins allowed per client address per window"
+    )
+    login_window_seconds: int = Field(
+        default=300, gt=0, description="the rate-limit window; 429 with Retry-After past it"
+    )
+
+    # ---- client credentials ---------------------------------------------------------------
+    credentials_public_key: str | None = Field(
+        default=None,
+        description="base64 X25519 public key of the broker-adapter "
+        "(GATEWAY_CREDENTIALS_PUBLIC_KEY): client credentials are sealed to it",
+    )
+
+    # ---- demo clients (dev mode only) -----------------------------------------------------
+    register_demo_clients: bool = Field(
+        default=True,
+        description="in dev mode, register the simulator's demo accounts as clients "
+        "when the registry is empty (first start)",
+    )
+    demo_accounts_path: Path = Field(
+        default=_REPO_DATA / "sim-accounts.json",
+        description="the simulator's demo accounts file (GATEWAY_DEMO_ACCOUNTS_PATH)",
+    )
+
+    def effective_jwt_secret(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        if self.dev_mode:
+            return DEV_JWT_SECRET
+        raise RuntimeError("; ".join(self.secret_problems()))
+
+    def effective_admin_password(self) -> str:
+        if self.admin_password is not None:
+            return self.admin_password.get_secret_value()
+        if self.dev_mode:
+            return DEV_ADMIN_PASSWORD
+        raise RuntimeError("; ".join(self.secret_problems()))
+
+    def secret_problems(self) -> list[str]:
+        """What is missing or weak, in words naming the variable; empty when all is well."""
+        problems: list[str] = []
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if self.dev_mode and not secret:
+            return problems
+        if not secret:
+            problems.append(
+                "GATEWAY_JWT_SECRET is not set: set it to a random string of at least "
+                f"{MIN_JWT_SECRET_LENGTH} characters (e.g. `openssl rand -hex 32`)"
+            )
+        elif len(secret) < MIN_JWT_SECRET_LENGTH:
+            problems.append(
+                f"GATEWAY_JWT_SECRET is {len(secret)} characters long: it needs at least "
+                f"{MIN_JWT_SECRET_LENGTH}"
+            )
+        if not self.dev_mode:
+            if self.admin_password is None or not self.admin_password.get_secret_value():
+                problems.append(
+                    "ADMIN_PASSWORD is not set: it is the first admin's password "
+                    f"(user {self.admin_username!r}); only the embedded dev mode defaults it"
+                )
+            if not self.credentials_public_key:
+                problems.append(
+                    "GATEWAY_CREDENTIALS_PUBLIC_KEY is not set: it is the broker-adapter's "
+                    "base64 X25519 public key that client credentials are sealed to"
+                )
+        return problems

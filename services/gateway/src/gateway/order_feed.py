@@ -1,0 +1,211 @@
+"""Order and batch updates for the live hub, from orders.events.v1.
+
+Every gateway replica reads the topic with its OWN consumer group (from the latest
+offset), so each replica sees every event and can push it to the sockets it holds.
+
+Channels:
+- `orders:{client_id}`: one message per order change (conflated per order id);
+- `batch:{batch_id}`: the same order messages (conflated per order id) plus a `batch`
+  summary with counts by status (conflated to the latest). A new subscriber first gets
+  the batch as the order-router has it, then the changes.
+
+Statuses pushed are the events' own (submitted, accepted, filled...): the order-router's
+API stays the authority (it also knows PENDING_MODIFY / PENDING_CANCEL).
+"""
+
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from common.contracts.envelope import Message
+from common.contracts.order_events import (
+    Fill,
+    OrderAccepted,
+    OrderCanceled,
+    OrderChangeRejected,
+    OrderDenied,
+    OrderEvent,
+    OrderModified,
+    OrderRejected,
+    OrderSubmitted,
+)
+from common.enums import OrderStatus
+from common.http import service_client
+from common.ids import new_id
+from common.service import ServiceRuntime
+from common.topics import ORDER_EVENTS
+
+from gateway.live import Hub
+from gateway.router_client import RouterClient
+
+log = logging.getLogger(__name__)
+
+_STATUS = {
+    "order.submitted": OrderStatus.SUBMITTED,
+    "order.denied": OrderStatus.DENIED,
+    "order.accepted": OrderStatus.ACCEPTED,
+    "order.rejected": OrderStatus.REJECTED,
+    "order.partially_filled": OrderStatus.PARTIALLY_FILLED,
+    "order.filled": OrderStatus.FILLED,
+    "order.canceled": OrderStatus.CANCELED,
+    "order.expired": OrderStatus.EXPIRED,
+}
+_RANK = {
+    OrderStatus.PENDING: 0,
+    OrderStatus.SUBMITTED: 1,
+    OrderStatus.ACCEPTED: 2,
+    OrderStatus.PENDING_MODIFY: 2,
+    OrderStatus.PENDING_CANCEL: 2,
+    OrderStatus.PARTIALLY_FILLED: 3,
+}
+
+
+def status_after(event: OrderEvent, current: OrderStatus | None) -> OrderStatus | None:
+    """The status an event implies; a finished order never goes back to working."""
+    if current is not None and current.is_terminal:
+        return current
+    if isinstance(event, OrderModified | OrderChangeRejected):
+        return current
+    new = _STATUS.get(event.type)
+    if new is None:
+        return current
+    if current is not None and not new.is_terminal and _RANK[new] < _RANK.get(current, 0):
+        return current  # a late ack after the first fill
+    return new
+
+
+class BatchBook:
+    """Recent batches' order statuses, to push counts (bounded: oldest batches forgotten)."""
+
+    def __init__(self, max_batches: int = 500) -> None:
+        self.batches: OrderedDict[str, dict[str, OrderStatus]] = OrderedDict()
+        self.batch_of: dict[str, str] = {}
+        self.max_batches = max_batches
+
+    def batch_for(self, event: OrderEvent) -> str:
+        if isinstance(event, OrderSubmitted | OrderDenied):
+            self.batch_of[event.order_id] = event.batch_id
+        return self.batch_of.get(event.order_id, event.correlation_id)
+
+    def seed(self, batch_id: str, statuses: dict[str, OrderStatus]) -> None:
+        book = self._book(batch_id)
+        for order_id, status in statuses.items():
+            self.batch_of[order_id] = batch_id
+            if order_id not in book or not book[order_id].is_terminal:
+                book[order_id] = status
+
+    def update(self, batch_id: str, event: OrderEvent) -> OrderStatus | None:
+        book = self._book(batch_id)
+        status = status_after(event, book.get(event.order_id))
+        if status is not None:
+            book[event.order_id] = status
+        return status
+
+    def counts(self, batch_id: str) -> dict[str, int]:
+        return dict(sorted(Counter(s.value for s in self._book(batch_id).values()).items()))
+
+    def _book(self, batch_id: str) -> dict[str, OrderStatus]:
+        if batch_id in self.batches:
+            self.batches.move_to_end(batch_id)
+            return self.batches[batch_id]
+        book: dict[str, OrderStatus] = {}
+        self.batches[batch_id] = book
+        while len(self.batches) > self.max_batches:
+            _, forgotten = self.batches.popitem(last=False)
+            for order_id in forgotten:
+                self.batch_of.pop(order_id, None)
+        return book
+
+
+def order_message(event: OrderEvent, batch_id: str, status: OrderStatus | None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "order_id": event.order_id,
+        "client_id": event.client_id,
+        "batch_id": batch_id,
+        "event": event.type,
+        "status": status.value if status else None,
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+    if isinstance(event, OrderDenied):
+        data |= {"rule": event.rule, "reason": event.reason}
+    elif isinstance(event, OrderRejected):
+        data |= {"reason": f"{event.error_code}: {event.reason}"}
+    elif isinstance(event, OrderAccepted):
+        data |= {"broker_order_id": event.broker_order_id, "protected": event.protected}
+    elif isinstance(event, Fill):
+        data |= {
+            "trade_no": event.trade_no,
+            "fill_quantity": event.quantity,
+            "fill_price": str(event.price),
+            "filled_quantity": event.filled_quantity,
+            "leaves_quantity": event.leaves_quantity,
+        }
+    elif isinstance(event, OrderCanceled):
+        data |= {"filled_quantity": event.filled_quantity, "reason": event.reason}
+    elif isinstance(event, OrderChangeRejected):
+        data |= {"change": event.change, "reason": f"{event.error_code}: {event.reason}"}
+    elif isinstance(event, OrderModified):
+        data |= {"quantity": event.quantity, "price": None if event.price is None else str(
+            event.price)}  # fmt: skip
+    return data
+
+
+class OrderFeed:
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.book = BatchBook()
+
+    async def handle(self, messages: Sequence[Message]) -> None:
+        for event in messages:
+            if isinstance(event, OrderEvent):
+                self.push(event)
+
+    def push(self, event: OrderEvent) -> None:
+        batch_id = self.book.batch_for(event)
+        status = self.book.update(batch_id, event)
+        message = order_message(event, batch_id, status)
+        self.hub.publish(f"orders:{event.client_id}", event.order_id, _wrap(
+            f"orders:{event.client_id}", "order", message))  # fmt: skip
+        channel = f"batch:{batch_id}"
+        if self.hub.has_subscribers(channel):
+            self.hub.publish(channel, event.order_id, _wrap(channel, "order", message))
+            summary = {"batch_id": batch_id, "counts": self.book.counts(batch_id)}
+            self.hub.publish(channel, "", _wrap(channel, "batch", summary))
+
+    def seed_batch(self, batch: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """Take the router's view of a batch; returns what a new subscriber gets first."""
+        batch_id = batch["batch_id"]
+        self.book.seed(batch_id, {o["order_id"]: OrderStatus(o["status"]) for o in batch["orders"]})
+        channel = f"batch:{batch_id}"
+        summary = {"batch_id": batch_id, "counts": self.book.counts(batch_id), "batch": batch}
+        return [("", _wrap(channel, "batch", summary))]
+
+
+def _wrap(channel: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"channel": channel, "type": kind, "data": data}
+
+
+def install(runtime: ServiceRuntime, hub: Hub) -> OrderFeed:
+    """Register the `orders` and `batch` channel kinds and this replica's event consumer."""
+    feed = OrderFeed(hub)
+    router = RouterClient(service_client(runtime.settings.order_router_url))
+
+    async def batch_snapshot(batch_id: str) -> list[tuple[str, dict[str, Any]]]:
+        batch = await router.batch(batch_id)
+        return feed.seed_batch(batch) if batch else []
+
+    hub.add_kind("orders", "every order change of one client; id = client_id")
+    hub.add_kind(
+        "batch",
+        "a batch's counts by status and its orders' changes; id = batch_id",
+        snapshot=batch_snapshot,
+    )
+    runtime.consume(
+        ORDER_EVENTS,
+        feed.handle,
+        group=f"gateway-live-{new_id()[:12]}",
+        from_beginning=False,
+    )
+    runtime.on_shutdown(router.client.aclose)
+    return feed

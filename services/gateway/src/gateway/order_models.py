@@ -1,0 +1,123 @@
+"""HTTP bodies of the order API (field names as the original dashboard sent them)."""
+
+from decimal import Decimal
+from typing import Any
+
+from common.enums import Exchange, ExecutionType, OrderType, TradeType
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Terms(_Body):
+    token_id: int = Field(gt=0, description="the exchange token (Motilal `symboltoken`)")
+    exchange: Exchange | None = Field(
+        default=None, description="only needed when the token exists on two exchanges"
+    )
+    execution_type: ExecutionType = Field(
+        description="BUY, SELL, or EXIT (closes the open position: side and size from it)"
+    )
+    order_type: OrderType
+    trade_type: TradeType = Field(description="INTRADAY, DELIVERY or MTF")
+    price: Decimal | None = Field(
+        default=None, ge=0, description="rupees; required for LIMIT and STOPLOSS (0 = none)"
+    )
+    trigger_price: Decimal | None = Field(
+        default=None, ge=0, description="rupees; required for STOPLOSS and STOPLOSS_MARKET"
+    )
+    tag: str | None = Field(default=None, max_length=40, description="your own label")
+
+
+class PlaceOrderIn(_Terms):
+    """One order for one client."""
+
+    client_id: str = Field(min_length=1)
+    quantity: int | None = Field(
+        default=None,
+        ge=1,
+        description="shares (a whole number of lots); on EXIT optional: caps the exit",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "client_id": "EMUM7551",
+                "token_id": 2885,
+                "execution_type": "BUY",
+                "order_type": "LIMIT",
+                "trade_type": "INTRADAY",
+                "quantity": 10,
+                "price": "1480.05",
+            }
+        },
+    )
+
+
+class ClientQuantity(_Body):
+    client_id: str = Field(min_length=1)
+    quantity: int | None = Field(
+        default=None,
+        ge=0,
+        description="shares; 0 skips the client; on EXIT leave it out to close the whole position",
+    )
+
+
+class ExecuteAllIn(_Terms):
+    """One order per client with a non-zero quantity, all on the same terms."""
+
+    client_orders: list[ClientQuantity] = Field(min_length=1, max_length=5000)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "token_id": 2885,
+                "execution_type": "BUY",
+                "order_type": "MARKET",
+                "trade_type": "INTRADAY",
+                "client_orders": [
+                    {"client_id": "EMUM7551", "quantity": 10},
+                    {"client_id": "EMUM7552", "quantity": 0},
+                ],
+            }
+        },
+    )
+
+
+class ModifyIn(_Body):
+    """New terms for a working order; fields left out keep their value."""
+
+    order_type: OrderType | None = None
+    quantity: int | None = Field(default=None, ge=1, description="the new total, in shares")
+    price: Decimal | None = Field(default=None, gt=0)
+    trigger_price: Decimal | None = Field(default=None, gt=0)
+
+
+class KillSwitchIn(_Body):
+    client_id: str | None = Field(default=None, description="null: the global kill switch")
+    engaged: bool
+    cancel_open_orders: bool = Field(
+        default=False, description="also cancel every working order of the scope"
+    )
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class OrderRef(BaseModel):
+    client_id: str
+    order_id: str
+
+
+class Accepted(BaseModel):
+    """The request was validated and published; follow it with GET /batches/{batch_id}."""
+
+    batch_id: str
+    orders: list[OrderRef]
+    skipped: list[str] = Field(default_factory=list, description="clients given quantity 0")
+
+
+def problem(loc: list[Any], msg: str) -> dict[str, Any]:
+    """One entry of a 422 `detail`, in FastAPI's own shape."""
+    return {"loc": loc, "msg": msg, "type": "value_error"}

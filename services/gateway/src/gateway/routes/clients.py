@@ -1,0 +1,217 @@
+"""Client accounts (issue 4) and their portfolio views (issue 6).
+
+Admins register, update, disable and re-enable client accounts and ask for a fresh broker
+login; anyone with a token reads them. Responses show credentials as present/absent only,
+and the broker session as the broker-adapter last reported it.
+"""
+
+from typing import Annotated, Any
+
+import httpx
+from common.http import service_client
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+
+from gateway import audit, clients_store, deps
+from gateway.auth.deps import Admin, Viewer
+from gateway.client_models import (
+    CREDENTIAL_FIELDS,
+    ClientCreate,
+    ClientOut,
+    ClientUpdate,
+    CredentialPresence,
+    LimitsOut,
+    SessionView,
+)
+from gateway.client_registry import ClientNotFound, Conflict, FieldErrors, Registry
+from gateway.clients_store import ClientRecord, SessionRecord
+from gateway.credentials import SealingUnavailable, public_key_from
+from gateway.routes.clients_portfolio import ClientWithPortfolio, with_portfolio
+
+router = APIRouter(prefix="/api/v1", tags=["clients"])
+
+
+def session_view(session: SessionRecord | None) -> SessionView | None:
+    if session is None:
+        return None
+    return SessionView(
+        state=session.state,
+        reason=session.reason,
+        error_code=session.error_code,
+        expires_at=session.expires_at,
+        updated_at=session.updated_at,
+    )
+
+
+def client_out(record: ClientRecord) -> ClientOut:
+    """The API view of a client; other modules extend ClientOut and reuse this."""
+    present = set(record.credential_fields)
+    flags = {name: name in present for name in CREDENTIAL_FIELDS}
+    value = record.limits.max_order_value
+    return ClientOut(
+        client_id=record.client_id,
+        motilal_client_id=record.motilal_client_id,
+        name=record.name,
+        active=record.active,
+        exchanges=list(record.exchanges),
+        trade_types=list(record.trade_types),
+        limits=LimitsOut(
+            max_order_quantity=record.limits.max_order_quantity,
+            max_order_value=None if value is None else str(value),
+            max_open_positions=record.limits.max_open_positions,
+        ),
+        groups=list(record.groups),
+        credentials=CredentialPresence(**flags, updated_at=record.credentials_updated_at),
+        session=session_view(record.session),
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+    )
+
+
+def registry(request: Request, pool: deps.Pool, publisher: deps.KafkaPublisher) -> Registry:
+    state = request.app.state
+    if not hasattr(state, "credentials_public_key"):
+        try:
+            state.credentials_public_key = public_key_from(
+                deps.settings(request).credentials_public_key
+            )
+        except SealingUnavailable:
+            state.credentials_public_key = None
+    return Registry(pool, publisher, state.credentials_public_key)
+
+
+RegistryDep = Annotated[Registry, Depends(registry)]
+
+
+def _invalid(error: FieldErrors) -> RequestValidationError:
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": reason, "input": None}
+         for field, reason in error.errors]
+    )  # fmt: skip
+
+
+def _not_found(client_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no client with id {client_id!r}")
+
+
+@router.get("/clients", summary="List client accounts")
+async def list_clients(
+    request: Request,
+    _: Viewer,
+    pool: deps.Pool,
+    active: Annotated[bool | None, Query(description="only active or inactive")] = None,
+    group: Annotated[str | None, Query(description="only clients in this group")] = None,
+) -> list[ClientWithPortfolio]:
+    clients = await clients_store.list_clients(pool, active=active, group=group)
+    return await with_portfolio(request, [client_out(c) for c in clients])
+
+
+@router.get("/clients/{client_id}", summary="One client account, with its broker session")
+async def get_client(
+    client_id: str, request: Request, _: Viewer, pool: deps.Pool
+) -> ClientWithPortfolio:
+    record = await clients_store.get_client(pool, client_id)
+    if record is None:
+        raise _not_found(client_id)
+    (found,) = await with_portfolio(request, [client_out(record)])
+    return found
+
+
+@router.post(
+    "/clients",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a client account (admin); credentials are sealed for the broker-adapter",
+)
+async def create_client(body: ClientCreate, user: Admin, registry: RegistryDep) -> ClientOut:
+    try:
+        return client_out(await registry.create(user, body))
+    except FieldErrors as error:
+        raise _invalid(error) from error
+    except Conflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+
+
+@router.put("/clients/{client_id}", summary="Change a client account (admin)")
+async def update_client(
+    client_id: str, body: ClientUpdate, user: Admin, registry: RegistryDep
+) -> ClientOut:
+    try:
+        return client_out(await registry.update(user, client_id, body))
+    except FieldErrors as error:
+        raise _invalid(error) from error
+    except ClientNotFound as error:
+        raise _not_found(client_id) from error
+
+
+@router.post("/clients/{client_id}/disable", summary="Disable a client (admin): no new orders")
+async def disable_client(client_id: str, user: Admin, registry: RegistryDep) -> ClientOut:
+    try:
+        return client_out(await registry.set_active(user, client_id, False))
+    except ClientNotFound as error:
+        raise _not_found(client_id) from error
+
+
+@router.post("/clients/{client_id}/enable", summary="Enable a disabled client (admin)")
+async def enable_client(client_id: str, user: Admin, registry: RegistryDep) -> ClientOut:
+    try:
+        return client_out(await registry.set_active(user, client_id, True))
+    except ClientNotFound as error:
+        raise _not_found(client_id) from error
+
+
+class OtpBody(BaseModel):
+    otp: str = Field(pattern=r"^\d{6}$", description="the 6-digit OTP Motilal sent")
+
+
+async def _adapter_call(request: Request, client_id: str, action: str, body: Any) -> SessionView:
+    settings = deps.settings(request)
+    try:
+        async with service_client(settings.broker_adapter_url, timeout=30) as http:
+            response = await http.post(f"/internal/sessions/{client_id}/{action}", json=body)
+    except httpx.HTTPError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the broker-adapter cannot be reached ({type(error).__name__}); try again",
+        ) from error
+    if response.status_code == 404:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"the broker-adapter does not know client {client_id!r} yet; try again shortly",
+        )
+    if response.status_code == 422:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, response.json().get("detail"))
+    if response.status_code >= 400:
+        raise HTTPException(
+            status.HTTP_502_BAD_GATEWAY,
+            f"the broker-adapter answered {response.status_code}: {response.text[:300]}",
+        )
+    return SessionView.model_validate(response.json())
+
+
+@router.post(
+    "/clients/{client_id}/login",
+    summary="Log the client in to Motilal now (admin), e.g. after fixing a failed login",
+)
+async def login_client(
+    client_id: str, request: Request, user: Admin, pool: deps.Pool
+) -> SessionView:
+    if await clients_store.get_client(pool, client_id) is None:
+        raise _not_found(client_id)
+
+    await audit.record(pool, user, "client.login", client_id)
+    return await _adapter_call(request, client_id, "login", {"actor": user.username})
+
+
+@router.post(
+    "/clients/{client_id}/otp",
+    summary="Complete an OTP login (admin): the client has no TOTP secret stored",
+)
+async def verify_client_otp(
+    client_id: str, body: OtpBody, request: Request, user: Admin, pool: deps.Pool
+) -> SessionView:
+    if await clients_store.get_client(pool, client_id) is None:
+        raise _not_found(client_id)
+
+    await audit.record(pool, user, "client.otp", client_id)
+    return await _adapter_call(request, client_id, "otp", {"otp": body.otp, "actor": user.username})

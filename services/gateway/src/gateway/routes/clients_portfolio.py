@@ -1,0 +1,142 @@
+"""Clients' funds, margins and P&L (issue 6): the portfolio view of each client.
+
+- `GET /api/v1/clients/{id}/portfolio`: positions, funds and margins, P&L, recent orders
+  (from the order-router) and recent fills (from the portfolio).
+- `GET /api/v1/portfolio/clients`: every registered client with funds, margin used and
+  available, and total P&L (the client list's portfolio columns).
+- `with_portfolio(...)`: the same columns added to ClientOut rows, for the client routes.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from pydantic import BaseModel, Field
+
+from gateway import clients_store, deps
+from gateway.auth.deps import Viewer
+from gateway.client_models import ClientOut
+from gateway.portfolio_client import PortfolioClient, PortfolioUnavailable, portfolio_client
+from gateway.router_client import Router, ServiceUnavailable
+from gateway.routes.trades import TradeOut, trade_out
+
+router = APIRouter(prefix="/api/v1", tags=["clients"])
+
+
+class Funds(BaseModel):
+    """Rupees as strings (Decimal). From the latest margin report and the positions."""
+
+    available_cash: str | None = Field(description="cash balance (margin row 201)")
+    collateral: str | None = Field(description="non-cash margin after haircut (row 220)")
+    margin_used: str | None = Field(description="margin in use (row 300)")
+    margin_available: str | None = Field(description="net available margin (row 100/102)")
+    broker_mtm: str | None = Field(description="unrealised P&L as the broker reports it")
+    broker_booked_pnl: str | None = Field(description="booked P&L as the broker reports it")
+    margins_taken_at: str | None = Field(description="when the margin report was read")
+    realized_pnl: str = Field(description="realized P&L of the platform's positions")
+    unrealized_pnl: str = Field(description="open positions marked at the latest quote")
+    total_pnl: str
+    open_positions: int
+
+
+class ClientWithPortfolio(ClientOut):
+    portfolio: Funds | None = Field(description="None when the portfolio service is unavailable")
+
+
+def funds_of(summary: dict[str, Any]) -> Funds:
+    margins = summary.get("funds") or {}
+    pnl = summary["pnl"]
+    return Funds(
+        available_cash=margins.get("available_cash"),
+        collateral=margins.get("collateral"),
+        margin_used=margins.get("margin_used"),
+        margin_available=margins.get("margin_available"),
+        broker_mtm=margins.get("mtm"),
+        broker_booked_pnl=margins.get("booked_pnl"),
+        margins_taken_at=margins.get("taken_at"),
+        realized_pnl=pnl["realized_pnl"],
+        unrealized_pnl=pnl["unrealized_pnl"],
+        total_pnl=pnl["total_pnl"],
+        open_positions=summary["open_positions"],
+    )
+
+
+async def funds_by_client(portfolio: PortfolioClient, client_ids: list[str]) -> dict[str, Funds]:
+    """Funds per client; empty when the portfolio is unavailable (lists still answer)."""
+    try:
+        summaries = await portfolio.summaries(client_ids)
+    except PortfolioUnavailable:
+        return {}
+    return {s["client_id"]: funds_of(s) for s in summaries}
+
+
+async def with_portfolio(request: Request, rows: list[ClientOut]) -> list[ClientWithPortfolio]:
+    """ClientOut rows with their funds, margins and P&L (for GET /clients and /clients/{id})."""
+    funds = await funds_by_client(portfolio_client(request), [r.client_id for r in rows])
+    return [ClientWithPortfolio(**r.model_dump(), portfolio=funds.get(r.client_id)) for r in rows]
+
+
+class ClientFundsRow(BaseModel):
+    client_id: str
+    name: str
+    active: bool
+    portfolio: Funds | None
+
+
+@router.get("/portfolio/clients", summary="Every client with funds, margin and total P&L")
+async def clients_funds(
+    request: Request,
+    _: Viewer,
+    pool: deps.Pool,
+    active: Annotated[bool | None, Query(description="only active or inactive")] = None,
+) -> list[ClientFundsRow]:
+    records = await clients_store.find_clients(pool)
+    chosen = [r for r in records.values() if active is None or r.active == active]
+    funds = await funds_by_client(portfolio_client(request), [r.client_id for r in chosen])
+    return [
+        ClientFundsRow(client_id=r.client_id, name=r.name, active=r.active,
+                       portfolio=funds.get(r.client_id))
+        for r in chosen
+    ]  # fmt: skip
+
+
+class PortfolioOut(BaseModel):
+    client_id: str
+    name: str
+    funds: Funds
+    positions: list[TradeOut] = Field(description="open trades first, then recently closed")
+    recent_orders: list[dict[str, Any]] = Field(description="the order-router's latest orders")
+    recent_fills: list[dict[str, Any]]
+    notes: list[str] = Field(default_factory=list, description="parts that could not be read")
+
+
+@router.get("/clients/{client_id}/portfolio", summary="A client's positions, funds and activity")
+async def client_portfolio(
+    client_id: str,
+    request: Request,
+    _: Viewer,
+    pool: deps.Pool,
+    orders: Router,
+    limit: Annotated[int, Query(gt=0, le=500, description="rows per list")] = 50,
+) -> PortfolioOut:
+    record = await clients_store.get_client(pool, client_id)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"client {client_id} does not exist")
+    portfolio = portfolio_client(request)
+    (summary,) = await portfolio.summaries([client_id])
+    active = await portfolio.positions(client_id=client_id, status="ACTIVE")
+    closed = await portfolio.positions(client_id=client_id, status="CLOSED", limit=limit)
+    fills = await portfolio.fills(client_id, limit)
+    notes: list[str] = []
+    try:
+        recent = await orders.orders({"client_id": client_id, "limit": limit})
+    except ServiceUnavailable as unavailable:
+        recent, notes = {}, [f"recent orders: {unavailable.detail}"]
+    return PortfolioOut(
+        client_id=client_id,
+        name=record.name,
+        funds=funds_of(summary),
+        positions=[trade_out(p) for p in active + closed],
+        recent_orders=list(recent.get("orders", [])),
+        recent_fills=fills,
+        notes=notes,
+    )

@@ -1,0 +1,391 @@
+"""Single orders, batches, modify/cancel (issue 5).
+
+A POST validates the WHOLE request (clients, instrument, lot and tick, prices for the
+order type) and answers 422 with one entry per bad field before anything is published.
+A valid request is published as one message on orders.requests.v1 and answered 202 at
+once with the ids the gateway minted; it never waits for the broker. Follow it with
+GET /batches/{batch_id}, GET /orders/{order_id} or the `batch:{id}` WebSocket channel.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from common.contracts.instruments import Instrument
+from common.contracts.requests import (
+    BatchRequested,
+    CancelRequested,
+    ClientOrder,
+    ModifyRequested,
+    OrderRequested,
+    OrderTerms,
+)
+from common.enums import ExecutionType, OrderStatus, OrderType
+from common.ids import new_id
+from common.logs import bound
+from common.topics import ORDER_REQUESTS
+from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse
+
+from gateway import audit, deps
+from gateway.auth.deps import Trader, Viewer
+from gateway.clients_store import find_clients
+from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.order_models import (
+    Accepted,
+    ExecuteAllIn,
+    ModifyIn,
+    OrderRef,
+    PlaceOrderIn,
+    problem,
+)
+from gateway.order_validation import (
+    BODY,
+    Entry,
+    Prices,
+    check_batch,
+    check_client,
+    check_quantity,
+    check_terms,
+    normalised_prices,
+)
+from gateway.router_client import Instruments, Router, UnknownInstrument
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        description="any unique string; a retry with the same key returns the first answer",
+    ),
+]
+_422: dict[int | str, dict[str, Any]] = {
+    422: {"description": "the request is invalid: one entry per bad field, nothing placed"}
+}
+
+
+async def _instrument(
+    instruments: Instruments, token: int, exchange: Any
+) -> tuple[Instrument | None, list[dict[str, Any]]]:
+    try:
+        return await instruments.get(token, exchange), []
+    except UnknownInstrument as unknown:
+        return None, [problem([BODY, unknown.field], str(unknown))]
+
+
+def _terms(body: PlaceOrderIn | ExecuteAllIn, prices: Prices) -> OrderTerms:
+    return OrderTerms(
+        token_id=body.token_id,
+        exchange=body.exchange,
+        execution_type=body.execution_type,
+        order_type=body.order_type,
+        trade_type=body.trade_type,
+        price=prices.price,
+        trigger_price=prices.trigger_price,
+        tag=body.tag,
+    )
+
+
+def _invalid(problems: list[dict[str, Any]]) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
+
+
+@router.post(
+    "/orders/place",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=_422,
+    summary="Place one order for one client (answers at once; the broker works later)",
+)
+async def place_order(
+    body: PlaceOrderIn,
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    instruments: Instruments,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def produce() -> tuple[int, Any]:
+        instrument, problems = await _instrument(instruments, body.token_id, body.exchange)
+        prices = normalised_prices(body.price, body.trigger_price)
+        problems += check_terms(body.order_type, prices, instrument)
+        clients = await find_clients(pool, [body.client_id])
+        problems += check_client([BODY, "client_id"], body.client_id, clients)
+        problems += check_quantity(
+            [BODY, "quantity"], body.quantity, body.execution_type, instrument
+        )
+        if problems:
+            raise _invalid(problems)
+        batch_id, order_id = new_id(), new_id()
+        with bound(correlation_id=batch_id, client_id=body.client_id, order_id=order_id):
+            order = ClientOrder(order_id=order_id, client_id=body.client_id, quantity=body.quantity)
+            message = OrderRequested(
+                correlation_id=batch_id,
+                actor=user.username,
+                batch_id=batch_id,
+                order=order,
+                terms=_terms(body, prices),
+            )
+            await publisher.publish(ORDER_REQUESTS, message)
+            await audit.record(pool, user, "order.place", order_id, body.model_dump(mode="json"))
+        answer = Accepted(
+            batch_id=batch_id, orders=[OrderRef(client_id=body.client_id, order_id=order_id)]
+        )
+        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+
+    fingerprint = request_hash("POST", request.url.path, body.model_dump(mode="json"))
+    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+
+
+@router.post(
+    "/orders/execute-all",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=_422,
+    summary="One order per client with a non-zero quantity, on the same terms (a batch)",
+)
+async def execute_all(
+    body: ExecuteAllIn,
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    instruments: Instruments,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def produce() -> tuple[int, Any]:
+        instrument, problems = await _instrument(instruments, body.token_id, body.exchange)
+        prices = normalised_prices(body.price, body.trigger_price)
+        problems += check_terms(body.order_type, prices, instrument)
+        entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
+        clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
+        problems += check_batch(entries, body.execution_type, clients, instrument)
+        if problems:
+            raise _invalid(problems)
+        batch_id = new_id()
+        orders = [
+            ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
+            for e in entries
+            if e.quantity != 0
+        ]
+        skipped = [e.client_id for e in entries if e.quantity == 0]
+        with bound(correlation_id=batch_id):
+            message = BatchRequested(
+                correlation_id=batch_id,
+                actor=user.username,
+                batch_id=batch_id,
+                terms=_terms(body, prices),
+                orders=tuple(orders),
+            )
+            await publisher.publish(ORDER_REQUESTS, message)
+            details = body.model_dump(mode="json", exclude={"client_orders"})
+            details["orders"] = {o.client_id: o.quantity for o in orders}
+            await audit.record(pool, user, "batch.place", batch_id, details)
+        answer = Accepted(
+            batch_id=batch_id,
+            orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
+            skipped=skipped,
+        )
+        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+
+    fingerprint = request_hash("POST", request.url.path, body.model_dump(mode="json"))
+    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+
+
+@router.get("/batches/{batch_id}", summary="A batch: counts by status and every client's order")
+async def get_batch(batch_id: str, user: Viewer, orders: Router) -> dict[str, Any]:
+    batch = await orders.batch(batch_id)
+    if batch is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"batch {batch_id} not found (a batch just accepted appears within moments)",
+        )
+    return batch
+
+
+@router.get("/orders", summary="Orders, newest first, filtered")
+async def list_orders(
+    user: Viewer,
+    orders: Router,
+    client_id: str | None = None,
+    token_id: int | None = None,
+    status_: Annotated[
+        list[OrderStatus] | None, Query(alias="status", description="repeat for several")
+    ] = None,
+    batch_id: str | None = None,
+    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return await orders.orders(
+        {
+            "client_id": client_id,
+            "token": token_id,
+            "status": [s.value for s in status_] if status_ else None,
+            "batch_id": batch_id,
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+            "limit": limit,
+            "offset": offset,
+        }
+    )
+
+
+@router.get("/orders/{order_id}", summary="One order: status, fills, broker order id, reason")
+async def get_order(order_id: str, user: Viewer, orders: Router) -> dict[str, Any]:
+    return await _order_or_404(orders, order_id)
+
+
+async def _order_or_404(orders: Router, order_id: str) -> dict[str, Any]:
+    order = await orders.order(order_id)
+    if order is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} not found")
+    return order
+
+
+_MODIFIABLE = {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
+_CANCELABLE = {
+    OrderStatus.SUBMITTED,
+    OrderStatus.ACCEPTED,
+    OrderStatus.PARTIALLY_FILLED,
+    OrderStatus.PENDING_MODIFY,
+}
+
+
+@router.post(
+    "/orders/{order_id}/modify",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=_422,
+    summary="Change a working order's type, quantity, price or trigger",
+)
+async def modify_order(
+    order_id: str,
+    body: ModifyIn,
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    orders: Router,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def produce() -> tuple[int, Any]:
+        order = await _order_or_404(orders, order_id)
+        current = OrderStatus(order["status"])
+        if current not in _MODIFIABLE:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"order {order_id} is {current}: only ACCEPTED or PARTIALLY_FILLED orders "
+                "can be modified",
+            )
+        if not body.model_fields_set:
+            raise _invalid([problem([BODY], "give at least one of order_type, quantity, "
+                                    "price, trigger_price")])  # fmt: skip
+        new_type = body.order_type or OrderType(order["order_type"])
+        prices = _modified_prices(order, body, new_type)
+        instrument = Instrument(
+            token=order["token_id"],
+            exchange=order["exchange"],
+            symbol=order["symbol"],
+            lot_size=order["lot_size"],
+            tick_size=order["tick_size"],
+        )
+        problems = check_terms(new_type, prices, instrument)
+        if body.quantity is not None:
+            problems += check_quantity(
+                [BODY, "quantity"], body.quantity, order_execution(order), instrument
+            )
+            if body.quantity <= order["filled_quantity"]:
+                problems.append(
+                    problem(
+                        [BODY, "quantity"],
+                        f"quantity {body.quantity} must be above the {order['filled_quantity']} "
+                        "shares already filled",
+                    )
+                )
+        if problems:
+            raise _invalid(problems)
+        message = ModifyRequested(
+            correlation_id=order["batch_id"],
+            actor=user.username,
+            order_id=order_id,
+            client_id=order["client_id"],
+            order_type=new_type,
+            quantity=body.quantity or order["quantity"],
+            price=prices.price,
+            trigger_price=prices.trigger_price,
+        )
+        with bound(correlation_id=order["batch_id"], order_id=order_id):
+            await publisher.publish(ORDER_REQUESTS, message)
+            await audit.record(pool, user, "order.modify", order_id, body.model_dump(mode="json"))
+        return status.HTTP_202_ACCEPTED, {
+            "order_id": order_id,
+            "client_id": order["client_id"],
+            "requested": "modify",
+        }
+
+    fingerprint = request_hash("POST", request.url.path, body.model_dump(mode="json"))
+    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+
+
+def order_execution(order: dict[str, Any]) -> ExecutionType:
+    return ExecutionType(order["execution_type"])
+
+
+def _modified_prices(order: dict[str, Any], body: ModifyIn, new_type: OrderType) -> Prices:
+    """The prices after the change: given ones win, old ones stay only where still used."""
+
+    def old(name: str) -> Decimal | None:
+        return Decimal(order[name]) if order.get(name) is not None else None
+
+    needs_price = new_type in (OrderType.LIMIT, OrderType.STOPLOSS)
+    needs_trigger = new_type in (OrderType.STOPLOSS, OrderType.STOPLOSS_MARKET)
+    price = body.price if body.price is not None else (old("price") if needs_price else None)
+    trigger = (
+        body.trigger_price
+        if body.trigger_price is not None
+        else (old("trigger_price") if needs_trigger else None)
+    )
+    return normalised_prices(price, trigger)
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Cancel a working order",
+)
+async def cancel_order(
+    order_id: str,
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    orders: Router,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def produce() -> tuple[int, Any]:
+        order = await _order_or_404(orders, order_id)
+        current = OrderStatus(order["status"])
+        answer = {"order_id": order_id, "client_id": order["client_id"], "requested": "cancel"}
+        if current is OrderStatus.PENDING_CANCEL:
+            return status.HTTP_202_ACCEPTED, answer  # already on its way
+        if current not in _CANCELABLE:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"order {order_id} is {current}: there is nothing left to cancel",
+            )
+        message = CancelRequested(
+            correlation_id=order["batch_id"],
+            actor=user.username,
+            order_id=order_id,
+            client_id=order["client_id"],
+        )
+        with bound(correlation_id=order["batch_id"], order_id=order_id):
+            await publisher.publish(ORDER_REQUESTS, message)
+            await audit.record(pool, user, "order.cancel", order_id)
+        return status.HTTP_202_ACCEPTED, answer
+
+    fingerprint = request_hash("POST", request.url.path, None)
+    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)

@@ -1,0 +1,259 @@
+"""Positions as trades, exits, exit-by-token (issue 6).
+
+A "trade" is a position as the portfolio keeps it: one client's holding in one instrument
+and trade type, from the fill that opened it to the fill that closed it (its id is the
+portfolio's `position_id`). An exit is an EXIT order through the normal order path: the
+request is published on orders.requests.v1 and answered 202 with the batch and order ids;
+the order-router sizes the order from the open position; the trade turns CLOSED when the
+closing fill arrives, not when the order is sent. Follow it with GET /batches/{batch_id}.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from common.contracts.requests import ClientOrder, ExitByTokenRequested, ExitTradeRequested
+from common.enums import Exchange, TradeType
+from common.ids import new_id
+from common.logs import bound
+from common.topics import ORDER_REQUESTS
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from gateway import audit, deps
+from gateway.auth.deps import Trader, Viewer
+from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.order_models import Accepted, OrderRef, problem
+from gateway.portfolio_client import Portfolio
+
+router = APIRouter(prefix="/api/v1", tags=["trades"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias=HEADER, description="any unique string; a retry with it returns the first answer"),
+]
+
+
+class TradeOut(BaseModel):
+    """One position ("trade"). Quantities in shares (negative net = short), money in rupees."""
+
+    trade_id: str = Field(description="the position id; stable across replays")
+    client_id: str
+    token: int
+    exchange: Exchange
+    symbol: str
+    trade_type: TradeType
+    status: Literal["ACTIVE", "CLOSED"]
+    net_quantity: int
+    average_price: str = Field(description="volume-weighted average open price of the open qty")
+    last_price: str | None
+    market_value: str
+    buy_quantity: int
+    buy_value: str
+    sell_quantity: int
+    sell_value: str
+    realized_pnl: str
+    unrealized_pnl: str
+    total_pnl: str
+    opened_at: datetime
+    closed_at: datetime | None
+    updated_at: datetime | None
+
+
+def trade_out(position: dict[str, Any]) -> TradeOut:
+    return TradeOut.model_validate({**position, "trade_id": position["position_id"]})
+
+
+class ExitByTokenIn(BaseModel):
+    client_ids: list[str] | None = Field(
+        default=None, description="clients to exit; omitted or null: every client holding it"
+    )
+    trade_type: TradeType | None = Field(
+        default=None, description="exit only this trade type; omitted: what each client holds"
+    )
+    exchange: Exchange | None = Field(
+        default=None, description="needed only when the token is held on two exchanges"
+    )
+
+
+def _invalid(problems: list[dict[str, Any]]) -> HTTPException:
+    return HTTPException(422, problems)
+
+
+@router.get("/trades", summary="Trades (positions) with filters, newest first")
+async def list_trades(
+    _: Viewer,
+    portfolio: Portfolio,
+    client_id: str | None = None,
+    token_id: Annotated[int | None, Query(gt=0)] = None,
+    status_: Annotated[Literal["ACTIVE", "CLOSED"] | None, Query(alias="status")] = None,
+    trade_type: TradeType | None = None,
+    exchange: Exchange | None = None,
+    limit: Annotated[int, Query(gt=0, le=1000)] = 200,
+) -> list[TradeOut]:
+    positions = await portfolio.positions(
+        client_id=client_id,
+        token=token_id,
+        status=status_,
+        trade_type=trade_type.value if trade_type else None,
+        exchange=exchange.value if exchange else None,
+        limit=limit,
+    )
+    return [trade_out(p) for p in positions]
+
+
+@router.get("/trades/{trade_id}", summary="One trade (position) by id")
+async def get_trade(trade_id: str, _: Viewer, portfolio: Portfolio) -> TradeOut:
+    position = await portfolio.position(trade_id)
+    if position is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"trade {trade_id} does not exist")
+    return trade_out(position)
+
+
+@router.post(
+    "/trades/{trade_id}/exit",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Close one trade with an EXIT order (opposite side, its quantity and trade type)",
+)
+async def exit_trade(
+    trade_id: str,
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    portfolio: Portfolio,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def produce() -> tuple[int, Any]:
+        position = await portfolio.position(trade_id)
+        if position is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"trade {trade_id} does not exist")
+        if position["status"] != "ACTIVE":
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"trade {trade_id} is already CLOSED: nothing to exit"
+            )
+        batch_id, order_id = new_id(), new_id()
+        client_id = position["client_id"]
+        with bound(correlation_id=batch_id, client_id=client_id, order_id=order_id):
+            message = ExitTradeRequested(
+                correlation_id=batch_id,
+                actor=user.username,
+                batch_id=batch_id,
+                order_id=order_id,
+                client_id=client_id,
+                position_id=trade_id,
+                token_id=position["token"],
+                exchange=Exchange(position["exchange"]),
+                trade_type=TradeType(position["trade_type"]),
+            )
+            await publisher.publish(ORDER_REQUESTS, message)
+            await audit.record(pool, user, "trade.exit", trade_id, {
+                "batch_id": batch_id, "order_id": order_id, "client_id": client_id,
+                "token": position["token"], "net_quantity": position["net_quantity"],
+            })  # fmt: skip
+        answer = Accepted(
+            batch_id=batch_id, orders=[OrderRef(client_id=client_id, order_id=order_id)]
+        )
+        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+
+    fingerprint = request_hash("POST", request.url.path, {})
+    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+
+
+def _exit_plan(
+    token_id: int, body: ExitByTokenIn, holders: list[dict[str, Any]]
+) -> tuple[list[str], Exchange, TradeType | None]:
+    """Which clients, exchange and trade type to exit; raises 422 naming the bad field."""
+    held_by = {h["client_id"] for h in holders}
+    if body.client_ids is None:
+        targets = sorted(held_by)
+        if not targets:
+            raise _invalid([problem(["path", "token_id"], f"no client holds token {token_id}")])
+    else:
+        problems = [
+            problem(["body", "client_ids", i], f"client {c} holds no open position in {token_id}"
+                    + (f" ({body.trade_type})" if body.trade_type else ""))
+            for i, c in enumerate(body.client_ids)
+            if c not in held_by
+        ]  # fmt: skip
+        if not body.client_ids:
+            problems.append(problem(["body", "client_ids"], "give at least one client, or omit"))
+        if problems:
+            raise _invalid(problems)
+        targets = sorted(set(body.client_ids))
+    mine = [h for h in holders if h["client_id"] in targets]
+    exchanges = sorted({h["exchange"] for h in mine})
+    if len(exchanges) > 1:
+        message = f"token {token_id} is held on {', '.join(exchanges)}: name the exchange"
+        raise _invalid([problem(["body", "exchange"], message)])
+    trade_types = {h["trade_type"] for h in mine}
+    trade_type = body.trade_type or (
+        TradeType(trade_types.pop()) if len(trade_types) == 1 else None
+    )
+    return targets, Exchange(exchanges[0]), trade_type
+
+
+def _exit_orders(
+    targets: list[str], trade_type: TradeType | None, holders: list[dict[str, Any]]
+) -> tuple[ClientOrder, ...]:
+    """One EXIT per client; per held position when the request names no trade type."""
+    if trade_type is not None:
+        return tuple(ClientOrder(order_id=new_id(), client_id=c) for c in targets)
+    held = sorted({(h["client_id"], h["trade_type"]) for h in holders if h["client_id"] in targets})
+    return tuple(
+        ClientOrder(order_id=new_id(), client_id=c, trade_type=TradeType(t)) for c, t in held
+    )
+
+
+@router.post(
+    "/trades/exit-by-token/{token_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Exit a token for many clients at once (every holder when client_ids is omitted)",
+)
+async def exit_by_token(
+    token_id: Annotated[int, Path(gt=0)],
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    portfolio: Portfolio,
+    body: ExitByTokenIn | None = None,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    wanted = body or ExitByTokenIn()
+
+    async def produce() -> tuple[int, Any]:
+        holders = await portfolio.holders(
+            token_id,
+            exchange=wanted.exchange.value if wanted.exchange else None,
+            trade_type=wanted.trade_type.value if wanted.trade_type else None,
+        )
+        targets, exchange, trade_type = _exit_plan(token_id, wanted, holders)
+        batch_id = new_id()
+        orders = _exit_orders(targets, trade_type, holders)
+        with bound(correlation_id=batch_id):
+            message = ExitByTokenRequested(
+                correlation_id=batch_id,
+                actor=user.username,
+                batch_id=batch_id,
+                token_id=token_id,
+                exchange=exchange,
+                trade_type=trade_type,
+                orders=orders,
+            )
+            await publisher.publish(ORDER_REQUESTS, message)
+            await audit.record(pool, user, "trade.exit_by_token", str(token_id), {
+                "batch_id": batch_id, "client_ids": list(targets),
+                "trade_type": trade_type.value if trade_type else None,
+                "exchange": exchange.value,
+            })  # fmt: skip
+        answer = Accepted(
+            batch_id=batch_id,
+            orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
+        )
+        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+
+    fingerprint = request_hash("POST", request.url.path, wanted.model_dump(mode="json"))
+    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
