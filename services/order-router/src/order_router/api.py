@@ -1,0 +1,112 @@
+"""Internal read API the gateway queries: orders, batches, the kill switch."""
+
+from collections import Counter
+from datetime import datetime
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from order_router import store
+from order_router.orders import Order
+
+router = APIRouter(prefix="/internal", tags=["internal"])
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    pool: asyncpg.Pool = request.app.state.runtime.pool
+    return pool
+
+
+Pool = Annotated[asyncpg.Pool, Depends(_pool)]
+
+
+@router.get("/orders/{order_id}", summary="One order as the OMS sees it")
+async def get_order(order_id: str, pool: Pool) -> dict[str, Any]:
+    order = await store.get_order(pool, order_id)
+    if order is None:
+        raise HTTPException(404, f"order {order_id} not found")
+    return order.as_json()
+
+
+@router.get("/orders", summary="Orders, newest first, filtered")
+async def list_orders(
+    pool: Pool,
+    client_id: str | None = None,
+    token: int | None = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    batch_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    statuses = [s.strip().upper() for raw in status or [] for s in raw.split(",") if s.strip()]
+    orders = await store.list_orders(
+        pool,
+        store.OrderFilter(client_id, token, statuses, batch_id, since, until, limit, offset),
+    )
+    return {"orders": [o.as_json() for o in orders], "limit": limit, "offset": offset}
+
+
+@router.get("/batches/{batch_id}", summary="A batch: counts by status and one row per order")
+async def get_batch(batch_id: str, pool: Pool) -> dict[str, Any]:
+    batch = await store.get_batch(pool, batch_id)
+    if batch is None:
+        raise HTTPException(404, f"batch {batch_id} not found (or not processed yet)")
+    orders = await store.batch_orders(pool, batch_id)
+    return batch_view(batch, orders)
+
+
+def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
+    counts = Counter(o.status.value for o in orders)
+    terminal = sum(1 for o in orders if o.status.is_terminal)
+    return {
+        "batch_id": batch["batch_id"],
+        "kind": batch["kind"],
+        "token_id": batch["token"],
+        "execution_type": batch["execution_type"],
+        "order_type": batch["order_type"],
+        "trade_type": batch["trade_type"],
+        "price": None if batch["price"] is None else str(batch["price"]),
+        "trigger_price": None if batch["trigger_price"] is None else str(batch["trigger_price"]),
+        "actor": batch["actor"],
+        "created_at": batch["created_at"].isoformat(),
+        "total": len(orders),
+        "counts": dict(sorted(counts.items())),
+        "complete": terminal == len(orders),
+        "orders": [
+            {
+                "client_id": o.client_id,
+                "order_id": o.order_id,
+                "status": o.status.value,
+                "rule": o.rule,
+                "reason": o.reason,
+                "quantity": o.quantity,
+                "filled_quantity": o.filled_quantity,
+                "average_price": o.as_json()["average_price"],
+                "broker_order_id": o.broker_order_id,
+            }
+            for o in orders
+        ],
+    }
+
+
+@router.get("/kill-switch", summary="Engaged and released kill switches")
+async def kill_switch(pool: Pool) -> dict[str, Any]:
+    rows = await store.kill_switches(pool)
+    scopes = [
+        {
+            "client_id": None if r["scope"] == store.GLOBAL_SCOPE else r["scope"],
+            "engaged": r["engaged"],
+            "reason": r["reason"],
+            "actor": r["actor"],
+            "updated_at": r["updated_at"].isoformat(),
+        }
+        for r in rows
+    ]
+    glob = next((s for s in scopes if s["client_id"] is None), None)
+    return {
+        "global": glob or {"client_id": None, "engaged": False, "reason": None},
+        "clients": [s for s in scopes if s["client_id"] is not None],
+    }

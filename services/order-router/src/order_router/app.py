@@ -1,0 +1,105 @@
+"""Wiring of the order-router: settings, runtime, consumers, routes."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+from common.contracts.envelope import Message
+from common.enums import TradeType
+from common.http import service_client
+from common.service import ServiceRuntime
+from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
+
+from order_router import api
+from order_router.accounts import AccountCopies
+from order_router.config import OrderRouterSettings
+from order_router.events import EventApplier
+from order_router.expiry import Expiry
+from order_router.intake import Intake
+from order_router.lookups import InstrumentCache, PositionLookup
+from order_router.risk import RiskConfig
+
+settings = OrderRouterSettings()
+runtime = ServiceRuntime("order-router", settings, migrations=Path(__file__).parent / "migrations")
+
+
+class Parts:
+    """The router's components, built once the pool, Redis and Kafka are open."""
+
+    intake: Intake
+    events: EventApplier
+    accounts: AccountCopies
+    expiry: Expiry
+    clients: list[httpx.AsyncClient]
+
+
+parts = Parts()
+
+
+@runtime.on_startup
+async def _build() -> None:
+    market_data = service_client(settings.market_data_url)
+    portfolio = service_client(settings.portfolio_url)
+    parts.clients = [market_data, portfolio]
+    risk = RiskConfig(
+        price_band_percent=settings.price_band_percent,
+        margin_rates={
+            TradeType.INTRADAY: settings.margin_rate_intraday,
+            TradeType.DELIVERY: settings.margin_rate_delivery,
+            TradeType.MTF: settings.margin_rate_mtf,
+        },
+    )
+    parts.intake = Intake(
+        runtime.pool,
+        runtime.redis,
+        runtime.publisher,
+        InstrumentCache(market_data, settings.instrument_cache_seconds, settings.lookup_attempts),
+        PositionLookup(portfolio, settings.lookup_attempts),
+        risk,
+    )
+    parts.events = EventApplier(runtime.pool)
+    parts.accounts = AccountCopies(runtime.pool)
+    parts.expiry = Expiry(
+        runtime.pool, runtime.publisher, settings.expire_at_ist, settings.expiry_check_seconds
+    )
+
+
+@runtime.on_shutdown
+async def _close() -> None:
+    for client in parts.clients:
+        await client.aclose()
+
+
+async def on_requests(messages: Sequence[Message]) -> None:
+    await parts.intake.handle(messages)
+
+
+async def on_events(messages: Sequence[Message]) -> None:
+    await parts.events.handle(messages)
+
+
+async def on_clients(messages: Sequence[Message]) -> None:
+    await parts.accounts.on_clients(messages)
+
+
+async def on_sessions(messages: Sequence[Message]) -> None:
+    await parts.accounts.on_sessions(messages)
+
+
+async def on_margins(messages: Sequence[Message]) -> None:
+    await parts.accounts.on_margins(messages)
+
+
+async def expire_at_end_of_day() -> None:
+    await parts.expiry.run()
+
+
+runtime.consume(ORDER_REQUESTS, on_requests)
+runtime.consume(ORDER_EVENTS, on_events)
+runtime.consume(CLIENTS, on_clients)
+runtime.consume(SESSIONS, on_sessions)
+runtime.consume(MARGINS, on_margins)
+runtime.background(expire_at_end_of_day)
+
+app = runtime.create_app([api.router])
+app.state.runtime = runtime

@@ -1,0 +1,43 @@
+"""Settings of the order-router service (environment prefix ORDER_ROUTER_)."""
+
+from datetime import time
+from decimal import Decimal
+
+from common.settings import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+
+class OrderRouterSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ORDER_ROUTER_", extra="ignore", populate_by_name=True
+    )
+
+    port: int = Field(default=8001, description="HTTP port of the order-router")
+    price_band_percent: Decimal = Field(
+        default=Decimal("10"),
+        gt=0,
+        description="a LIMIT price or trigger further than this % from LTP is denied (price_band)",
+    )
+    margin_rate_intraday: Decimal = Field(
+        default=Decimal("0.2"), gt=0, description="share of notional blocked by an INTRADAY order"
+    )
+    margin_rate_delivery: Decimal = Field(
+        default=Decimal("1"), gt=0, description="share of notional blocked by a DELIVERY order"
+    )
+    margin_rate_mtf: Decimal = Field(
+        default=Decimal("0.5"), gt=0, description="share of notional blocked by an MTF order"
+    )
+    instrument_cache_seconds: float = Field(
+        default=3600, description="how long an instrument from market-data is kept in memory"
+    )
+    lookup_attempts: int = Field(
+        default=5, ge=1, description="tries of a market-data or portfolio lookup before denying"
+    )
+    expire_at_ist: time = Field(
+        default=time(15, 45),
+        description="IST time of day after which the day's open orders become EXPIRED",
+    )
+    expiry_check_seconds: float = Field(
+        default=60, description="how often the end-of-day expiry looks for open orders"
+    )

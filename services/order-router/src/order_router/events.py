@@ -1,0 +1,82 @@
+"""Applies the adapter's order events (orders.events.v1) to the orders, idempotently.
+
+A Kafka batch is applied in one transaction: event ids already applied are skipped, fills
+already recorded (same client and broker trade number) are skipped, and each remaining
+event moves its order through the transition table. A transition the table refuses is
+logged and not applied; the event still counts as seen, so it is not retried forever.
+"""
+
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+from common.contracts.envelope import Message
+from common.contracts.order_events import Fill, OrderEvent
+from common.logs import bound
+
+from order_router import store
+from order_router.orders import EVENT_KINDS, Order, apply_event
+from order_router.transitions import IllegalTransition
+
+log = logging.getLogger(__name__)
+
+
+class EventApplier:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def handle(self, messages: Sequence[Message]) -> None:
+        events = _unique([m for m in messages if isinstance(m, OrderEvent)])
+        events = [e for e in events if e.type in EVENT_KINDS]
+        if not events:
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            new_ids = await store.claim_events(conn, [e.event_id for e in events])
+            events = [e for e in events if e.event_id in new_ids]
+            fills = [e for e in events if isinstance(e, Fill)]
+            new_fills = await store.claim_fills(conn, fills)
+            orders = await store.orders_by_id(conn, {e.order_id for e in events}, for_update=True)
+            changed: dict[str, Order] = {}
+            for event in events:
+                with bound(
+                    correlation_id=event.correlation_id,
+                    client_id=event.client_id,
+                    order_id=event.order_id,
+                ):
+                    order = changed.get(event.order_id) or orders.get(event.order_id)
+                    updated = _apply(order, event, new_fills)
+                    if updated is not None:
+                        changed[event.order_id] = updated
+            await store.update_orders(conn, list(changed.values()))
+
+
+def _apply(order: Order | None, event: OrderEvent, new_fills: set[tuple[str, str]]) -> Order | None:
+    if order is None:
+        log.warning("%s for an order the router does not know; skipped", event.type)
+        return None
+    if isinstance(event, Fill):
+        key = (event.client_id, event.trade_no)
+        if key not in new_fills:
+            log.info("fill %s of order %s already applied; skipped", event.trade_no, order.order_id)
+            return None
+        new_fills.discard(key)
+    try:
+        updated = apply_event(order, event)
+    except IllegalTransition as refused:
+        log.warning("refused %s on order %s: %s", event.type, order.order_id, refused)
+        return None
+    if updated.status is not order.status:
+        log.info(
+            "order %s: %s -> %s (%s)", order.order_id, order.status, updated.status, event.type
+        )
+    return updated
+
+
+def _unique(events: list[OrderEvent]) -> list[OrderEvent]:
+    seen: set[str] = set()
+    out = []
+    for event in events:
+        if event.event_id not in seen:
+            seen.add(event.event_id)
+            out.append(event)
+    return out

@@ -1,0 +1,442 @@
+"""Turns operators' requests (orders.requests.v1) into orders, commands and denials.
+
+A batch is handled in one pass: one instrument lookup (cached), one read of the clients,
+sessions, margins and kill switch, pre-trade risk in memory, ONE transaction that inserts
+every order (ON CONFLICT DO NOTHING: a redelivered request changes nothing), and then,
+after the commit, the commands and events in one `publish_many` each.
+
+On redelivery, orders still SUBMITTED without a broker order id get their PlaceOrder again:
+the adapter dedupes by order id, so a duplicate command never becomes a duplicate order.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import asyncpg
+from common.contracts.envelope import Message
+from common.contracts.instruments import Instrument
+from common.contracts.quotes import Quote
+from common.contracts.requests import (
+    BatchRequested,
+    CancelRequested,
+    ClientOrder,
+    ExitByTokenRequested,
+    ExitTradeRequested,
+    KillSwitchRequested,
+    ModifyRequested,
+    OrderRequested,
+    OrderTerms,
+)
+from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
+from common.kafka import Publisher
+from common.logs import bound
+from common.topics import ORDER_COMMANDS, ORDER_EVENTS
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from order_router import store
+from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
+from order_router.margin import available_margin
+from order_router.messages import (
+    cancel_command,
+    denied_event,
+    modify_command,
+    place_command,
+    submitted_event,
+)
+from order_router.orders import Order
+from order_router.risk import (
+    Decision,
+    KillSwitch,
+    OrderIntent,
+    RiskConfig,
+    RiskContext,
+    Rule,
+    check,
+)
+from order_router.transitions import Ev, IllegalTransition
+
+log = logging.getLogger(__name__)
+
+CLIENT_COPY_RETRIES = 3
+KILL_SWITCH_KEY = "killswitch:{scope}"
+"""Redis flag per engaged scope ('*' or a client id); value = the reason. Mirrors the DB."""
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What every order-making request boils down to."""
+
+    message: Message
+    kind: str
+    batch_id: str
+    terms: OrderTerms
+    orders: Sequence[ClientOrder]
+    any_trade_type: bool = False  # exit-by-token without a trade type: take it from the position
+
+
+class Intake:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        redis: Redis,
+        publisher: Publisher,
+        instruments: InstrumentCache,
+        positions: PositionLookup,
+        risk: RiskConfig,
+    ) -> None:
+        self.pool = pool
+        self.redis = redis
+        self.publisher = publisher
+        self.instruments = instruments
+        self.positions = positions
+        self.risk = risk
+
+    async def handle(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            with bound(correlation_id=message.correlation_id):
+                await self._dispatch(message)
+
+    async def _dispatch(self, m: Message) -> None:
+        if isinstance(m, BatchRequested):
+            await self.place(_Request(m, m.type, m.batch_id, m.terms, m.orders))
+        elif isinstance(m, OrderRequested):
+            await self.place(_Request(m, m.type, m.batch_id, m.terms, (m.order,)))
+        elif isinstance(m, ExitTradeRequested):
+            terms = _exit_terms(m.token_id, m.exchange, m.trade_type)
+            order = ClientOrder(order_id=m.order_id, client_id=m.client_id)
+            await self.place(_Request(m, m.type, m.batch_id, terms, (order,)))
+        elif isinstance(m, ExitByTokenRequested):
+            terms = _exit_terms(m.token_id, m.exchange, m.trade_type or TradeType.INTRADAY)
+            request = _Request(m, m.type, m.batch_id, terms, m.orders, m.trade_type is None)
+            await self.place(request)
+        elif isinstance(m, ModifyRequested):
+            await self.modify(m)
+        elif isinstance(m, CancelRequested):
+            await self.cancel(m)
+        elif isinstance(m, KillSwitchRequested):
+            await self.kill_switch(m)
+        else:
+            log.warning("ignoring request of unknown type %s", m.type)
+
+    # --- placing -------------------------------------------------------------------------
+
+    async def place(self, req: _Request) -> None:
+        ids = [o.order_id for o in req.orders]
+        known = await store.orders_by_id(self.pool, ids)
+        fresh = [o for o in req.orders if o.order_id not in known]
+        if fresh:
+            created = await self._decide(req, fresh)
+            async with self.pool.acquire() as conn, conn.transaction():
+                await store.insert_batch(conn, _batch_row(req, len(req.orders)))
+                await store.insert_orders(conn, created)
+                stored = await store.orders_by_id(conn, ids)
+        else:
+            stored = known
+        await self._announce(req.message, [stored[i] for i in ids if i in stored])
+        log.info("request %s %s: %d orders (%d new)", req.kind, req.batch_id, len(ids), len(fresh))
+
+    async def _announce(self, cause: Message, orders: Sequence[Order]) -> None:
+        """Commands first (they are what the client waits for), then our events."""
+        unacknowledged = [
+            o for o in orders if o.status is OrderStatus.SUBMITTED and o.broker_order_id is None
+        ]
+        events: list[Message] = [submitted_event(o, cause) for o in unacknowledged]
+        events += [denied_event(o, cause) for o in orders if o.status is OrderStatus.DENIED]
+        if unacknowledged:
+            commands = [place_command(o, cause) for o in unacknowledged]
+            await self.publisher.publish_many(ORDER_COMMANDS, commands)
+        if events:
+            await self.publisher.publish_many(ORDER_EVENTS, events)
+
+    async def _decide(self, req: _Request, fresh: Sequence[ClientOrder]) -> list[Order]:
+        terms = req.terms
+        try:
+            instrument = await self.instruments.get(terms.token_id, terms.exchange)
+            instrument_problem = None
+        except LookupFailed as failure:
+            instrument = _placeholder_instrument(terms.token_id, terms.exchange)
+            instrument_problem = failure.reason
+        client_ids = sorted({o.client_id for o in fresh})
+        facts = await self._account_facts(client_ids)
+        kill = await self._kill_switch_state()
+        ltp = await self._ltp(instrument.token)
+        exits = await self._exit_positions(req, fresh) if _is_exit(terms) else {}
+        created = []
+        for client_order in fresh:
+            order = _new_order(req, client_order, instrument)
+            any_type = req.any_trade_type and client_order.trade_type is None
+            with bound(client_id=order.client_id, order_id=order.order_id):
+                if instrument_problem is not None:
+                    decision = Decision(rule=Rule.INSTRUMENT, reason=instrument_problem)
+                else:
+                    order, decision = self._assess(order, exits.get(order.order_id), any_type,
+                                                   req, facts, kill, ltp)  # fmt: skip
+                created.append(_decided(order, decision))
+        return created
+
+    def _assess(
+        self,
+        order: Order,
+        exit_position: OpenPosition | LookupFailed | None,
+        any_trade_type: bool,
+        req: _Request,
+        facts: store.AccountFacts,
+        kill: KillSwitch,
+        ltp: Decimal | None,
+    ) -> tuple[Order, Decision]:
+        if order.execution_type is ExecutionType.EXIT:
+            sized = _size_exit(order, exit_position, any_trade_type)
+            if isinstance(sized, Decision):
+                return order, sized
+            order = sized
+        assert order.side is not None
+        intent = OrderIntent(
+            client_id=order.client_id,
+            instrument=order.instrument,
+            execution_type=order.execution_type,
+            side=order.side,
+            order_type=order.order_type,
+            trade_type=order.trade_type,
+            quantity=order.quantity,
+            price=order.price,
+            trigger_price=order.trigger_price,
+        )
+        ctx = RiskContext(
+            client=facts.clients.get(order.client_id),
+            session=facts.sessions.get(order.client_id),
+            kill_switch=kill,
+            ltp=ltp,
+            available_margin=available_margin(
+                facts.margin_rows.get(order.client_id), order.instrument.exchange
+            ),
+        )
+        return order, check(intent, ctx, self.risk)
+
+    async def _exit_positions(
+        self, req: _Request, fresh: Sequence[ClientOrder]
+    ) -> dict[str, OpenPosition | LookupFailed | None]:
+        """Each EXIT order's open position, looked up concurrently (EXIT only)."""
+        gate = asyncio.Semaphore(16)
+        default = None if req.any_trade_type else req.terms.trade_type
+
+        async def one(o: ClientOrder) -> tuple[str, OpenPosition | LookupFailed | None]:
+            async with gate:
+                try:
+                    found = await self.positions.open_position(
+                        o.client_id, req.terms.token_id, o.trade_type or default
+                    )
+                    return o.order_id, found
+                except LookupFailed as failure:
+                    return o.order_id, failure
+
+        return dict(await asyncio.gather(*(one(o) for o in fresh)))
+
+    async def _account_facts(self, client_ids: Sequence[str]) -> store.AccountFacts:
+        """The clients' copies; a client the gateway knows may reach our copy a moment
+        later (accounts.clients.v1 is consumed separately), so a miss is re-read briefly."""
+        facts = await store.account_facts(self.pool, client_ids)
+        for _ in range(CLIENT_COPY_RETRIES):
+            if all(c in facts.clients for c in client_ids):
+                break
+            await asyncio.sleep(1.0)
+            facts = await store.account_facts(self.pool, client_ids)
+        return facts
+
+    async def _ltp(self, token: int) -> Decimal | None:
+        raw = await self.redis.get(f"quote:{token}")
+        if not raw:
+            return None
+        try:
+            return Quote.model_validate_json(raw).ltp
+        except ValidationError:
+            log.warning("quote:%s in Redis is not a Quote; price band skipped", token)
+            return None
+
+    async def _kill_switch_state(self) -> KillSwitch:
+        rows = await store.kill_switches(self.pool)
+        engaged = {r["scope"]: r["reason"] for r in rows if r["engaged"]}
+        return KillSwitch(
+            global_reason=engaged.pop(store.GLOBAL_SCOPE, None), client_reasons=engaged
+        )
+
+    # --- changing working orders ----------------------------------------------------------
+
+    async def modify(self, m: ModifyRequested) -> None:
+        with bound(order_id=m.order_id, client_id=m.client_id):
+            order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_MODIFY)
+            if order is None:
+                return
+            proposed = replace(
+                order,
+                order_type=m.order_type or order.order_type,
+                quantity=m.quantity or order.quantity,
+                price=m.price if m.price is not None else order.price,
+                trigger_price=m.trigger_price if m.trigger_price is not None else
+                order.trigger_price,
+            )  # fmt: skip
+            await self.publisher.publish(ORDER_COMMANDS, modify_command(proposed, m))
+
+    async def cancel(self, m: CancelRequested) -> None:
+        with bound(order_id=m.order_id, client_id=m.client_id):
+            order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_CANCEL)
+            if order is not None:
+                await self.publisher.publish(ORDER_COMMANDS, cancel_command(order, m))
+
+    async def _request_change(self, order_id: str, client_id: str, event: Ev) -> Order | None:
+        """Move the order to its pending-change state; None when the change is refused."""
+        pending = OrderStatus.PENDING_MODIFY if event is Ev.REQUEST_MODIFY else (
+            OrderStatus.PENDING_CANCEL
+        )  # fmt: skip
+        async with self.pool.acquire() as conn, conn.transaction():
+            order = (await store.orders_by_id(conn, [order_id], for_update=True)).get(order_id)
+            if order is None or order.client_id != client_id:
+                log.warning("%s for unknown order %s of client %s", event, order_id, client_id)
+                return None
+            if order.status is pending:
+                return order  # redelivered: send the command again, the adapter dedupes
+            try:
+                changed = order.to(event)
+            except IllegalTransition as refused:
+                log.warning("refused: %s", refused)
+                return None
+            await store.update_orders(conn, [changed])
+            return changed
+
+    async def kill_switch(self, m: KillSwitchRequested) -> None:
+        scope = m.client_id or store.GLOBAL_SCOPE
+        await store.set_kill_switch(self.pool, scope, m.engaged, m.reason, m.actor)
+        key = KILL_SWITCH_KEY.format(scope=scope)
+        if m.engaged:
+            await self.redis.set(key, m.reason)
+        else:
+            await self.redis.delete(key)
+        log.warning(
+            "kill switch %s for %s by %s: %s",
+            "ENGAGED" if m.engaged else "released",
+            "everyone" if m.client_id is None else m.client_id,
+            m.actor,
+            m.reason,
+        )
+        if m.engaged and m.cancel_open_orders:
+            await self.cancel_working(m, m.client_id)
+
+    async def cancel_working(self, cause: Message, client_id: str | None) -> int:
+        """Ask the adapter to cancel every working order of the scope; returns how many."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            working = await store.working_orders(conn, client_id)
+            to_cancel = []
+            for order in working:
+                if order.status is OrderStatus.PENDING_CANCEL:
+                    to_cancel.append(order)
+                    continue
+                try:
+                    to_cancel.append(order.to(Ev.REQUEST_CANCEL))
+                except IllegalTransition as refused:
+                    log.warning("kill switch could not cancel %s: %s", order.order_id, refused)
+            await store.update_orders(conn, to_cancel)
+        if to_cancel:
+            commands = [cancel_command(o, cause) for o in to_cancel]
+            await self.publisher.publish_many(ORDER_COMMANDS, commands)
+        log.warning("kill switch: cancel sent for %d working orders", len(to_cancel))
+        return len(to_cancel)
+
+
+def _exit_terms(token: int, exchange: Exchange | None, trade_type: TradeType) -> OrderTerms:
+    return OrderTerms(
+        token_id=token,
+        exchange=exchange,
+        execution_type=ExecutionType.EXIT,
+        order_type=OrderType.MARKET,
+        trade_type=trade_type,
+    )
+
+
+def _is_exit(terms: OrderTerms) -> bool:
+    return terms.execution_type is ExecutionType.EXIT
+
+
+def _placeholder_instrument(token: int, exchange: Exchange | None) -> Instrument:
+    """Stands in for an instrument nobody could tell us about, on an order being denied."""
+    return Instrument(
+        token=token,
+        exchange=exchange or Exchange.NSE,
+        symbol=f"token {token}",
+        lot_size=1,
+        tick_size=Decimal("0.01"),
+    )
+
+
+def _new_order(req: _Request, client_order: ClientOrder, instrument: Instrument) -> Order:
+    terms = req.terms
+    side = {ExecutionType.BUY: Side.BUY, ExecutionType.SELL: Side.SELL}.get(terms.execution_type)
+    return Order(
+        order_id=client_order.order_id,
+        batch_id=req.batch_id,
+        client_id=client_order.client_id,
+        instrument=instrument,
+        execution_type=terms.execution_type,
+        side=side,
+        order_type=terms.order_type,
+        trade_type=client_order.trade_type or terms.trade_type,
+        quantity=client_order.quantity or 0,
+        price=terms.price,
+        trigger_price=terms.trigger_price,
+        tag=terms.tag,
+        status=OrderStatus.PENDING,
+        actor=req.message.actor,
+        correlation_id=req.message.correlation_id,
+    )
+
+
+def _size_exit(
+    order: Order, position: OpenPosition | LookupFailed | None, any_trade_type: bool
+) -> Order | Decision:
+    """Side and quantity of an EXIT from the open position, or the denial saying why not."""
+    if isinstance(position, LookupFailed):
+        return Decision(
+            rule=Rule.EXIT_POSITION,
+            reason=f"cannot size the EXIT: the position service did not answer ({position.reason})",
+        )
+    if position is None or position.net_quantity == 0:
+        which = "" if any_trade_type else f" {order.trade_type}"
+        return Decision(
+            rule=Rule.EXIT_POSITION,
+            reason=f"client {order.client_id} has no open{which} position "
+            f"in {order.instrument.symbol} to exit",
+        )
+    held = abs(position.net_quantity)
+    quantity = min(order.quantity, held) if order.quantity else held
+    return replace(
+        order,
+        side=Side.SELL if position.net_quantity > 0 else Side.BUY,
+        quantity=quantity,
+        trade_type=position.trade_type if any_trade_type else order.trade_type,
+    )
+
+
+def _decided(order: Order, decision: Decision) -> Order:
+    if decision.approved:
+        return order.to(Ev.SUBMIT, risk_notes=decision.notes)
+    return order.to(Ev.DENY, rule=decision.rule, reason=decision.reason, risk_notes=decision.notes)
+
+
+def _batch_row(req: _Request, count: int) -> store.BatchRow:
+    t = req.terms
+    return store.BatchRow(
+        batch_id=req.batch_id,
+        kind=req.kind,
+        token=t.token_id,
+        exchange=t.exchange.value if t.exchange else None,
+        execution_type=t.execution_type.value,
+        order_type=t.order_type.value,
+        trade_type=None if req.any_trade_type else t.trade_type.value,
+        price=t.price,
+        trigger_price=t.trigger_price,
+        tag=t.tag,
+        actor=req.message.actor,
+        order_count=count,
+    )

@@ -1,0 +1,108 @@
+"""Messages the router writes: commands to the adapter and its own order events.
+
+Event ids are derived from what they describe (uuid5 of the order id and the step), so a
+message re-published after a crash or a redelivered request carries the same event id and
+downstream consumers drop the copy.
+"""
+
+import uuid
+
+from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
+from common.contracts.envelope import Message
+from common.contracts.order_events import OrderDenied, OrderExpired, OrderSubmitted
+
+from order_router.orders import Order
+
+_NAMESPACE = uuid.UUID("5b0c1a7e-58c1-4b3c-9f6e-0a4f3c2d1e10")
+
+
+def derived_id(*parts: str) -> str:
+    return uuid.uuid5(_NAMESPACE, ":".join(parts)).hex
+
+
+def _envelope(order: Order, cause: Message | None, step: str) -> dict[str, object]:
+    return {
+        "event_id": derived_id(order.order_id, step),
+        "correlation_id": cause.correlation_id if cause else order.correlation_id,
+        "causation_id": cause.event_id if cause else None,
+        "actor": cause.actor if cause else order.actor,
+    }
+
+
+def place_command(order: Order, cause: Message | None) -> PlaceOrder:
+    assert order.side is not None, "a submitted order always has a side"
+    return PlaceOrder(
+        **_envelope(order, cause, "place"),
+        order_id=order.order_id,
+        client_id=order.client_id,
+        instrument=order.instrument,
+        side=order.side,
+        order_type=order.order_type,
+        trade_type=order.trade_type,
+        quantity=order.quantity,
+        price=order.price,
+        trigger_price=order.trigger_price,
+    )
+
+
+def submitted_event(order: Order, cause: Message | None) -> OrderSubmitted:
+    assert order.side is not None
+    return OrderSubmitted(
+        **_envelope(order, cause, "submitted"),
+        order_id=order.order_id,
+        client_id=order.client_id,
+        batch_id=order.batch_id,
+        instrument=order.instrument,
+        side=order.side,
+        order_type=order.order_type,
+        trade_type=order.trade_type,
+        quantity=order.quantity,
+        price=order.price,
+        trigger_price=order.trigger_price,
+    )
+
+
+def denied_event(order: Order, cause: Message | None) -> OrderDenied:
+    return OrderDenied(
+        **_envelope(order, cause, "denied"),
+        order_id=order.order_id,
+        client_id=order.client_id,
+        batch_id=order.batch_id,
+        rule=order.rule or "unknown",
+        reason=order.reason or "",
+    )
+
+
+def expired_event(order: Order, day: str) -> OrderExpired:
+    return OrderExpired(
+        event_id=derived_id(order.order_id, "expired", day),
+        correlation_id=order.correlation_id,
+        actor="order-router",
+        order_id=order.order_id,
+        client_id=order.client_id,
+        filled_quantity=order.filled_quantity,
+    )
+
+
+def modify_command(order: Order, cause: Message) -> ModifyOrder:
+    """The order's pending change, as the adapter needs it (the full new terms)."""
+    return ModifyOrder(
+        event_id=derived_id(cause.event_id, "modify"),
+        **cause.caused(),
+        order_id=order.order_id,
+        client_id=order.client_id,
+        instrument=order.instrument,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        price=order.price,
+        trigger_price=order.trigger_price,
+    )
+
+
+def cancel_command(order: Order, cause: Message) -> CancelOrder:
+    return CancelOrder(
+        event_id=derived_id(order.order_id, "cancel", cause.event_id),
+        **cause.caused(),
+        order_id=order.order_id,
+        client_id=order.client_id,
+    )

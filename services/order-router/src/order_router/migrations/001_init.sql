@@ -1,0 +1,2 @@
+-- The order-router's own schema starts empty; later migrations add its tables.
+SELECT 1;

@@ -1,0 +1,154 @@
+"""The order as the OMS keeps it, and how the adapter's events change it (pure, no I/O).
+
+Every status change goes through the transition table (`transitions.next_status`); an
+event the table refuses raises `IllegalTransition` and leaves the order as it was.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from common.contracts.envelope import utc_now
+from common.contracts.instruments import Instrument
+from common.contracts.order_events import (
+    Fill,
+    OrderAccepted,
+    OrderCanceled,
+    OrderChangeRejected,
+    OrderEvent,
+    OrderFilled,
+    OrderModified,
+    OrderPartiallyFilled,
+    OrderRejected,
+)
+from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
+
+from order_router.transitions import Ev, next_status
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: str
+    batch_id: str
+    client_id: str
+    instrument: Instrument
+    execution_type: ExecutionType
+    side: Side | None
+    order_type: OrderType
+    trade_type: TradeType
+    quantity: int
+    price: Decimal | None
+    trigger_price: Decimal | None
+    tag: str | None
+    status: OrderStatus
+    actor: str
+    correlation_id: str
+    rule: str | None = None
+    reason: str | None = None
+    risk_notes: tuple[str, ...] = ()
+    filled_quantity: int = 0
+    average_price: Decimal | None = None
+    broker_order_id: str | None = None
+    sent_order_type: OrderType | None = None
+    sent_price: Decimal | None = None
+    protected: bool = False
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+
+    def to(self, event: Ev, **changes: Any) -> "Order":
+        """This order after `event`: new status from the table, plus `changes`."""
+        status = next_status(
+            self.status, event, filled_quantity=changes.get("filled_quantity", self.filled_quantity)
+        )
+        return replace(self, status=status, updated_at=utc_now(), **changes)
+
+    def as_json(self) -> dict[str, Any]:
+        """The read API's view of the order (money as strings, times ISO 8601 UTC)."""
+        return {
+            "order_id": self.order_id,
+            "batch_id": self.batch_id,
+            "client_id": self.client_id,
+            "token_id": self.instrument.token,
+            "exchange": self.instrument.exchange.value,
+            "symbol": self.instrument.symbol,
+            "lot_size": self.instrument.lot_size,
+            "tick_size": str(self.instrument.tick_size),
+            "execution_type": self.execution_type.value,
+            "side": self.side.value if self.side else None,
+            "order_type": self.order_type.value,
+            "trade_type": self.trade_type.value,
+            "quantity": self.quantity,
+            "price": _money(self.price),
+            "trigger_price": _money(self.trigger_price),
+            "tag": self.tag,
+            "status": self.status.value,
+            "rule": self.rule,
+            "reason": self.reason,
+            "risk_notes": list(self.risk_notes),
+            "filled_quantity": self.filled_quantity,
+            "average_price": _money(self.average_price),
+            "broker_order_id": self.broker_order_id,
+            "sent_order_type": self.sent_order_type.value if self.sent_order_type else None,
+            "sent_price": _money(self.sent_price),
+            "protected": self.protected,
+            "actor": self.actor,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+def _money(value: Decimal | None) -> str | None:
+    return (
+        None if value is None else str(value.normalize() if value == value.to_integral() else value)
+    )
+
+
+EVENT_KINDS: dict[str, Ev] = {
+    "order.accepted": Ev.ACCEPTED,
+    "order.rejected": Ev.REJECTED,
+    "order.partially_filled": Ev.PARTIALLY_FILLED,
+    "order.filled": Ev.FILLED,
+    "order.canceled": Ev.CANCELED,
+    "order.modified": Ev.MODIFIED,
+    "order.change_rejected": Ev.CHANGE_REJECTED,
+}
+"""The adapter's events the router applies. Its own (submitted, denied, expired) it wrote."""
+
+
+def apply_event(order: Order, event: OrderEvent) -> Order:
+    """The order after one adapter event (a fill must already be known to be new)."""
+    kind = EVENT_KINDS[event.type]
+    if isinstance(event, OrderAccepted):
+        return order.to(
+            kind,
+            broker_order_id=event.broker_order_id,
+            sent_order_type=event.sent_order_type,
+            sent_price=event.sent_price,
+            protected=event.protected,
+        )
+    if isinstance(event, OrderRejected):
+        return order.to(kind, reason=f"{event.error_code}: {event.reason}")
+    if isinstance(event, OrderPartiallyFilled | OrderFilled):
+        return order.to(kind, **_filled(order, event))
+    if isinstance(event, OrderCanceled):
+        return order.to(kind, reason=event.reason or order.reason)
+    if isinstance(event, OrderModified):
+        return order.to(
+            kind,
+            order_type=event.order_type,
+            quantity=event.quantity,
+            price=event.price,
+            trigger_price=event.trigger_price,
+        )
+    if isinstance(event, OrderChangeRejected):
+        return order.to(
+            kind, reason=f"{event.change} refused by the broker: {event.error_code} {event.reason}"
+        )
+    raise ValueError(f"the router does not apply {event.type} events")
+
+
+def _filled(order: Order, fill: Fill) -> dict[str, Any]:
+    total = order.filled_quantity + fill.quantity
+    paid = (order.average_price or Decimal(0)) * order.filled_quantity + fill.price * fill.quantity
+    return {"filled_quantity": total, "average_price": (paid / total).quantize(Decimal("0.0001"))}

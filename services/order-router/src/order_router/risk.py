@@ -1,0 +1,271 @@
+"""Pre-trade risk (DESIGN invariant 6): every rule an order must pass before it leaves us.
+
+Pure: the caller gathers the facts (client copy, session state, margin, quote, kill switch)
+into a `RiskContext`, and `check` returns a `Decision`. A denial names its rule and says
+why in words; a rule that cannot run for lack of data is skipped and says so in `notes`,
+which are stored on the order so an operator can see what was and was not checked.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from common.contracts.accounts import RiskLimits
+from common.contracts.instruments import Instrument
+from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
+
+
+class Rule:
+    """Rule names as they appear in denials (`OrderDenied.rule`)."""
+
+    KILL_SWITCH = "kill_switch"
+    CLIENT_UNKNOWN = "client_unknown"
+    CLIENT_INACTIVE = "client_active"
+    SESSION = "broker_session"
+    EXCHANGE = "client_exchange"
+    TRADE_TYPE = "client_trade_type"
+    INSTRUMENT = "instrument"
+    LOT_SIZE = "lot_size"
+    TICK_SIZE = "tick_size"
+    PRICE_BAND = "price_band"
+    MAX_QUANTITY = "max_order_quantity"
+    MAX_VALUE = "max_order_value"
+    MARGIN = "margin"
+    EXIT_POSITION = "exit_position"
+
+
+@dataclass(frozen=True)
+class ClientState:
+    """The router's own copy of a client from `accounts.clients.v1`."""
+
+    client_id: str
+    active: bool
+    exchanges: frozenset[Exchange]
+    trade_types: frozenset[TradeType]
+    limits: RiskLimits = field(default_factory=RiskLimits)
+
+
+@dataclass(frozen=True)
+class SessionState:
+    state: str
+    reason: str | None = None
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class KillSwitch:
+    """Engaged scopes: the global one (if engaged) and the per-client ones, with reasons."""
+
+    global_reason: str | None = None
+    client_reasons: Mapping[str, str] = field(default_factory=dict)
+
+    def reason_for(self, client_id: str) -> str | None:
+        if self.global_reason is not None:
+            return f"the global kill switch is engaged: {self.global_reason}"
+        reason = self.client_reasons.get(client_id)
+        if reason is not None:
+            return f"the kill switch for client {client_id} is engaged: {reason}"
+        return None
+
+
+@dataclass(frozen=True)
+class OrderIntent:
+    """One order as risk sees it: side and quantity already resolved (EXIT included)."""
+
+    client_id: str
+    instrument: Instrument
+    execution_type: ExecutionType
+    side: Side
+    order_type: OrderType
+    trade_type: TradeType
+    quantity: int
+    price: Decimal | None = None
+    trigger_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    client: ClientState | None
+    session: SessionState | None
+    kill_switch: KillSwitch
+    ltp: Decimal | None
+    available_margin: Decimal | None
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    price_band_percent: Decimal = Decimal("10")
+    margin_rates: Mapping[TradeType, Decimal] = field(
+        default_factory=lambda: {
+            TradeType.INTRADAY: Decimal("0.2"),
+            TradeType.DELIVERY: Decimal("1"),
+            TradeType.MTF: Decimal("0.5"),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule: str | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def approved(self) -> bool:
+        return self.rule is None
+
+
+class _Denied(Exception):
+    def __init__(self, rule: str, reason: str) -> None:
+        self.rule = rule
+        self.reason = reason
+
+
+def check(order: OrderIntent, ctx: RiskContext, config: RiskConfig) -> Decision:
+    """Run every rule in order; the first failing rule denies the order."""
+    notes: list[str] = []
+    try:
+        _kill_switch(order, ctx)
+        client = _client(order, ctx)
+        _session(order, ctx)
+        _permissions(order, client)
+        _lot_and_tick(order)
+        _price_band(order, ctx, config, notes)
+        _limits(order, client, ctx, notes)
+        _margin(order, ctx, config, notes)
+    except _Denied as denial:
+        return Decision(rule=denial.rule, reason=denial.reason, notes=tuple(notes))
+    return Decision(notes=tuple(notes))
+
+
+def reference_price(order: OrderIntent, ltp: Decimal | None) -> Decimal | None:
+    """The price an order is expected to trade at: its limit, else the trigger, else LTP."""
+    if order.price is not None:
+        return order.price
+    if order.trigger_price is not None:
+        return order.trigger_price
+    return ltp
+
+
+def _kill_switch(order: OrderIntent, ctx: RiskContext) -> None:
+    reason = ctx.kill_switch.reason_for(order.client_id)
+    if reason is not None:
+        raise _Denied(Rule.KILL_SWITCH, reason)
+
+
+def _client(order: OrderIntent, ctx: RiskContext) -> ClientState:
+    if ctx.client is None:
+        raise _Denied(
+            Rule.CLIENT_UNKNOWN, f"client {order.client_id} is not in the registry (not found)"
+        )
+    if not ctx.client.active:
+        raise _Denied(Rule.CLIENT_INACTIVE, f"client {order.client_id} is inactive")
+    return ctx.client
+
+
+def _session(order: OrderIntent, ctx: RiskContext) -> None:
+    if ctx.session is not None and ctx.session.state == "FAILED":
+        code = f" ({ctx.session.error_code})" if ctx.session.error_code else ""
+        why = ctx.session.reason or "the last login failed"
+        raise _Denied(
+            Rule.SESSION, f"broker session of client {order.client_id} failed{code}: {why}"
+        )
+
+
+def _permissions(order: OrderIntent, client: ClientState) -> None:
+    exchange = order.instrument.exchange
+    if exchange not in client.exchanges:
+        allowed = ", ".join(sorted(client.exchanges)) or "none"
+        raise _Denied(
+            Rule.EXCHANGE,
+            f"client {client.client_id} may not trade on {exchange} (allowed: {allowed})",
+        )
+    if order.trade_type not in client.trade_types:
+        allowed = ", ".join(sorted(client.trade_types)) or "none"
+        raise _Denied(
+            Rule.TRADE_TYPE,
+            f"client {client.client_id} may not trade {order.trade_type} (allowed: {allowed})",
+        )
+
+
+def _lot_and_tick(order: OrderIntent) -> None:
+    inst = order.instrument
+    if order.quantity <= 0 or order.quantity % inst.lot_size:
+        raise _Denied(
+            Rule.LOT_SIZE,
+            f"quantity {order.quantity} is not a multiple of lot size {inst.lot_size} "
+            f"for {inst.symbol}",
+        )
+    for name, price in (("price", order.price), ("trigger_price", order.trigger_price)):
+        if price is not None and price % inst.tick_size:
+            raise _Denied(
+                Rule.TICK_SIZE,
+                f"{name} {price} is not a multiple of tick size {inst.tick_size} for {inst.symbol}",
+            )
+
+
+def _price_band(order: OrderIntent, ctx: RiskContext, config: RiskConfig, notes: list[str]) -> None:
+    candidates = (("price", order.price), ("trigger_price", order.trigger_price))
+    priced = [(name, p) for name, p in candidates if p is not None]
+    if not priced:
+        return
+    if ctx.ltp is None or ctx.ltp <= 0:
+        notes.append("price band not checked: no quote for this token yet")
+        return
+    band = config.price_band_percent
+    low = ctx.ltp * (1 - band / 100)
+    high = ctx.ltp * (1 + band / 100)
+    for name, price in priced:
+        if not low <= price <= high:
+            raise _Denied(
+                Rule.PRICE_BAND,
+                f"{name} {price} is outside the {band}% band around LTP {ctx.ltp} "
+                f"({low:.2f} to {high:.2f})",
+            )
+
+
+def _limits(order: OrderIntent, client: ClientState, ctx: RiskContext, notes: list[str]) -> None:
+    limits = client.limits
+    if limits.max_order_quantity is not None and order.quantity > limits.max_order_quantity:
+        raise _Denied(
+            Rule.MAX_QUANTITY,
+            f"quantity {order.quantity} is above client {client.client_id}'s limit of "
+            f"{limits.max_order_quantity} shares per order",
+        )
+    if limits.max_order_value is None:
+        return
+    price = reference_price(order, ctx.ltp)
+    if price is None:
+        notes.append("order value limit not checked: no price and no quote")
+        return
+    value = price * order.quantity
+    if value > limits.max_order_value:
+        raise _Denied(
+            Rule.MAX_VALUE,
+            f"order value {value:.2f} is above client {client.client_id}'s limit of "
+            f"{limits.max_order_value} per order",
+        )
+
+
+def _margin(order: OrderIntent, ctx: RiskContext, config: RiskConfig, notes: list[str]) -> None:
+    if order.execution_type is ExecutionType.EXIT:
+        notes.append("margin not checked: an EXIT closes a position")
+        return
+    if order.side is Side.SELL and order.trade_type is TradeType.DELIVERY:
+        notes.append("margin not checked: a DELIVERY sell is paid for by holdings")
+        return
+    if ctx.available_margin is None:
+        notes.append("margin not checked: no margin snapshot for this client yet")
+        return
+    price = reference_price(order, ctx.ltp)
+    if price is None:
+        notes.append("margin not checked: no price and no quote")
+        return
+    rate = config.margin_rates.get(order.trade_type, Decimal("1"))
+    required = price * order.quantity * rate
+    if required > ctx.available_margin:
+        raise _Denied(
+            Rule.MARGIN,
+            f"required margin {required:.2f} is above the available margin "
+            f"{ctx.available_margin:.2f}",
+        )
