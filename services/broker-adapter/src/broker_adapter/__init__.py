@@ -1,0 +1,1 @@
+"""Executes per-client commands against Motilal and reports what happened."""

@@ -1,0 +1,21 @@
+"""Wiring of the broker-adapter: settings, runtime, consumers, routes."""
+
+from pathlib import Path
+
+from common.service import ServiceRuntime
+
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.execution import default_sessions, install
+from broker_adapter.positions_snapshot import install_account_snapshots
+from broker_adapter.session_wiring import install_sessions
+
+settings = BrokerAdapterSettings()
+runtime = ServiceRuntime(
+    "broker-adapter",
+    settings,
+    migrations=Path(__file__).parent / "migrations",
+)
+sessions = install_sessions(runtime, settings, fallback=default_sessions(settings))
+execution = install(runtime, settings, sessions.manager)
+accounts = install_account_snapshots(runtime, execution.sessions)
+app = runtime.create_app([accounts.router(), sessions.router])

@@ -1,0 +1,169 @@
+"""orders.commands.v1: the durable inbox and the per-client workers that drain it.
+
+The Kafka handler only stores each batch in `command_inbox` (one transaction; a redelivered
+command is ignored) and returns, so the offset is committed once the commands are durable.
+One asyncio task per client with pending commands then executes that client's rows in
+order, while different clients run side by side: a 1,000-client batch runs in parallel,
+limited only by each client's own rate bucket.
+
+After a restart, every unfinished row is resumed; a place whose intent may already be at
+the broker is reconciled by tag before anything is sent again (executor.py).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+
+import asyncpg
+from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
+from common.contracts.envelope import Message
+from common.logs import bound
+
+from broker_adapter import store_inbox as inbox
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.executor import SESSION_ERROR, Change, Executor, Park
+from broker_adapter.sessions import SessionUnavailable
+from broker_adapter.tracker import Tracker
+
+log = logging.getLogger(__name__)
+_MAX_BACKOFF = 10.0
+
+
+class CommandWorkers:
+    def __init__(
+        self,
+        settings: BrokerAdapterSettings,
+        pool: asyncpg.Pool,
+        executor: Executor,
+        tracker: Tracker,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.executor = executor
+        self.tracker = tracker
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._dirty: set[str] = set()
+        self._parked_since: dict[int, float] = {}
+
+    async def handle_batch(self, messages: Sequence[Message]) -> None:
+        """The orders.commands.v1 batch handler: store, wake the clients' workers, return."""
+        commands = [m for m in messages if isinstance(m, PlaceOrder | ModifyOrder | CancelOrder)]
+        if not commands:
+            return
+        for client_id in await inbox.store_commands(self.pool, commands):
+            self.wake(client_id)
+
+    async def resume(self) -> None:
+        """Wakes a worker for every client with unfinished commands (at start-up)."""
+        pending = await inbox.clients_with_pending(self.pool)
+        if pending:
+            log.info("resuming unfinished commands of %d clients", len(pending))
+        for client_id in pending:
+            self.wake(client_id)
+
+    def wake(self, client_id: str) -> None:
+        self._dirty.add(client_id)
+        if client_id not in self._tasks:
+            self._tasks[client_id] = asyncio.create_task(
+                self._drain(client_id), name=f"commands:{client_id}"
+            )
+
+    @property
+    def busy_clients(self) -> int:
+        return len(self._tasks)
+
+    async def _drain(self, client_id: str) -> None:
+        try:
+            while client_id in self._dirty:
+                self._dirty.discard(client_id)
+                backoff = 0.2
+                while (row := await self._next(client_id)) is not None:
+                    if await self._run(row):
+                        backoff = 0.2
+                        continue
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, _MAX_BACKOFF)
+        finally:
+            self._tasks.pop(client_id, None)
+
+    async def _next(self, client_id: str) -> inbox.InboxRow | None:
+        while True:
+            try:
+                return await inbox.next_pending(self.pool, client_id)
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("inbox of %s unreadable (%r); retrying", client_id, error)
+                await asyncio.sleep(1.0)
+
+    async def _run(self, row: inbox.InboxRow) -> bool:
+        """Executes one row; True when it is finished (done or given up)."""
+        command = row.command
+        with bound(
+            correlation_id=command.correlation_id,
+            client_id=command.client_id,
+            order_id=command.order_id,
+        ):
+            try:
+                outcome = await self._execute(command)
+            except Park as park:
+                return await self._parked(row, str(park))
+            except SessionUnavailable as error:
+                outcome = await self._session_failed(command, error)
+            except (OSError, asyncpg.PostgresConnectionError) as error:
+                log.warning("infrastructure error on %s: %r; retrying", command.type, error)
+                return False
+            except Exception as error:
+                log.exception("command %s failed (attempt %d)", command.type, row.attempts + 1)
+                await inbox.count_attempt(self.pool, row.seq)
+                if row.attempts + 1 < self.settings.command_max_attempts:
+                    return False
+                outcome = await self._give_up(command, repr(error))
+            self._parked_since.pop(row.seq, None)
+            await inbox.finish(self.pool, row.seq, outcome)
+            log.info("%s %s: %s", command.type, command.order_id, outcome)
+            self.tracker.nudge(command.client_id)
+            return True
+
+    async def _execute(self, command: PlaceOrder | ModifyOrder | CancelOrder) -> str:
+        if isinstance(command, PlaceOrder):
+            return await self.executor.place(command)
+        if isinstance(command, ModifyOrder):
+            return await self.executor.modify(command)
+        return await self.executor.cancel(command)
+
+    async def _parked(self, row: inbox.InboxRow, reason: str) -> bool:
+        since = self._parked_since.setdefault(row.seq, time.monotonic())
+        waited = time.monotonic() - since
+        if waited < self.settings.session_wait_seconds or not isinstance(row.command, PlaceOrder):
+            log.info("command parked (%.0f s so far): %s", waited, reason)
+            return False
+        outcome = await self.executor.reject_unplaceable(
+            row.command, f"not placed after waiting {waited:.0f} s: {reason}", SESSION_ERROR
+        )
+        self._parked_since.pop(row.seq, None)
+        await inbox.finish(self.pool, row.seq, outcome)
+        return True
+
+    async def _session_failed(
+        self, command: PlaceOrder | ModifyOrder | CancelOrder, error: SessionUnavailable
+    ) -> str:
+        if isinstance(command, PlaceOrder):
+            return await self.executor.reject_unplaceable(command, error.reason, SESSION_ERROR)
+        return await self.executor.change_rejected(
+            command, _change(command), SESSION_ERROR, error.reason
+        )
+
+    async def _give_up(self, command: PlaceOrder | ModifyOrder | CancelOrder, reason: str) -> str:
+        if isinstance(command, PlaceOrder):
+            return await self.executor.reject_unplaceable(command, reason)
+        return await self.executor.change_rejected(command, _change(command), "ADAPTER", reason)
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _change(command: ModifyOrder | CancelOrder) -> Change:
+    return "modify" if isinstance(command, ModifyOrder) else "cancel"

@@ -1,0 +1,120 @@
+"""Settings of the broker-adapter service (environment prefix BROKER_ADAPTER_)."""
+
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+
+from common.settings import ServiceSettings
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+_DEMO_ACCOUNTS = Path(__file__).resolve().parents[4] / "data" / "sim-accounts.json"
+
+
+class BrokerAdapterSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BROKER_ADAPTER_", extra="ignore", populate_by_name=True
+    )
+
+    port: int = Field(default=8002, description="HTTP port of the broker-adapter")
+
+    # ---- execution (issue 5, part 3) ------------------------------------------------------
+    market_protection_percent: Decimal = Field(
+        default=Decimal("0.5"),
+        ge=0,
+        le=20,
+        description="MARKET orders go out as LIMIT at LTP plus (buy) or minus (sell) this "
+        "percentage, rounded to the tick away from the LTP; STOPLOSS_MARKET gets the same "
+        "protection around its trigger",
+    )
+    quote_max_age_seconds: float = Field(
+        default=5.0,
+        description="a Redis quote older than this is not trusted for protection; the "
+        "client's getltpdata is asked instead",
+    )
+    client_orders_per_second: float = Field(
+        default=10.0,
+        gt=0,
+        description="order writes (place/modify/cancel) per client per exchange segment per "
+        "second: Motilal's limit without an algo id is 10",
+    )
+    global_orders_per_second: float = Field(
+        default=500.0,
+        gt=0,
+        description="order writes per second for the whole adapter, across all clients",
+    )
+    poll_interval_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how often the order and trade books of clients with open orders are "
+        "read (the fallback to the order/trade WebSocket)",
+    )
+    stream_poll_interval_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often open orders' books are read while the client's order/trade "
+        "stream is up: its frames already trigger a read at once, so polling is a safety net",
+    )
+    poll_concurrency: int = Field(
+        default=32, gt=0, description="clients whose books are read at the same time"
+    )
+    order_stream: bool = Field(
+        default=True,
+        description="follow orders on Motilal's order/trade WebSocket as well as by polling",
+    )
+    unknown_outcome_checks: int = Field(
+        default=3,
+        ge=1,
+        description="order-book reads, one `unknown_outcome_delay_seconds` apart, before an "
+        "order whose placement outcome was lost is considered absent and placed again",
+    )
+    unknown_outcome_delay_seconds: float = Field(default=1.0, ge=0)
+    session_wait_seconds: float = Field(
+        default=120.0,
+        description="how long a command waits for a client's session that is logging in "
+        "before the order is rejected with error_code SESSION",
+    )
+    command_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="tries of a command that fails for an unexpected reason before it is "
+        "given up (a place is then rejected with error_code ADAPTER)",
+    )
+    dev_accounts_file: Path = Field(
+        default=_DEMO_ACCOUNTS,
+        description="dev mode only: simulator demo accounts used to log a client in when the "
+        "client registry has no session for it (client_id = the account's client_code)",
+    )
+
+    # ---- broker sessions (issue 4) --------------------------------------------------------
+    credentials_private_key: SecretStr | None = Field(
+        default=None,
+        description="base64 X25519 private key (BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY) that "
+        "opens the client credentials the gateway sealed; only this service holds it",
+    )
+    session_relogin_time: time = Field(
+        default=time(8, 30),
+        description="IST time of the daily re-login of every active client (tokens die at "
+        "06:00 IST; Motilal recommends logging in between 08:30 and 08:55)",
+    )
+    session_daily_relogin: bool = Field(
+        default=True, description="run the daily re-login (one replica does it, by Redis lock)"
+    )
+    session_login_on_register: bool = Field(
+        default=True,
+        description="log a client in as soon as it is registered or its credentials change, "
+        "so a wrong password shows up at once instead of at the first order",
+    )
+    session_login_concurrency: int = Field(
+        default=16, gt=0, description="logins in flight at once (start-up, daily re-login)"
+    )
+    session_login_lock_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="longest one login may hold the cross-replica Redis lock of its client",
+    )
+    session_otp_wait_seconds: int = Field(
+        default=600,
+        gt=0,
+        description="how long an unverified token waiting for its OTP is kept",
+    )

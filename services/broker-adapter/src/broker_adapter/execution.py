@@ -1,0 +1,90 @@
+"""Assembles execution (inbox workers, executor, tracker) on top of a running ServiceRuntime."""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from common.contracts.envelope import Message
+from common.service import ServiceRuntime
+from common.topics import ORDER_COMMANDS
+
+from broker_adapter.commands import CommandWorkers
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.dev_sessions import DevSessions
+from broker_adapter.emitter import Emitter
+from broker_adapter.executor import Executor
+from broker_adapter.locks import ClientLocks
+from broker_adapter.session_source import SessionSource
+from broker_adapter.sessions import SessionUnavailable
+from broker_adapter.throttle import Throttle
+from broker_adapter.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+
+class Execution:
+    """Built once the runtime's pool and Redis are open (`start`), used by the consumer."""
+
+    def __init__(self, settings: BrokerAdapterSettings, sessions: SessionSource) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.workers: CommandWorkers | None = None
+        self.tracker: Tracker | None = None
+
+    def build(self, runtime: ServiceRuntime) -> None:
+        s = self.settings
+        locks = ClientLocks()
+        emitter = Emitter(runtime.publisher)
+        throttle = Throttle(s.client_orders_per_second, s.global_orders_per_second)
+        executor = Executor(s, runtime.pool, runtime.redis, self.sessions, throttle, emitter, locks)
+        self.tracker = Tracker(s, runtime.pool, executor, emitter, locks)
+        self.workers = CommandWorkers(s, runtime.pool, executor, self.tracker)
+
+    async def handle_commands(self, messages: Sequence[Message]) -> None:
+        assert self.workers is not None, "execution not built"
+        await self.workers.handle_batch(messages)
+
+    async def run(self) -> None:
+        """Background task: resume unfinished commands, then follow open orders forever."""
+        assert self.workers is not None and self.tracker is not None
+        await self.workers.resume()
+        await self.tracker.run()
+
+    async def stop(self) -> None:
+        if self.workers is not None:
+            await self.workers.stop()
+        if self.tracker is not None and self.tracker.streams is not None:
+            await self.tracker.streams.close()
+
+
+class NoSessions:
+    """Until a SessionManager is wired: every client is 'not ready' (commands park)."""
+
+    async def session_for(self, client_id: str) -> Any:
+        raise SessionUnavailable(client_id, "no session manager is configured")
+
+    async def relogin(self, client_id: str) -> Any:
+        return await self.session_for(client_id)
+
+
+def default_sessions(settings: BrokerAdapterSettings) -> SessionSource:
+    """Demo accounts in the embedded dev mode; otherwise nothing (pass a SessionManager)."""
+    if settings.dev_mode:
+        return DevSessions(settings.dev_accounts_file)
+    return NoSessions()
+
+
+def install(
+    runtime: ServiceRuntime, settings: BrokerAdapterSettings, sessions: SessionSource
+) -> Execution:
+    """Wires execution into the runtime: consumer, startup, background loop, shutdown."""
+    execution = Execution(settings, sessions)
+
+    async def build() -> None:
+        execution.build(runtime)
+
+    runtime.on_startup(build)
+    runtime.consume(ORDER_COMMANDS, execution.handle_commands)
+    runtime.background(execution.run)
+    runtime.on_shutdown(execution.stop)
+    return execution

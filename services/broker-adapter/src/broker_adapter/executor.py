@@ -1,0 +1,489 @@
+"""Executes one client's commands against Motilal: place, modify, cancel.
+
+Placement follows the idempotency log (intents.py): the intent is recorded before the call
+and the broker order id after it. An intent that may already have reached the broker (a
+crash, an unknown outcome) is looked up in the client's order book by its tag first: found
+means adopted, never placed twice; absent after the book was read means placed again.
+"""
+
+import asyncio
+import logging
+import time
+from decimal import Decimal
+from typing import Any, Literal
+
+import asyncpg
+from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
+from common.contracts.order_events import (
+    OrderAccepted,
+    OrderChangeRejected,
+    OrderModified,
+    OrderRejected,
+)
+from common.enums import OrderType
+from motilal.client import MotilalClient
+from motilal.errors import (
+    BrokerRejected,
+    BrokerUnavailable,
+    MotilalError,
+    RateLimited,
+    SessionExpired,
+    UnknownOutcome,
+)
+from motilal.models import ModifyRequest, Order, OrderRequest
+from motilal.models import OrderStatus as BrokerStatus
+from motilal.models import OrderType as BrokerOrderType
+from motilal.models import Side as BrokerSide
+from motilal.tags import tag_for
+from motilal.units import InvalidQuantity
+from redis.asyncio import Redis
+
+from broker_adapter import store_intents as store
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.emitter import Emitter, envelope_of
+from broker_adapter.intents import Intent, IntentState
+from broker_adapter.locks import ClientLocks
+from broker_adapter.metrics import METRICS
+from broker_adapter.prices import last_price
+from broker_adapter.products import UnsupportedProduct, motilal_product
+from broker_adapter.protection import NoReferencePrice, SentTerms, terms_to_send
+from broker_adapter.session_source import SessionSource, client_of, session_failed
+from broker_adapter.sessions import SessionUnavailable
+from broker_adapter.throttle import Throttle
+
+log = logging.getLogger(__name__)
+Change = Literal["modify", "cancel"]
+
+SESSION_ERROR = "SESSION"
+"""error_code of an OrderRejected when the client's broker session failed (see session_source)."""
+LOCAL_ERROR = "ADAPTER"
+"""error_code of an OrderRejected the adapter decided before sending (no price, no product)."""
+NOT_PLACED = "NOT_PLACED"
+_ALREADY_CANCELED = "MO1066"
+
+
+class Park(Exception):
+    """The command cannot run now (session logging in, broker unreachable): retry it later."""
+
+
+class Executor:
+    def __init__(
+        self,
+        settings: BrokerAdapterSettings,
+        pool: asyncpg.Pool,
+        redis: Redis,
+        sessions: SessionSource,
+        throttle: Throttle,
+        emitter: Emitter,
+        locks: ClientLocks,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.redis = redis
+        self.sessions = sessions
+        self.throttle = throttle
+        self.emitter = emitter
+        self.locks = locks
+
+    # ---- sessions ----------------------------------------------------------------------------
+
+    async def client_for(self, client_id: str) -> MotilalClient:
+        """The client's Motilal session; Park while it is being set up, SessionUnavailable
+        (with a failed state) when it cannot be had without a human."""
+        try:
+            return client_of(await self.sessions.session_for(client_id))
+        except SessionUnavailable as error:
+            if session_failed(error):
+                raise
+            raise Park(f"session of {client_id} not ready: {error.reason}") from error
+
+    async def _call(self, client_id: str, operation: str, call: Any) -> Any:
+        """One broker call with latency metrics; one re-login and retry on an expired session
+        (Motilal refused the call untouched, so a retry cannot duplicate anything)."""
+        for attempt in (1, 2):
+            client = await self.client_for(client_id)
+            started = time.perf_counter()
+            outcome = "ok"
+            try:
+                return await call(client)
+            except SessionExpired:
+                outcome = "session_expired"
+                if attempt == 2:
+                    raise
+                await self.sessions.relogin(client_id)
+            except MotilalError as error:
+                outcome = type(error).__name__
+                raise
+            finally:
+                METRICS.broker_call.labels(operation, outcome).observe(
+                    time.perf_counter() - started
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def read(self, client_id: str, operation: str, call: Any) -> Any:
+        """A read that keeps failing (Motilal down) parks the command rather than failing it."""
+        try:
+            return await self._call(client_id, operation, call)
+        except (BrokerUnavailable, RateLimited) as error:
+            raise Park(f"{operation} failed: {error}") from error
+
+    # ---- place -------------------------------------------------------------------------------
+
+    async def place(self, command: PlaceOrder) -> str:
+        async with self.locks.of(command.client_id):
+            return await self._place(command)
+
+    async def _place(self, command: PlaceOrder) -> str:
+        intent = await store.get_intent(self.pool, command.order_id)
+        if intent is None:
+            try:
+                terms, product = await self._sent_terms(command)
+            except (UnsupportedProduct, NoReferencePrice, InvalidQuantity) as error:
+                await self._reject(command, LOCAL_ERROR, str(error))
+                return f"rejected before sending: {error}"
+            except SessionUnavailable as error:
+                await self._reject(command, SESSION_ERROR, error.reason)
+                return f"rejected: session failed: {error.reason}"
+            intent = await store.record_intent(self.pool, _new_intent(command, terms, product))
+        if intent.state in (IntentState.PLACED, IntentState.DONE):
+            return f"already {intent.state.value.lower()}"
+        try:
+            return await self._place_intent(intent)
+        except SessionUnavailable as error:
+            if intent.place_attempts > 0:
+                raise Park(f"session failed with an order in flight: {error.reason}") from error
+            await self._reject_intent(intent, SESSION_ERROR, error.reason)
+            return f"rejected: session failed: {error.reason}"
+
+    async def _sent_terms(self, command: PlaceOrder) -> tuple[SentTerms, str]:
+        instrument = command.instrument
+        product = motilal_product(command.trade_type, instrument.exchange)
+        ltp: Decimal | None = None
+        if command.order_type is OrderType.MARKET:
+            client = await self.client_for(command.client_id)
+            ltp = await last_price(
+                self.redis, client, instrument, self.settings.quote_max_age_seconds
+            )
+        terms = terms_to_send(
+            command.order_type,
+            command.side,
+            instrument.tick_size,
+            price=command.price,
+            trigger_price=command.trigger_price,
+            ltp=ltp,
+            percent=self.settings.market_protection_percent,
+        )
+        if command.quantity % instrument.lot_size:
+            raise InvalidQuantity(
+                f"quantity {command.quantity} is not a multiple of lot size "
+                f"{instrument.lot_size} for {instrument.symbol}"
+            )
+        return terms, product
+
+    async def _place_intent(self, intent: Intent) -> str:
+        while True:
+            if intent.needs_reconcile:
+                found = await self._find_by_tag(intent)
+                if found is not None:
+                    await self.adopt(intent, found)
+                    METRICS.orders.labels("adopted").inc()
+                    return f"found by tag {intent.tag} as {found.unique_order_id}; not placed again"
+                if intent.state is IntentState.UNKNOWN:
+                    intent = await store.move(self.pool, intent, IntentState.INTENT)
+                    METRICS.orders.labels("replaced").inc()
+            intent = await store.move(
+                self.pool, intent, IntentState.INTENT, place_attempts=intent.place_attempts + 1
+            )
+            request = _order_request(intent)
+            try:
+                async with self.throttle.order_write(intent.client_id, intent.exchange):
+                    result = await self._call(intent.client_id, "place_order", _placer(request))
+            except BrokerRejected as error:
+                await self._reject_intent(
+                    intent, error.code, error.reason, broker_order_id=error.unique_order_id
+                )
+                METRICS.orders.labels("rejected").inc()
+                return f"rejected by the broker: {error.code} {error.reason}"
+            except RateLimited as error:  # Motilal refused it without doing anything
+                log.info("place refused for rate (%s); retrying", error.code)
+                intent = await store.move(self.pool, intent, IntentState.UNKNOWN)
+                await asyncio.sleep(1.0)
+                continue
+            except (UnknownOutcome, BrokerUnavailable) as error:
+                # BrokerUnavailable on a write means not sent; reconciling first is still safe.
+                METRICS.orders.labels("unknown").inc()
+                log.warning("outcome of placing %s unknown (%s); reconciling by tag",
+                            intent.order_id, error)  # fmt: skip
+                intent = await store.move(
+                    self.pool, intent, IntentState.UNKNOWN, last_error=str(error)[:500]
+                )
+                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+                continue
+            await self._accept(intent, result.unique_order_id)
+            METRICS.orders.labels("placed").inc()
+            return f"placed as {result.unique_order_id}"
+
+    async def _find_by_tag(self, intent: Intent) -> Order | None:
+        """The broker's order carrying the intent's tag, after `unknown_outcome_checks` reads."""
+        for check in range(self.settings.unknown_outcome_checks):
+            if check:
+                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+            orders = await self.read(
+                intent.client_id, "order_book", lambda c: c.orders_with_tag(intent.tag)
+            )
+            if orders:
+                if len(orders) > 1:
+                    log.error("tag %s matches %d broker orders for %s", intent.tag,
+                              len(orders), intent.order_id)  # fmt: skip
+                return sorted(orders, key=lambda o: o.unique_order_id)[0]
+            if intent.state is IntentState.INTENT:
+                return None  # a crash before the answer: one read of the book settles it
+        return None
+
+    async def adopt(self, intent: Intent, order: Order) -> None:
+        """Takes a broker order found by tag as this intent's order."""
+        if order.status in (BrokerStatus.REJECTED, BrokerStatus.ERROR):
+            await self._reject_intent(
+                intent, order.status.value.upper(), order.error or "rejected by the broker",
+                broker_order_id=order.unique_order_id,
+            )  # fmt: skip
+            return
+        await self._accept(intent, order.unique_order_id)
+
+    async def _accept(self, intent: Intent, broker_order_id: str) -> None:
+        await self.emitter.emit(
+            OrderAccepted(
+                **envelope_of(intent),
+                broker_order_id=broker_order_id,
+                sent_order_type=intent.sent_order_type,
+                sent_price=intent.sent_price or None,
+                protected=intent.protected,
+            )
+        )
+        await store.move(self.pool, intent, IntentState.PLACED, broker_order_id=broker_order_id)
+
+    async def _reject_intent(
+        self, intent: Intent, code: str, reason: str, *, broker_order_id: str | None = None
+    ) -> None:
+        await self.emitter.emit(
+            OrderRejected(**envelope_of(intent), error_code=code or "REJECTED", reason=reason)
+        )
+        await store.move(
+            self.pool, intent, IntentState.DONE, terminal_event="order.rejected",
+            broker_order_id=broker_order_id, broker_status="Rejected", last_error=reason[:500],
+        )  # fmt: skip
+
+    async def _reject(self, command: PlaceOrder, code: str, reason: str) -> None:
+        await self.emitter.emit(
+            OrderRejected(
+                **command.caused(order_id=command.order_id, client_id=command.client_id),
+                error_code=code,
+                reason=reason,
+            )
+        )
+
+    async def reject_unplaceable(
+        self, command: PlaceOrder, reason: str, code: str = LOCAL_ERROR
+    ) -> str:
+        """Gives up a place command that cannot run; a rejection only if nothing was sent."""
+        intent = await store.get_intent(self.pool, command.order_id)
+        if intent is None:
+            await self._reject(command, code, reason)
+            return f"rejected ({code}): {reason}"
+        if intent.state is IntentState.INTENT and intent.place_attempts == 0:
+            await self._reject_intent(intent, code, reason)
+            return f"rejected ({code}): {reason}"
+        # It may be at the broker: never a rejection. The tracker reconciles it by tag.
+        if intent.state is IntentState.INTENT:
+            await store.move(self.pool, intent, IntentState.UNKNOWN, last_error=reason[:500])
+        return f"left to reconciliation: {reason}"
+
+    # ---- modify ------------------------------------------------------------------------------
+
+    async def modify(self, command: ModifyOrder) -> str:
+        async with self.locks.of(command.client_id):
+            return await self._modify(command)
+
+    async def _modify(self, command: ModifyOrder) -> str:
+        intent = await store.get_intent(self.pool, command.order_id)
+        if intent is None or intent.broker_order_id is None:
+            return await self.change_rejected(
+                command, "modify", NOT_PLACED, "the order was never placed at the broker"
+            )
+        uid = intent.broker_order_id
+        try:
+            ltp = None
+            if command.order_type in (OrderType.MARKET,):
+                client = await self.client_for(command.client_id)
+                ltp = await last_price(self.redis, client, intent.instrument,
+                                       self.settings.quote_max_age_seconds)  # fmt: skip
+            terms = terms_to_send(
+                command.order_type, intent.side, intent.instrument.tick_size,
+                price=command.price, trigger_price=command.trigger_price, ltp=ltp,
+                percent=self.settings.market_protection_percent,
+            )  # fmt: skip
+        except NoReferencePrice as error:
+            return await self.change_rejected(command, "modify", LOCAL_ERROR, str(error))
+        change = ModifyRequest(
+            unique_order_id=uid,
+            order_type=BrokerOrderType(terms.order_type.value),
+            quantity=command.quantity,
+            price=terms.price,
+            trigger_price=terms.trigger_price,
+            lot_size=intent.instrument.lot_size,
+            symbol=intent.instrument.symbol,
+        )
+        for _ in range(3):
+            current = await self._current(intent, uid)
+            if current is None:
+                return await self.change_rejected(
+                    command, "modify", "MO1060", f"order {uid} is not in the broker's order book"
+                )
+            try:
+                async with self.throttle.order_write(intent.client_id, intent.exchange):
+                    await self._call(
+                        intent.client_id, "modify_order",
+                        _modifier(change, current),
+                    )  # fmt: skip
+            except BrokerRejected as error:
+                return await self.change_rejected(command, "modify", error.code, error.reason)
+            except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
+                # lastmodifiedtime guards a resend: if the first went through, the broker
+                # refuses the second (MO1089), so read the book and try again if unchanged.
+                log.warning("modify of %s: %s; re-reading the book", uid, error)
+                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+                after = await self._current(intent, uid)
+                if after is not None and _has_terms(after, change):
+                    break
+                continue
+            break
+        else:
+            raise Park(f"modify of {uid} could not be confirmed")
+        await store.move(
+            self.pool, intent, intent.state, quantity=command.quantity,
+            order_type=command.order_type, price=command.price,
+            trigger_price=command.trigger_price, sent_order_type=terms.order_type,
+            sent_price=terms.price, sent_trigger_price=terms.trigger_price,
+            protected=terms.protected,
+        )  # fmt: skip
+        await self.emitter.emit(
+            OrderModified(
+                **command.caused(order_id=command.order_id, client_id=command.client_id),
+                order_type=command.order_type,
+                quantity=command.quantity,
+                price=terms.price if terms.protected else command.price,
+                trigger_price=command.trigger_price,
+            )
+        )
+        return f"modified {uid}"
+
+    async def _current(self, intent: Intent, uid: str) -> Order | None:
+        book = await self.read(intent.client_id, "order_book", lambda c: c.order_book())
+        return next((o for o in book if o.unique_order_id == uid), None)
+
+    # ---- cancel ------------------------------------------------------------------------------
+
+    async def cancel(self, command: CancelOrder) -> str:
+        async with self.locks.of(command.client_id):
+            return await self._cancel(command)
+
+    async def _cancel(self, command: CancelOrder) -> str:
+        intent = await store.get_intent(self.pool, command.order_id)
+        if intent is None or intent.broker_order_id is None:
+            return await self.change_rejected(
+                command, "cancel", NOT_PLACED, "the order was never placed at the broker"
+            )
+        uid = intent.broker_order_id
+        for _ in range(3):
+            try:
+                async with self.throttle.order_write(intent.client_id, intent.exchange):
+                    await self._call(
+                        intent.client_id, "cancel_order", lambda c: c.cancel_order(uid)
+                    )
+                return f"cancel of {uid} accepted"
+            except BrokerRejected as error:
+                if error.code == _ALREADY_CANCELED:
+                    return f"{uid} was already canceled"
+                return await self.change_rejected(command, "cancel", error.code, error.reason)
+            except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
+                log.warning("cancel of %s: %s; re-reading the book", uid, error)
+                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+                after = await self._current(intent, uid)
+                if after is not None and after.status is BrokerStatus.CANCEL:
+                    return f"cancel of {uid} confirmed by the book"
+        raise Park(f"cancel of {uid} could not be confirmed")
+
+    async def change_rejected(
+        self, command: ModifyOrder | CancelOrder, change: Change, code: str, reason: str
+    ) -> str:
+        await self.emitter.emit(
+            OrderChangeRejected(
+                **command.caused(order_id=command.order_id, client_id=command.client_id),
+                change=change,
+                error_code=code,
+                reason=reason,
+            )
+        )
+        return f"{change} rejected: {code} {reason}"
+
+
+def _new_intent(command: PlaceOrder, terms: SentTerms, product: str) -> Intent:
+    return Intent(
+        order_id=command.order_id,
+        client_id=command.client_id,
+        tag=tag_for(command.order_id),
+        state=IntentState.INTENT,
+        instrument=command.instrument,
+        side=command.side,
+        trade_type=command.trade_type,
+        product=product,
+        order_type=command.order_type,
+        quantity=command.quantity,
+        price=command.price,
+        trigger_price=command.trigger_price,
+        sent_order_type=terms.order_type,
+        sent_price=terms.price,
+        sent_trigger_price=terms.trigger_price,
+        protected=terms.protected,
+        broker_order_id=None,
+        broker_status=None,
+        filled_quantity=0,
+        terminal_event=None,
+        correlation_id=command.correlation_id,
+        causation_id=command.event_id,
+        actor=command.actor,
+        place_attempts=0,
+    )
+
+
+def _order_request(intent: Intent) -> OrderRequest:
+    instrument = intent.instrument
+    return OrderRequest(
+        exchange=instrument.exchange.value,
+        token=instrument.token,
+        side=BrokerSide(intent.side.value),
+        order_type=BrokerOrderType(intent.sent_order_type.value),
+        product=intent.product,
+        quantity=intent.quantity,
+        price=intent.sent_price,
+        trigger_price=intent.sent_trigger_price,
+        lot_size=instrument.lot_size,
+        symbol=instrument.symbol,
+        tag=intent.tag,
+    )
+
+
+def _placer(request: OrderRequest) -> Any:
+    return lambda client: client.place_order(request)
+
+
+def _modifier(change: ModifyRequest, current: Order) -> Any:
+    return lambda client: client.modify_order(
+        change,
+        last_modified_time=current.modify_stamp,
+        qty_traded_today=current.traded_quantity,
+    )
+
+
+def _has_terms(order: Order, change: ModifyRequest) -> bool:
+    return order.quantity == change.quantity and order.price == change.price

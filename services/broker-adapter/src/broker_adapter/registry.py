@@ -1,0 +1,67 @@
+"""The adapter's copy of the client registry, fed by accounts.clients.v1 (compacted).
+
+Each ClientUpserted is written to `accounts` (sealed credentials kept sealed) unless a newer
+message for the client is already there, so redelivery and replays change nothing. The
+adapter therefore works after a restart without asking the gateway. When a client is new or
+its credentials were replaced, its session is reset and (if enabled) a login is started in
+the background, so a wrong password shows up on the client at once.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from common.contracts.accounts import ClientUpserted
+from common.contracts.envelope import Message
+from common.service import ServiceRuntime
+
+from broker_adapter import store_accounts as store
+from broker_adapter.sessions import SessionManager
+
+log = logging.getLogger(__name__)
+
+
+class Registry:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        sessions: SessionManager,
+        *,
+        login_on_register: bool,
+        login_concurrency: int,
+    ) -> None:
+        self._runtime = runtime
+        self._sessions = sessions
+        self._login_on_register = login_on_register
+        self._logins = asyncio.Semaphore(login_concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def handle(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            if not isinstance(message, ClientUpserted):
+                continue
+            before, after = await store.upsert_account(self._runtime.pool, message)
+            if after is None and before is None:
+                continue  # stale or no credentials at all
+            if before != after:
+                await self._sessions.credentials_changed(message.client_id)
+                log.info("client %s: credentials new or replaced", message.client_id)
+                if self._login_on_register and message.active and after is not None:
+                    self._spawn_login(message.client_id)
+
+    def _spawn_login(self, client_id: str) -> None:
+        task = asyncio.create_task(self._login(client_id), name=f"login-{client_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _login(self, client_id: str) -> None:
+        async with self._logins:
+            try:
+                await self._sessions.refresh(client_id)
+            except Exception:
+                log.exception("background login of %s failed unexpectedly", client_id)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -1,0 +1,78 @@
+"""Internal HTTP for sessions (called by the gateway, never exposed publicly).
+
+GET  /internal/sessions/{client_id}        state, reason, error code, expiry
+POST /internal/sessions/{client_id}/login  log in now, even after a FAILED login
+POST /internal/sessions/{client_id}/otp    complete an OTP login with the code
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+import asyncpg
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
+
+from broker_adapter import store_accounts as store
+from broker_adapter.sessions import SessionManager, SessionUnavailable
+from broker_adapter.store_accounts import SessionRow
+
+PoolOf = Callable[[], asyncpg.Pool]
+
+
+class SessionOut(BaseModel):
+    state: str
+    reason: str | None
+    error_code: str | None
+    expires_at: datetime | None
+    updated_at: datetime
+
+
+class OtpIn(BaseModel):
+    otp: str = Field(pattern=r"^\d{6}$")
+    actor: str | None = None
+
+
+class LoginIn(BaseModel):
+    actor: str | None = None
+
+
+def _out(row: SessionRow) -> SessionOut:
+    return SessionOut(
+        state=row.state,
+        reason=row.reason,
+        error_code=row.error_code,
+        expires_at=row.expires_at,
+        updated_at=row.updated_at,
+    )
+
+
+def router(sessions: SessionManager, pool_of: PoolOf) -> APIRouter:
+    api = APIRouter(prefix="/internal/sessions", tags=["sessions"])
+
+    async def known(client_id: str) -> None:
+        if await store.get_account(pool_of(), client_id) is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"client {client_id!r} is not in the registry"
+            )
+
+    @api.get("/{client_id}")
+    async def get_session(client_id: str) -> SessionOut:
+        return _out(await sessions.status(client_id))
+
+    @api.post("/{client_id}/login")
+    async def login(client_id: str, body: LoginIn | None = None) -> SessionOut:
+        await known(client_id)
+        return _out(await sessions.login(client_id))
+
+    @api.post("/{client_id}/otp")
+    async def otp(client_id: str, body: OtpIn) -> SessionOut:
+        await known(client_id)
+        try:
+            return _out(await sessions.verify_otp(client_id, body.otp))
+        except SessionUnavailable as error:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                [{"loc": ["body", "otp"], "msg": error.reason, "type": "value_error"}],
+            ) from error
+
+    return api

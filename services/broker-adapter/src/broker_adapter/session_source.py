@@ -1,0 +1,44 @@
+"""What execution needs from broker sessions, and how it reads a session that is missing.
+
+`SessionManager` (sessions.py, issue 4) satisfies `SessionSource`; tests and the embedded
+dev mode may pass any other object with the same two methods (see dev_sessions.py).
+
+A missing session is not a broker rejection, and denials belong to the order-router, so:
+- a session that is still being set up (logging in, not loaded yet) PARKS the command: it
+  is retried with backoff for up to `session_wait_seconds`;
+- a session that FAILED (wrong password, locked account, OTP needed...) rejects the order
+  with error_code "SESSION" and the session's reason. The router also denies new orders up
+  front for FAILED sessions, so this mostly settles commands already in flight.
+"""
+
+from typing import Any, Protocol
+
+from motilal.client import MotilalClient
+
+from broker_adapter.sessions import SessionUnavailable
+
+_FAILED_STATES = frozenset({"FAILED", "OTP_REQUIRED"})
+
+
+class SessionSource(Protocol):
+    async def session_for(self, client_id: str) -> Any:
+        """An authenticated MotilalClient (or an object carrying one as `.client`)."""
+
+    async def relogin(self, client_id: str) -> Any: ...
+
+
+def client_of(session: Any) -> MotilalClient:
+    if isinstance(session, MotilalClient):
+        return session
+    client = getattr(session, "client", None)
+    if isinstance(client, MotilalClient):
+        return client
+    raise TypeError(f"session for execution has no Motilal client: {type(session).__name__}")
+
+
+def session_failed(error: SessionUnavailable) -> bool:
+    """True when waiting will not help: the login failed and needs a human."""
+    state = getattr(error, "state", None)
+    if state is not None:
+        return str(state) in _FAILED_STATES
+    return error.error_code is not None

@@ -1,0 +1,79 @@
+"""Wires broker sessions into the adapter's runtime (app.py calls `install_sessions` once).
+
+- the SessionManager (sessions.py) that execution asks for sessions;
+- the registry consumer (accounts.clients.v1 -> `accounts`), registry.py;
+- the daily re-login before market open, session_schedule.py;
+- the internal HTTP the gateway calls for an admin's login retry or an OTP.
+"""
+
+import logging
+
+from common.contracts.accounts import SessionChanged
+from common.service import ServiceRuntime
+from common.topics import CLIENTS, SESSIONS
+from fastapi import APIRouter
+
+from broker_adapter import session_routes
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.credentials import private_key_from
+from broker_adapter.registry import Registry
+from broker_adapter.session_schedule import DailyRelogin
+from broker_adapter.sessions import Fallback, SessionManager
+
+log = logging.getLogger(__name__)
+
+
+class InstalledSessions:
+    def __init__(self, manager: SessionManager, router: APIRouter) -> None:
+        self.manager = manager
+        self.router = router
+
+
+def install_sessions(
+    runtime: ServiceRuntime, settings: BrokerAdapterSettings, fallback: Fallback | None = None
+) -> InstalledSessions:
+    """`fallback` serves clients the registry does not know (dev mode's demo accounts)."""
+    key = private_key_from(settings.credentials_private_key)
+    if key is None:
+        message = (
+            "BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY is not set: client credentials cannot be "
+            "opened, so no client can log in"
+        )
+        if not settings.dev_mode:
+            raise SystemExit(f"broker-adapter cannot start: {message}")
+        log.warning("DEV MODE: %s", message)
+
+    async def publish(event: SessionChanged) -> None:
+        await runtime.publisher.publish(SESSIONS, event)
+
+    manager = SessionManager(
+        runtime,
+        publish,
+        private_key=key,
+        login_lock_seconds=settings.session_login_lock_seconds,
+        otp_wait_seconds=settings.session_otp_wait_seconds,
+        fallback=fallback if settings.dev_mode else None,
+    )
+    registry = Registry(
+        runtime,
+        manager,
+        login_on_register=settings.session_login_on_register,
+        login_concurrency=settings.session_login_concurrency,
+    )
+    runtime.consume(CLIENTS, registry.handle, group="broker-adapter-registry")
+    if settings.session_daily_relogin:
+        daily = DailyRelogin(
+            manager, settings.session_relogin_time, settings.session_login_concurrency
+        )
+
+        async def daily_relogin() -> None:
+            await daily.run(runtime.pool, runtime.redis)
+
+        runtime.background(daily_relogin)
+
+    async def stop() -> None:
+        await registry.stop()
+        await manager.aclose()
+
+    runtime.on_shutdown(stop)
+    return InstalledSessions(manager, session_routes.router(manager, lambda: runtime.pool))

@@ -1,0 +1,141 @@
+"""SQL for the adapter's copy of the client registry and its session states (nothing else)."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias
+
+import asyncpg
+from common.contracts.accounts import ClientUpserted
+
+DB: TypeAlias = asyncpg.Pool | asyncpg.Connection
+
+
+def credentials_hash(sealed: str | None) -> str | None:
+    """Fingerprint of a sealed box: changes whenever the credentials are sealed again."""
+    return None if sealed is None else hashlib.sha256(sealed.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Account:
+    client_id: str
+    motilal_client_id: str
+    name: str
+    active: bool
+    sealed_credentials: str | None
+    credentials_hash: str | None
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    client_id: str
+    state: str
+    reason: str | None
+    error_code: str | None
+    credentials_hash: str | None
+    expires_at: datetime | None
+    updated_at: datetime
+
+
+def _account(row: asyncpg.Record) -> Account:
+    return Account(
+        client_id=row["client_id"],
+        motilal_client_id=row["motilal_client_id"],
+        name=row["name"],
+        active=row["active"],
+        sealed_credentials=row["sealed_credentials"],
+        credentials_hash=row["credentials_hash"],
+    )
+
+
+async def upsert_account(db: DB, message: ClientUpserted) -> tuple[str | None, str | None]:
+    """Apply a registry message unless a newer one is already applied.
+
+    Returns (credentials hash before, after); (None, None) when the message was stale.
+    """
+    new_hash = credentials_hash(message.sealed_credentials)
+    row = await db.fetchrow(
+        """WITH before AS (SELECT credentials_hash FROM accounts WHERE client_id = $1)
+           INSERT INTO accounts (client_id, motilal_client_id, name, active, exchanges,
+                                 trade_types, sealed_credentials, credentials_hash, event_id,
+                                 occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (client_id) DO UPDATE SET
+               motilal_client_id = EXCLUDED.motilal_client_id, name = EXCLUDED.name,
+               active = EXCLUDED.active, exchanges = EXCLUDED.exchanges,
+               trade_types = EXCLUDED.trade_types,
+               sealed_credentials = EXCLUDED.sealed_credentials,
+               credentials_hash = EXCLUDED.credentials_hash, event_id = EXCLUDED.event_id,
+               occurred_at = EXCLUDED.occurred_at, received_at = now()
+           WHERE accounts.occurred_at <= EXCLUDED.occurred_at
+           RETURNING (SELECT credentials_hash FROM before) AS before_hash""",
+        message.client_id,
+        message.motilal_client_id,
+        message.name,
+        message.active,
+        [e.value for e in message.exchanges],
+        [t.value for t in message.trade_types],
+        message.sealed_credentials,
+        new_hash,
+        message.event_id,
+        message.occurred_at,
+    )
+    if row is None:
+        return None, None
+    return row["before_hash"], new_hash
+
+
+async def get_account(db: DB, client_id: str) -> Account | None:
+    row = await db.fetchrow("SELECT * FROM accounts WHERE client_id = $1", client_id)
+    return _account(row) if row else None
+
+
+async def active_accounts(db: DB) -> list[Account]:
+    rows = await db.fetch("SELECT * FROM accounts WHERE active ORDER BY client_id")
+    return [_account(r) for r in rows]
+
+
+async def get_session(db: DB, client_id: str) -> SessionRow | None:
+    row = await db.fetchrow("SELECT * FROM sessions WHERE client_id = $1", client_id)
+    if row is None:
+        return None
+    return SessionRow(
+        client_id=row["client_id"],
+        state=row["state"],
+        reason=row["reason"],
+        error_code=row["error_code"],
+        credentials_hash=row["credentials_hash"],
+        expires_at=row["expires_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def save_session(
+    db: DB,
+    client_id: str,
+    state: str,
+    *,
+    reason: str | None = None,
+    error_code: str | None = None,
+    credentials_hash: str | None = None,
+    expires_at: datetime | None = None,
+) -> SessionRow:
+    row = await db.fetchrow(
+        """INSERT INTO sessions (client_id, state, reason, error_code, credentials_hash,
+                                 expires_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now())
+           ON CONFLICT (client_id) DO UPDATE SET state = EXCLUDED.state,
+               reason = EXCLUDED.reason, error_code = EXCLUDED.error_code,
+               credentials_hash = EXCLUDED.credentials_hash,
+               expires_at = EXCLUDED.expires_at, updated_at = now()
+           RETURNING updated_at""",
+        client_id,
+        state,
+        reason,
+        error_code,
+        credentials_hash,
+        expires_at,
+    )
+    return SessionRow(
+        client_id, state, reason, error_code, credentials_hash, expires_at, row["updated_at"]
+    )
