@@ -1,0 +1,1 @@
+"""Turns fills into positions, P&L and margins."""

@@ -1,0 +1,76 @@
+"""Reconciliation: the broker's net quantities against ours (pure, no I/O).
+
+The broker reports positions per (exchange, token, Motilal product); ours are per trade
+type. Our trade type is mapped to the product the adapter sends (INTRADAY → VALUEPLUS,
+DELIVERY → DELIVERY on cash or NORMAL on F&O, MTF → MTF) and both sides are compared per
+(exchange, token, product). A product we never send (BTST, SELLFROMDP, ...) compares with
+our zero. Drift is reported, never used to overwrite our positions.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from common.contracts.accounts import BrokerPosition
+from common.enums import Exchange, TradeType
+
+DERIVATIVE_EXCHANGES = frozenset({Exchange.NSEFO, Exchange.BSEFO, Exchange.NSECD, Exchange.MCX})
+
+
+def motilal_product(exchange: Exchange, trade_type: TradeType) -> str:
+    """The Motilal product name an order of this trade type is placed with."""
+    if trade_type is TradeType.INTRADAY:
+        return "VALUEPLUS"
+    if trade_type is TradeType.MTF:
+        return "MTF"
+    return "NORMAL" if exchange in DERIVATIVE_EXCHANGES else "DELIVERY"
+
+
+def trade_type_of(exchange: Exchange, product: str) -> TradeType | None:
+    """The trade type a broker product row belongs to, or None for one we never send."""
+    for trade_type in TradeType:
+        if motilal_product(exchange, trade_type) == product.upper():
+            return trade_type
+    return None
+
+
+@dataclass(frozen=True)
+class HeldQuantity:
+    """Our net quantity in one instrument and trade type."""
+
+    exchange: Exchange
+    token: int
+    trade_type: TradeType
+    net_quantity: int
+
+
+@dataclass(frozen=True)
+class Drift:
+    exchange: Exchange
+    token: int
+    product: str
+    trade_type: TradeType | None
+    ours: int
+    broker: int
+
+
+def find_drift(ours: Iterable[HeldQuantity], broker: Iterable[BrokerPosition]) -> list[Drift]:
+    """Every (exchange, token, product) where the two net quantities differ."""
+    our_net: dict[tuple[Exchange, int, str], int] = defaultdict(int)
+    for held in ours:
+        product = motilal_product(held.exchange, held.trade_type)
+        our_net[(held.exchange, held.token, product)] += held.net_quantity
+    broker_net: dict[tuple[Exchange, int, str], int] = defaultdict(int)
+    for row in broker:
+        broker_net[(row.exchange, row.token, row.product.upper())] += (
+            row.buy_quantity - row.sell_quantity
+        )
+    drifts = []
+    for key in sorted(set(our_net) | set(broker_net)):
+        mine, theirs = our_net.get(key, 0), broker_net.get(key, 0)
+        if mine != theirs:
+            exchange, token, product = key
+            drifts.append(
+                Drift(exchange, token, product, trade_type_of(exchange, product), mine, theirs)
+            )
+    return drifts

@@ -1,0 +1,196 @@
+"""How positions, P&L and funds look on the wire (internal API and portfolio.updates.v1)."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from common.contracts.envelope import Contract, Money
+from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
+from common.enums import Exchange, TradeType
+
+from portfolio.margins import Funds
+from portfolio.store import Held, StoredMargins
+
+ZERO = Decimal(0)
+
+
+class PositionOut(Contract):
+    """A position ("trade"): PositionChanged's fields plus its life and totals."""
+
+    client_id: str
+    position_id: str
+    token: int
+    exchange: Exchange
+    symbol: str
+    trade_type: TradeType
+    net_quantity: int
+    average_price: Money
+    buy_quantity: int
+    buy_value: Money
+    sell_quantity: int
+    sell_value: Money
+    realized_pnl: Money
+    unrealized_pnl: Money
+    total_pnl: Money
+    last_price: Money | None
+    market_value: Money
+    status: Literal["ACTIVE", "CLOSED"]
+    opening_trade_no: str
+    opened_at: datetime
+    closed_at: datetime | None
+    updated_at: datetime | None
+
+
+def position_out(held: Held) -> PositionOut:
+    p, last = held.position, held.last_price
+    unrealized = p.unrealized_pnl(last)
+    return PositionOut(
+        client_id=p.key.client_id,
+        position_id=p.position_id,
+        token=p.key.token,
+        exchange=p.key.exchange,
+        symbol=p.symbol,
+        trade_type=p.key.trade_type,
+        net_quantity=p.net_quantity,
+        average_price=p.average_price,
+        buy_quantity=p.buy_quantity,
+        buy_value=p.buy_value,
+        sell_quantity=p.sell_quantity,
+        sell_value=p.sell_value,
+        realized_pnl=p.realized_pnl,
+        unrealized_pnl=unrealized,
+        total_pnl=p.realized_pnl + unrealized,
+        last_price=last,
+        market_value=p.market_value(last),
+        status=p.status,
+        opening_trade_no=p.opening_trade_no,
+        opened_at=p.opened_at,
+        closed_at=p.closed_at,
+        updated_at=p.updated_at,
+    )
+
+
+def position_changed(held: Held, envelope: dict[str, Any]) -> PositionChanged:
+    out = position_out(held)
+    return PositionChanged(
+        **envelope,
+        client_id=out.client_id,
+        position_id=out.position_id,
+        token=out.token,
+        exchange=out.exchange,
+        trade_type=out.trade_type,
+        net_quantity=out.net_quantity,
+        average_price=out.average_price,
+        buy_quantity=out.buy_quantity,
+        buy_value=out.buy_value,
+        sell_quantity=out.sell_quantity,
+        sell_value=out.sell_value,
+        realized_pnl=out.realized_pnl,
+        unrealized_pnl=out.unrealized_pnl,
+        last_price=out.last_price,
+        status=out.status,
+    )
+
+
+class PnlOut(Contract):
+    realized_pnl: Money
+    unrealized_pnl: Money
+    total_pnl: Money
+
+
+def pnl_by_client(
+    realized: dict[str, Decimal], active: Iterable[Held], client_ids: Iterable[str]
+) -> dict[str, PnlOut]:
+    """Realized P&L over every position, unrealized over the open ones, per client."""
+    unrealized: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for held in active:
+        unrealized[held.position.key.client_id] += held.position.unrealized_pnl(held.last_price)
+    out = {}
+    for client_id in client_ids:
+        r, u = realized.get(client_id, ZERO), unrealized.get(client_id, ZERO)
+        out[client_id] = PnlOut(realized_pnl=r, unrealized_pnl=u, total_pnl=r + u)
+    return out
+
+
+def pnl_changed(client_id: str, pnl: PnlOut, envelope: dict[str, Any]) -> PnlChanged:
+    return PnlChanged(**envelope, client_id=client_id, **pnl.model_dump())
+
+
+class FundsOut(Contract):
+    available_cash: Money
+    collateral: Money
+    margin_used: Money
+    margin_available: Money
+    mtm: Money
+    booked_pnl: Money
+    report: str
+    taken_at: datetime
+
+
+def funds_out(stored: StoredMargins) -> FundsOut:
+    f = stored.funds
+    return FundsOut(
+        available_cash=f.available_cash,
+        collateral=f.collateral,
+        margin_used=f.margin_used,
+        margin_available=f.margin_available,
+        mtm=f.mtm,
+        booked_pnl=f.booked_pnl,
+        report=stored.report,
+        taken_at=stored.taken_at,
+    )
+
+
+def margin_changed(client_id: str, funds: Funds, envelope: dict[str, Any]) -> MarginChanged:
+    return MarginChanged(
+        **envelope,
+        client_id=client_id,
+        available_cash=funds.available_cash,
+        collateral=funds.collateral,
+        margin_used=funds.margin_used,
+        margin_available=funds.margin_available,
+        mtm=funds.mtm,
+        booked_pnl=funds.booked_pnl,
+    )
+
+
+class ClientSummary(Contract):
+    client_id: str
+    funds: FundsOut | None
+    pnl: PnlOut
+    open_positions: int
+
+
+class HolderOut(Contract):
+    """One client holding a token: quantity, average price, value and P&L."""
+
+    client_id: str
+    position_id: str
+    exchange: Exchange
+    trade_type: TradeType
+    net_quantity: int
+    average_price: Money
+    last_price: Money | None
+    value: Money
+    unrealized_pnl: Money
+    realized_pnl: Money
+    total_pnl: Money
+
+
+def holder_out(held: Held) -> HolderOut:
+    out = position_out(held)
+    return HolderOut(
+        client_id=out.client_id,
+        position_id=out.position_id,
+        exchange=out.exchange,
+        trade_type=out.trade_type,
+        net_quantity=out.net_quantity,
+        average_price=out.average_price,
+        last_price=out.last_price,
+        value=out.market_value,
+        unrealized_pnl=out.unrealized_pnl,
+        realized_pnl=out.realized_pnl,
+        total_pnl=out.total_pnl,
+    )

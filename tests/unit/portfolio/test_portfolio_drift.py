@@ -1,0 +1,56 @@
+"""Reconciliation compares net quantities per instrument and Motilal product."""
+
+from decimal import Decimal
+
+from common.contracts.accounts import BrokerPosition
+from common.enums import Exchange, TradeType
+from portfolio.drift import Drift, HeldQuantity, find_drift, motilal_product, trade_type_of
+
+
+def broker(token: int, product: str, buy: int, sell: int, exchange: Exchange = Exchange.NSE):
+    return BrokerPosition(
+        token=token,
+        exchange=exchange,
+        product=product,
+        buy_quantity=buy,
+        sell_quantity=sell,
+        buy_amount=Decimal(buy * 100),
+        sell_amount=Decimal(sell * 100),
+    )
+
+
+def test_drift_matching_positions_report_nothing() -> None:
+    ours = [HeldQuantity(Exchange.NSE, 1594, TradeType.INTRADAY, 10)]
+    assert find_drift(ours, [broker(1594, "VALUEPLUS", 15, 5)]) == []
+
+
+def test_drift_broker_changed_behind_our_back_is_reported() -> None:
+    ours = [HeldQuantity(Exchange.NSE, 1594, TradeType.DELIVERY, 10)]
+    assert find_drift(ours, [broker(1594, "DELIVERY", 25, 0)]) == [
+        Drift(Exchange.NSE, 1594, "DELIVERY", TradeType.DELIVERY, ours=10, broker=25)
+    ]
+
+
+def test_drift_position_only_we_hold_is_reported_with_broker_zero() -> None:
+    ours = [HeldQuantity(Exchange.NSE, 11536, TradeType.INTRADAY, -4)]
+    (drift,) = find_drift(ours, [])
+    assert (drift.ours, drift.broker, drift.product) == (-4, 0, "VALUEPLUS")
+
+
+def test_drift_product_we_never_send_compares_with_zero() -> None:
+    (drift,) = find_drift([], [broker(1594, "BTST", 7, 0)])
+    assert drift.trade_type is None and drift.broker == 7 and drift.ours == 0
+
+
+def test_drift_closed_broker_row_matches_our_flat_position() -> None:
+    assert find_drift([], [broker(1594, "VALUEPLUS", 5, 5)]) == []
+
+
+def test_drift_fo_delivery_is_normal_and_intraday_is_valueplus() -> None:
+    assert motilal_product(Exchange.NSEFO, TradeType.DELIVERY) == "NORMAL"
+    assert motilal_product(Exchange.NSE, TradeType.DELIVERY) == "DELIVERY"
+    assert motilal_product(Exchange.NSEFO, TradeType.INTRADAY) == "VALUEPLUS"
+    assert trade_type_of(Exchange.NSEFO, "normal") is TradeType.DELIVERY
+    assert trade_type_of(Exchange.NSE, "NORMAL") is None
+    ours = [HeldQuantity(Exchange.NSEFO, 35001, TradeType.DELIVERY, 50)]
+    assert find_drift(ours, [broker(35001, "NORMAL", 50, 0, Exchange.NSEFO)]) == []
