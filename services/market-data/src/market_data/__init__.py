@@ -1,0 +1,1 @@
+"""Token master, live quotes from Motilal's feed, Redis and Kafka."""

@@ -1,0 +1,191 @@
+"""Internal HTTP API (for the gateway and the order-router; not exposed to users).
+
+GET  /internal/instruments/{token}?exchange=   one instrument (404 unknown, 409 ambiguous)
+GET  /internal/instruments?tokens=1,2,3         many (unknown tokens are left out)
+GET  /internal/tokens/search?q=&limit=          ranked search
+POST /internal/instruments/reload               reload from the token file or Motilal
+GET  /internal/quotes/{token}                   the latest quote (from Redis)
+GET  /internal/feed                              the quote feed's state and subscriptions
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+import httpx
+from common.contracts.instruments import InstrumentDetails
+from common.contracts.quotes import Quote
+from common.enums import Exchange
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import JSONResponse
+from motilal.errors import MotilalError
+from pydantic import BaseModel, Field
+from redis.asyncio import Redis
+
+from market_data.catalog import Catalog, ScripMasterEmpty
+from market_data.master import AmbiguousToken, UnknownToken
+from market_data.quote_cache import latest_quote
+from market_data.search import Match
+from market_data.token_file import TokenFileError
+
+MAX_TOKENS_PER_CALL = 1000
+MAX_SEARCH_RESULTS = 100
+
+
+class SearchResult(InstrumentDetails):
+    match: Match = Field(description="why it matched: exact_symbol, symbol_prefix, token, name")
+
+
+class ReloadRequest(BaseModel):
+    source: Literal["file", "scrip_master"] = Field(
+        default="file",
+        description="file: the configured token CSV; scrip_master: Motilal's getscripmastercsv",
+    )
+    exchanges: list[Exchange] = Field(
+        default_factory=lambda: [Exchange.NSE, Exchange.BSE],
+        description="for scrip_master: the exchanges to download (each replaces its own rows)",
+    )
+    actor: str = Field(default="unknown", description="who asked (logged with the load)")
+
+
+class ReloadResult(BaseModel):
+    load_id: int
+    source: str
+    exchanges: list[str]
+    rows: int
+    instruments: int = Field(description="instruments in the master after the load, all layers")
+
+
+def parse_tokens(text: str) -> list[int]:
+    tokens: list[int] = []
+    for part in text.split(","):
+        item = part.strip()
+        if not item:
+            continue
+        if not item.isdigit() or int(item) <= 0:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY,
+                [
+                    {
+                        "loc": ["query", "tokens"],
+                        "msg": f"tokens: {item!r} is not a token number",
+                        "type": "value_error",
+                    }
+                ],
+            )
+        tokens.append(int(item))
+    if len(tokens) > MAX_TOKENS_PER_CALL:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            [
+                {
+                    "loc": ["query", "tokens"],
+                    "msg": f"tokens: {len(tokens)} given, at most {MAX_TOKENS_PER_CALL} per call",
+                    "type": "value_error",
+                }
+            ],
+        )
+    return list(dict.fromkeys(tokens))
+
+
+def build_router(
+    catalog: Catalog,
+    redis: Callable[[], Redis],
+    feed_status: Callable[[], dict[str, Any]],
+) -> APIRouter:
+    router = APIRouter(prefix="/internal", tags=["internal"])
+
+    @router.get("/instruments/{token}", response_model=InstrumentDetails)
+    async def instrument(token: int, exchange: Exchange | None = None) -> InstrumentDetails:
+        try:
+            return catalog.master.get(token, exchange).details()
+        except UnknownToken as error:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+        except AmbiguousToken as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+
+    @router.get("/instruments", response_model=list[InstrumentDetails])
+    async def instruments(
+        tokens: Annotated[str, Query(description="comma-separated token numbers")],
+        exchange: Exchange | None = None,
+    ) -> list[InstrumentDetails]:
+        """Every listed instrument found (a token on two exchanges gives two, cash first)."""
+        master = catalog.master
+        return [
+            record.details()
+            for token in parse_tokens(tokens)
+            for record in master.listings(token)
+            if exchange is None or record.exchange == exchange
+        ]
+
+    @router.get("/tokens/search", response_model=list[SearchResult])
+    async def search(
+        q: Annotated[str, Query(min_length=1, max_length=100, description="symbol, name or token")],
+        limit: Annotated[int, Query(ge=1, le=MAX_SEARCH_RESULTS)] = 20,
+    ) -> list[SearchResult]:
+        return [
+            SearchResult(**hit.record.details().model_dump(), match=hit.match)
+            for hit in catalog.master.search(q, limit)
+        ]
+
+    @router.post("/instruments/reload", response_model=ReloadResult)
+    async def reload(request: ReloadRequest) -> Any:
+        try:
+            if request.source == "file":
+                info = await catalog.reload_file(request.actor)
+            else:
+                if not request.exchanges:
+                    raise HTTPException(
+                        status.HTTP_422_UNPROCESSABLE_ENTITY,
+                        [
+                            {
+                                "loc": ["body", "exchanges"],
+                                "msg": "exchanges: name at least one exchange to download",
+                                "type": "value_error",
+                            }
+                        ],
+                    )
+                info = await catalog.reload_scrip_master(request.exchanges, request.actor)
+        except TokenFileError as error:
+            return JSONResponse(
+                {"detail": token_file_problems(error)},
+                status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        except ScripMasterEmpty as error:
+            raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(error)) from None
+        except (MotilalError, httpx.HTTPError) as error:
+            raise HTTPException(
+                status.HTTP_502_BAD_GATEWAY,
+                f"Motilal's scrip master could not be downloaded ({error}); "
+                "the current master was kept",
+            ) from None
+        return ReloadResult(
+            load_id=info.id,
+            source=info.source,
+            exchanges=info.exchanges,
+            rows=info.rows,
+            instruments=len(catalog.master),
+        )
+
+    @router.get("/quotes/{token}", response_model=Quote)
+    async def quote(token: int) -> Quote:
+        found = await latest_quote(redis(), token)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no quote yet for token {token}")
+        return found
+
+    @router.get("/feed")
+    async def feed() -> dict[str, Any]:
+        return feed_status()
+
+    return router
+
+
+def token_file_problems(error: TokenFileError) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [error.source, f"line {p.line}", *([p.field] if p.field else [])],
+            "msg": line,
+            "type": "value_error",
+        }
+        for p, line in zip(error.problems, error.lines(), strict=True)
+    ]

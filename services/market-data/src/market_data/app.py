@@ -1,0 +1,77 @@
+"""Wiring of the market-data: settings, runtime, token master, quote feed, routes."""
+
+import asyncio
+from pathlib import Path
+
+from common.service import ServiceRuntime
+from common.topics import ORDER_EVENTS, PORTFOLIO_UPDATES
+from motilal import MotilalClient, MotilalSettings
+
+from market_data.api import build_router
+from market_data.catalog import Catalog
+from market_data.config import MarketDataSettings
+from market_data.feed_account import feed_credentials
+from market_data.handlers import InterestHandlers
+from market_data.quotes import QuoteService, feed_url
+
+settings = MarketDataSettings()
+motilal_settings = MotilalSettings()
+runtime = ServiceRuntime(
+    "market-data",
+    settings,
+    migrations=Path(__file__).parent / "migrations",
+)
+# One account serves the feed login, the REST fallback and scrip-master downloads.
+motilal = MotilalClient(motilal_settings, feed_credentials(settings))
+catalog = Catalog(lambda: runtime.pool, settings.tokens_csv, motilal.scrip_master)
+quotes = QuoteService(
+    settings,
+    catalog,
+    pool=lambda: runtime.pool,
+    redis=lambda: runtime.redis,
+    publisher=runtime.publisher,
+    client=motilal,
+    feed_url=feed_url(motilal_settings),
+)
+interest = InterestHandlers(lambda: runtime.pool)
+runtime.consume(ORDER_EVENTS, interest.on_order_events)
+runtime.consume(PORTFOLIO_UPDATES, interest.on_portfolio_updates)
+
+
+@runtime.on_startup
+async def _load_token_master() -> None:
+    await catalog.load_file_at_startup()
+
+
+@runtime.on_shutdown
+async def _close_motilal() -> None:
+    await motilal.aclose()
+
+
+async def follow_loads() -> None:
+    await catalog.follow_loads(settings.master_refresh_seconds)
+
+
+async def ready_note() -> None:
+    """Keep /ready's note current: degraded (polling REST) is reported, yet still ready."""
+    while True:
+        runtime.status_note = quotes.ready_note()
+        await asyncio.sleep(0.5)
+
+
+async def _master_check() -> str | None:
+    return None if len(catalog.master) else "the token master is empty"
+
+
+for loop in (
+    follow_loads,
+    quotes.run_feed,
+    quotes.flush_loop,
+    quotes.subscription_loop,
+    quotes.fallback_loop,
+    quotes.purge_loop,
+    ready_note,
+):
+    runtime.background(loop)
+runtime.add_check("token_master", _master_check)
+app = runtime.create_app([build_router(catalog, lambda: runtime.redis, quotes.status)])

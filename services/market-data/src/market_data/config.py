@@ -1,0 +1,70 @@
+"""Settings of the market-data service (environment prefix MARKET_DATA_)."""
+
+from pathlib import Path
+
+from common.settings import ServiceSettings
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+_REPO_DATA = Path(__file__).resolve().parents[4] / "data"
+
+
+class MarketDataSettings(ServiceSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MARKET_DATA_", extra="ignore", populate_by_name=True
+    )
+
+    port: int = Field(default=8004, description="HTTP port of the market-data")
+
+    # ---- token master ------------------------------------------------------------------
+    tokens_csv: Path = Field(
+        default=_REPO_DATA / "tokens.csv",
+        description="the token file loaded at start and by POST /internal/instruments/reload",
+    )
+    master_refresh_seconds: float = Field(
+        default=2.0,
+        description="how often a replica checks for a load committed by another replica",
+    )
+
+    # ---- quote feed --------------------------------------------------------------------
+    feed_enabled: bool = Field(
+        default=True, description="connect to Motilal's quote feed (off: REST polling only)"
+    )
+    feed_client: str | None = Field(
+        default=None,
+        description="client code the feed logs in with; in dev mode the first demo account",
+    )
+    feed_password: SecretStr | None = Field(default=None, description="that account's password")
+    feed_api_key: SecretStr | None = Field(default=None, description="that account's API key")
+    feed_two_fa: SecretStr | None = Field(default=None, description="its DOB (dd/mm/yyyy) or PAN")
+    feed_totp_secret: SecretStr | None = Field(default=None, description="its TOTP secret")
+    sim_accounts: Path = Field(
+        default=_REPO_DATA / "sim-accounts.json",
+        description="dev mode only: where the feed account's credentials come from",
+    )
+    feed_max_subscriptions: int = Field(
+        default=200,
+        description="most scrips subscribed at once (Motilal's getbroadcastmaxlimit; SDK: 200)",
+    )
+    feed_silence_seconds: float = Field(
+        default=30.0,
+        description="reconnect when nothing (not even a heartbeat) arrived for this long",
+    )
+    feed_backoff_initial_seconds: float = Field(default=0.5, description="first reconnect delay")
+    feed_backoff_max_seconds: float = Field(default=30.0, description="longest reconnect delay")
+
+    conflate_ms: int = Field(
+        default=75,
+        description="quotes per token are published at most once per this many milliseconds",
+    )
+    quote_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        description="quote:{token} keys expire when a token has not been quoted for this long",
+    )
+    poll_interval_seconds: float = Field(
+        default=2.0, description="REST LTP polling period per token while the feed is down"
+    )
+    poll_concurrency: int = Field(default=4, description="LTP calls in flight while polling")
+    watch_refresh_seconds: float = Field(
+        default=1.0, description="how often the watch set (Redis watch:tokens) is re-read"
+    )

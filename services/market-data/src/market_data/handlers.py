@@ -1,0 +1,56 @@
+"""Kafka handlers: order events and portfolio updates become quote interest (idempotent)."""
+
+from collections.abc import Callable, Sequence
+
+import asyncpg
+from common.contracts.envelope import Message
+from common.contracts.order_events import (
+    Fill,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+)
+from common.contracts.portfolio import PositionChanged
+
+from market_data import store_interest
+from market_data.store_interest import OrderChange, PositionChange
+
+_ENDS = (OrderDenied, OrderRejected, OrderFilled, OrderCanceled, OrderExpired)
+
+
+def order_changes(messages: Sequence[Message]) -> list[OrderChange]:
+    changes: list[OrderChange] = []
+    for m in messages:
+        if isinstance(m, _ENDS):
+            changes.append(OrderChange(m.order_id, open=False))
+        elif isinstance(m, OrderSubmitted | Fill):
+            inst = m.instrument
+            changes.append(OrderChange(m.order_id, True, inst.exchange, inst.token))
+    return changes
+
+
+def position_changes(messages: Sequence[Message]) -> list[PositionChange]:
+    return [
+        PositionChange(
+            m.position_id,
+            m.exchange,
+            m.token,
+            open=m.status == "ACTIVE" and m.net_quantity != 0,
+        )
+        for m in messages
+        if isinstance(m, PositionChanged)
+    ]
+
+
+class InterestHandlers:
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        self._pool = pool
+
+    async def on_order_events(self, messages: Sequence[Message]) -> None:
+        await store_interest.apply_order_changes(self._pool(), order_changes(messages))
+
+    async def on_portfolio_updates(self, messages: Sequence[Message]) -> None:
+        await store_interest.apply_position_changes(self._pool(), position_changes(messages))

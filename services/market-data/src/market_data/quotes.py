@@ -1,0 +1,230 @@
+"""Live quotes: feed (or REST polling while it is down) -> conflation -> Redis and Kafka.
+
+    FeedSession ─packets─► QuoteBook ─quotes─► Conflator ─every conflate_ms─► Redis quote:{token}
+    LtpPoller (feed down) ──────quotes─────────┘                             └► marketdata.quotes.v1
+
+What is subscribed is recomputed every `watch_refresh_seconds` from open positions, working
+orders and the frontends' watch leases (interest.select), within the feed's limit.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from time import monotonic
+from typing import Any
+
+import asyncpg
+from common.contracts.quotes import Quote
+from common.enums import Exchange
+from common.kafka import Publisher
+from common.topics import QUOTES
+from motilal import MotilalClient, MotilalSettings
+from motilal.feed import codec
+from motilal.feed.backoff import Backoff
+from motilal.paths import FEED_PATH
+from redis.asyncio import Redis
+
+from market_data import metrics, store_interest, watch
+from market_data.catalog import Catalog
+from market_data.config import MarketDataSettings
+from market_data.conflator import Conflator
+from market_data.feed_session import FeedSession
+from market_data.interest import FeedKey, Selection, select
+from market_data.poller import LtpPoller
+from market_data.quote_book import QuoteBook
+from market_data.quote_cache import save_quotes
+
+log = logging.getLogger(__name__)
+
+POLL_GRACE_SECONDS = 2.0
+"""A reconnect usually takes well under this: poll only when the feed stays down longer."""
+
+
+class QuoteService:
+    def __init__(
+        self,
+        settings: MarketDataSettings,
+        catalog: Catalog,
+        *,
+        pool: Callable[[], asyncpg.Pool],
+        redis: Callable[[], Redis],
+        publisher: Publisher,
+        client: MotilalClient,
+        feed_url: str,
+    ) -> None:
+        self._settings = settings
+        self._catalog = catalog
+        self._pool = pool
+        self._redis = redis
+        self._publisher = publisher
+        self._book = QuoteBook()
+        self._conflator = Conflator()
+        self._replaced_seen = 0
+        self._selection = Selection(chosen=[], left_out=[])
+        self._down_since: float | None = monotonic()
+        self._polled = 0
+        self.session = FeedSession(
+            feed_url,
+            client.client_code,
+            self._on_packet,
+            self._on_state,
+            silence_seconds=settings.feed_silence_seconds,
+            backoff=Backoff(
+                initial=settings.feed_backoff_initial_seconds,
+                maximum=settings.feed_backoff_max_seconds,
+            ),
+        )
+        self._poller = LtpPoller(
+            client, self._on_rest_quote, self._is_index, settings.poll_concurrency
+        )
+        metrics.FEED_CONNECTED.set(0)
+
+    # ---- intake --------------------------------------------------------------------------
+
+    def _on_packet(self, packet: codec.FeedPacket) -> None:
+        quote = self._book.apply(packet)
+        if quote is not None:
+            metrics.QUOTES_RECEIVED.labels("feed").inc()
+            self._conflator.put(quote)
+
+    def _on_rest_quote(self, quote: Quote) -> None:
+        metrics.QUOTES_RECEIVED.labels("rest").inc()
+        self._conflator.put(quote)
+
+    def _on_state(self, connected: bool) -> None:
+        metrics.FEED_CONNECTED.set(1 if connected else 0)
+        if connected:
+            metrics.FEED_CONNECTS.inc()
+            self._down_since = None
+        elif self._down_since is None:
+            self._down_since = monotonic()
+
+    def _is_index(self, key: FeedKey) -> bool:
+        try:
+            return not self._catalog.master.get(key[1], key[0]).tradeable
+        except LookupError:
+            return False
+
+    # ---- loops (run by the runtime as background tasks) ------------------------------------
+
+    async def run_feed(self) -> None:
+        if not self._settings.feed_enabled:
+            log.info("quote feed disabled (MARKET_DATA_FEED_ENABLED=false): REST polling only")
+            return
+        await self.session.run()
+
+    async def flush_loop(self) -> None:
+        interval = self._settings.conflate_ms / 1000
+        while True:
+            await asyncio.sleep(interval)
+            await self.flush()
+
+    async def flush(self) -> int:
+        quotes = self._conflator.drain()
+        replaced = self._conflator.replaced
+        metrics.QUOTES_CONFLATED.inc(replaced - self._replaced_seen)
+        self._replaced_seen = replaced
+        if not quotes:
+            return 0
+        await save_quotes(self._redis(), quotes, self._settings.quote_ttl_seconds)
+        try:
+            await self._publisher.publish_many(QUOTES, quotes)
+        except Exception as error:
+            # Quotes are superseded within milliseconds: drop this flush, never queue it.
+            metrics.PUBLISH_FAILURES.inc()
+            log.warning("publishing %d quotes failed: %r", len(quotes), error)
+            return 0
+        metrics.QUOTES_PUBLISHED.inc(len(quotes))
+        return len(quotes)
+
+    async def subscription_loop(self) -> None:
+        while True:
+            await self.refresh_subscriptions()
+            await asyncio.sleep(self._settings.watch_refresh_seconds)
+
+    async def refresh_subscriptions(self) -> Selection:
+        positions = await store_interest.open_position_keys(self._pool())
+        orders = await store_interest.open_order_keys(self._pool())
+        watched = self._resolve_watched(await watch.watched(self._redis()))
+        selection = select(positions, orders, watched, self._settings.feed_max_subscriptions)
+        if selection.left_out and len(selection.left_out) != len(self._selection.left_out):
+            log.warning(
+                "feed limit %d reached: %d tokens left out (lowest priority first: %s)",
+                self._settings.feed_max_subscriptions,
+                len(selection.left_out),
+                selection.left_out[:10],
+            )
+        self._selection = selection
+        await self.session.subscribe_exactly(set(selection.chosen))
+        metrics.FEED_SUBSCRIPTIONS.set(len(selection.chosen))
+        metrics.FEED_LEFT_OUT.set(len(selection.left_out))
+        return selection
+
+    async def fallback_loop(self) -> None:
+        """While the feed is down, poll the subscribed tokens over REST."""
+        while True:
+            started = monotonic()
+            if self.polling:
+                self._polled = await self._poller.poll_round(self._selection.chosen)
+            elapsed = monotonic() - started
+            await asyncio.sleep(max(self._settings.poll_interval_seconds - elapsed, 0.2))
+
+    async def purge_loop(self) -> None:
+        while True:
+            await store_interest.purge_closed(self._pool())
+            await asyncio.sleep(3600)
+
+    # ---- state -----------------------------------------------------------------------------
+
+    @property
+    def polling(self) -> bool:
+        if not self._settings.feed_enabled:
+            return True
+        down = self._down_since
+        return down is not None and monotonic() - down >= POLL_GRACE_SECONDS
+
+    def status(self) -> dict[str, Any]:
+        s = self.session
+        down_for = None if self._down_since is None else round(monotonic() - self._down_since, 1)
+        return {
+            "feed_enabled": self._settings.feed_enabled,
+            "connected": s.connected,
+            "connects": s.connects,
+            "down_for_seconds": down_for,
+            "last_error": s.last_error,
+            "polling_rest": self.polling,
+            "subscribed": [f"{e.value}:{t}" for e, t in self._selection.chosen],
+            "left_out": [f"{e.value}:{t}" for e, t in self._selection.left_out],
+            "limit": self._settings.feed_max_subscriptions,
+        }
+
+    def ready_note(self) -> str:
+        count = len(self._selection.chosen)
+        if self.session.connected:
+            return f"quote feed live: {count} scrips subscribed"
+        if self.polling:
+            return (
+                f"degraded: quote feed down ({self.session.last_error or 'not connected yet'}); "
+                f"polling {count} tokens over REST every {self._settings.poll_interval_seconds:g} s"
+            )
+        return "quote feed connecting"
+
+    def _resolve_watched(self, leases: list[tuple[Exchange | None, int]]) -> list[FeedKey]:
+        master = self._catalog.master
+        keys: list[FeedKey] = []
+        for exchange, token in leases:
+            if exchange is not None:
+                keys.append((exchange, token))
+                continue
+            record = master.preferred(token)
+            if record is not None:
+                keys.append(record.key)
+        return keys
+
+
+def feed_url(motilal: MotilalSettings) -> str:
+    """Where the feed is. The simulator serves it on its REST port, so in the "sim"
+    environment the feed follows MOTILAL_BASE_URL unless MOTILAL_FEED_URL says otherwise."""
+    if motilal.feed_url or motilal.environment != "sim" or not motilal.base_url:
+        return motilal.hosts.feed
+    return "ws" + motilal.base_url.rstrip("/").removeprefix("http") + FEED_PATH
