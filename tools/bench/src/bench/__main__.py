@@ -1,0 +1,243 @@
+"""`python -m bench`: the platform's figures, printed as a table and written as JSON.
+
+Starts the embedded stack on free ports in a temp folder (never the default ports), with
+the instrumented simulator and `--clients` generated accounts, then runs, for each
+simulator latency in `--latencies`: batch fan-out over `--fanout` clients and the naive
+baseline; then single-order overhead at `--rates`, the throughput ramp, and quote fan-out.
+Every option also reads BENCH_<OPTION> from the environment (e.g. BENCH_FANOUT=10,100).
+"""
+
+import argparse
+import asyncio
+import os
+import platform as host
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench import report
+from bench.baseline import logged_in_clients, run_baseline
+from bench.fanout import run_fanout
+from bench.harness import Harness
+from bench.load import batches, run_load, single_orders
+from bench.quotes import run_quotes
+from bench.resources import SELF, Sampler, with_self
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    env = os.environ.get
+    p = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--fanout",
+        type=_ints,
+        default=_ints(env("BENCH_FANOUT", "10,100,1000")),
+        help="batch sizes (clients) of the fan-out runs",
+    )
+    p.add_argument(
+        "--runs",
+        type=_ints,
+        default=_ints(env("BENCH_RUNS", "5,3,1")),
+        help="runs per batch size (last value repeats)",
+    )
+    p.add_argument(
+        "--latencies",
+        type=_floats,
+        default=_floats(env("BENCH_LATENCIES", "0,50")),
+        help="simulator latencies (ms) to run fan-out and baseline at",
+    )
+    p.add_argument(
+        "--baseline-max",
+        type=int,
+        default=int(env("BENCH_BASELINE_MAX", "1000")),
+        help="largest batch the naive loop is run for",
+    )
+    p.add_argument(
+        "--rates",
+        type=_floats,
+        default=_floats(env("BENCH_RATES", "50,200")),
+        help="steady single-order rates (orders/s) for the overhead figures",
+    )
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=float(env("BENCH_SECONDS", "8")),
+        help="duration of each steady-rate step",
+    )
+    p.add_argument(
+        "--ramp",
+        type=_floats,
+        default=_floats(env("BENCH_RAMP", "100,200,400,800,1600")),
+        help="throughput steps (orders/s), as execute-all over 100 clients",
+    )
+    p.add_argument("--ramp-latency", type=float, default=float(env("BENCH_RAMP_LATENCY", "50")))
+    p.add_argument("--sockets", type=int, default=int(env("BENCH_SOCKETS", "100")))
+    p.add_argument(
+        "--ticks",
+        type=float,
+        default=float(env("BENCH_TICKS", "100")),
+        help="quote ticks per second (over 10 tokens)",
+    )
+    p.add_argument(
+        "--skip",
+        default=env("BENCH_SKIP", ""),
+        help="comma-separated parts to skip: fanout,baseline,overhead,throughput,quotes",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="extra environment for every service (A/B a setting), repeatable",
+    )
+    p.add_argument("--keep", action="store_true", help="keep the temp state folder (logs)")
+    args = p.parse_args(argv)
+    args.env = dict(e.split("=", 1) for e in args.env)
+    args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    return args
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def new_result(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{psutil.cpu_count()} cores, {host.python_implementation()} "
+        f"{host.python_version()}, load average {os.getloadavg()[0]:.1f} at start",
+        "parameters": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items()},
+        "fanout": [],
+        "baseline": [],
+        "overhead": [],
+        "throughput": [],
+        "notes": [],
+    }
+
+
+async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) -> None:
+    """Fills `result` as it goes, so an interrupted run still reports what it measured."""
+    clients = max([*args.fanout, 100])
+    h = Harness(folder, clients, env=args.env)
+    try:
+        await h.start(log=say)
+        idle = Sampler(with_self(h.pids()))
+        idle.start()
+        await asyncio.sleep(5)
+        result["idle_cpu_percent"] = (await idle.stop()).cpu_percent
+        whole = Sampler(with_self(h.pids()))
+        whole.start()
+        result["processes"] = [*h.pids(), SELF]
+        naive = []
+        if "baseline" not in args.skip:
+            say(f"logging {min(clients, args.baseline_max)} clients in for the naive loop")
+            naive = await logged_in_clients(h, min(clients, args.baseline_max))
+        for latency in args.latencies:
+            await h.set_latency(latency)
+            if "fanout" not in args.skip:
+                for i, size in enumerate(args.fanout):
+                    runs = args.runs[min(i, len(args.runs) - 1)]
+                    say(f"fan-out: {size} clients x {runs} runs, simulator latency {latency} ms")
+                    fan = await run_fanout(h, size, runs, latency, warmup=1 if size <= 100 else 0)
+                    result["fanout"].append(fan.as_json())
+            if naive:
+                for size in args.fanout:
+                    if size > len(naive):
+                        continue
+                    runs = 1 if size >= 1000 else 2
+                    say(f"naive loop: {size} clients x {runs}, simulator latency {latency} ms")
+                    base = await run_baseline(h, naive[:size], runs, latency)
+                    result["baseline"].append(base.as_json())
+        await h.set_latency(0)
+        if "overhead" not in args.skip:
+            pool = h.clients[:100]
+            for rate in args.rates:
+                say(f"single-order overhead at {rate:.0f} orders/s for {args.seconds:.0f} s")
+                load = await run_load(h, single_orders(h, pool), rate, args.seconds, 1)
+                result["overhead"].append({**load.as_json(), "simulator_latency_ms": 0.0})
+        if "throughput" not in args.skip:
+            await h.set_latency(args.ramp_latency)
+            pool = h.clients[:100]
+            first_p99 = None
+            for rate in args.ramp:
+                say(
+                    f"throughput: {rate:.0f} orders/s (execute-all x {len(pool)}), "
+                    f"simulator latency {args.ramp_latency} ms"
+                )
+                load = await run_load(
+                    h, batches(h, pool), rate / len(pool), args.seconds, len(pool)
+                )
+                step = {**load.as_json(), "simulator_latency_ms": args.ramp_latency}
+                result["throughput"].append(step)
+                p99 = load.to_simulator.p99_ms
+                first_p99 = first_p99 or p99
+                degraded = []
+                if load.achieved_per_s < 0.8 * load.offered_per_s:
+                    degraded.append(f"achieved {load.achieved_per_s:.0f}/s < 80 % of offered")
+                if p99 > 3 * first_p99 and p99 > 1000:
+                    degraded.append(f"p99 POST->sim {p99:.0f} ms > 3x the first step's")
+                if degraded:
+                    busiest = max(step["cpu_percent"].items(), key=lambda kv: kv[1])
+                    result["throughput_knee"] = (
+                        f"at {rate:.0f} orders/s: {'; '.join(degraded)}; busiest process "
+                        f"{busiest[0]} at {busiest[1]:.0f} % CPU"
+                    )
+                    break
+            else:
+                result["throughput_knee"] = "not reached within the ramp"
+            await h.set_latency(0)
+        if "quotes" not in args.skip:
+            say(f"quote fan-out: {args.sockets} sockets, {args.ticks:.0f} ticks/s")
+            try:
+                quotes = await run_quotes(h, args.sockets, args.ticks, args.seconds)
+                result["quotes"] = quotes.as_json()
+            except Exception as error:  # the quote path is young: report, do not abort
+                result["quotes"] = {"gap": f"quote fan-out did not run: {error!r}"}
+        usage = await whole.stop()
+        result["memory_mb"] = usage.rss_mb
+        result["load_average_at_end"] = round(os.getloadavg()[0], 1)
+        result["cpu_percent_whole_run"] = usage.cpu_percent
+    finally:
+        await h.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    result = new_result(args)
+    status = 0
+    try:
+        asyncio.run(bench(args, folder, result))
+    except (Exception, KeyboardInterrupt) as error:
+        result["notes"].append(f"the run stopped early ({error!r}): figures so far only")
+        status = 1
+    finally:
+        if args.keep:
+            say(f"state and logs kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+    text = report.render(result)
+    path = report.write(result)
+    print("\n" + text + f"\n\nwritten to {path} (and latest.json)", flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

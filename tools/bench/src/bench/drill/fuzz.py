@@ -1,0 +1,97 @@
+"""Drill (d): schemathesis fuzzes the gateway's OpenAPI, authenticated as the admin.
+
+Checks: no 5xx (`not_a_server_error`) and every answer matches the documented schema
+(`response_schema_conformance`). Run last: the fuzzer calls every operation, including
+ones that change state (kill switch, users, clients). The dashboard and auth-logout
+operations are fuzzed like any other. A JUnit report lands in the state folder.
+"""
+
+import asyncio
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from bench.drill.checks import Check
+from bench.harness import Harness
+
+CHECKS = "not_a_server_error,response_schema_conformance"
+
+
+async def run_fuzz_drill(
+    h: Harness, max_examples: int, folder: Path, max_time_s: float | None = None
+) -> list[Check]:
+    token = await h.login()
+    st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
+    report = folder / "schemathesis-junit.xml"
+    args = [
+        st,
+        "run",
+        f"{h.stack.url_of('gateway')}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(max_examples),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--workers",
+        "2",
+        "--seed",
+        "7",
+        "--request-timeout",
+        "60",
+        "--suppress-health-check",
+        "all",
+        "--no-color",
+        "--generation-database",
+        "none",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+        # logging out revokes the token every other call relies on
+        "--exclude-path-regex",
+        "/auth/(logout|refresh)",
+    ]
+    if max_time_s:
+        args += ["--max-time", str(int(max_time_s))]
+    started = time.monotonic()
+    process = await asyncio.create_subprocess_exec(
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=folder
+    )
+    output, _ = await process.communicate()
+    text = output.decode(errors="replace")
+    (folder / "schemathesis.log").write_text(text)
+    summary = _summary(text)
+    failures = _failures(text)
+    return [
+        Check(
+            "API fuzz (schemathesis): no 5xx, no schema violations",
+            process.returncode == 0,
+            f"{summary} in {time.monotonic() - started:.0f} s (exit {process.returncode}); "
+            f"log {folder / 'schemathesis.log'}",
+            failures,
+        )
+    ]
+
+
+def _summary(text: str) -> str:
+    for line in reversed(text.splitlines()):
+        if re.search(r"\d+ (passed|failed|errors?)", line) or "test cases" in line:
+            return line.strip(" =")
+    return "no summary printed"
+
+
+def _failures(text: str) -> list[str]:
+    """The failing operations and what failed, as schemathesis lists them."""
+    out = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("_") and (" /" in stripped):
+            out.append(stripped.strip("_ "))
+        elif re.match(r"^\d+\. ", stripped) or stripped.startswith("- "):
+            out.append(stripped)
+    return out[:40]

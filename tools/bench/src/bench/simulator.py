@@ -1,0 +1,155 @@
+"""The Motilal simulator with a stopwatch: `python -m bench.simulator --host H --port P`.
+
+It is the very simulator app (`motilal_sim.create_app`, same routes, matching, faults and
+/sim controls) plus three read-only endpoints the benchmarks and drills need:
+
+- `GET /bench/orders`: every order the simulator holds, with its tag (the platform's
+  `motilal.tag_for(order_id)`), status, quantities and three wall-clock instants (epoch
+  seconds): `arrived_at` (the place call reached the HTTP server, before injected latency),
+  `confirmed_at` (the order was accepted into the book) and `filled_at` (fully traded);
+- `GET /bench/positions`: every client's net quantity per exchange, token and product;
+- `GET /bench/stats`: requests served and the place calls that arrived, for a quick look.
+
+The instants come from an ASGI middleware (arrival) and an engine order listener (the book
+events), so nothing in the simulator itself changes.
+"""
+
+import argparse
+import contextvars
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+from motilal_sim.app import create_app
+from motilal_sim.config import SimSettings
+from motilal_sim.state import SimState
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+_ARRIVED: contextvars.ContextVar[float] = contextvars.ContextVar("arrived", default=0.0)
+
+
+@dataclass
+class Stamp:
+    arrived_at: float
+    confirmed_at: float | None = None
+    filled_at: float | None = None
+
+
+class ArrivalStamp:
+    """Remembers when each REST call arrived, for the order listener of the same request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            _ARRIVED.set(time.time())
+        await self.app(scope, receive, send)
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.stamps: dict[str, Stamp] = {}
+        self.place_arrivals = 0
+
+    def on_order(self, kind: str, client: str, row: dict[str, Any]) -> None:
+        if kind != "order":
+            return
+        uid = str(row["uniqueorderid"])
+        now = time.time()
+        stamp = self.stamps.get(uid)
+        if stamp is None:
+            self.place_arrivals += 1
+            stamp = self.stamps[uid] = Stamp(_ARRIVED.get() or now)
+        status = row["orderstatus"]
+        if status == "Confirm" and stamp.confirmed_at is None:
+            stamp.confirmed_at = now
+        elif status == "Traded" and stamp.filled_at is None:
+            stamp.filled_at = now
+
+
+def bench_router(state: SimState, watch: Stopwatch) -> APIRouter:
+    router = APIRouter(prefix="/bench", tags=["benchmark instruments"])
+
+    @router.get("/orders")
+    async def orders() -> list[dict[str, Any]]:
+        rows = []
+        for uid, order in state.engine.orders.items():
+            stamp = watch.stamps.get(uid)
+            rows.append(
+                {
+                    "unique_order_id": uid,
+                    "tag": order.tag,
+                    "client_code": order.client_code,
+                    "exchange": order.instrument.exchange,
+                    "token": order.instrument.token,
+                    "product": order.product,
+                    "side": order.side,
+                    "status": order.status,
+                    "quantity": order.quantity,
+                    "filled": order.filled,
+                    "arrived_at": stamp.arrived_at if stamp else None,
+                    "confirmed_at": stamp.confirmed_at if stamp else None,
+                    "filled_at": stamp.filled_at if stamp else None,
+                }
+            )
+        return rows
+
+    @router.get("/positions")
+    async def positions() -> list[dict[str, Any]]:
+        return [
+            {
+                "client_code": client,
+                "exchange": pos.instrument.exchange,
+                "token": pos.instrument.token,
+                "product": pos.product,
+                "net": pos.net,
+            }
+            for client, book in state.engine.positions.items()
+            for pos in book.values()
+        ]
+
+    @router.get("/stats")
+    async def stats() -> dict[str, Any]:
+        return {"requests": dict(state.requests), "place_arrivals": watch.place_arrivals}
+
+    return router
+
+
+def instrumented_app(settings: SimSettings) -> FastAPI:
+    app = create_app(settings)
+    state: SimState = app.state.sim
+    watch = Stopwatch()
+    state.engine.order_listeners.append(watch.on_order)
+    app.include_router(bench_router(state, watch))
+    app.add_middleware(ArrivalStamp)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench.simulator", description=__doc__)
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--accounts", type=Path)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--log-level", default="warning")
+    args = vars(parser.parse_args(argv))
+    log_level = args.pop("log_level")
+    settings = SimSettings(**{k: v for k, v in args.items() if v is not None})
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run(
+        instrumented_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level,
+        access_log=False,
+        ws_ping_interval=None,
+    )
+
+
+if __name__ == "__main__":
+    main()
