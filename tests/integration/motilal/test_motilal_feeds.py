@@ -21,13 +21,11 @@ pytestmark = pytest.mark.timeout(60)
 
 
 async def _next_matching(stream: AsyncIterator[T], wanted: type, wait: float = 5) -> T:
-    async def find() -> T:
+    async with asyncio.timeout(wait):
         async for item in stream:
             if isinstance(item, wanted):
                 return item
-        raise AssertionError("stream ended")
-
-    return await asyncio.wait_for(find(), wait)
+    raise AssertionError("stream ended")
 
 
 async def test_quote_feed_sends_snapshot_with_circuit_limits(sim: RunningSimulator) -> None:

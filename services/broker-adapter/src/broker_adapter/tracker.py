@@ -74,7 +74,8 @@ class Tracker:
         while True:
             timeout = max(next_full - time.monotonic(), 0.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
             self._wake.clear()
             clients = set(self._due)
             self._due.clear()

@@ -45,7 +45,8 @@ def _authenticate(websocket: WebSocket, token: str | None) -> CurrentUser | None
 
 async def _first_message_token(websocket: WebSocket) -> str | None:
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), AUTH_TIMEOUT_SECONDS)
+        async with asyncio.timeout(AUTH_TIMEOUT_SECONDS):
+            raw = await websocket.receive_text()
         message = json.loads(raw)
     except (TimeoutError, ValueError):
         return None

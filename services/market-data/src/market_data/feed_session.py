@@ -96,7 +96,9 @@ class FeedSession:
         await ws.send(codec.encode_login(self._client_code))
         buffer = codec.PacketBuffer(self._resolve)
         while True:
-            frame = await asyncio.wait_for(ws.recv(), self._silence)
+            # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation.
+            async with asyncio.timeout(self._silence):
+                frame = await ws.recv()
             if isinstance(frame, str):
                 continue
             self.last_frame_at = monotonic()

@@ -83,7 +83,10 @@ class QuoteFeed:
                         await ws.send(codec.encode_register(exchange, token))
                     buffer = codec.PacketBuffer(self._resolve)
                     while True:
-                        frame = await asyncio.wait_for(ws.recv(), self._idle_timeout)
+                        # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a
+                        # cancellation that lands as a frame arrives, and never stop.
+                        async with asyncio.timeout(self._idle_timeout):
+                            frame = await ws.recv()
                         if isinstance(frame, str):
                             continue
                         self._backoff.reset()
