@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -231,3 +232,21 @@ async def test_gateway_client_list_and_portfolio_carry_funds_and_pnl(
     assert {"funds", "positions", "recent_orders", "recent_fills"} <= set(body)
     funds_rows = (await api.get("/api/v1/portfolio/clients")).json()
     assert {r["client_id"] for r in funds_rows} == {c["client_id"] for c in clients}
+
+
+async def test_gateway_odd_ids_and_tokens_are_422_or_404_never_5xx(api: httpx.AsyncClient) -> None:
+    # Found by the fuzz drill: a token past PostgreSQL's integer reached the portfolio (500),
+    # and a control character in a trade id broke the internal URL (500).
+    too_big = await api.get("/api/v1/trades", params={"token_id": 2**31})
+    assert too_big.status_code == 422 and too_big.json()["detail"][0]["loc"] == [
+        "query",
+        "token_id",
+    ]
+    control = await api.post("/api/v1/trades/z%1F/exit")
+    assert control.status_code == 422 and control.json()["detail"][0]["loc"] == ["path"]
+    nul_filter = await api.get("/api/v1/trades", params={"client_id": "C\x00"})
+    assert nul_filter.status_code == 422
+    assert nul_filter.json()["detail"][0]["loc"] == ["query", "client_id"]
+    for odd in ("a?b", "a#b", "..", "x/../../positions"):
+        answer = await api.get(f"/api/v1/trades/{quote(odd, safe='')}")
+        assert answer.status_code == 404, (odd, answer.text)

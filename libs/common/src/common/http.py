@@ -1,9 +1,13 @@
 """HTTP plumbing shared by services: correlation ids in, correlation ids out."""
 
+import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl, quote, unquote
 
+import asyncpg
 import httpx
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 
 from common.ids import new_id
 from common.logs import bound, correlation_id
@@ -22,10 +26,47 @@ async def correlation_middleware(
     return response
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _unprocessable(loc: list[str], msg: str) -> JSONResponse:
+    return JSONResponse({"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}, 422)
+
+
+async def reject_control_characters(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """No id, filter or name of ours holds a control character; one in the URL is a 422
+    naming where it is, before it can break an internal URL or a PostgreSQL text value."""
+    if _CONTROL.search(unquote(request.url.path)):
+        return _unprocessable(["path"], "the path holds a control character")
+    for name, value in parse_qsl(request.url.query, keep_blank_values=True):
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            return _unprocessable(["query", name], "the value holds a control character")
+    return await call_next(request)
+
+
+async def unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL cannot store NUL in text: a body that carries one is the caller's error."""
+    return _unprocessable(["body"], "a text value holds a NUL character, which cannot be stored")
+
+
+UNSTORABLE_TEXT_ERRORS = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
 async def _propagate(request: httpx.Request) -> None:
     cid = correlation_id()
     if cid and CORRELATION_HEADER not in request.headers:
         request.headers[CORRELATION_HEADER] = cid
+
+
+def path_segment(value: str | int) -> str:
+    """A caller-given id as one URL path segment: control characters, '/', '?' and '#' are
+    escaped, so they can neither break the URL (a 500) nor reach another internal path."""
+    return quote(str(value), safe="")
 
 
 def service_client(base_url: str, timeout: float = 5.0) -> httpx.AsyncClient:

@@ -23,7 +23,12 @@ from redis.asyncio import Redis
 from common.cache import create_redis
 from common.contracts.envelope import Message
 from common.db import apply_migrations, create_pool, pending_migrations
-from common.http import correlation_middleware
+from common.http import (
+    UNSTORABLE_TEXT_ERRORS,
+    correlation_middleware,
+    reject_control_characters,
+    unstorable_text,
+)
 from common.kafka import Consumer, Publisher, build_broker, ensure_topics, subscribe
 from common.logs import configure_logging
 from common.metrics import metrics_response
@@ -184,7 +189,10 @@ class ServiceRuntime:
     def create_app(self, routers: Sequence[APIRouter] = (), **fastapi_args: Any) -> FastAPI:
         app = FastAPI(title=self.name, lifespan=self.lifespan, **fastapi_args)
         app.state.runtime = self  # routes reach the pool, Redis and publisher through it
+        app.middleware("http")(reject_control_characters)
         app.middleware("http")(correlation_middleware)
+        for error in UNSTORABLE_TEXT_ERRORS:
+            app.add_exception_handler(error, unstorable_text)
 
         @app.get("/health", tags=["ops"], summary="The process is alive")
         async def health() -> dict[str, str]:

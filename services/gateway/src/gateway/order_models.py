@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, ExecutionType, OrderType, TradeType
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +13,9 @@ class _Body(BaseModel):
 
 
 class _Terms(_Body):
-    token_id: int = Field(gt=0, description="the exchange token (Motilal `symboltoken`)")
+    token_id: int = Field(
+        gt=0, le=TOKEN_MAX, description="the exchange token (Motilal `symboltoken`)"
+    )
     exchange: Exchange | None = Field(
         default=None, description="only needed when the token exists on two exchanges"
     )

@@ -7,7 +7,7 @@ for the extra funds columns of the client list, simply absent figures), never a 
 from typing import Annotated, Any, cast
 
 import httpx
-from common.http import service_client
+from common.http import path_segment, service_client
 from fastapi import Depends, HTTPException, Request, status
 
 from gateway import deps
@@ -41,7 +41,8 @@ class PortfolioClient:
         return cast(list[dict[str, Any]], await self._get("/internal/positions", filters) or [])
 
     async def position(self, position_id: str) -> dict[str, Any] | None:
-        return cast(dict[str, Any] | None, await self._get(f"/internal/positions/{position_id}"))
+        found = await self._get(f"/internal/positions/{path_segment(position_id)}")
+        return cast(dict[str, Any] | None, found)
 
     async def summaries(self, client_ids: list[str]) -> list[dict[str, Any]]:
         if not client_ids:
@@ -54,7 +55,8 @@ class PortfolioClient:
         return cast(list[dict[str, Any]], found or [])
 
     async def fills(self, client_id: str, limit: int) -> list[dict[str, Any]]:
-        found = await self._get(f"/internal/clients/{client_id}/fills", {"limit": limit})
+        path = f"/internal/clients/{path_segment(client_id)}/fills"
+        found = await self._get(path, {"limit": limit})
         return cast(list[dict[str, Any]], found or [])
 
     async def drift(self, client_id: str | None) -> dict[str, Any]:

@@ -6,12 +6,11 @@ which service is unavailable (and that nothing was placed), never a bare 500.
 """
 
 from typing import Annotated, Any, cast
-from urllib.parse import quote
 
 import httpx
 from common.contracts.instruments import Instrument, InstrumentDetails
 from common.enums import Exchange
-from common.http import service_client
+from common.http import path_segment, service_client
 from fastapi import Depends, HTTPException, Request, status
 
 from gateway import deps
@@ -49,7 +48,7 @@ class RouterClient:
         return response.json()
 
     async def order(self, order_id: str) -> dict[str, Any] | None:
-        path = f"/internal/orders/{_segment(order_id)}"
+        path = f"/internal/orders/{path_segment(order_id)}"
         return cast(dict[str, Any] | None, await self._get(path))
 
     async def orders(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +56,7 @@ class RouterClient:
         return cast(dict[str, Any], await self._get("/internal/orders", clean))
 
     async def batch(self, batch_id: str) -> dict[str, Any] | None:
-        path = f"/internal/batches/{_segment(batch_id)}"
+        path = f"/internal/batches/{path_segment(batch_id)}"
         return cast(dict[str, Any] | None, await self._get(path))
 
     async def kill_switch(self) -> dict[str, Any]:
@@ -89,12 +88,6 @@ class InstrumentClient:
                 f"token {token} ({details.symbol}, {details.instrument_type}) cannot be ordered"
             )
         return details.instrument()
-
-
-def _segment(value: str) -> str:
-    """A user-given id as one URL path segment: control characters, '/', '?' and '#' are
-    escaped, so they can neither break the URL (a 500) nor reach another internal path."""
-    return quote(value, safe="")
 
 
 def _detail(response: httpx.Response) -> str:

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 import asyncpg
 from common.contracts.envelope import Contract
+from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, TradeType
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from portfolio import store
 from portfolio.views import (
@@ -73,7 +74,7 @@ def build_router(
     async def positions(
         db: Db,
         client_id: str | None = None,
-        token: Annotated[int | None, Query(gt=0)] = None,
+        token: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
         exchange: Exchange | None = None,
         trade_type: TradeType | None = None,
         status: Status | None = None,
@@ -137,7 +138,7 @@ def build_router(
 
     @router.get("/holders/{token}", summary="Every client holding a token (open positions)")
     async def holders(
-        token: int,
+        token: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
         db: Db,
         exchange: Exchange | None = None,
         trade_type: TradeType | None = None,

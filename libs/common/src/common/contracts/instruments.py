@@ -5,6 +5,9 @@ from pydantic import Field
 from common.contracts.envelope import Contract, Money
 from common.enums import Exchange
 
+TOKEN_MAX = 2**31 - 1
+"""Exchange tokens are stored as PostgreSQL integers everywhere: larger is never a token."""
+
 
 class Instrument(Contract):
     """What the broker needs to know of a token to trade it.
@@ -13,7 +16,9 @@ class Instrument(Contract):
     `tick_size` is in rupees: every price must be a multiple of it.
     """
 
-    token: int = Field(gt=0, description="the exchange scrip code (Motilal `symboltoken`)")
+    token: int = Field(
+        gt=0, le=TOKEN_MAX, description="the exchange scrip code (Motilal `symboltoken`)"
+    )
     exchange: Exchange
     symbol: str
     lot_size: int = Field(default=1, gt=0)

@@ -9,13 +9,14 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from common.contracts.envelope import Contract, Message, Money
+from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, ExecutionType, OrderType, TradeType
 
 
 class OrderTerms(Contract):
     """What every order of a request shares: the instrument and how to trade it."""
 
-    token_id: int = Field(gt=0)
+    token_id: int = Field(gt=0, le=TOKEN_MAX)
     exchange: Exchange | None = Field(
         default=None, description="needed only when the token number exists on two exchanges"
     )

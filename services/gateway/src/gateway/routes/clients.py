@@ -8,7 +8,7 @@ and the broker session as the broker-adapter last reported it.
 from typing import Annotated, Any
 
 import httpx
-from common.http import service_client
+from common.http import path_segment, service_client
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -168,7 +168,8 @@ async def _adapter_call(request: Request, client_id: str, action: str, body: Any
     settings = deps.settings(request)
     try:
         async with service_client(settings.broker_adapter_url, timeout=30) as http:
-            response = await http.post(f"/internal/sessions/{client_id}/{action}", json=body)
+            path = f"/internal/sessions/{path_segment(client_id)}/{action}"
+            response = await http.post(path, json=body)
     except httpx.HTTPError as error:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,

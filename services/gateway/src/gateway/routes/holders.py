@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Annotated
 
+from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, TradeType
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
@@ -40,7 +41,7 @@ class HoldersOut(BaseModel):
 
 @router.get("/tokens/{token_id}/holders", summary="Every client with an open position in a token")
 async def token_holders(
-    token_id: Annotated[int, Path(gt=0)],
+    token_id: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
     _: Viewer,
     pool: deps.Pool,
     portfolio: Portfolio,

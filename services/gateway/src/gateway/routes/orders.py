@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from common.contracts.instruments import Instrument
+from common.contracts.instruments import TOKEN_MAX, Instrument
 from common.contracts.requests import (
     BatchRequested,
     CancelRequested,
@@ -210,7 +210,7 @@ async def list_orders(
     user: Viewer,
     orders: Router,
     client_id: str | None = None,
-    token_id: int | None = None,
+    token_id: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
     status_: Annotated[
         list[OrderStatus] | None, Query(alias="status", description="repeat for several")
     ] = None,

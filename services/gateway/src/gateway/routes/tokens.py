@@ -6,6 +6,7 @@ is declared before /tokens/{token_id} so "search" is never read as a token id.
 
 from typing import Annotated, Any, Literal
 
+from common.contracts.instruments import TOKEN_MAX
 from common.contracts.quotes import Quote
 from common.enums import Exchange
 from common.topics import QUOTES
@@ -51,7 +52,7 @@ async def get_token(
     user: Viewer,
     market_data: MarketData,
     redis: deps.RedisClient,
-    token_id: Annotated[int, Path(gt=0)],
+    token_id: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
     exchange: Exchange | None = None,
 ) -> dict[str, Any]:
     """`quote` is null until the token has been quoted (watch it over /ws to start quotes)."""

@@ -11,6 +11,7 @@ closing fill arrives, not when the order is sent. Follow it with GET /batches/{b
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from common.contracts.instruments import TOKEN_MAX
 from common.contracts.requests import ClientOrder, ExitByTokenRequested, ExitTradeRequested
 from common.enums import Exchange, TradeType
 from common.ids import new_id
@@ -85,7 +86,7 @@ async def list_trades(
     _: Viewer,
     portfolio: Portfolio,
     client_id: str | None = None,
-    token_id: Annotated[int | None, Query(gt=0)] = None,
+    token_id: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
     status_: Annotated[Literal["ACTIVE", "CLOSED"] | None, Query(alias="status")] = None,
     trade_type: TradeType | None = None,
     exchange: Exchange | None = None,
@@ -213,7 +214,7 @@ def _exit_orders(
     summary="Exit a token for many clients at once (every holder when client_ids is omitted)",
 )
 async def exit_by_token(
-    token_id: Annotated[int, Path(gt=0)],
+    token_id: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
     request: Request,
     user: Trader,
     pool: deps.Pool,
