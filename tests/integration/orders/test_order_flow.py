@@ -323,3 +323,21 @@ async def test_place_for_client_whose_session_failed_is_denied_with_session_reas
     order = await order_when(gateway, response.json()["orders"][0]["order_id"], {"DENIED"})
     assert order["rule"] == "broker_session"
     assert f"broker session of client {client} failed" in order["reason"]
+
+
+async def test_order_list_filters_out_of_range_are_422_naming_the_field(
+    gateway: httpx.AsyncClient,
+) -> None:
+    # Found by the fuzz drill: these reached PostgreSQL and came back as 5xx.
+    cases = {
+        "offset": {"offset": 2**70},
+        "since": {"since": "0001-01-01T00:00:00+05:00"},
+        "token_id": {"token_id": 2**31},
+    }
+    for field, params in cases.items():
+        answer = await gateway.get("/api/v1/orders", params=params)
+        assert answer.status_code == 422, (field, answer.text)
+        assert answer.json()["detail"][0]["loc"] == ["query", field]
+    # A time without an offset is taken as UTC.
+    naive = await gateway.get("/api/v1/orders", params={"since": "2999-01-01T00:00:00"})
+    assert naive.status_code == 200 and naive.json()["orders"] == []

@@ -13,6 +13,8 @@ from common.ids import new_id
 from common.logs import bound, correlation_id
 
 CORRELATION_HEADER = "X-Correlation-ID"
+MAX_OFFSET = 1_000_000
+"""The deepest page a list endpoint serves: past it, narrow the filters instead."""
 
 
 async def correlation_middleware(

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import asyncpg
+from common.http import MAX_OFFSET
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from order_router import store
@@ -39,7 +40,7 @@ async def list_orders(
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     statuses = [s.strip().upper() for raw in status or [] for s in raw.split(",") if s.strip()]
     orders = await store.list_orders(

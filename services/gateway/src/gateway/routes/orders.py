@@ -7,7 +7,7 @@ once with the ids the gateway minted; it never waits for the broker. Follow it w
 GET /batches/{batch_id}, GET /orders/{order_id} or the `batch:{id}` WebSocket channel.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -21,6 +21,7 @@ from common.contracts.requests import (
     OrderTerms,
 )
 from common.enums import ExecutionType, OrderStatus, OrderType
+from common.http import MAX_OFFSET
 from common.ids import new_id
 from common.logs import bound
 from common.topics import ORDER_REQUESTS
@@ -218,7 +219,7 @@ async def list_orders(
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     return await orders.orders(
         {
@@ -226,12 +227,23 @@ async def list_orders(
             "token": token_id,
             "status": [s.value for s in status_] if status_ else None,
             "batch_id": batch_id,
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
+            "since": _utc("since", since),
+            "until": _utc("until", until),
             "limit": limit,
             "offset": offset,
         }
     )
+
+
+def _utc(name: str, moment: datetime | None) -> str | None:
+    """An instant in UTC (a time without an offset is taken as UTC); 422 when it has none."""
+    if moment is None:
+        return None
+    try:
+        utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except OverflowError:
+        raise _invalid([problem(["query", name], "outside the years 1 to 9999")]) from None
+    return utc.isoformat()
 
 
 @router.get("/orders/{order_id}", summary="One order: status, fills, broker order id, reason")
