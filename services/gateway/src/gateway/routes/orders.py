@@ -66,13 +66,18 @@ _422: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _instrument(
-    instruments: Instruments, token: int, exchange: Any
-) -> tuple[Instrument | None, list[dict[str, Any]]]:
+async def _checked_terms(
+    instruments: Instruments, body: PlaceOrderIn | ExecuteAllIn
+) -> tuple[Instrument | None, Prices, list[dict[str, Any]]]:
+    """The instrument and prices every order of the request shares, and what is wrong."""
     try:
-        return await instruments.get(token, exchange), []
+        instrument = await instruments.get(body.token_id, body.exchange)
+        problems = []
     except UnknownInstrument as unknown:
-        return None, [problem([BODY, unknown.field], str(unknown))]
+        instrument, problems = None, [problem([BODY, unknown.field], str(unknown))]
+    prices = normalised_prices(body.price, body.trigger_price)
+    problems += check_terms(body.order_type, prices, instrument)
+    return instrument, prices, problems
 
 
 def _terms(body: PlaceOrderIn | ExecuteAllIn, prices: Prices) -> OrderTerms:
@@ -109,9 +114,7 @@ async def place_order(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def produce() -> tuple[int, Any]:
-        instrument, problems = await _instrument(instruments, body.token_id, body.exchange)
-        prices = normalised_prices(body.price, body.trigger_price)
-        problems += check_terms(body.order_type, prices, instrument)
+        instrument, prices, problems = await _checked_terms(instruments, body)
         clients = await find_clients(pool, [body.client_id])
         problems += check_client([BODY, "client_id"], body.client_id, clients)
         problems += check_quantity(
@@ -157,9 +160,7 @@ async def execute_all(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def produce() -> tuple[int, Any]:
-        instrument, problems = await _instrument(instruments, body.token_id, body.exchange)
-        prices = normalised_prices(body.price, body.trigger_price)
-        problems += check_terms(body.order_type, prices, instrument)
+        instrument, prices, problems = await _checked_terms(instruments, body)
         entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
         clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
         problems += check_batch(entries, body.execution_type, clients, instrument)
