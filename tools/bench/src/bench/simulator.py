@@ -14,16 +14,13 @@ The instants come from an ASGI middleware (arrival) and an engine order listener
 events), so nothing in the simulator itself changes.
 """
 
-import argparse
 import contextvars
-import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import uvicorn
 from fastapi import APIRouter, FastAPI
+from motilal_sim.__main__ import main as serve
 from motilal_sim.app import create_app
 from motilal_sim.config import SimSettings
 from motilal_sim.state import SimState
@@ -131,23 +128,12 @@ def instrumented_app(settings: SimSettings) -> FastAPI:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="bench.simulator", description=__doc__)
-    parser.add_argument("--host")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--accounts", type=Path)
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--log-level", default="warning")
-    args = vars(parser.parse_args(argv))
-    log_level = args.pop("log_level")
-    settings = SimSettings(**{k: v for k, v in args.items() if v is not None})
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    uvicorn.run(
-        instrumented_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        access_log=False,
-        ws_ping_interval=None,
+    serve(
+        argv,
+        app_factory=instrumented_app,
+        prog="bench.simulator",
+        description=__doc__,
+        log_level="warning",
     )
 
 
