@@ -7,6 +7,7 @@ with a unique client id per test, and outcomes are polled with a deadline.
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -284,6 +285,24 @@ async def test_portfolio_broker_positions_differing_twice_is_confirmed_drift(
 
     # the broker agrees again: the drift is gone, our position untouched
     agreeing = [broker_rows[0].model_copy(update={"buy_quantity": 10})]
+    # ... but not by a read older than the last compared: that one is ignored, and the
+    # drift seen again after it keeps counting (3 snapshots, not a fresh 1)
+    for moment, rows in (
+        (NOW.replace(minute=0), agreeing),
+        (NOW.replace(minute=2, second=30), broker_rows),
+    ):
+        await publish(
+            BROKER_POSITIONS,
+            make(BrokerPositionsSnapshot, client_id=client, positions=rows, taken_at=moment),
+        )  # fmt: skip
+
+    async def compared_again() -> list | None:
+        body = (await http.get("/internal/drift", params={"client_id": client})).json()
+        done = datetime.fromisoformat(body["reconciled_at"][client])
+        return body["drift"] if done == NOW.replace(minute=2, second=30) else None
+
+    (again,) = await until(compared_again)
+    assert again["snapshots_seen"] == 3 and again["confirmed"] is True
     await publish(
         BROKER_POSITIONS,
         make(BrokerPositionsSnapshot, client_id=client, positions=agreeing,

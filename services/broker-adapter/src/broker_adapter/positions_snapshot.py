@@ -59,13 +59,16 @@ def broker_position(row: Position) -> BrokerPosition | None:
 
 
 async def positions_snapshot(client_id: str, broker: MotilalClient) -> BrokerPositionsSnapshot:
+    # Stamped when asked, not when answered: a slow read that started before a newer one
+    # must not look newer than it (the portfolio drops snapshots older than its last).
+    asked_at = utc_now()
     rows = [p for p in (broker_position(r) for r in await broker.positions()) if p is not None]
     return BrokerPositionsSnapshot(
         correlation_id=new_id(),
         actor=ACTOR,
         client_id=client_id,
         positions=tuple(rows),
-        taken_at=utc_now(),
+        taken_at=asked_at,
     )
 
 

@@ -109,7 +109,13 @@ class PortfolioHandlers:
             async with self.pool.acquire() as conn, conn.transaction():
                 ours = await store.held_quantities(conn, m.client_id)
                 drifts = find_drift(ours, m.positions)
-                await store.replace_drift(conn, m.client_id, drifts, m.taken_at, len(m.positions))
+                fresh = await store.replace_drift(
+                    conn, m.client_id, drifts, m.taken_at, len(m.positions)
+                )
+            if not fresh:
+                log.info("broker positions of %s taken %s: older than the last, ignored",
+                         m.client_id, m.taken_at.isoformat())  # fmt: skip
+                continue
             for d in drifts:
                 with bound(client_id=m.client_id):
                     log.warning(

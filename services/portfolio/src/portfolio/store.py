@@ -323,8 +323,16 @@ async def replace_drift(
     drifts: Sequence[Drift],
     taken_at: datetime,
     positions_seen: int,
-) -> None:
-    """Make the client's drift rows what this snapshot says; repeated drift counts up."""
+) -> bool:
+    """Make the client's drift rows what this snapshot says; repeated drift counts up.
+
+    False (nothing changed) for a snapshot no newer than the last one compared: concurrent
+    reads of the broker can arrive out of order, and an older read must not undo a newer."""
+    last = await conn.fetchval(
+        "SELECT taken_at FROM reconciliations WHERE client_id = $1 FOR UPDATE", client_id
+    )
+    if last is not None and taken_at <= last:
+        return False
     keys = [(d.exchange.value, d.token, d.product) for d in drifts]
     await conn.execute(
         """DELETE FROM drift WHERE client_id = $1
@@ -342,8 +350,9 @@ async def replace_drift(
                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8)
                ON CONFLICT (client_id, exchange, token, product) DO UPDATE SET
                    trade_type = EXCLUDED.trade_type,
-                   snapshots_seen = drift.snapshots_seen
-                       + CASE WHEN drift.last_seen_at < EXCLUDED.last_seen_at THEN 1 ELSE 0 END,
+                   snapshots_seen = CASE
+                       WHEN drift.ours = EXCLUDED.ours AND drift.broker = EXCLUDED.broker
+                       THEN drift.snapshots_seen + 1 ELSE 1 END,
                    first_seen_at = CASE
                        WHEN drift.ours = EXCLUDED.ours AND drift.broker = EXCLUDED.broker
                        THEN drift.first_seen_at ELSE EXCLUDED.first_seen_at END,
@@ -368,6 +377,7 @@ async def replace_drift(
         positions_seen,
         len(drifts),
     )
+    return True
 
 
 async def list_drift(
