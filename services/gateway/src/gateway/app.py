@@ -5,7 +5,15 @@ from pathlib import Path
 from common.service import ServiceRuntime
 from fastapi.exceptions import RequestValidationError
 
-from gateway import accounts_wiring, errors, order_feed, portfolio_feed, quote_feed, ws
+from gateway import (
+    accounts_wiring,
+    errors,
+    idempotency,
+    order_feed,
+    portfolio_feed,
+    quote_feed,
+    ws,
+)
 from gateway.auth import bootstrap as auth_bootstrap
 from gateway.config import GatewaySettings
 from gateway.live import hub
@@ -28,7 +36,6 @@ runtime = ServiceRuntime(
     "gateway",
     settings,
     migrations=Path(__file__).parent / "migrations",
-    status_note="skeleton: routes are being built",
 )
 app = runtime.create_app(
     [
@@ -54,6 +61,7 @@ portfolio_feed.install(runtime, hub)  # live portfolio:{client_id} channels on /
 quote_feed.install(runtime, hub)  # live quotes:{token} channels on /ws, watch leases
 accounts_wiring.wire(runtime)  # session view consumer, registry republish, demo clients
 app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
+runtime.background(lambda: idempotency.purge_forever(runtime.pool))  # keys live KEEP_HOURS
 
 
 @runtime.on_startup

@@ -4,11 +4,14 @@ The key is scoped to the user. The first request claims it (state 'pending'), ru
 stores its response; a retry with the same body gets that response (and the header
 `Idempotent-Replayed: true`) without publishing anything. The same key with a different
 body is a 422 that says so; a retry while the first is still running is a 409. A request
-that fails (4xx/5xx) releases the key, so a corrected request may reuse it.
+that fails (4xx/5xx) releases the key, so a corrected request may reuse it. Keys are
+forgotten KEEP_HOURS after their first use.
 """
 
+import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +24,9 @@ from gateway import idempotency_store as store
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 KEEP_HOURS = 24
+PURGE_EVERY_SECONDS = 3600
+
+log = logging.getLogger("gateway.idempotency")
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -92,3 +98,15 @@ async def _replay(pool: asyncpg.Pool, username: str, key: str, fingerprint: str)
         status_code=row["status_code"],
         headers={"Idempotent-Replayed": "true"},
     )
+
+
+async def purge_forever(pool: asyncpg.Pool) -> None:
+    """Forget keys older than KEEP_HOURS, hourly (a runtime background loop)."""
+    while True:
+        try:
+            forgotten = await store.forget_older_than(pool, KEEP_HOURS)
+            if forgotten:
+                log.info("forgot %d idempotency keys older than %d h", forgotten, KEEP_HOURS)
+        except (OSError, asyncpg.PostgresError) as error:
+            log.warning("idempotency key purge failed (%s); next try in an hour", error)
+        await asyncio.sleep(PURGE_EVERY_SECONDS)
