@@ -111,12 +111,9 @@ async def test_quote_feed_survives_split_frames(sim: RunningSimulator, control: 
 
 
 def _stream(sim: RunningSimulator, client: MotilalClient) -> OrderStream:
+    """The logged-in client's own stream: its key and current token, nothing passed by hand."""
     assert client.session is not None
-    token = client.session.auth_token.get_secret_value()
-    return OrderStream(
-        sim.order_stream_url, ACCOUNTS[0]["client_code"], ACCOUNTS[0]["api_key"], lambda: token,
-        heartbeat_seconds=0.2,
-    )  # fmt: skip
+    return client.order_stream(sim.order_stream_url, heartbeat_seconds=0.2)
 
 
 async def test_order_stream_reports_order_states_and_trades(

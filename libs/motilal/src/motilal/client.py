@@ -30,6 +30,7 @@ from motilal.errors import (
     UnknownOutcome,
     error_for,
 )
+from motilal.feed.orders import OrderStream
 from motilal.headers import build_headers
 from motilal.http import make_http_client
 from motilal.models import (
@@ -94,6 +95,23 @@ class MotilalClient:
     @property
     def session(self) -> Session | None:
         return self._session
+
+    def order_stream(self, url: str | None = None, **options: Any) -> OrderStream:
+        """This account's order/trade stream, authenticated with its key and current token
+        (read at every reconnect, so a daily re-login carries over). `url` defaults to the
+        environment's stream host."""
+        credentials = self._credentials
+
+        def token() -> str:
+            return self._session.auth_token.get_secret_value() if self._session else ""
+
+        return OrderStream(
+            url or self._settings.hosts.order_stream,
+            credentials.client_code,
+            credentials.api_key.get_secret_value(),
+            token,
+            **options,
+        )
 
     def use_token(self, auth_token: str, *, verified: bool = True) -> None:
         """Adopt a token obtained elsewhere (e.g. the portal redirect login)."""

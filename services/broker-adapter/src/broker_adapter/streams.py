@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 from motilal.client import MotilalClient
 from motilal.config import MotilalSettings
 from motilal.errors import SessionExpired
-from motilal.feed.orders import OrderStream
 from motilal.paths import ORDER_STREAM_PATH
 
 log = logging.getLogger(__name__)
@@ -60,15 +59,9 @@ class OrderStreams:
         return task is not None and not task.done()
 
     async def _listen(self, client_id: str, client: MotilalClient) -> None:
-        api_key = _api_key(client)
-        if api_key is None or client.session is None:
+        if client.session is None:
             return
-
-        def token() -> str:
-            session = client.session
-            return session.auth_token.get_secret_value() if session else ""
-
-        stream = OrderStream(self._url, client.client_code, api_key, token)
+        stream = client.order_stream(self._url)
         try:
             async for _update in stream.updates():
                 self._on_news(client_id)
@@ -86,10 +79,3 @@ class OrderStreams:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _api_key(client: MotilalClient) -> str | None:
-    # The client library keeps credentials private; the stream needs the app key in-band.
-    credentials = getattr(client, "_credentials", None)
-    key = getattr(credentials, "api_key", None)
-    return key.get_secret_value() if key is not None else None
