@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from common.contracts.envelope import Message
+from common.locks import ClientLocks
 from common.service import ServiceRuntime
 from common.topics import ORDER_COMMANDS
 
@@ -13,7 +14,6 @@ from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.dev_sessions import DevSessions
 from broker_adapter.emitter import Emitter
 from broker_adapter.executor import Executor
-from broker_adapter.locks import ClientLocks
 from broker_adapter.session_source import SessionSource
 from broker_adapter.sessions import SessionUnavailable
 from broker_adapter.throttle import Throttle

@@ -21,6 +21,7 @@ from common.contracts.order_events import (
     OrderRejected,
 )
 from common.enums import OrderType
+from common.locks import ClientLocks
 from motilal.client import MotilalClient
 from motilal.errors import (
     BrokerRejected,
@@ -42,7 +43,6 @@ from broker_adapter import store_intents as store
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.emitter import Emitter, envelope_of
 from broker_adapter.intents import Intent, IntentState
-from broker_adapter.locks import ClientLocks
 from broker_adapter.metrics import METRICS
 from broker_adapter.prices import last_price
 from broker_adapter.products import UnsupportedProduct, motilal_product

@@ -27,6 +27,7 @@ from common.contracts.order_events import (
     OrderPartiallyFilled,
     OrderRejected,
 )
+from common.locks import ClientLocks
 from motilal.models import Order, Trade
 from motilal.models import OrderStatus as BrokerStatus
 
@@ -35,7 +36,6 @@ from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.emitter import Emitter, envelope_of
 from broker_adapter.executor import Executor, Park
 from broker_adapter.intents import Intent, IntentState
-from broker_adapter.locks import ClientLocks
 from broker_adapter.sessions import SessionUnavailable
 from broker_adapter.streams import OrderStreams
 

@@ -5,6 +5,11 @@ sessions, margins and kill switch, pre-trade risk in memory, ONE transaction tha
 every order (ON CONFLICT DO NOTHING: a redelivered request changes nothing), and then,
 after the commit, the commands and events in one `publish_many` each.
 
+The order-making requests of one Kafka batch are decided side by side: each holds its
+clients' locks, so a client's risk check still sees every earlier order of that client
+(within this process). A modify, cancel or kill switch waits for every request before it,
+so it finds the orders it names.
+
 On redelivery, orders still SUBMITTED without a broker order id get their PlaceOrder again:
 the adapter dedupes by order id, so a duplicate command never becomes a duplicate order.
 """
@@ -32,6 +37,7 @@ from common.contracts.requests import (
 )
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher
+from common.locks import ClientLocks
 from common.logs import bound
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS
 from pydantic import ValidationError
@@ -78,6 +84,26 @@ class _Request:
     any_trade_type: bool = False  # exit-by-token without a trade type: take it from the position
 
 
+def _order_making_clients(m: Message) -> list[str] | None:
+    """The clients a request makes orders for; None for any other request."""
+    if isinstance(m, BatchRequested | ExitByTokenRequested):
+        return [o.client_id for o in m.orders]
+    if isinstance(m, OrderRequested):
+        return [m.order.client_id]
+    if isinstance(m, ExitTradeRequested):
+        return [m.client_id]
+    return None
+
+
+async def _all_done(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Wait for every task (none is left running), then raise the first failure: the
+    Kafka batch is redelivered and requests already applied change nothing."""
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
 class Intake:
     def __init__(
         self,
@@ -94,11 +120,27 @@ class Intake:
         self.instruments = instruments
         self.positions = positions
         self.risk = risk
+        self.locks = ClientLocks()
 
     async def handle(self, messages: Sequence[Message]) -> None:
+        running: list[asyncio.Task[None]] = []
         for message in messages:
-            with bound(correlation_id=message.correlation_id):
-                await self._dispatch(message)
+            clients = _order_making_clients(message)
+            if clients is None:
+                await _all_done(running)
+                running = []
+                await self._dispatch_bound(message)
+            else:
+                running.append(asyncio.create_task(self._dispatch_locked(message, clients)))
+        await _all_done(running)
+
+    async def _dispatch_locked(self, message: Message, clients: list[str]) -> None:
+        async with self.locks.all_of(clients):
+            await self._dispatch_bound(message)
+
+    async def _dispatch_bound(self, message: Message) -> None:
+        with bound(correlation_id=message.correlation_id):
+            await self._dispatch(message)
 
     async def _dispatch(self, m: Message) -> None:
         if isinstance(m, BatchRequested):
