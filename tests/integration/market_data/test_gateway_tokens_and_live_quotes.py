@@ -121,8 +121,16 @@ async def test_reload_needs_admin_and_reports_rows(gateway: Gateway) -> None:
             headers=gateway.admin,
             json={"source": "scrip_master", "exchanges": ["NSE"]},
         )
+        nothing = await http.post(
+            "/api/v1/tokens/reload",
+            headers=gateway.admin,
+            json={"source": "scrip_master", "exchanges": ["NSE", "MCX"]},
+        )
         after = await http.get(f"/api/v1/tokens/{SBIN}", headers=gateway.viewer)
     assert denied.status_code == 403
+    # The simulator lists no MCX instruments: a 422 naming that entry, nothing replaced.
+    assert nothing.status_code == 422, nothing.text
+    assert nothing.json()["detail"][0]["loc"] == ["body", "exchanges", 1]
     assert reloaded.status_code == 200, reloaded.text
     assert reloaded.json()["source"] == "file"
     assert reloaded.json()["rows"] >= 50

@@ -151,7 +151,10 @@ def build_router(
                 status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         except ScripMasterEmpty as error:
-            raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(error)) from None
+            # The broker lists nothing for that exchange: name it, as for any bad field.
+            where = ["body", "exchanges", request.exchanges.index(error.exchange)]
+            problem = {"loc": where, "msg": str(error), "type": "value_error"}
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem]) from None
         except (MotilalError, httpx.HTTPError) as error:
             raise HTTPException(
                 status.HTTP_502_BAD_GATEWAY,

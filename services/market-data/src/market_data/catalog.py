@@ -29,6 +29,13 @@ ScripSource = Callable[[Exchange], Awaitable[list[ScripRow]]]
 class ScripMasterEmpty(ValueError):
     """Motilal answered, but with no usable rows: refusing to wipe the exchange's master."""
 
+    def __init__(self, exchange: Exchange) -> None:
+        super().__init__(
+            f"Motilal's scrip master for {exchange} has no tradeable rows; "
+            "the current master was kept"
+        )
+        self.exchange = exchange
+
 
 def display_path(path: Path) -> str:
     """The path as people typed it: relative to the working directory when inside it."""
@@ -80,10 +87,7 @@ class Catalog:
             rows = await self._scrips(exchange)
             found = records_from_scrips(exchange, rows)
             if not found:
-                raise ScripMasterEmpty(
-                    f"Motilal's scrip master for {exchange} has no tradeable rows; "
-                    "the current master was kept"
-                )
+                raise ScripMasterEmpty(exchange)
             records.extend(found)
         digest = hashlib.sha256(
             "\n".join(f"{r.exchange}:{r.token}:{r.symbol}" for r in records).encode()

@@ -74,7 +74,8 @@ async def reload_tokens(
     user: Admin, market_data: MarketData, pool: deps.Pool, body: ReloadIn | None = None
 ) -> dict[str, Any]:
     """All or nothing: a file with a bad row is refused whole (422 naming line, field and
-    reason) and the current master stays; Motilal unreachable is a 502."""
+    reason) and the current master stays; an exchange Motilal lists nothing for is a 422
+    naming it; Motilal unreachable is a 502."""
     request = body or ReloadIn()
     result = await market_data.reload({**request.model_dump(mode="json"), "actor": user.username})
     await audit.record(pool, user, "tokens.reload", request.source, result)
