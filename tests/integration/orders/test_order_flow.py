@@ -341,3 +341,49 @@ async def test_order_list_filters_out_of_range_are_422_naming_the_field(
     # A time without an offset is taken as UTC.
     naive = await gateway.get("/api/v1/orders", params={"since": "2999-01-01T00:00:00"})
     assert naive.status_code == 200 and naive.json()["orders"] == []
+
+
+async def test_modify_through_gateway_reaches_broker_then_cancel_ends_it(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    (client,) = trading.require(6)[5:]
+    market = await ltp(sim, TATASTEEL)
+    # Both limits below the market yet inside the circuit band (the broker refuses outside).
+    resting = (market * Decimal("0.97")).quantize(Decimal("0.01"), ROUND_DOWN)
+    lower = (market * Decimal("0.94")).quantize(Decimal("0.01"), ROUND_DOWN)
+    placed_order = await gateway.post(
+        "/api/v1/orders/place",
+        json={"client_id": client, "token_id": TATASTEEL, "execution_type": "BUY",
+              "order_type": "LIMIT", "trade_type": "DELIVERY", "quantity": 2,
+              "price": str(resting)},
+    )  # fmt: skip
+    assert placed_order.status_code == 202, placed_order.text
+    order_id = placed_order.json()["orders"][0]["order_id"]
+    await order_when(gateway, order_id, {"ACCEPTED"})
+
+    bad = await gateway.post(f"/api/v1/orders/{order_id}/modify", json={})
+    assert bad.status_code == 422, bad.text
+    changed = await gateway.post(
+        f"/api/v1/orders/{order_id}/modify", json={"quantity": 3, "price": str(lower)}
+    )
+    assert changed.status_code == 202, changed.text
+
+    async def modified() -> dict[str, Any] | None:
+        order: dict[str, Any] = (await gateway.get(f"/api/v1/orders/{order_id}")).json()
+        done = order["status"] == "ACCEPTED" and order["quantity"] == 3
+        return order if done and Decimal(order["price"]) == lower else None
+
+    await wait_for(modified, 90, f"order {order_id} modified")
+    # The broker holds the new terms: a price between the old and new limits fills nothing.
+    midway = ((resting + lower) / 2).quantize(Decimal("0.01"))
+    between = {"exchange": "NSE", "token": TATASTEEL, "price": str(midway)}
+    assert (await sim.post("/sim/prices", json=between)).status_code == 200
+    await asyncio.sleep(2)
+    assert (await gateway.get(f"/api/v1/orders/{order_id}")).json()["filled_quantity"] == 0
+
+    canceled = await gateway.post(f"/api/v1/orders/{order_id}/cancel")
+    assert canceled.status_code == 202, canceled.text
+    ended = await order_when(gateway, order_id, {"CANCELED"})
+    assert ended["filled_quantity"] == 0
+    again = await gateway.post(f"/api/v1/orders/{order_id}/cancel")
+    assert again.status_code == 409, again.text
