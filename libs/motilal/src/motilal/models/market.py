@@ -4,16 +4,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from motilal.models.base import Frozen
 from motilal.units import decimal_of, paisa_to_rupees
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Quote(_Frozen):
+class Quote(Frozen):
     exchange: str
     token: int
     ltp: Decimal
@@ -44,7 +39,7 @@ class Quote(_Frozen):
         )
 
 
-class IndexQuote(_Frozen):
+class IndexQuote(Frozen):
     """getindexltpdata is already in rupees."""
 
     exchange: str
@@ -71,7 +66,7 @@ class IndexQuote(_Frozen):
         )
 
 
-class ScripRow(_Frozen):
+class ScripRow(Frozen):
     exchange: str
     token: int
     name: str

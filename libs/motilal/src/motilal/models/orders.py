@@ -5,8 +5,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
+from motilal.models.base import Frozen
 from motilal.tags import is_valid_tag
 from motilal.units import decimal_of, descale, parse_time
 
@@ -55,11 +56,7 @@ class OrderStatus(StrEnum):
         )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class OrderRequest(_Frozen):
+class OrderRequest(Frozen):
     """A new order in platform units. `quantity` is shares; the client converts to lots."""
 
     exchange: str
@@ -85,7 +82,7 @@ class OrderRequest(_Frozen):
         return tag
 
 
-class ModifyRequest(_Frozen):
+class ModifyRequest(Frozen):
     """New terms for an open order; `quantity` is the new total in shares."""
 
     unique_order_id: str
@@ -99,7 +96,7 @@ class ModifyRequest(_Frozen):
     disclosed_quantity: int = 0
 
 
-class PlaceResult(_Frozen):
+class PlaceResult(Frozen):
     unique_order_id: str
     message: str
 
@@ -108,7 +105,7 @@ def _int(row: dict[str, Any], key: str) -> int:
     return int(decimal_of(row.get(key), key))
 
 
-class Order(_Frozen):
+class Order(Frozen):
     """One order-book (or order-detail) row. Quantities are shares, prices rupees."""
 
     unique_order_id: str
@@ -173,7 +170,7 @@ class Order(_Frozen):
         return self.entry_time_raw if self.last_modified_raw == "0" else self.last_modified_raw
 
 
-class Trade(_Frozen):
+class Trade(Frozen):
     """One fill. REST trade prices arrive scaled by `precision`; here they are rupees."""
 
     trade_no: str

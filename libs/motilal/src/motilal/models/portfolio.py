@@ -3,13 +3,8 @@
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from motilal.models.base import Frozen
 from motilal.units import decimal_of
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 def _d(row: dict[str, Any], key: str) -> Decimal:
@@ -20,7 +15,7 @@ def _i(row: dict[str, Any], key: str) -> int:
     return int(_d(row, key))
 
 
-class Position(_Frozen):
+class Position(Frozen):
     exchange: str
     token: int
     symbol: str
@@ -76,7 +71,7 @@ class Position(_Frozen):
         )
 
 
-class Holding(_Frozen):
+class Holding(Frozen):
     isin: str
     name: str
     quantity: int
@@ -100,7 +95,7 @@ class Holding(_Frozen):
         )
 
 
-class MarginRow(_Frozen):
+class MarginRow(Frozen):
     srno: int
     particulars: str
     amount: Decimal
@@ -114,7 +109,7 @@ class MarginRow(_Frozen):
         )
 
 
-class Margins(_Frozen):
+class Margins(Frozen):
     """A margin report. srno values repeat (507 twice), so lookups take the first match."""
 
     rows: tuple[MarginRow, ...]
