@@ -1,5 +1,5 @@
 import pytest
-from broker_adapter.intents import IllegalTransition, IntentState, check_transition
+from broker_adapter.execution.intents import IllegalTransition, IntentState, check_transition
 from motilal.tags import is_valid_tag, tag_for
 
 

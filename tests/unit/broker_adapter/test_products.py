@@ -1,5 +1,5 @@
 import pytest
-from broker_adapter.products import UnsupportedProduct, motilal_product
+from broker_adapter.execution.products import UnsupportedProduct, motilal_product
 from common.enums import Exchange, TradeType
 
 

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from broker_adapter.protection import (
+from broker_adapter.execution.protection import (
     NoReferencePrice,
     protected_price,
     round_to_tick,

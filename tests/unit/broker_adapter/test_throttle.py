@@ -1,7 +1,7 @@
 import asyncio
 import time
 
-from broker_adapter.throttle import Throttle
+from broker_adapter.execution.throttle import Throttle
 
 
 async def test_throttle_per_client_segment_never_exceeds_rate_in_any_second() -> None:

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from broker_adapter.session_schedule import IST, next_run
+from broker_adapter.sessions.schedule import IST, next_run
 
 
 def test_next_run_later_today_when_before_the_time() -> None:

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from common.service import ServiceRuntime
 
+from broker_adapter.accounts.snapshots import install_account_snapshots
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.execution import default_sessions, install
-from broker_adapter.positions_snapshot import install_account_snapshots
-from broker_adapter.session_wiring import install_sessions
+from broker_adapter.execution.wiring import default_sessions, install
+from broker_adapter.sessions.wiring import install_sessions
 
 settings = BrokerAdapterSettings()
 runtime = ServiceRuntime(

@@ -20,11 +20,11 @@ from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
 from common.contracts.envelope import Message
 from common.logs import bound
 
-from broker_adapter import store_inbox as inbox
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.executor import SESSION_ERROR, Change, Executor, Park
-from broker_adapter.sessions import SessionUnavailable
-from broker_adapter.tracker import Tracker
+from broker_adapter.execution import store_inbox as inbox
+from broker_adapter.execution.executor import SESSION_ERROR, Change, Executor, Park
+from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = 10.0

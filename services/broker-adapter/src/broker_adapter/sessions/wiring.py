@@ -13,12 +13,12 @@ from common.service import ServiceRuntime
 from common.topics import CLIENTS, SESSIONS
 from fastapi import APIRouter
 
-from broker_adapter import session_routes
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.credentials import private_key_from
-from broker_adapter.registry import Registry
-from broker_adapter.session_schedule import DailyRelogin
-from broker_adapter.sessions import Fallback, SessionManager
+from broker_adapter.sessions import routes as session_routes
+from broker_adapter.sessions.credentials import private_key_from
+from broker_adapter.sessions.manager import Fallback, SessionManager
+from broker_adapter.sessions.registry import Registry
+from broker_adapter.sessions.schedule import DailyRelogin
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from motilal.config import Credentials, MotilalSettings
 from motilal.errors import LoginFailed, MotilalError
 from motilal.http import make_http_client
 
-from broker_adapter.sessions import SessionUnavailable
+from broker_adapter.sessions.manager import SessionUnavailable
 
 
 class DevSessions:

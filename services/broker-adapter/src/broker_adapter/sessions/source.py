@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from motilal.client import MotilalClient
 
-from broker_adapter.sessions import SessionUnavailable
+from broker_adapter.sessions.manager import SessionUnavailable
 
 _FAILED_STATES = frozenset({"FAILED", "OTP_REQUIRED"})
 

@@ -31,13 +31,13 @@ from common.locks import ClientLocks
 from motilal.models import Order, Trade
 from motilal.models import OrderStatus as BrokerStatus
 
-from broker_adapter import store_intents as store
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.emitter import Emitter, envelope_of
-from broker_adapter.executor import Executor, Park
-from broker_adapter.intents import Intent, IntentState
-from broker_adapter.sessions import SessionUnavailable
-from broker_adapter.streams import OrderStreams
+from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.emitter import Emitter, envelope_of
+from broker_adapter.execution.executor import Executor, Park
+from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.tracking.streams import OrderStreams
 
 log = logging.getLogger(__name__)
 

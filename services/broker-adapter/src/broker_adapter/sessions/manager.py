@@ -45,9 +45,9 @@ from nacl.public import PrivateKey
 from redis.asyncio import Redis
 from redis.exceptions import LockError
 
-from broker_adapter import store_accounts as store
-from broker_adapter.credentials import CredentialsUnavailable, unseal
-from broker_adapter.store_accounts import Account, SessionRow
+from broker_adapter.sessions import store
+from broker_adapter.sessions.credentials import CredentialsUnavailable, unseal
+from broker_adapter.sessions.store import Account, SessionRow
 
 log = logging.getLogger(__name__)
 

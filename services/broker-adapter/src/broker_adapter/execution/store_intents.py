@@ -7,7 +7,7 @@ import asyncpg
 from common.contracts.instruments import Instrument
 from common.enums import OrderType, Side, TradeType
 
-from broker_adapter.intents import Intent, IntentState, check_transition
+from broker_adapter.execution.intents import Intent, IntentState, check_transition
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 

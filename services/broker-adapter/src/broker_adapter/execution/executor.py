@@ -39,17 +39,17 @@ from motilal.tags import tag_for
 from motilal.units import InvalidQuantity
 from redis.asyncio import Redis
 
-from broker_adapter import store_intents as store
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.emitter import Emitter, envelope_of
-from broker_adapter.intents import Intent, IntentState
+from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.emitter import Emitter, envelope_of
+from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.execution.prices import last_price
+from broker_adapter.execution.products import UnsupportedProduct, motilal_product
+from broker_adapter.execution.protection import NoReferencePrice, SentTerms, terms_to_send
+from broker_adapter.execution.throttle import Throttle
 from broker_adapter.metrics import METRICS
-from broker_adapter.prices import last_price
-from broker_adapter.products import UnsupportedProduct, motilal_product
-from broker_adapter.protection import NoReferencePrice, SentTerms, terms_to_send
-from broker_adapter.session_source import SessionSource, client_of, session_failed
-from broker_adapter.sessions import SessionUnavailable
-from broker_adapter.throttle import Throttle
+from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.source import SessionSource, client_of, session_failed
 
 log = logging.getLogger(__name__)
 Change = Literal["modify", "cancel"]

@@ -12,9 +12,9 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from broker_adapter import store_accounts as store
-from broker_adapter.sessions import SessionManager, SessionUnavailable
-from broker_adapter.store_accounts import SessionRow
+from broker_adapter.sessions import store
+from broker_adapter.sessions.manager import SessionManager, SessionUnavailable
+from broker_adapter.sessions.store import SessionRow
 
 PoolOf = Callable[[], asyncpg.Pool]
 

@@ -15,8 +15,8 @@ from common.contracts.accounts import ClientUpserted
 from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 
-from broker_adapter import store_accounts as store
-from broker_adapter.sessions import SessionManager
+from broker_adapter.sessions import store
+from broker_adapter.sessions.manager import SessionManager
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from redis.asyncio import Redis
 
-from broker_adapter import store_accounts as store
-from broker_adapter.sessions import SessionManager
+from broker_adapter.sessions import store
+from broker_adapter.sessions.manager import SessionManager
 
 log = logging.getLogger(__name__)
 

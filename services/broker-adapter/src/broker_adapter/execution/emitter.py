@@ -6,7 +6,7 @@ from common.contracts.order_events import OrderEvent
 from common.kafka import Publisher
 from common.topics import ORDER_EVENTS
 
-from broker_adapter.intents import Intent
+from broker_adapter.execution.intents import Intent
 from broker_adapter.metrics import METRICS
 
 

@@ -9,15 +9,15 @@ from common.locks import ClientLocks
 from common.service import ServiceRuntime
 from common.topics import ORDER_COMMANDS
 
-from broker_adapter.commands import CommandWorkers
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.dev_sessions import DevSessions
-from broker_adapter.emitter import Emitter
-from broker_adapter.executor import Executor
-from broker_adapter.session_source import SessionSource
-from broker_adapter.sessions import SessionUnavailable
-from broker_adapter.throttle import Throttle
-from broker_adapter.tracker import Tracker
+from broker_adapter.execution.emitter import Emitter
+from broker_adapter.execution.executor import Executor
+from broker_adapter.execution.throttle import Throttle
+from broker_adapter.execution.workers import CommandWorkers
+from broker_adapter.sessions.dev import DevSessions
+from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.source import SessionSource
+from broker_adapter.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
 

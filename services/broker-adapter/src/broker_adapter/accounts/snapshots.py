@@ -30,9 +30,9 @@ from motilal.models.portfolio import Position
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from broker_adapter.margins import ACTOR, margin_snapshot
-from broker_adapter.session_source import SessionSource, client_of
-from broker_adapter.sessions import SessionUnavailable
+from broker_adapter.accounts.margins import ACTOR, margin_snapshot
+from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.source import SessionSource, client_of
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Execution: the durable command inbox, the idempotency log, and the broker calls."""

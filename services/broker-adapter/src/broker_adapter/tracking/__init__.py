@@ -1,0 +1,1 @@
+"""Tracking: following placed orders to their end (order/trade stream, recovery reads)."""
