@@ -1,10 +1,18 @@
 """Reconciliation compares net quantities per instrument and Motilal product."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from common.contracts.accounts import BrokerPosition
 from common.enums import Exchange, TradeType
-from portfolio.drift import Drift, HeldQuantity, find_drift, motilal_product, trade_type_of
+from portfolio.drift import (
+    Drift,
+    HeldQuantity,
+    find_drift,
+    motilal_product,
+    next_drift,
+    trade_type_of,
+)
 
 
 def broker(token: int, product: str, buy: int, sell: int, exchange: Exchange = Exchange.NSE):
@@ -54,3 +62,16 @@ def test_drift_fo_delivery_is_normal_and_intraday_is_valueplus() -> None:
     assert trade_type_of(Exchange.NSE, "NORMAL") is None
     ours = [HeldQuantity(Exchange.NSEFO, 35001, TradeType.DELIVERY, 50)]
     assert find_drift(ours, [broker(35001, "NORMAL", 50, 0, Exchange.NSEFO)]) == []
+
+
+def test_drift_next_counts_the_same_difference_up_and_restarts_a_changed_one() -> None:
+    first, second, third = (datetime(2026, 9, 1, 4, m, tzinfo=UTC) for m in (1, 2, 3))
+    seen = Drift(Exchange.NSE, 1594, "VALUEPLUS", TradeType.INTRADAY, ours=10, broker=25)
+    other = Drift(Exchange.NSE, 11536, "DELIVERY", TradeType.DELIVERY, ours=0, broker=7)
+    once = next_drift({}, [seen, other], first)
+    twice = next_drift(once, [seen], second)
+    assert [(r.token, r.snapshots_seen) for r in twice.values()] == [(1594, 2)]  # TCS agreed
+    assert twice[seen_key := (Exchange.NSE, 1594, "VALUEPLUS")].first_seen_at == first
+    changed = next_drift(twice, [Drift(Exchange.NSE, 1594, "VALUEPLUS", None, 10, 30)], third)
+    assert changed[seen_key].snapshots_seen == 1 and changed[seen_key].first_seen_at == third
+    assert changed[seen_key].last_seen_at == third

@@ -1,4 +1,9 @@
-"""The portfolio's internal read API (the gateway and the order-router call it)."""
+"""The portfolio's internal read API (the gateway and the order-router call it).
+
+Positions, fills and margins are read from PostgreSQL; an open position's last price (and
+so its unrealized P&L) is the live book's latest quote of its instrument, which ticks keep
+in memory only (PostgreSQL holds the price known at the position's last fill).
+"""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -11,6 +16,8 @@ from common.enums import Exchange, TradeType
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from portfolio import store
+from portfolio.live import LiveBook
+from portfolio.store import Held
 from portfolio.views import (
     ClientSummary,
     FundsOut,
@@ -61,9 +68,17 @@ def _client_ids(raw: str | None) -> list[str] | None:
 
 
 def build_router(
-    pool: Callable[[], asyncpg.Pool], list_limit: int, drift_confirmations: int
+    pool: Callable[[], asyncpg.Pool], book: LiveBook, list_limit: int, drift_confirmations: int
 ) -> APIRouter:
     router = APIRouter(prefix="/internal", tags=["internal"])
+
+    def marked(held: Held) -> Held:
+        """The stored position at the latest price seen for its instrument."""
+        p = held.position
+        if p.net_quantity == 0:
+            return held
+        mark = book.last_price((p.key.exchange, p.key.token))
+        return held if mark is None else Held(p, mark)
 
     def db() -> asyncpg.Pool:
         return pool()
@@ -89,19 +104,19 @@ def build_router(
             status=status,
             limit=min(limit or list_limit, list_limit),
         )
-        return [position_out(h) for h in found]
+        return [position_out(marked(h)) for h in found]
 
     @router.get("/positions/{position_id}", summary="One position (trade) by its id")
     async def position(position_id: str, db: Db) -> PositionOut:
         found = await store.positions_by_id(db, [position_id])
         if not found:
             raise HTTPException(404, f"position_id {position_id} is not a known position")
-        return position_out(found[0])
+        return position_out(marked(found[0]))
 
     async def _summaries(db: asyncpg.Pool, client_ids: list[str]) -> list[ClientSummary]:
         margins = await store.margins_of(db, client_ids)
         realized = await store.realized_by_client(db, client_ids)
-        active = await store.active_by_clients(db, client_ids)
+        active = [marked(h) for h in await store.active_by_clients(db, client_ids)]
         pnl = pnl_by_client(realized, active, client_ids)
         open_count: dict[str, int] = {}
         for held in active:
@@ -147,7 +162,9 @@ def build_router(
             db, token=token, exchange=exchange, trade_type=trade_type, status="ACTIVE",
             limit=100_000,
         )  # fmt: skip
-        return sorted((holder_out(h) for h in found), key=lambda h: (h.client_id, h.trade_type))
+        return sorted(
+            (holder_out(marked(h)) for h in found), key=lambda h: (h.client_id, h.trade_type)
+        )
 
     @router.get("/clients/{client_id}/fills", summary="A client's latest fills, newest first")
     async def fills(

@@ -10,11 +10,14 @@ from common.topics import BROKER_POSITIONS, MARGINS, ORDER_EVENTS, QUOTES
 from portfolio.api import build_router
 from portfolio.config import PortfolioSettings
 from portfolio.handlers import PortfolioHandlers
+from portfolio.live import LiveBook
 from portfolio.updates import UpdatePublisher
 
 settings = PortfolioSettings()
 runtime = ServiceRuntime("portfolio", settings, migrations=Path(__file__).parent / "migrations")
 _handlers: PortfolioHandlers | None = None
+book = LiveBook()
+"""Open positions and last prices in memory: the fill handler keeps it, the API reads marks."""
 
 
 def handlers() -> PortfolioHandlers:
@@ -26,12 +29,12 @@ def handlers() -> PortfolioHandlers:
 @runtime.on_startup
 async def _start() -> None:
     global _handlers
-    updates = UpdatePublisher(
-        runtime.pool, runtime.publisher, settings.pnl_publish_interval_ms / 1000
-    )
+    updates = UpdatePublisher(book, runtime.publisher, settings.pnl_publish_interval_ms / 1000)
     _handlers = PortfolioHandlers(
         runtime.pool, runtime.redis, runtime.publisher, updates, settings.drift_confirmations
     )
+    # before the consumers start: every fill from here on is applied to a loaded book
+    await _handlers.load()
     await _handlers.refresh_drift_gauge()
 
 
@@ -63,6 +66,6 @@ runtime.consume(BROKER_POSITIONS, _on_broker_positions)
 runtime.background(_publish_marked)
 
 app = runtime.create_app(
-    [build_router(lambda: runtime.pool, settings.list_limit, settings.drift_confirmations)],
+    [build_router(lambda: runtime.pool, book, settings.list_limit, settings.drift_confirmations)],
     description="Positions, P&L, margins and reconciliation, from fills only.",
 )

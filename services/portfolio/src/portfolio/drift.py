@@ -8,8 +8,9 @@ our zero. Drift is reported, never used to overwrite our positions.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from common.contracts.accounts import BrokerPosition
 from common.enums import Exchange, TradeType
@@ -74,3 +75,50 @@ def find_drift(ours: Iterable[HeldQuantity], broker: Iterable[BrokerPosition]) -
                 Drift(exchange, token, product, trade_type_of(exchange, product), mine, theirs)
             )
     return drifts
+
+
+DriftKey = tuple[Exchange, int, str]
+"""(exchange, token, Motilal product): what drift is recorded per, for one client."""
+
+
+@dataclass(frozen=True)
+class DriftRecord:
+    """A difference as stored: how many snapshots in a row showed exactly it, since when."""
+
+    exchange: Exchange
+    token: int
+    product: str
+    trade_type: TradeType | None
+    ours: int
+    broker: int
+    snapshots_seen: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+    @property
+    def key(self) -> DriftKey:
+        return (self.exchange, self.token, self.product)
+
+
+def next_drift(
+    records: Mapping[DriftKey, DriftRecord], drifts: Sequence[Drift], taken_at: datetime
+) -> dict[DriftKey, DriftRecord]:
+    """The client's drift after one more snapshot: a difference seen again unchanged counts
+    up; a changed or new one starts at 1; one the snapshot no longer shows is gone."""
+    after: dict[DriftKey, DriftRecord] = {}
+    for d in drifts:
+        key = (d.exchange, d.token, d.product)
+        old = records.get(key)
+        same = old is not None and (old.ours, old.broker) == (d.ours, d.broker)
+        after[key] = DriftRecord(
+            exchange=d.exchange,
+            token=d.token,
+            product=d.product,
+            trade_type=d.trade_type,
+            ours=d.ours,
+            broker=d.broker,
+            snapshots_seen=old.snapshots_seen + 1 if old is not None and same else 1,
+            first_seen_at=old.first_seen_at if old is not None and same else taken_at,
+            last_seen_at=max(old.last_seen_at, taken_at) if old is not None else taken_at,
+        )
+    return after

@@ -1,9 +1,11 @@
 """Kafka handlers of the portfolio: thin, they call the ledger, the mapping and the store.
 
 - orders.events.v1: fills become positions (other order events are not the portfolio's).
-- marketdata.quotes.v1: open positions are re-marked; P&L updates are throttled.
+- marketdata.quotes.v1: open positions are re-marked in memory; P&L updates are conflated.
 - accounts.margins.v1: margin rows become funds figures (MarginChanged).
 - accounts.positions.v1: the broker's positions are compared with ours (drift).
+
+Each handler takes a Kafka batch with a fixed number of statements, whatever its size.
 """
 
 import json
@@ -24,9 +26,10 @@ from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 
 from portfolio import store
-from portfolio.drift import find_drift
+from portfolio.drift import Drift, find_drift, next_drift
 from portfolio.ledger import apply_fills
 from portfolio.margins import funds_from_rows
+from portfolio.store import Reconciliation, StoredMargins
 from portfolio.updates import UpdatePublisher
 from portfolio.views import margin_changed
 
@@ -58,17 +61,22 @@ class PortfolioHandlers:
         self.updates = updates
         self.drift_confirmations = drift_confirmations
 
+    async def load(self) -> None:
+        """Fill the live book from the stored positions, with prices from Redis."""
+        self.updates.load(
+            await store.open_positions(self.pool), await store.realized_by_client(self.pool, None)
+        )
+        self.updates.book.seed(await self._latest_quotes(set(self.updates.book.instruments())))
+
     async def on_order_events(self, messages: Sequence[Message]) -> None:
         fills = [m for m in messages if isinstance(m, Fill)]
         if not fills:
             return
-        prices = await self._latest_quotes(
-            {(f.instrument.exchange, f.instrument.token) for f in fills}
-        )
-        applied = await apply_fills(self.pool, fills, prices)
-        by_correlation: dict[str, list[str]] = defaultdict(list)
-        causes: dict[str, Fill] = {}
-        for result in applied:
+        instruments = {(f.instrument.exchange, f.instrument.token) for f in fills}
+        prices = {i: p for i in instruments if (p := self.updates.book.last_price(i)) is not None}
+        prices.update(await self._latest_quotes(instruments - prices.keys()))
+        batch = await apply_fills(self.pool, fills, prices)
+        for result in batch.applied:
             with bound(correlation_id=result.event.correlation_id, client_id=result.event.client_id,
                        order_id=result.event.order_id):  # fmt: skip
                 if result.duplicate:
@@ -76,48 +84,65 @@ class PortfolioHandlers:
                     log.info("fill %s seen again: ignored", result.event.trade_no)
                 else:
                     FILLS_APPLIED.inc()
-            by_correlation[result.event.correlation_id].extend(result.position_ids)
-            causes[result.event.correlation_id] = result.event
-        for correlation, ids in by_correlation.items():
-            await self.updates.publish_now(ids, causes[correlation].caused())
+        await self.updates.after_fills(batch)
 
     async def on_quotes(self, messages: Sequence[Message]) -> None:
         latest: dict[tuple[Exchange, int], Decimal] = {}
         for m in messages:
             if isinstance(m, Quote):
                 latest[(m.exchange, m.token)] = m.ltp
-        marked = await store.mark_prices(self.pool, [(e, t, p) for (e, t), p in latest.items()])
-        self.updates.mark(marked)
+        self.updates.on_quotes(latest)
 
     async def on_margins(self, messages: Sequence[Message]) -> None:
+        newest: dict[str, MarginSnapshot] = {}
         for m in messages:
-            if not isinstance(m, MarginSnapshot):
-                continue
-            funds = funds_from_rows(m.rows)
-            kept = await store.save_margins(
-                self.pool, m.client_id, m.report, funds, m.rows, m.taken_at
-            )
-            if kept:
-                await self.publisher.publish(
-                    PORTFOLIO_UPDATES, margin_changed(m.client_id, funds, m.caused())
-                )
+            # a later one of a batch wins a tie, as it would one message at a time
+            if isinstance(m, MarginSnapshot) and (
+                m.client_id not in newest or newest[m.client_id].taken_at <= m.taken_at
+            ):
+                newest[m.client_id] = m
+        if not newest:
+            return
+        funds = {c: funds_from_rows(m.rows) for c, m in newest.items()}
+        kept = await store.save_margins(
+            self.pool,
+            [(StoredMargins(c, m.report, funds[c], m.taken_at), m.rows) for c, m in newest.items()],
+        )
+        changed = [margin_changed(c, funds[c], m.caused()) for c, m in newest.items() if c in kept]
+        if changed:
+            await self.publisher.publish_many(PORTFOLIO_UPDATES, changed)
 
     async def on_broker_positions(self, messages: Sequence[Message]) -> None:
+        snapshots: dict[str, list[BrokerPositionsSnapshot]] = defaultdict(list)
         for m in messages:
-            if not isinstance(m, BrokerPositionsSnapshot):
-                continue
-            async with self.pool.acquire() as conn, conn.transaction():
-                ours = await store.held_quantities(conn, m.client_id)
-                drifts = find_drift(ours, m.positions)
-                fresh = await store.replace_drift(
-                    conn, m.client_id, drifts, m.taken_at, len(m.positions)
-                )
-            if not fresh:
-                log.info("broker positions of %s taken %s: older than the last, ignored",
-                         m.client_id, m.taken_at.isoformat())  # fmt: skip
-                continue
+            if isinstance(m, BrokerPositionsSnapshot):
+                snapshots[m.client_id].append(m)
+        if not snapshots:
+            return
+        clients = sorted(snapshots)
+        found: list[tuple[str, list[Drift]]] = []
+        async with self.pool.acquire() as conn, conn.transaction():
+            ours = await store.held_quantities(conn, clients)
+            compared, records = await store.drift_state(conn, clients)
+            saved: dict[str, Reconciliation] = {}
+            for client in clients:
+                last = compared.get(client)
+                current = records[client]
+                for m in snapshots[client]:
+                    if last is not None and m.taken_at <= last:
+                        log.info("broker positions of %s taken %s: older than the last, ignored",
+                                 client, m.taken_at.isoformat())  # fmt: skip
+                        continue
+                    drifts = find_drift(ours[client], m.positions)
+                    current = next_drift(current, drifts, m.taken_at)
+                    last = m.taken_at
+                    saved[client] = Reconciliation(m.taken_at, len(m.positions), len(drifts))
+                    found.append((client, drifts))
+                records[client] = current
+            await store.save_drift(conn, {c: records[c].values() for c in saved}, saved)
+        for client, drifts in found:
             for d in drifts:
-                with bound(client_id=m.client_id):
+                with bound(client_id=client):
                     log.warning(
                         "position drift: %s %s %s ours %d, broker %d",
                         d.exchange, d.token, d.product, d.ours, d.broker,

@@ -1,7 +1,7 @@
 """The portfolio's SQL (asyncpg) and nothing else."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from common.contracts.accounts import MarginRow
 from common.enums import Exchange, TradeType
 
 from portfolio.book import FillIn, Position, PositionKey, PositionStatus
-from portfolio.drift import Drift, HeldQuantity
+from portfolio.drift import DriftKey, DriftRecord, HeldQuantity
 from portfolio.margins import Funds
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
@@ -55,90 +55,123 @@ def _held(row: asyncpg.Record) -> Held:
 # --- fills and positions -------------------------------------------------------------
 
 
-async def applied_position_ids(conn: Executor, client_id: str, trade_no: str) -> list[str] | None:
-    """The positions a fill changed when it was applied, or None if it never was."""
-    ids: list[str] | None = await conn.fetchval(
-        "SELECT position_ids FROM fills WHERE client_id = $1 AND trade_no = $2",
-        client_id,
-        trade_no,
+async def applied_fills(
+    conn: Executor, markers: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    """Of these (client_id, trade_no), the ones applied before, with the positions they changed."""
+    rows = await conn.fetch(
+        """SELECT f.client_id, f.trade_no, f.position_ids
+           FROM fills f
+           JOIN unnest($1::text[], $2::text[]) AS k(client_id, trade_no)
+             ON f.client_id = k.client_id AND f.trade_no = k.trade_no""",
+        [c for c, _ in markers],
+        [t for _, t in markers],
     )
-    return ids
+    return {(r["client_id"], r["trade_no"]): list(r["position_ids"]) for r in rows}
 
 
-async def active_position(conn: asyncpg.Connection, key: PositionKey) -> Held | None:
-    """The key's open position, locked until the transaction ends."""
-    row = await conn.fetchrow(
+async def active_positions(
+    conn: asyncpg.Connection, keys: Sequence[PositionKey]
+) -> dict[PositionKey, Held]:
+    """The open position of each key that has one, locked until the transaction ends."""
+    rows = await conn.fetch(
         f"""SELECT {_POSITION_COLUMNS} FROM positions
-            WHERE client_id = $1 AND exchange = $2 AND token = $3 AND trade_type = $4
+            WHERE (client_id, exchange, token, trade_type) IN (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[]))
               AND net_quantity <> 0
             FOR UPDATE""",  # noqa: S608  (constant column list)
-        key.client_id,
-        key.exchange.value,
-        key.token,
-        key.trade_type.value,
+        [k.client_id for k in keys],
+        [k.exchange.value for k in keys],
+        [k.token for k in keys],
+        [k.trade_type.value for k in keys],
     )
-    return _held(row) if row else None
+    found = [_held(r) for r in rows]
+    return {h.position.key: h for h in found}
 
 
-async def save_position(
-    conn: asyncpg.Connection, position: Position, last_price: Decimal | None
+async def save_positions(
+    conn: asyncpg.Connection, positions: Sequence[tuple[Position, Decimal | None]]
 ) -> None:
-    """Insert or update a position; `last_price` only fills a missing one."""
-    key = position.key
+    """Insert or update positions (each id once), in the order given, in one statement.
+
+    The order matters: a position that closes must be written before the one that opens
+    in its key, or the one-open-position-per-key index refuses the new one."""
+    if not positions:
+        return
+    columns: list[list[Any]] = [[] for _ in range(18)]
+    for position, last_price in positions:
+        key = position.key
+        row = (position.position_id, key.client_id, key.exchange.value, key.token,
+               key.trade_type.value, position.symbol, position.opening_trade_no,
+               position.net_quantity, position.open_value, position.buy_quantity,
+               position.buy_value, position.sell_quantity, position.sell_value,
+               position.realized_pnl, position.opened_at, position.closed_at,
+               position.updated_at, last_price)  # fmt: skip
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
     await conn.execute(
         """INSERT INTO positions (position_id, client_id, exchange, token, trade_type, symbol,
                opening_trade_no, net_quantity, open_value, buy_quantity, buy_value,
                sell_quantity, sell_value, realized_pnl, opened_at, closed_at, updated_at,
                last_price)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)
+           SELECT position_id, client_id, exchange, token, trade_type, symbol,
+               opening_trade_no, net_quantity, open_value, buy_quantity, buy_value,
+               sell_quantity, sell_value, realized_pnl, opened_at, closed_at, updated_at,
+               last_price
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[],
+                       $6::text[], $7::text[], $8::integer[], $9::numeric[], $10::integer[],
+                       $11::numeric[], $12::integer[], $13::numeric[], $14::numeric[],
+                       $15::timestamptz[], $16::timestamptz[], $17::timestamptz[],
+                       $18::numeric[])
+                WITH ORDINALITY AS u(position_id, client_id, exchange, token, trade_type,
+                       symbol, opening_trade_no, net_quantity, open_value, buy_quantity,
+                       buy_value, sell_quantity, sell_value, realized_pnl, opened_at,
+                       closed_at, updated_at, last_price, ord)
+           ORDER BY ord
            ON CONFLICT (position_id) DO UPDATE SET
                net_quantity = EXCLUDED.net_quantity, open_value = EXCLUDED.open_value,
                buy_quantity = EXCLUDED.buy_quantity, buy_value = EXCLUDED.buy_value,
                sell_quantity = EXCLUDED.sell_quantity, sell_value = EXCLUDED.sell_value,
                realized_pnl = EXCLUDED.realized_pnl, closed_at = EXCLUDED.closed_at,
                updated_at = EXCLUDED.updated_at,
-               last_price = COALESCE(positions.last_price, EXCLUDED.last_price)""",
-        position.position_id,
-        key.client_id,
-        key.exchange.value,
-        key.token,
-        key.trade_type.value,
-        position.symbol,
-        position.opening_trade_no,
-        position.net_quantity,
-        position.open_value,
-        position.buy_quantity,
-        position.buy_value,
-        position.sell_quantity,
-        position.sell_value,
-        position.realized_pnl,
-        position.opened_at,
-        position.closed_at,
-        position.updated_at,
-        last_price,
+               last_price = COALESCE(EXCLUDED.last_price, positions.last_price)""",
+        *columns,
     )
 
 
-async def record_fill(
-    conn: asyncpg.Connection, fill: FillIn, event_id: str, position_ids: Sequence[str]
+async def record_fills(
+    conn: asyncpg.Connection, fills: Sequence[tuple[FillIn, str, Sequence[str]]]
 ) -> None:
+    """The applied marker of each fill (with its event id and the positions it changed).
+
+    A fill applied concurrently elsewhere makes this fail on the primary key, so the whole
+    batch rolls back and is redelivered: then it is a duplicate, never applied twice."""
+    if not fills:
+        return
     await conn.execute(
         """INSERT INTO fills (client_id, trade_no, order_id, exchange, token, symbol,
                trade_type, side, quantity, price, traded_at, position_ids, event_id)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)""",
-        fill.client_id,
-        fill.trade_no,
-        fill.order_id,
-        fill.exchange.value,
-        fill.token,
-        fill.symbol,
-        fill.trade_type.value,
-        fill.side.value,
-        fill.quantity,
-        fill.price,
-        fill.traded_at,
-        list(position_ids),
-        event_id,
+           SELECT client_id, trade_no, order_id, exchange, token, symbol, trade_type, side,
+                  quantity, price, traded_at, string_to_array(position_ids, ','), event_id
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[],
+                       $6::text[], $7::text[], $8::text[], $9::integer[], $10::numeric[],
+                       $11::timestamptz[], $12::text[], $13::text[])
+                AS u(client_id, trade_no, order_id, exchange, token, symbol, trade_type, side,
+                     quantity, price, traded_at, position_ids, event_id)""",
+        [f.client_id for f, _, _ in fills],
+        [f.trade_no for f, _, _ in fills],
+        [f.order_id for f, _, _ in fills],
+        [f.exchange.value for f, _, _ in fills],
+        [f.token for f, _, _ in fills],
+        [f.symbol for f, _, _ in fills],
+        [f.trade_type.value for f, _, _ in fills],
+        [f.side.value for f, _, _ in fills],
+        [f.quantity for f, _, _ in fills],
+        [f.price for f, _, _ in fills],
+        [f.traded_at for f, _, _ in fills],
+        # position ids are "pos_" + hex: a comma never occurs in one
+        [",".join(ids) for _, _, ids in fills],
+        [event_id for _, event_id, _ in fills],
     )
 
 
@@ -180,25 +213,6 @@ async def positions_by_id(db: Executor, position_ids: Sequence[str]) -> list[Hel
     return [_held(r) for r in rows]
 
 
-async def mark_prices(
-    db: Executor, prices: Sequence[tuple[Exchange, int, Decimal]]
-) -> list[tuple[str, str]]:
-    """Set the last price of every open position in these instruments: (client, position)."""
-    if not prices:
-        return []
-    rows = await db.fetch(
-        """UPDATE positions p SET last_price = q.ltp
-           FROM unnest($1::text[], $2::integer[], $3::numeric[]) AS q(exchange, token, ltp)
-           WHERE p.exchange = q.exchange AND p.token = q.token AND p.net_quantity <> 0
-             AND p.last_price IS DISTINCT FROM q.ltp
-           RETURNING p.client_id, p.position_id""",
-        [e.value for e, _, _ in prices],
-        [t for _, t, _ in prices],
-        [p for _, _, p in prices],
-    )
-    return [(r["client_id"], r["position_id"]) for r in rows]
-
-
 async def realized_by_client(db: Executor, client_ids: Sequence[str] | None) -> dict[str, Decimal]:
     rows = await db.fetch(
         """SELECT client_id, sum(realized_pnl) AS realized FROM positions
@@ -214,6 +228,14 @@ async def active_by_clients(db: Executor, client_ids: Sequence[str] | None) -> l
         f"""SELECT {_POSITION_COLUMNS} FROM positions
             WHERE net_quantity <> 0 AND ($1::text[] IS NULL OR client_id = ANY($1::text[]))""",  # noqa: S608
         list(client_ids) if client_ids is not None else None,
+    )
+    return [_held(r) for r in rows]
+
+
+async def open_positions(db: Executor) -> list[Held]:
+    """Every open position (what the live book starts from)."""
+    rows = await db.fetch(
+        f"SELECT {_POSITION_COLUMNS} FROM positions WHERE net_quantity <> 0"  # noqa: S608
     )
     return [_held(r) for r in rows]
 
@@ -241,18 +263,24 @@ class StoredMargins:
 
 
 async def save_margins(
-    db: Executor,
-    client_id: str,
-    report: str,
-    funds: Funds,
-    rows: Sequence[MarginRow],
-    taken_at: datetime,
-) -> bool:
-    """Keep the snapshot if it is newer than the stored one; True when it was kept."""
-    kept = await db.fetchval(
+    db: Executor, snapshots: Sequence[tuple[StoredMargins, Sequence[MarginRow]]]
+) -> set[str]:
+    """Keep each snapshot newer than (or as new as) the stored one, in one statement.
+
+    At most one snapshot per client (ON CONFLICT cannot touch a row twice): the caller keeps
+    the newest of a batch. Returns the clients whose snapshot was kept."""
+    if not snapshots:
+        return set()
+    rows = await db.fetch(
         """INSERT INTO margins (client_id, report, available_cash, collateral, margin_used,
                margin_available, mtm, booked_pnl, rows, taken_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::jsonb,$10)
+           SELECT client_id, report, available_cash, collateral, margin_used,
+                  margin_available, mtm, booked_pnl, rows::jsonb, taken_at
+           FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[],
+                       $6::numeric[], $7::numeric[], $8::numeric[], $9::text[],
+                       $10::timestamptz[])
+                AS u(client_id, report, available_cash, collateral, margin_used,
+                     margin_available, mtm, booked_pnl, rows, taken_at)
            ON CONFLICT (client_id) DO UPDATE SET
                report = EXCLUDED.report, available_cash = EXCLUDED.available_cash,
                collateral = EXCLUDED.collateral, margin_used = EXCLUDED.margin_used,
@@ -260,19 +288,19 @@ async def save_margins(
                booked_pnl = EXCLUDED.booked_pnl, rows = EXCLUDED.rows,
                taken_at = EXCLUDED.taken_at, received_at = now()
            WHERE margins.taken_at <= EXCLUDED.taken_at
-           RETURNING true""",
-        client_id,
-        report,
-        funds.available_cash,
-        funds.collateral,
-        funds.margin_used,
-        funds.margin_available,
-        funds.mtm,
-        funds.booked_pnl,
-        json.dumps([r.model_dump(mode="json") for r in rows]),
-        taken_at,
+           RETURNING client_id""",
+        [m.client_id for m, _ in snapshots],
+        [m.report for m, _ in snapshots],
+        [m.funds.available_cash for m, _ in snapshots],
+        [m.funds.collateral for m, _ in snapshots],
+        [m.funds.margin_used for m, _ in snapshots],
+        [m.funds.margin_available for m, _ in snapshots],
+        [m.funds.mtm for m, _ in snapshots],
+        [m.funds.booked_pnl for m, _ in snapshots],
+        [json.dumps([r.model_dump(mode="json") for r in rows]) for _, rows in snapshots],
+        [m.taken_at for m, _ in snapshots],
     )
-    return bool(kept)
+    return {r["client_id"] for r in rows}
 
 
 async def margins_of(db: Executor, client_ids: Sequence[str] | None) -> dict[str, StoredMargins]:
@@ -303,81 +331,104 @@ async def margins_of(db: Executor, client_ids: Sequence[str] | None) -> dict[str
 # --- reconciliation ------------------------------------------------------------------
 
 
-async def held_quantities(db: Executor, client_id: str) -> list[HeldQuantity]:
+async def held_quantities(db: Executor, client_ids: Sequence[str]) -> dict[str, list[HeldQuantity]]:
+    """Our open net quantities of each client."""
     rows = await db.fetch(
-        """SELECT exchange, token, trade_type, net_quantity FROM positions
-           WHERE client_id = $1 AND net_quantity <> 0""",
-        client_id,
+        """SELECT client_id, exchange, token, trade_type, net_quantity FROM positions
+           WHERE client_id = ANY($1::text[]) AND net_quantity <> 0""",
+        list(client_ids),
     )
-    return [
-        HeldQuantity(
-            Exchange(r["exchange"]), r["token"], TradeType(r["trade_type"]), r["net_quantity"]
+    held: dict[str, list[HeldQuantity]] = {c: [] for c in client_ids}
+    for r in rows:
+        held[r["client_id"]].append(
+            HeldQuantity(
+                Exchange(r["exchange"]), r["token"], TradeType(r["trade_type"]), r["net_quantity"]
+            )
         )
-        for r in rows
-    ]
+    return held
 
 
-async def replace_drift(
+@dataclass(frozen=True)
+class Reconciliation:
+    """The last broker snapshot compared for a client."""
+
+    taken_at: datetime
+    positions: int
+    drifts: int
+
+
+async def drift_state(
+    conn: asyncpg.Connection, client_ids: Sequence[str]
+) -> tuple[dict[str, datetime], dict[str, dict[DriftKey, DriftRecord]]]:
+    """When each client was last compared (rows locked until the transaction ends) and its
+    stored drift."""
+    compared = await conn.fetch(
+        """SELECT client_id, taken_at FROM reconciliations WHERE client_id = ANY($1::text[])
+           FOR UPDATE""",
+        list(client_ids),
+    )
+    rows = await conn.fetch(
+        """SELECT client_id, exchange, token, product, trade_type, ours, broker, snapshots_seen,
+                  first_seen_at, last_seen_at
+           FROM drift WHERE client_id = ANY($1::text[])""",
+        list(client_ids),
+    )
+    records: dict[str, dict[DriftKey, DriftRecord]] = {c: {} for c in client_ids}
+    for r in rows:
+        record = DriftRecord(
+            exchange=Exchange(r["exchange"]),
+            token=r["token"],
+            product=r["product"],
+            trade_type=TradeType(r["trade_type"]) if r["trade_type"] else None,
+            ours=r["ours"],
+            broker=r["broker"],
+            snapshots_seen=r["snapshots_seen"],
+            first_seen_at=r["first_seen_at"],
+            last_seen_at=r["last_seen_at"],
+        )
+        records[r["client_id"]][record.key] = record
+    return {r["client_id"]: r["taken_at"] for r in compared}, records
+
+
+async def save_drift(
     conn: asyncpg.Connection,
-    client_id: str,
-    drifts: Sequence[Drift],
-    taken_at: datetime,
-    positions_seen: int,
-) -> bool:
-    """Make the client's drift rows what this snapshot says; repeated drift counts up.
-
-    False (nothing changed) for a snapshot no newer than the last one compared: concurrent
-    reads of the broker can arrive out of order, and an older read must not undo a newer."""
-    last = await conn.fetchval(
-        "SELECT taken_at FROM reconciliations WHERE client_id = $1 FOR UPDATE", client_id
-    )
-    if last is not None and taken_at <= last:
-        return False
-    keys = [(d.exchange.value, d.token, d.product) for d in drifts]
-    await conn.execute(
-        """DELETE FROM drift WHERE client_id = $1
-             AND (exchange, token, product) NOT IN (
-                 SELECT * FROM unnest($2::text[], $3::integer[], $4::text[]))""",
-        client_id,
-        [k[0] for k in keys],
-        [k[1] for k in keys],
-        [k[2] for k in keys],
-    )
-    for d in drifts:
+    records: Mapping[str, Iterable[DriftRecord]],
+    compared: Mapping[str, Reconciliation],
+) -> None:
+    """Make these clients' drift rows exactly `records` and note what was compared."""
+    clients = sorted(compared)
+    if not clients:
+        return
+    await conn.execute("DELETE FROM drift WHERE client_id = ANY($1::text[])", clients)
+    flat = [(c, d) for c in clients for d in records.get(c, ())]
+    if flat:
         await conn.execute(
             """INSERT INTO drift (client_id, exchange, token, product, trade_type, ours, broker,
-                   first_seen_at, last_seen_at)
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8)
-               ON CONFLICT (client_id, exchange, token, product) DO UPDATE SET
-                   trade_type = EXCLUDED.trade_type,
-                   snapshots_seen = CASE
-                       WHEN drift.ours = EXCLUDED.ours AND drift.broker = EXCLUDED.broker
-                       THEN drift.snapshots_seen + 1 ELSE 1 END,
-                   first_seen_at = CASE
-                       WHEN drift.ours = EXCLUDED.ours AND drift.broker = EXCLUDED.broker
-                       THEN drift.first_seen_at ELSE EXCLUDED.first_seen_at END,
-                   ours = EXCLUDED.ours, broker = EXCLUDED.broker,
-                   last_seen_at = GREATEST(drift.last_seen_at, EXCLUDED.last_seen_at)""",
-            client_id,
-            d.exchange.value,
-            d.token,
-            d.product,
-            d.trade_type.value if d.trade_type else None,
-            d.ours,
-            d.broker,
-            taken_at,
+                   snapshots_seen, first_seen_at, last_seen_at)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[],
+                   $5::text[], $6::integer[], $7::integer[], $8::integer[],
+                   $9::timestamptz[], $10::timestamptz[])""",
+            [c for c, _ in flat],
+            [d.exchange.value for _, d in flat],
+            [d.token for _, d in flat],
+            [d.product for _, d in flat],
+            [d.trade_type.value if d.trade_type else None for _, d in flat],
+            [d.ours for _, d in flat],
+            [d.broker for _, d in flat],
+            [d.snapshots_seen for _, d in flat],
+            [d.first_seen_at for _, d in flat],
+            [d.last_seen_at for _, d in flat],
         )
     await conn.execute(
         """INSERT INTO reconciliations (client_id, taken_at, positions, drifts)
-           VALUES ($1, $2, $3, $4)
+           SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::integer[], $4::integer[])
            ON CONFLICT (client_id) DO UPDATE SET taken_at = EXCLUDED.taken_at,
                positions = EXCLUDED.positions, drifts = EXCLUDED.drifts""",
-        client_id,
-        taken_at,
-        positions_seen,
-        len(drifts),
+        clients,
+        [compared[c].taken_at for c in clients],
+        [compared[c].positions for c in clients],
+        [compared[c].drifts for c in clients],
     )
-    return True
 
 
 async def list_drift(

@@ -1,88 +1,162 @@
-"""Publishing portfolio.updates.v1: at once for fills and margins, throttled for quotes.
+"""Publishing portfolio.updates.v1: at once for fills and margins, conflated for quotes.
 
-A fill changes a position for good, so its PositionChanged and the client's PnlChanged go
-out right after the change is committed. A quote only re-marks open positions; those are
-collected and published at most once per `interval` (latest state wins), so a tick storm
-costs one message per position and client per interval, not one per tick.
+A fill changes a position for good, so the batch's PositionChanged and each client's
+PnlChanged go out together right after the batch is committed (one `publish_many`).
+
+A quote only re-marks open positions, in memory (`LiveBook`): nothing is written to
+PostgreSQL and no PositionChanged is sent (a position's quantities and costs did not
+change; its current mark is read through the API). The holders' clients become dirty, and
+the flush task sends one PnlChanged per client at most once per window, only when the
+client's total moved by at least a paisa since the figure it last published. The task
+sleeps on an event while nothing is dirty: an idle portfolio does no work at all.
 """
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
-import asyncpg
 from common.contracts.envelope import Message
 from common.ids import new_id
 from common.kafka import Publisher
 from common.topics import PORTFOLIO_UPDATES
+from prometheus_client import Counter, Gauge
 
-from portfolio import store
-from portfolio.views import pnl_by_client, pnl_changed, position_changed
+from portfolio.book import Position
+from portfolio.ledger import Applied, AppliedBatch
+from portfolio.live import ClientPnl, Conflator, InstrumentKey, LiveBook
+from portfolio.store import Held
+from portfolio.views import PnlOut, pnl_changed, position_changed
 
 log = logging.getLogger(__name__)
 
 SERVICE_ACTOR = "portfolio"
+
+PNL_PUBLISHED = Counter(
+    "portfolio_pnl_updates_published_total",
+    "PnlChanged messages published, by cause (fill: at once; quote: conflated)",
+    ["cause"],
+)
+PNL_UNCHANGED = Counter(
+    "portfolio_pnl_updates_unchanged_total",
+    "Clients due after a tick whose P&L moved less than a paisa: nothing published",
+)
+HOLDERS_MARKED = Counter(
+    "portfolio_holder_clients_marked_total",
+    "Clients whose P&L a quote tick moved (the work a tick costs), in memory only",
+)
+OPEN_POSITIONS = Gauge("portfolio_open_positions", "Open positions held in the live book")
 
 
 def _service_envelope() -> dict[str, Any]:
     return {"correlation_id": new_id(), "actor": SERVICE_ACTOR}
 
 
+def _pnl_out(pnl: ClientPnl) -> PnlOut:
+    return PnlOut(realized_pnl=pnl.realized, unrealized_pnl=pnl.unrealized, total_pnl=pnl.total)
+
+
 class UpdatePublisher:
-    def __init__(self, pool: asyncpg.Pool, publisher: Publisher, interval_s: float) -> None:
-        self._pool = pool
-        self._publisher = publisher
-        self._interval = interval_s
-        self._dirty_positions: set[str] = set()
-        self._dirty_clients: set[str] = set()
-
-    async def publish_now(
-        self, position_ids: Iterable[str], envelope: dict[str, Any] | None = None
+    def __init__(
+        self,
+        book: LiveBook,
+        publisher: Publisher,
+        window_s: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """PositionChanged for each position and PnlChanged for each of their clients."""
-        ids = sorted(set(position_ids))
-        if not ids:
-            return
-        held = await store.positions_by_id(self._pool, ids)
-        env = envelope or _service_envelope()
-        messages: list[Message] = [position_changed(h, env) for h in held]
-        clients = sorted({h.position.key.client_id for h in held})
-        messages.extend(await self._pnl_messages(clients, env))
-        await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
+        self.book = book
+        self._publisher = publisher
+        self._conflator = Conflator(window_s)
+        self._clock = clock
+        self._wake = asyncio.Event()
 
-    def mark(self, marked: Iterable[tuple[str, str]]) -> None:
-        """Remember (client_id, position_id) pairs re-marked by a quote for the next flush."""
-        for client_id, position_id in marked:
-            self._dirty_clients.add(client_id)
-            self._dirty_positions.add(position_id)
+    def held(self, position: Position) -> Held:
+        """A position with the price it is marked at now."""
+        return Held(position, self.book.price_of(position))
+
+    def on_quotes(self, prices: Mapping[InstrumentKey, Decimal]) -> None:
+        """Re-mark the holders of these instruments in memory; their clients become dirty."""
+        moved = self.book.mark(prices)
+        if moved:
+            HOLDERS_MARKED.inc(len(moved))
+            self._conflator.touch(moved)
+            self._wake.set()
+
+    async def after_fills(self, batch: AppliedBatch) -> None:
+        """Follow a COMMITTED batch in the book, then publish its updates together."""
+        self.book.apply(batch.positions.values(), batch.realized_delta, batch.stored_prices)
+        OPEN_POSITIONS.set(self.book.open_count)
+        current = {pid: self.held(p) for pid, p in batch.positions.items()}
+        for again in batch.announced_again:
+            p = again.position
+            current[p.position_id] = self.held(p) if p.net_quantity != 0 else again
+        # Grouped by the request that caused them, each group under its last fill's envelope
+        groups: dict[str, list[Applied]] = {}
+        for result in batch.applied:
+            groups.setdefault(result.event.correlation_id, []).append(result)
+        messages: list[Message] = []
+        sent: dict[str, ClientPnl] = {}
+        for results in groups.values():
+            envelope = results[-1].event.caused()
+            ids = dict.fromkeys(pid for r in results for pid in r.position_ids)
+            held = [current[pid] for pid in ids if pid in current]
+            messages.extend(position_changed(h, envelope) for h in held)
+            for client in sorted({h.position.key.client_id for h in held}):
+                pnl = sent.setdefault(client, self.book.pnl(client))
+                messages.append(pnl_changed(client, _pnl_out(pnl), envelope))
+        if not messages:
+            return
+        await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
+        now = self._clock()
+        for client, pnl in sent.items():
+            self._conflator.sent(client, pnl.total, now)
+        PNL_PUBLISHED.labels("fill").inc(len(sent))
 
     async def flush(self) -> None:
-        positions, self._dirty_positions = self._dirty_positions, set()
-        clients, self._dirty_clients = self._dirty_clients, set()
-        if not positions and not clients:
+        """Publish the P&L of every dirty client that is due and moved by a paisa or more."""
+        now = self._clock()
+        due = self._conflator.take_due(now)
+        if not due:
             return
         env = _service_envelope()
-        held = await store.positions_by_id(self._pool, sorted(positions))
-        messages: list[Message] = [position_changed(h, env) for h in held]
-        messages.extend(await self._pnl_messages(sorted(clients), env))
-        await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
+        messages: list[Message] = []
+        figures: dict[str, ClientPnl] = {}
+        for client in due:
+            pnl = self.book.pnl(client)
+            if not self._conflator.changed(client, pnl.total):
+                PNL_UNCHANGED.inc()
+                continue
+            figures[client] = pnl
+            messages.append(pnl_changed(client, _pnl_out(pnl), env))
+        if messages:
+            try:
+                await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
+            except Exception:
+                self._conflator.touch(figures)  # still owed: due again at once
+                raise
+            PNL_PUBLISHED.labels("quote").inc(len(messages))
+        for client, pnl in figures.items():
+            self._conflator.sent(client, pnl.total, now)
 
     async def run(self) -> None:
-        """Flush every interval for the service's lifetime."""
+        """Flush as clients fall due, for the service's lifetime; asleep while none is dirty."""
         while True:
-            await asyncio.sleep(self._interval)
+            await self._wake.wait()
+            wait = self._conflator.seconds_until_due(self._clock())
+            if wait is None:
+                self._wake.clear()
+                continue
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
             try:
                 await self.flush()
             except Exception:
-                log.exception(
-                    "publishing marked positions failed; they are dropped until re-marked"
-                )
+                log.exception("publishing conflated P&L failed; retrying in one window")
+                await asyncio.sleep(self._conflator.window)
 
-    async def _pnl_messages(self, clients: list[str], env: dict[str, Any]) -> list[Message]:
-        if not clients:
-            return []
-        realized = await store.realized_by_client(self._pool, clients)
-        active = await store.active_by_clients(self._pool, clients)
-        pnl = pnl_by_client(realized, active, clients)
-        return [pnl_changed(c, pnl[c], env) for c in clients]
+    def load(self, open_positions: Iterable[Held], realized: Mapping[str, Decimal]) -> None:
+        self.book.load(((h.position, h.last_price) for h in open_positions), realized)
+        OPEN_POSITIONS.set(self.book.open_count)

@@ -1,0 +1,190 @@
+"""Open positions and last prices in memory, and when a client's P&L is due (pure, no I/O).
+
+A quote tick must cost work in proportion to the holders of THAT instrument, never to all
+positions or clients, and must write nothing to PostgreSQL. So the portfolio keeps, in
+memory, every open position indexed by instrument (exchange, token) and by client, each
+client's realized P&L over all its positions, and the last price of each instrument.
+
+- Loaded once at start from PostgreSQL (open positions, realized sums); kept in step with
+  every committed fill batch (`apply`), never re-read.
+- A tick (`mark`) stores the price and names the clients whose P&L it moved: the holders of
+  that instrument, if the price changed.
+- `Conflator` decides which of those clients to publish and when: at most once per window per
+  client, and only when the client's total P&L moved by at least a paisa since the figure it
+  last published. A fill's update goes out at once and counts as the client's latest.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TypeVar
+
+from common.enums import Exchange
+
+from portfolio.book import PAISA, ZERO, Position
+
+InstrumentKey = tuple[Exchange, int]
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class ClientPnl:
+    realized: Decimal
+    unrealized: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.realized + self.unrealized
+
+
+@dataclass
+class LiveBook:
+    """Every open position, by instrument and by client, with the last price of each."""
+
+    _open: dict[str, Position] = field(default_factory=dict)
+    _stored_price: dict[str, Decimal | None] = field(default_factory=dict)
+    _holders: dict[InstrumentKey, set[str]] = field(default_factory=dict)
+    _by_client: dict[str, set[str]] = field(default_factory=dict)
+    _realized: dict[str, Decimal] = field(default_factory=dict)
+    _marks: dict[InstrumentKey, Decimal] = field(default_factory=dict)
+
+    def load(
+        self,
+        open_positions: Iterable[tuple[Position, Decimal | None]],
+        realized: Mapping[str, Decimal],
+    ) -> None:
+        """Start from the stored state: open positions (with their stored last price) and
+        each client's realized P&L over every position it ever had."""
+        self._realized.update(realized)
+        for position, last_price in open_positions:
+            self._put(position, last_price)
+
+    @property
+    def open_count(self) -> int:
+        return len(self._open)
+
+    def instruments(self) -> list[InstrumentKey]:
+        """Instruments somebody holds (what a start-up seeds prices for)."""
+        return sorted(self._holders)
+
+    def last_price(self, instrument: InstrumentKey) -> Decimal | None:
+        """The latest quote seen for the instrument, if any since start."""
+        return self._marks.get(instrument)
+
+    def price_of(self, position: Position) -> Decimal | None:
+        """The price `position` is marked at: the instrument's latest quote, else the price
+        stored with the position at its last fill."""
+        key = (position.key.exchange, position.key.token)
+        mark = self._marks.get(key)
+        return mark if mark is not None else self._stored_price.get(position.position_id)
+
+    def mark(self, prices: Mapping[InstrumentKey, Decimal]) -> set[str]:
+        """Take the latest price of each instrument; the clients whose P&L it moved."""
+        moved: set[str] = set()
+        for instrument, price in prices.items():
+            if self._marks.get(instrument) == price:
+                continue
+            self._marks[instrument] = price
+            for position_id in self._holders.get(instrument, ()):
+                moved.add(self._open[position_id].key.client_id)
+        return moved
+
+    def seed(self, prices: Mapping[InstrumentKey, Decimal]) -> None:
+        """Prices known before any tick (Redis at start); a tick already seen wins."""
+        for instrument, price in prices.items():
+            self._marks.setdefault(instrument, price)
+
+    def apply(
+        self,
+        positions: Iterable[Position],
+        realized_delta: Mapping[str, Decimal],
+        stored_prices: Mapping[str, Decimal | None],
+    ) -> None:
+        """Follow a committed fill batch: the final state of each position it changed, the
+        realized P&L it added per client, and the last price stored with each position."""
+        for client_id, delta in realized_delta.items():
+            self._realized[client_id] = self._realized.get(client_id, ZERO) + delta
+        for position in positions:
+            self._drop(position.position_id)
+            if position.net_quantity != 0:
+                self._put(position, stored_prices.get(position.position_id))
+
+    def pnl(self, client_id: str) -> ClientPnl:
+        """Realized over every position of the client, unrealized over its open ones."""
+        unrealized = ZERO
+        for position_id in self._by_client.get(client_id, ()):
+            position = self._open[position_id]
+            unrealized += position.unrealized_pnl(self.price_of(position))
+        return ClientPnl(self._realized.get(client_id, ZERO), unrealized)
+
+    def _put(self, position: Position, last_price: Decimal | None) -> None:
+        pid = position.position_id
+        self._open[pid] = position
+        self._stored_price[pid] = last_price
+        key = position.key
+        self._holders.setdefault((key.exchange, key.token), set()).add(pid)
+        self._by_client.setdefault(key.client_id, set()).add(pid)
+
+    def _drop(self, position_id: str) -> None:
+        position = self._open.pop(position_id, None)
+        if position is None:
+            return
+        self._stored_price.pop(position_id, None)
+        key = position.key
+        _discard(self._holders, (key.exchange, key.token), position_id)
+        _discard(self._by_client, key.client_id, position_id)
+
+
+def _discard(index: dict[K, set[str]], key: K, position_id: str) -> None:
+    ids = index.get(key)
+    if ids is None:
+        return
+    ids.discard(position_id)
+    if not ids:
+        del index[key]  # no empty sets left behind by positions that closed
+
+
+@dataclass
+class Conflator:
+    """Which clients' P&L to publish, and when (pure; times in monotonic seconds).
+
+    A client moved by a tick is dirty; it is due once `window` seconds have passed since its
+    last publication. When due, it is published only if its total moved by at least a paisa
+    from the figure last published; otherwise it is dropped until the next tick moves it.
+    """
+
+    window: float
+    _dirty: set[str] = field(default_factory=set)
+    _sent_at: dict[str, float] = field(default_factory=dict)
+    _sent_total: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def dirty_count(self) -> int:
+        return len(self._dirty)
+
+    def touch(self, clients: Iterable[str]) -> None:
+        self._dirty.update(clients)
+
+    def seconds_until_due(self, now: float) -> float | None:
+        """0 when some dirty client is due now, None when none is dirty."""
+        if not self._dirty:
+            return None
+        earliest = min(self._sent_at.get(c, float("-inf")) for c in self._dirty) + self.window
+        return max(0.0, earliest - now)
+
+    def take_due(self, now: float) -> list[str]:
+        """The dirty clients due now (no longer dirty); the others stay dirty."""
+        due = [c for c in self._dirty if self._sent_at.get(c, float("-inf")) + self.window <= now]
+        self._dirty.difference_update(due)
+        return sorted(due)
+
+    def changed(self, client_id: str, total: Decimal) -> bool:
+        """True when `total` differs from the last published figure by a paisa or more."""
+        last = self._sent_total.get(client_id)
+        return last is None or abs(total - last) >= PAISA
+
+    def sent(self, client_id: str, total: Decimal, now: float) -> None:
+        """The client's P&L went out now (a tick's or a fill's): it is no longer dirty."""
+        self._dirty.discard(client_id)
+        self._sent_at[client_id] = now
+        self._sent_total[client_id] = total

@@ -1,0 +1,89 @@
+"""The live book (open positions and marks in memory) and the P&L conflation window."""
+
+from decimal import Decimal
+
+import pytest
+from common.enums import Exchange
+from portfolio.book import PositionBook
+from portfolio.live import Conflator, LiveBook
+from portfolio_fills import fill
+
+INFY = (Exchange.NSE, 1594)
+TCS = (Exchange.NSE, 11536)
+
+
+def book_of(*fills_in: object) -> LiveBook:
+    """A live book loaded from the open positions the reference book derives from fills."""
+    reference = PositionBook()
+    reference.apply_all(fills_in)  # type: ignore[arg-type]
+    realized: dict[str, Decimal] = {}
+    for p in reference.positions.values():
+        realized[p.key.client_id] = realized.get(p.key.client_id, Decimal(0)) + p.realized_pnl
+    live = LiveBook()
+    live.load(((p, None) for p in reference.positions.values() if p.net_quantity != 0), realized)
+    return live
+
+
+def test_live_book_tick_moves_only_holders_of_that_instrument() -> None:
+    live = book_of(
+        fill("BUY", 10, "100", trade_no="A1", client_id="a"),
+        fill("BUY", 5, "3000", trade_no="B1", client_id="b", token=TCS[1]),
+        fill("SELL", 2, "101", trade_no="C1", client_id="c"),
+    )
+    assert live.mark({INFY: Decimal("102")}) == {"a", "c"}
+    assert live.pnl("a").unrealized == Decimal("20")
+    assert live.pnl("c").unrealized == Decimal("-2")  # short 2 at 101, now 102
+    assert live.pnl("b").unrealized == Decimal("0")  # no TCS price yet, marked at cost
+    assert live.mark({INFY: Decimal("102")}) == set()  # the same price again moves nobody
+
+
+def test_live_book_closed_position_stops_being_a_holder_and_keeps_realized() -> None:
+    live = book_of(fill("BUY", 10, "100", trade_no="A1", client_id="a"))
+    reference = PositionBook()
+    reference.apply(fill("BUY", 10, "100", trade_no="A1", client_id="a"))
+    (closed,) = reference.apply(fill("SELL", 10, "105", trade_no="A2", client_id="a", seq=1))
+    live.apply([closed], {"a": closed.realized_pnl}, {closed.position_id: Decimal("105")})
+    assert live.mark({INFY: Decimal("110")}) == set()
+    assert live.pnl("a").realized == Decimal("50") and live.pnl("a").unrealized == 0
+    assert live.open_count == 0 and live.instruments() == []
+
+
+def test_live_book_seeded_price_gives_way_to_a_tick() -> None:
+    live = book_of(fill("BUY", 1, "100", trade_no="A1", client_id="a"))
+    live.mark({INFY: Decimal("101")})
+    live.seed({INFY: Decimal("99")})
+    assert live.last_price(INFY) == Decimal("101")
+
+
+def test_conflator_one_publication_per_client_per_window() -> None:
+    window = Conflator(1.0)
+    window.touch(["a", "b"])
+    assert window.take_due(now=10.0) == ["a", "b"]
+    window.sent("a", Decimal("5"), now=10.0)
+    window.sent("b", Decimal("7"), now=10.0)
+    for tick_at in (10.1, 10.5, 10.9):
+        window.touch(["a"])
+        assert window.take_due(now=tick_at) == []
+        assert window.seconds_until_due(tick_at) == pytest.approx(11.0 - tick_at)
+    assert window.take_due(now=11.0) == ["a"]
+    assert window.seconds_until_due(11.0) is None  # nothing dirty: the flush task sleeps
+
+
+def test_conflator_publishes_only_a_change_of_a_paisa_or_more() -> None:
+    window = Conflator(1.0)
+    assert window.changed("a", Decimal("10.00"))  # never published
+    window.sent("a", Decimal("10.00"), now=0.0)
+    assert not window.changed("a", Decimal("10.005"))
+    assert not window.changed("a", Decimal("9.991"))
+    assert window.changed("a", Decimal("10.01"))
+    assert window.changed("a", Decimal("9.99"))
+
+
+def test_conflator_fill_publication_resets_the_window_and_clears_dirt() -> None:
+    window = Conflator(1.0)
+    window.touch(["a"])
+    window.sent("a", Decimal("1"), now=5.0)  # a fill's update went out
+    assert window.seconds_until_due(5.0) is None
+    window.touch(["a"])
+    assert window.take_due(now=5.5) == []
+    assert window.take_due(now=6.0) == ["a"]
