@@ -2,6 +2,12 @@
 
 All state lives here and is changed only from the event loop's thread, so no locks are needed.
 Listeners receive order/trade rows (for the order stream) and quotes (for the quote feed).
+
+Cost per call does not grow with the orders the simulator already holds (the benchmark's
+floor must not move through the day): orders and trades are indexed by client and by order,
+open orders by client and resting ones by instrument, and an order stream listens to its
+own client only. Every index follows an order's state at each `_emit_order`, the one place
+every state change passes through.
 """
 
 from collections import Counter, defaultdict
@@ -38,6 +44,9 @@ class Engine:
         self.instruments = instruments
         self.margins = MarginModel(settings.intraday_margin_rate, settings.derivatives_margin_rate)
         self.order_listeners: list[OrderListener] = []
+        """Hear every client's order and trade rows (instruments such as the bench stopwatch)."""
+        self.client_listeners: dict[str, list[OrderListener]] = defaultdict(list)
+        """Hear one client's rows: an order stream costs nothing when others trade."""
         self.quote_listeners: list[QuoteListener] = []
         self.reset()
 
@@ -52,20 +61,59 @@ class Engine:
         self.counters: dict[str, Counter[str]] = defaultdict(Counter)
         self._seq = 0
         self._trade_seq = 0
-        self._second_counts: Counter[tuple[str, str, int]] = Counter()
+        # Indexes (insertion-ordered, so books and matching keep placement order).
+        self._orders_of: dict[str, list[SimOrder]] = defaultdict(list)
+        self._open_of: dict[str, dict[str, SimOrder]] = defaultdict(dict)
+        self._resting: dict[tuple[str, int], dict[str, SimOrder]] = defaultdict(dict)
+        self._trades_of: dict[str, list[SimTrade]] = defaultdict(list)
+        self._trades_of_order: dict[str, list[SimTrade]] = defaultdict(list)
+        # Orders per (client, exchange) in the current calendar second only.
+        self._second = 0
+        self._second_counts: Counter[tuple[str, str]] = Counter()
 
     # ---- events ----------------------------------------------------------------------------
 
+    def _index(self, order: SimOrder) -> None:
+        """Puts a new order in the client's book and, while open, in the open indexes."""
+        self.orders[order.unique_order_id] = order
+        self._orders_of[order.client_code].append(order)
+        self._follow(order)
+
+    def _follow(self, order: SimOrder) -> None:
+        """The open indexes follow the order's status (it never reopens once closed)."""
+        uid = order.unique_order_id
+        if order.is_open:
+            self._open_of[order.client_code][uid] = order
+            self._resting[order.instrument.key][uid] = order
+        else:
+            self._open_of[order.client_code].pop(uid, None)
+            self._resting[order.instrument.key].pop(uid, None)
+
     def _emit_order(self, order: SimOrder) -> None:
-        order.snapshot()
+        self._follow(order)
         row = order.book_row()
-        for listener in list(self.order_listeners):
-            listener("order", order.client_code, row)
+        order.snapshot(row)
+        self._emit("order", order.client_code, row)
 
     def _emit_trade(self, trade: SimTrade) -> None:
-        row = trade.row(scaled=False)
+        self._emit("trade", trade.order.client_code, trade.row(scaled=False))
+
+    def _emit(self, kind: str, client: str, row: Row) -> None:
         for listener in list(self.order_listeners):
-            listener("trade", trade.order.client_code, row)
+            listener(kind, client, row)
+        for listener in list(self.client_listeners.get(client, ())):
+            listener(kind, client, row)
+
+    def listen(self, client: str, listener: OrderListener) -> None:
+        """Sends `client`'s order and trade rows to `listener` until `unlisten`."""
+        self.client_listeners[client].append(listener)
+
+    def unlisten(self, client: str, listener: OrderListener) -> None:
+        listeners = self.client_listeners.get(client)
+        if listeners and listener in listeners:
+            listeners.remove(listener)
+            if not listeners:
+                del self.client_listeners[client]
 
     def _emit_quote(self, quote: Quote) -> None:
         for listener in list(self.quote_listeners):
@@ -75,12 +123,10 @@ class Engine:
 
     def _rate_limited(self, client: str, exchange: str) -> bool:
         second = int(datetime.now(UTC).timestamp())
-        key = (client, exchange, second)
+        if second != self._second:  # a new calendar second: earlier counts no longer matter
+            self._second, self._second_counts = second, Counter()
+        key = (client, exchange)
         self._second_counts[key] += 1
-        if len(self._second_counts) > 10_000:  # forget old seconds
-            self._second_counts = Counter(
-                {k: v for k, v in self._second_counts.items() if k[2] >= second - 1}
-            )
         return self._second_counts[key] > self.orders_per_second
 
     def place(self, client: str, body: Row) -> Row:
@@ -110,7 +156,8 @@ class Engine:
             tag=terms.tag,
             disclosed_quantity=terms.disclosed_quantity,
         )
-        self.orders[order.unique_order_id] = order
+        # Indexed before the margin check, so the new order counts among the open ones.
+        self._index(order)
         quote = self.market.quotes[terms.instrument.key]
         try:
             check_terms(
@@ -236,6 +283,8 @@ class Engine:
         self._trade_seq += 1
         trade = SimTrade(str(50_000_000 + self._trade_seq), order, qty, price, now)
         self.trades.append(trade)
+        self._trades_of[order.client_code].append(trade)
+        self._trades_of_order[order.unique_order_id].append(trade)
         order.filled += qty
         order.filled_value += price * qty
         order.status = "Traded" if order.filled >= order.quantity else "Partial"
@@ -251,7 +300,10 @@ class Engine:
 
     def match_instrument(self, key: tuple[str, int]) -> None:
         quote = self.market.quotes[key]
-        for order in [o for o in self.orders.values() if o.is_open and o.instrument.key == key]:
+        resting = self._resting.get(key)
+        if not resting:
+            return
+        for order in list(resting.values()):  # a fill removes the order from `resting`
             self._match(order, quote)
 
     def set_price(self, exchange: str, token: int, price: Decimal) -> Quote:
@@ -273,7 +325,13 @@ class Engine:
     # ---- books -----------------------------------------------------------------------------
 
     def client_orders(self, client: str) -> list[SimOrder]:
-        return [o for o in self.orders.values() if o.client_code == client]
+        return list(self._orders_of.get(client, ()))
+
+    def open_orders(self, client: str) -> list[SimOrder]:
+        return list(self._open_of.get(client, {}).values())
+
+    def open_order_count(self) -> int:
+        return sum(len(orders) for orders in self._resting.values())
 
     def order_book(self, client: str) -> list[Row]:
         return [o.book_row() for o in self.client_orders(client)]
@@ -285,13 +343,11 @@ class Engine:
         return list(order.history)
 
     def trade_book(self, client: str) -> list[Row]:
-        return [t.row() for t in self.trades if t.order.client_code == client]
+        return [t.row() for t in self._trades_of.get(client, ())]
 
     def trade_detail(self, client: str, uid: str) -> list[Row]:
         rows = [
-            t.row()
-            for t in self.trades
-            if t.order.unique_order_id == uid and t.order.client_code == client
+            t.row() for t in self._trades_of_order.get(uid, ()) if t.order.client_code == client
         ]
         if not rows:
             raise Reject("MO1014", f"no trades for order {uid}")
@@ -347,9 +403,8 @@ class Engine:
 
     def figures(self, client: str) -> MarginFigures:
         book = self.positions[client]
-        open_orders = [o for o in self.client_orders(client) if o.is_open]
         return self.margins.figures(
-            self.accounts[client], list(book.values()), open_orders, self.market, book
+            self.accounts[client], list(book.values()), self.open_orders(client), self.market, book
         )
 
     def margin_summary(self, client: str) -> list[Row]:

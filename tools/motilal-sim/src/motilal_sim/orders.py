@@ -98,9 +98,11 @@ class SimOrder:
             "participantcode": "",
         }
 
-    def snapshot(self) -> None:
-        """Keeps a copy of the row for order detail, which lists every state the order had."""
-        row = self.book_row()
+    def snapshot(self, book_row: dict[str, Any] | None = None) -> None:
+        """Keeps a copy of the row for order detail, which lists every state the order had.
+
+        `book_row` is the order's current `book_row()` when the caller already built it."""
+        row = dict(book_row) if book_row is not None else self.book_row()
         row["booktype"] = row["ordertype"]
         row["ordertype"] = _CODE.get(self.order_type, "L")
         row.update({"stoploss": 0, "squareoff": 0, "trailingstoploss": 0})

@@ -85,7 +85,7 @@ async def counters(request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {name: dict(c) for name, c in state.engine.counters.items()}
     out["requests"] = dict(state.requests)
     out["faults_injected"] = dict(state.injected)
-    out["open_orders"] = sum(1 for o in state.engine.orders.values() if o.is_open)
+    out["open_orders"] = state.engine.open_order_count()
     return out
 
 

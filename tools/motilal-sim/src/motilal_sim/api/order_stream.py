@@ -40,7 +40,7 @@ async def order_stream(ws: WebSocket) -> None:
     client: str | None = None
 
     def listener(kind: str, client_code: str, row: dict[str, Any]) -> None:
-        if client_code == client and kind in topics:
+        if kind in topics:
             queue.put_nowait(json.dumps({"type": kind, **row}))
 
     async def pump() -> None:
@@ -48,7 +48,6 @@ async def order_stream(ws: WebSocket) -> None:
             await ws.send_text(await queue.get())
 
     pumper = asyncio.create_task(pump())
-    state.engine.order_listeners.append(listener)
     try:
         while True:
             try:
@@ -62,6 +61,8 @@ async def order_stream(ws: WebSocket) -> None:
                     await ws.send_text(_error("MO1001", "Invalid userid or auth token"))
                     await ws.close(code=1008)
                     return
+                # Only this client's rows reach this socket: others' trading costs it nothing.
+                state.engine.listen(client, listener)
                 continue
             action = str(message.get("action", ""))
             if action in ("OrderSubscribe", "TradeSubscribe"):
@@ -79,5 +80,6 @@ async def order_stream(ws: WebSocket) -> None:
         pass
     finally:
         pumper.cancel()
-        state.engine.order_listeners.remove(listener)
+        if client is not None:
+            state.engine.unlisten(client, listener)
         ws.app.state.sockets.discard(ws)
