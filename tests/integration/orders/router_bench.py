@@ -35,7 +35,7 @@ from common.ids import new_id
 from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
 from order_router import app as router_app
-from order_router.accounts import AccountCopies
+from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
 from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
@@ -67,7 +67,7 @@ class Counted:
             await publish_many(topic, messages)
             self.publishing += time.perf_counter() - started
 
-        publisher.publish_many = timed_publish_many  # type: ignore[method-assign]
+        publisher.publish_many = timed_publish_many
 
     def log(self, _record: Any) -> None:
         self.statements += 1
@@ -78,7 +78,7 @@ async def db_stats(dsn: str) -> dict[str, int]:
     try:
         await conn.execute("SELECT pg_stat_clear_snapshot()")
         row = await conn.fetchrow(
-            f"SELECT {STATS} FROM pg_stat_database WHERE datname = current_database()"  # noqa: S608
+            f"SELECT {STATS} FROM pg_stat_database WHERE datname = current_database()"
         )
         assert row is not None
         return dict(row)
@@ -178,19 +178,20 @@ def order_events(request: BatchRequested) -> list[Message]:
 
 
 async def build_parts(
-    pool: asyncpg.Pool, redis: Redis, publisher: Publisher
+    pool: asyncpg.Pool, redis: Redis, publisher: Publisher, dsn: str
 ) -> tuple[Intake, EventApplier, AccountCopies]:
     """Builds the router's parts the way app.py does (kept in step with its wiring)."""
-    instruments = InstrumentCache(None, 3600, 1)  # type: ignore[arg-type]
+    instruments = InstrumentCache(None, 3600, 1)
     instruments._cache[(TOKEN, Exchange.NSE)] = (time.monotonic() + 3600, INSTRUMENT)
-    risk = RiskConfig()
-    accounts = AccountCopies(pool)
-    if hasattr(router_app, "build_book"):  # after the in-memory account facts
-        book = await router_app.build_book(pool)
-        accounts = AccountCopies(pool, book)
-        intake = Intake(pool, redis, publisher, instruments, PositionLookup(None, 1), risk, book)  # type: ignore[arg-type,call-arg]
-    else:
-        intake = Intake(pool, redis, publisher, instruments, PositionLookup(None, 1), risk)  # type: ignore[arg-type]
+
+    async def connect() -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(dsn)
+        return connection
+
+    accounts = AccountCopies(pool, AccountBook(), connect)
+    await accounts.start()
+    positions = PositionLookup(None, 1)
+    intake = Intake(pool, redis, publisher, instruments, positions, RiskConfig(), accounts)
     return intake, EventApplier(pool), accounts
 
 
@@ -219,19 +220,22 @@ async def run(stack: TestStack, rounds: int, client_count: int, sizes: Sequence[
     )
     await apply_migrations(pool, SCHEMA, Path(router_app.__file__).parent / "migrations")
     redis = Redis.from_url(stack.redis_url)
-    settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)  # type: ignore[call-arg]
+    settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)
     broker = build_broker(settings, "router-bench")
     await broker.start()
     publisher = Publisher(broker)
     counted.timed(publisher)
     clients = [f"BENCH{n:05d}" for n in range(client_count)]
     ups, sessions, margins = account_messages(clients)
-    intake, events, accounts = await build_parts(pool, redis, publisher)
+    intake, events, accounts = await build_parts(pool, redis, publisher, stack.postgres_dsn)
     await accounts.on_clients(ups)
     await accounts.on_sessions(sessions)
     await accounts.on_margins(margins)
-    print(f"{'clients':>7} {'ms/batch':>9} {'ev ms/batch':>11} {'stmts/order':>11} "
-          f"{'xacts/order':>11} {'tup ret/order':>13} {'ev stmts/order':>14} {'publish ms/batch':>16}")  # fmt: skip
+    print(
+        f"{'clients':>7} {'ms/batch':>9} {'ev ms/batch':>11} {'stmts/order':>11} "
+        f"{'xacts/order':>11} {'tup ret/order':>13} {'ev stmts/order':>14} "
+        f"{'publish ms/batch':>16}"
+    )
     for size in sizes:
         await intake.handle([batch(clients[:size])])  # warm up
         spent = spent_events = 0.0

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from pathlib import Path
 
+import asyncpg
 import httpx
 from common.contracts.envelope import Message
 from common.enums import TradeType
@@ -11,7 +12,7 @@ from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
 
 from order_router import api
-from order_router.accounts import AccountCopies
+from order_router.accounts import AccountBook, AccountCopies
 from order_router.config import OrderRouterSettings
 from order_router.events import EventApplier
 from order_router.expiry import Expiry
@@ -36,6 +37,12 @@ class Parts:
 parts = Parts()
 
 
+async def _listener_connection() -> asyncpg.Connection:
+    """A connection of its own for LISTEN (a pooled one would be reset on release)."""
+    connection: asyncpg.Connection = await asyncpg.connect(settings.postgres_dsn)
+    return connection
+
+
 @runtime.on_startup
 async def _build() -> None:
     market_data = service_client(settings.market_data_url)
@@ -49,6 +56,9 @@ async def _build() -> None:
             TradeType.MTF: settings.margin_rate_mtf,
         },
     )
+    # before any consumer starts: listen for other replicas, then load the copies once
+    parts.accounts = AccountCopies(runtime.pool, AccountBook(), _listener_connection)
+    await parts.accounts.start()
     parts.intake = Intake(
         runtime.pool,
         runtime.redis,
@@ -56,9 +66,9 @@ async def _build() -> None:
         InstrumentCache(market_data, settings.instrument_cache_seconds, settings.lookup_attempts),
         PositionLookup(portfolio, settings.lookup_attempts),
         risk,
+        parts.accounts,
     )
     parts.events = EventApplier(runtime.pool)
-    parts.accounts = AccountCopies(runtime.pool)
     parts.expiry = Expiry(
         runtime.pool, runtime.publisher, settings.expire_at_ist, settings.expiry_check_seconds
     )
@@ -68,6 +78,7 @@ async def _build() -> None:
 async def _close() -> None:
     for client in parts.clients:
         await client.aclose()
+    await parts.accounts.close()
 
 
 async def on_requests(messages: Sequence[Message]) -> None:
@@ -94,12 +105,19 @@ async def expire_at_end_of_day() -> None:
     await parts.expiry.run()
 
 
-runtime.consume(ORDER_REQUESTS, on_requests)
-runtime.consume(ORDER_EVENTS, on_events)
+async def keep_account_copies_in_step() -> None:
+    await parts.accounts.keep_listening()
+
+
+# One group member handles a fetched batch topic by topic in this order: account facts
+# first, so a request sees the clients and margins that arrived with it.
 runtime.consume(CLIENTS, on_clients)
 runtime.consume(SESSIONS, on_sessions)
 runtime.consume(MARGINS, on_margins)
+runtime.consume(ORDER_REQUESTS, on_requests)
+runtime.consume(ORDER_EVENTS, on_events)
 runtime.background(expire_at_end_of_day)
+runtime.background(keep_account_copies_in_step)
 
 app = runtime.create_app([api.router])
 app.state.runtime = runtime

@@ -1,9 +1,12 @@
 """Applies the adapter's order events (orders.events.v1) to the orders, idempotently.
 
-A Kafka batch is applied in one transaction: event ids already applied are skipped, fills
-already recorded (same client and broker trade number) are skipped, and each remaining
-event moves its order through the transition table. A transition the table refuses is
-logged and not applied; the event still counts as seen, so it is not retried forever.
+A Kafka batch is applied in one transaction of three statements, whatever its size: one
+claims the event ids and fills (event ids already applied are skipped, fills already
+recorded for the same client and broker trade number are skipped), one reads and locks
+the orders named, and after each remaining event has moved its order through the
+transition table in memory, one UPDATE ... FROM unnest writes every changed order. A
+transition the table refuses is logged and not applied; the event still counts as seen,
+so it is not retried forever.
 """
 
 import logging
@@ -31,10 +34,10 @@ class EventApplier:
         if not events:
             return
         async with self.pool.acquire() as conn, conn.transaction():
-            new_ids = await store.claim_events(conn, [e.event_id for e in events])
-            events = [e for e in events if e.event_id in new_ids]
             fills = [e for e in events if isinstance(e, Fill)]
-            new_fills = await store.claim_fills(conn, fills)
+            claimed = await store.claim(conn, [e.event_id for e in events], fills)
+            events = [e for e in events if e.event_id in claimed.event_ids]
+            new_fills = claimed.fills
             orders = await store.orders_by_id(conn, {e.order_id for e in events}, for_update=True)
             changed: dict[str, Order] = {}
             for event in events:

@@ -1,9 +1,11 @@
 """Turns operators' requests (orders.requests.v1) into orders, commands and denials.
 
-A batch is handled in one pass: one instrument lookup (cached), one read of the clients,
-sessions, margins and kill switch, pre-trade risk in memory, ONE transaction that inserts
-every order (ON CONFLICT DO NOTHING: a redelivered request changes nothing), and then,
-after the commit, the commands and events in one `publish_many` each.
+A batch is handled in one pass: one instrument lookup (cached), the clients, sessions,
+margins and kill switch from the router's in-memory copies (accounts.py; no query), one
+Redis read of the quote, pre-trade risk in memory, ONE statement that inserts the batch
+and every order (ON CONFLICT DO NOTHING ... RETURNING: a redelivered request inserts
+nothing and only then are its stored orders read back), and then, after the commit, the
+commands and events published together.
 
 The order-making requests of one Kafka batch are decided side by side: each holds its
 clients' locks, so a client's risk check still sees every earlier order of that client
@@ -44,6 +46,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from order_router import store
+from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
 from order_router.margin import available_margin
 from order_router.messages import (
@@ -68,6 +71,7 @@ from order_router.transitions import Ev, IllegalTransition
 log = logging.getLogger(__name__)
 
 CLIENT_COPY_RETRIES = 3
+"""Re-reads (1 s apart) of a client missing from the copies before it is denied unknown."""
 KILL_SWITCH_KEY = "killswitch:{scope}"
 """Redis flag per engaged scope ('*' or a client id); value = the reason. Mirrors the DB."""
 
@@ -113,8 +117,10 @@ class Intake:
         instruments: InstrumentCache,
         positions: PositionLookup,
         risk: RiskConfig,
+        accounts: AccountCopies,
     ) -> None:
         self.pool = pool
+        self.accounts = accounts
         self.redis = redis
         self.publisher = publisher
         self.instruments = instruments
@@ -167,34 +173,36 @@ class Intake:
     # --- placing -------------------------------------------------------------------------
 
     async def place(self, req: _Request) -> None:
-        ids = [o.order_id for o in req.orders]
-        known = await store.orders_by_id(self.pool, ids)
-        fresh = [o for o in req.orders if o.order_id not in known]
-        if fresh:
-            created = await self._decide(req, fresh)
-            async with self.pool.acquire() as conn, conn.transaction():
-                await store.insert_batch(conn, _batch_row(req, len(req.orders)))
-                await store.insert_orders(conn, created)
-                stored = await store.orders_by_id(conn, ids)
-        else:
-            stored = known
-        await self._announce(req.message, [stored[i] for i in ids if i in stored])
-        log.info("request %s %s: %d orders (%d new)", req.kind, req.batch_id, len(ids), len(fresh))
+        """Decide, insert, announce. The insert's RETURNING says which orders are new; the
+        rest were stored by an earlier delivery and are announced as they are stored."""
+        created = await self._decide(req, req.orders)
+        new = await store.insert_batch_orders(self.pool, _batch_row(req, len(created)), created)
+        announced = {o.order_id: o for o in created if o.order_id in new}
+        if len(new) < len(created):
+            old = [o.order_id for o in created if o.order_id not in new]
+            announced.update(await store.orders_by_id(self.pool, old))
+        orders = [announced[o.order_id] for o in req.orders if o.order_id in announced]
+        await self._announce(req.message, orders)
+        log.info("request %s %s: %d orders (%d new)", req.kind, req.batch_id, len(orders), len(new))
 
     async def _announce(self, cause: Message, orders: Sequence[Order]) -> None:
-        """Commands first (they are what the client waits for), then our events."""
+        """Commands and our events, produced together (commands queued first: they are
+        what the client waits for)."""
         unacknowledged = [
             o for o in orders if o.status is OrderStatus.SUBMITTED and o.broker_order_id is None
         ]
         events: list[Message] = [submitted_event(o, cause) for o in unacknowledged]
         events += [denied_event(o, cause) for o in orders if o.status is OrderStatus.DENIED]
-        if unacknowledged:
-            commands = [place_command(o, cause) for o in unacknowledged]
-            await self.publisher.publish_many(ORDER_COMMANDS, commands)
-        if events:
-            await self.publisher.publish_many(ORDER_EVENTS, events)
+        commands: list[Message] = [place_command(o, cause) for o in unacknowledged]
+        await asyncio.gather(
+            *(
+                self.publisher.publish_many(topic, messages)
+                for topic, messages in ((ORDER_COMMANDS, commands), (ORDER_EVENTS, events))
+                if messages
+            )
+        )
 
-    async def _decide(self, req: _Request, fresh: Sequence[ClientOrder]) -> list[Order]:
+    async def _decide(self, req: _Request, orders: Sequence[ClientOrder]) -> list[Order]:
         terms = req.terms
         try:
             instrument = await self.instruments.get(terms.token_id, terms.exchange)
@@ -202,13 +210,13 @@ class Intake:
         except LookupFailed as failure:
             instrument = _placeholder_instrument(terms.token_id, terms.exchange)
             instrument_problem = failure.reason
-        client_ids = sorted({o.client_id for o in fresh})
+        client_ids = sorted({o.client_id for o in orders})
         facts = await self._account_facts(client_ids)
-        kill = await self._kill_switch_state()
+        kill = self.accounts.book.kill_switch()
         ltp = await self._ltp(instrument.token)
-        exits = await self._exit_positions(req, fresh) if _is_exit(terms) else {}
+        exits = await self._exit_positions(req, orders) if _is_exit(terms) else {}
         created = []
-        for client_order in fresh:
+        for client_order in orders:
             order = _new_order(req, client_order, instrument)
             any_type = req.any_trade_type and client_order.trade_type is None
             with bound(client_id=order.client_id, order_id=order.order_id):
@@ -226,7 +234,7 @@ class Intake:
         exit_position: OpenPosition | LookupFailed | None,
         any_trade_type: bool,
         req: _Request,
-        facts: store.AccountFacts,
+        facts: AccountFacts,
         kill: KillSwitch,
         ltp: Decimal | None,
     ) -> tuple[Order, Decision]:
@@ -259,7 +267,7 @@ class Intake:
         return order, check(intent, ctx, self.risk)
 
     async def _exit_positions(
-        self, req: _Request, fresh: Sequence[ClientOrder]
+        self, req: _Request, orders: Sequence[ClientOrder]
     ) -> dict[str, OpenPosition | LookupFailed | None]:
         """Each EXIT order's open position, looked up concurrently (EXIT only)."""
         gate = asyncio.Semaphore(16)
@@ -275,18 +283,21 @@ class Intake:
                 except LookupFailed as failure:
                     return o.order_id, failure
 
-        return dict(await asyncio.gather(*(one(o) for o in fresh)))
+        return dict(await asyncio.gather(*(one(o) for o in orders)))
 
-    async def _account_facts(self, client_ids: Sequence[str]) -> store.AccountFacts:
-        """The clients' copies; a client the gateway knows may reach our copy a moment
-        later (accounts.clients.v1 is consumed separately), so a miss is re-read briefly."""
-        facts = await store.account_facts(self.pool, client_ids)
-        for _ in range(CLIENT_COPY_RETRIES):
-            if all(c in facts.clients for c in client_ids):
+    async def _account_facts(self, client_ids: Sequence[str]) -> AccountFacts:
+        """The clients' copies, from memory. A client the gateway knows may reach our copy
+        a moment later (or reach another replica's consumer), so only a miss is re-read
+        from the database, a few times, before risk denies it as unknown."""
+        book = self.accounts.book
+        for attempt in range(CLIENT_COPY_RETRIES + 1):
+            missing = book.missing(client_ids)
+            if not missing:
                 break
-            await asyncio.sleep(1.0)
-            facts = await store.account_facts(self.pool, client_ids)
-        return facts
+            if attempt:
+                await asyncio.sleep(1.0)
+            await self.accounts.refresh(missing)
+        return book.facts(client_ids)
 
     async def _ltp(self, token: int) -> Decimal | None:
         raw = await self.redis.get(f"quote:{token}")
@@ -297,13 +308,6 @@ class Intake:
         except ValidationError:
             log.warning("quote:%s in Redis is not a Quote; price band skipped", token)
             return None
-
-    async def _kill_switch_state(self) -> KillSwitch:
-        rows = await store.kill_switches(self.pool)
-        engaged = {r["scope"]: r["reason"] for r in rows if r["engaged"]}
-        return KillSwitch(
-            global_reason=engaged.pop(store.GLOBAL_SCOPE, None), client_reasons=engaged
-        )
 
     # --- changing working orders ----------------------------------------------------------
 
@@ -350,7 +354,7 @@ class Intake:
 
     async def kill_switch(self, m: KillSwitchRequested) -> None:
         scope = m.client_id or store.GLOBAL_SCOPE
-        await store.set_kill_switch(self.pool, scope, m.engaged, m.reason, m.actor)
+        await self.accounts.set_kill_switch(scope, m.engaged, m.reason, m.actor)
         key = KILL_SWITCH_KEY.format(scope=scope)
         if m.engaged:
             await self.redis.set(key, m.reason)

@@ -24,7 +24,28 @@ _ORDER_COLUMNS = (
     "status, rule, reason, risk_notes, filled_quantity, average_price, broker_order_id, "
     "sent_order_type, sent_price, protected, actor, correlation_id, created_at, updated_at"
 )
+_ORDER_TYPES = (
+    "text, text, text, integer, text, text, integer, numeric, text, text, text, text, integer, "
+    "numeric, numeric, text, text, text, text, text, integer, numeric, text, text, numeric, "
+    "boolean, text, text, timestamptz, timestamptz"
+)
+"""Postgres type of each of _ORDER_COLUMNS, for unnest; risk_notes travels as JSON text
+(unnest would flatten an array of arrays)."""
 _TERMINAL = [s.value for s in OrderStatus if s.is_terminal]
+
+
+def _unnest(columns: str, types: str) -> tuple[str, str]:
+    """`unnest($1::t1[], ...) AS u(c1, ...)` over the columns, and the SELECT list."""
+    names = [c.strip() for c in columns.split(",")]
+    kinds = [t.strip() for t in types.split(",")]
+    assert len(names) == len(kinds), "one type per column"
+    arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(kinds, start=1))
+    return f"unnest({arrays}) AS u({', '.join(names)})", ", ".join(f"u.{n}" for n in names)
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows to one list per column (what unnest takes)."""
+    return [[row[i] for row in rows] for i in range(width)] if rows else [[] for _ in range(width)]
 
 
 def _order_values(o: Order) -> tuple[Any, ...]:
@@ -33,7 +54,7 @@ def _order_values(o: Order) -> tuple[Any, ...]:
         o.order_id, o.batch_id, o.client_id, i.token, i.exchange.value, i.symbol, i.lot_size,
         i.tick_size, o.execution_type.value, o.side.value if o.side else None,
         o.order_type.value, o.trade_type.value, o.quantity, o.price, o.trigger_price, o.tag,
-        o.status.value, o.rule, o.reason, list(o.risk_notes), o.filled_quantity,
+        o.status.value, o.rule, o.reason, json.dumps(list(o.risk_notes)), o.filled_quantity,
         o.average_price, o.broker_order_id,
         o.sent_order_type.value if o.sent_order_type else None, o.sent_price, o.protected,
         o.actor, o.correlation_id, o.created_at, o.updated_at,
@@ -96,55 +117,82 @@ class BatchRow:
     order_count: int
 
 
-async def insert_batch(conn: asyncpg.Connection, b: BatchRow) -> None:
-    await conn.execute(
-        """INSERT INTO batches (batch_id, kind, token, exchange, execution_type, order_type,
-               trade_type, price, trigger_price, tag, actor, order_count)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           ON CONFLICT (batch_id) DO NOTHING""",
+_BATCH_COLUMNS = (
+    "batch_id, kind, token, exchange, execution_type, order_type, trade_type, price, "
+    "trigger_price, tag, actor, order_count"
+)
+_ORDERS_FROM, _ORDERS_SELECT = _unnest(_ORDER_COLUMNS, _ORDER_TYPES)
+_ORDERS_SELECT = _ORDERS_SELECT.replace(
+    "u.risk_notes", "ARRAY(SELECT jsonb_array_elements_text(u.risk_notes::jsonb))"
+)
+_ORDER_WIDTH = len(_ORDER_COLUMNS.split(","))
+
+
+async def insert_batch_orders(conn: Conn, b: BatchRow, orders: Sequence[Order]) -> set[str]:
+    """The batch and its new orders in ONE statement; returns the order ids inserted now.
+
+    An order id already present is left as it is (a redelivered request inserts nothing),
+    and so is the batch row.
+    """
+    first = _ORDER_WIDTH + 1
+    batch_args = ", ".join(f"${n}" for n in range(first, first + 12))
+    rows = await conn.fetch(
+        f"""WITH batch AS (
+                INSERT INTO batches ({_BATCH_COLUMNS}) VALUES ({batch_args})
+                ON CONFLICT (batch_id) DO NOTHING)
+            INSERT INTO orders ({_ORDER_COLUMNS})
+            SELECT {_ORDERS_SELECT} FROM {_ORDERS_FROM}
+            ON CONFLICT (order_id) DO NOTHING RETURNING order_id""",  # noqa: S608
+        *_columns([_order_values(o) for o in orders], _ORDER_WIDTH),
         b.batch_id, b.kind, b.token, b.exchange, b.execution_type, b.order_type, b.trade_type,
         b.price, b.trigger_price, b.tag, b.actor, b.order_count,
     )  # fmt: skip
+    return {r["order_id"] for r in rows}
 
 
-async def insert_orders(conn: asyncpg.Connection, orders: Sequence[Order]) -> None:
-    """Insert new orders; an order id already present is left as it is (redelivery)."""
-    placeholders = ", ".join(f"${n}" for n in range(1, 31))
-    await conn.executemany(
-        f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({placeholders}) "  # noqa: S608
-        "ON CONFLICT (order_id) DO NOTHING",
-        [_order_values(o) for o in orders],
-    )
+_UPDATE_COLUMNS = (
+    "order_id, status, rule, reason, filled_quantity, average_price, broker_order_id, "
+    "sent_order_type, sent_price, protected, order_type, quantity, price, trigger_price, "
+    "updated_at"
+)
+_UPDATE_FROM, _ = _unnest(
+    _UPDATE_COLUMNS,
+    "text, text, text, text, integer, numeric, text, text, numeric, boolean, text, integer, "
+    "numeric, numeric, timestamptz",
+)
+_UPDATE_SET = ", ".join(
+    f"{c} = u.{c}" for c in (c.strip() for c in _UPDATE_COLUMNS.split(",")) if c != "order_id"
+)
 
 
-async def update_orders(conn: asyncpg.Connection, orders: Sequence[Order]) -> None:
-    """Write back what events and requests change on an order."""
-    await conn.executemany(
-        """UPDATE orders SET status = $2, rule = $3, reason = $4, filled_quantity = $5,
-               average_price = $6, broker_order_id = $7, sent_order_type = $8, sent_price = $9,
-               protected = $10, order_type = $11, quantity = $12, price = $13,
-               trigger_price = $14, updated_at = $15
-           WHERE order_id = $1""",
-        [
-            (
-                o.order_id,
-                o.status.value,
-                o.rule,
-                o.reason,
-                o.filled_quantity,
-                o.average_price,
-                o.broker_order_id,
-                o.sent_order_type.value if o.sent_order_type else None,
-                o.sent_price,
-                o.protected,
-                o.order_type.value,
-                o.quantity,
-                o.price,
-                o.trigger_price,
-                o.updated_at,
-            )
-            for o in orders
-        ],
+async def update_orders(conn: Conn, orders: Sequence[Order]) -> None:
+    """Write back what events and requests change on orders: ONE statement for all."""
+    if not orders:
+        return
+    rows = [
+        (
+            o.order_id,
+            o.status.value,
+            o.rule,
+            o.reason,
+            o.filled_quantity,
+            o.average_price,
+            o.broker_order_id,
+            o.sent_order_type.value if o.sent_order_type else None,
+            o.sent_price,
+            o.protected,
+            o.order_type.value,
+            o.quantity,
+            o.price,
+            o.trigger_price,
+            o.updated_at,
+        )
+        for o in orders
+    ]
+    await conn.execute(
+        f"UPDATE orders SET {_UPDATE_SET} FROM {_UPDATE_FROM} "  # noqa: S608
+        "WHERE orders.order_id = u.order_id",
+        *_columns(rows, 15),
     )
 
 
@@ -231,25 +279,31 @@ async def open_orders_created_before(
 # --- idempotency of the event consumer ---------------------------------------------------
 
 
-async def claim_events(conn: asyncpg.Connection, event_ids: Sequence[str]) -> set[str]:
-    """Record event ids as applied; returns those not applied before."""
+@dataclass(frozen=True)
+class Claimed:
+    """What a batch of events has that was not applied before."""
+
+    event_ids: set[str]
+    fills: set[tuple[str, str]]  # (client_id, trade_no)
+
+
+async def claim(
+    conn: asyncpg.Connection, event_ids: Sequence[str], fills: Sequence[Fill]
+) -> Claimed:
+    """Record event ids and fills (by client and broker trade number) as applied, in ONE
+    statement; returns those not recorded before."""
     rows = await conn.fetch(
-        """INSERT INTO applied_events (event_id) SELECT unnest($1::text[])
-           ON CONFLICT DO NOTHING RETURNING event_id""",
+        """WITH events AS (
+               INSERT INTO applied_events (event_id) SELECT unnest($1::text[])
+               ON CONFLICT DO NOTHING RETURNING event_id),
+           fills AS (
+               INSERT INTO fills (client_id, trade_no, order_id, quantity, price, traded_at)
+               SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[],
+                                    $6::numeric[], $7::timestamptz[])
+               ON CONFLICT DO NOTHING RETURNING client_id, trade_no)
+           SELECT event_id, NULL AS client_id, NULL AS trade_no FROM events
+           UNION ALL SELECT NULL, client_id, trade_no FROM fills""",
         list(event_ids),
-    )
-    return {r["event_id"] for r in rows}
-
-
-async def claim_fills(conn: asyncpg.Connection, fills: Sequence[Fill]) -> set[tuple[str, str]]:
-    """Record fills by (client_id, trade_no); returns the keys not recorded before."""
-    if not fills:
-        return set()
-    rows = await conn.fetch(
-        """INSERT INTO fills (client_id, trade_no, order_id, quantity, price, traded_at)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[],
-                                $5::numeric[], $6::timestamptz[])
-           ON CONFLICT DO NOTHING RETURNING client_id, trade_no""",
         [f.client_id for f in fills],
         [f.trade_no for f in fills],
         [f.order_id for f in fills],
@@ -257,108 +311,150 @@ async def claim_fills(conn: asyncpg.Connection, fills: Sequence[Fill]) -> set[tu
         [f.price for f in fills],
         [f.traded_at for f in fills],
     )
-    return {(r["client_id"], r["trade_no"]) for r in rows}
+    return Claimed(
+        {r["event_id"] for r in rows if r["event_id"] is not None},
+        {(r["client_id"], r["trade_no"]) for r in rows if r["event_id"] is None},
+    )
 
 
 # --- account copies --------------------------------------------------------------------
+# Each upsert is one statement for a whole Kafka batch and returns the keys it changed
+# (an older message than the stored one changes nothing).
 
 
-async def upsert_clients(conn: Conn, clients: Sequence[ClientUpserted]) -> None:
-    await conn.executemany(
+async def upsert_clients(conn: Conn, clients: Sequence[ClientUpserted]) -> list[str]:
+    rows = await conn.fetch(
         """INSERT INTO clients (client_id, active, exchanges, trade_types, max_order_quantity,
                max_order_value, max_open_positions, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           SELECT u.client_id, u.active,
+                  ARRAY(SELECT jsonb_array_elements_text(u.exchanges::jsonb)),
+                  ARRAY(SELECT jsonb_array_elements_text(u.trade_types::jsonb)),
+                  u.max_order_quantity, u.max_order_value, u.max_open_positions, u.updated_at
+           FROM unnest($1::text[], $2::boolean[], $3::text[], $4::text[], $5::integer[],
+                       $6::numeric[], $7::integer[], $8::timestamptz[])
+               AS u(client_id, active, exchanges, trade_types, max_order_quantity,
+                    max_order_value, max_open_positions, updated_at)
            ON CONFLICT (client_id) DO UPDATE SET active = EXCLUDED.active,
                exchanges = EXCLUDED.exchanges, trade_types = EXCLUDED.trade_types,
                max_order_quantity = EXCLUDED.max_order_quantity,
                max_order_value = EXCLUDED.max_order_value,
                max_open_positions = EXCLUDED.max_open_positions,
                updated_at = EXCLUDED.updated_at
-           WHERE clients.updated_at <= EXCLUDED.updated_at""",
-        [
-            (
-                c.client_id,
-                c.active,
-                [e.value for e in c.exchanges],
-                [t.value for t in c.trade_types],
-                c.limits.max_order_quantity,
-                c.limits.max_order_value,
-                c.limits.max_open_positions,
-                c.occurred_at,
-            )
-            for c in clients
-        ],
+           WHERE clients.updated_at <= EXCLUDED.updated_at
+           RETURNING client_id""",
+        [c.client_id for c in clients],
+        [c.active for c in clients],
+        [json.dumps([e.value for e in c.exchanges]) for c in clients],
+        [json.dumps([t.value for t in c.trade_types]) for c in clients],
+        [c.limits.max_order_quantity for c in clients],
+        [c.limits.max_order_value for c in clients],
+        [c.limits.max_open_positions for c in clients],
+        [c.occurred_at for c in clients],
     )
+    return [r["client_id"] for r in rows]
 
 
-async def upsert_sessions(conn: Conn, sessions: Sequence[SessionChanged]) -> None:
-    await conn.executemany(
+async def upsert_sessions(conn: Conn, sessions: Sequence[SessionChanged]) -> list[str]:
+    rows = await conn.fetch(
         """INSERT INTO sessions (client_id, state, error_code, reason, updated_at)
-           VALUES ($1, $2, $3, $4, $5)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                $5::timestamptz[])
            ON CONFLICT (client_id) DO UPDATE SET state = EXCLUDED.state,
                error_code = EXCLUDED.error_code, reason = EXCLUDED.reason,
                updated_at = EXCLUDED.updated_at
-           WHERE sessions.updated_at <= EXCLUDED.updated_at""",
-        [(s.client_id, s.state, s.error_code, s.reason, s.occurred_at) for s in sessions],
+           WHERE sessions.updated_at <= EXCLUDED.updated_at
+           RETURNING client_id""",
+        [s.client_id for s in sessions],
+        [s.state for s in sessions],
+        [s.error_code for s in sessions],
+        [s.reason for s in sessions],
+        [s.occurred_at for s in sessions],
     )
+    return [r["client_id"] for r in rows]
 
 
-async def upsert_margins(conn: Conn, snapshots: Sequence[MarginSnapshot]) -> None:
-    await conn.executemany(
-        """INSERT INTO margins (client_id, report, rows, taken_at) VALUES ($1, $2, $3, $4)
+async def upsert_margins(conn: Conn, snapshots: Sequence[MarginSnapshot]) -> list[str]:
+    """One snapshot per (client, report) at most in `snapshots`."""
+    rows = await conn.fetch(
+        """INSERT INTO margins (client_id, report, rows, taken_at)
+           SELECT u.client_id, u.report, u.rows::jsonb, u.taken_at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+               AS u(client_id, report, rows, taken_at)
            ON CONFLICT (client_id, report) DO UPDATE SET rows = EXCLUDED.rows,
                taken_at = EXCLUDED.taken_at
-           WHERE margins.taken_at <= EXCLUDED.taken_at""",
-        [
-            (
-                m.client_id,
-                m.report,
-                json.dumps([[r.srno, str(r.amount)] for r in m.rows]),
-                m.taken_at,
-            )
-            for m in snapshots
-        ],
+           WHERE margins.taken_at <= EXCLUDED.taken_at
+           RETURNING client_id""",
+        [m.client_id for m in snapshots],
+        [m.report for m in snapshots],
+        [json.dumps([[r.srno, str(r.amount)] for r in m.rows]) for m in snapshots],
+        [m.taken_at for m in snapshots],
     )
+    return sorted({r["client_id"] for r in rows})
 
 
 @dataclass(frozen=True)
-class AccountFacts:
-    clients: dict[str, ClientState]
-    sessions: dict[str, SessionState]
-    margin_rows: dict[str, dict[int, Decimal]]  # client -> srno -> amount (latest report)
+class Dated:
+    """A fact with the time that orders it: a newer one replaces an older one, never back."""
+
+    at: datetime
+    value: Any
 
 
-async def account_facts(conn: Conn, client_ids: Sequence[str]) -> AccountFacts:
-    """Everything risk needs about many clients, in three queries."""
-    ids = list(client_ids)
-    client_rows = await conn.fetch("SELECT * FROM clients WHERE client_id = ANY($1::text[])", ids)
-    session_rows = await conn.fetch("SELECT * FROM sessions WHERE client_id = ANY($1::text[])", ids)
+@dataclass(frozen=True)
+class StoredAccounts:
+    """Rows of the account copies, each with its ordering time."""
+
+    clients: dict[str, Dated]  # client -> ClientState
+    sessions: dict[str, Dated]  # client -> SessionState
+    margins: dict[tuple[str, str], Dated]  # (client, report) -> {srno: amount}
+
+
+async def load_accounts(conn: Conn, client_ids: Sequence[str] | None) -> StoredAccounts:
+    """The account copies of `client_ids` (None: every client), in three queries."""
+    ids = None if client_ids is None else list(client_ids)
+    where = "WHERE $1::text[] IS NULL OR client_id = ANY($1::text[])"
+    client_rows = await conn.fetch(f"SELECT * FROM clients {where}", ids)  # noqa: S608
+    session_rows = await conn.fetch(f"SELECT * FROM sessions {where}", ids)  # noqa: S608
     margin_rows = await conn.fetch(
-        """SELECT DISTINCT ON (client_id) client_id, rows FROM margins
-           WHERE client_id = ANY($1::text[]) ORDER BY client_id, taken_at DESC""",
+        f"SELECT client_id, report, rows, taken_at FROM margins {where}",  # noqa: S608
         ids,
     )
-    clients = {
-        r["client_id"]: ClientState(
-            client_id=r["client_id"],
-            active=r["active"],
-            exchanges=frozenset(Exchange(e) for e in r["exchanges"]),
-            trade_types=frozenset(TradeType(t) for t in r["trade_types"]),
-            limits=RiskLimits(
-                max_order_quantity=r["max_order_quantity"],
-                max_order_value=r["max_order_value"],
-                max_open_positions=r["max_open_positions"],
-            ),
-        )
-        for r in client_rows
-    }
-    sessions = {
-        r["client_id"]: SessionState(r["state"], r["reason"], r["error_code"]) for r in session_rows
-    }
-    margins = {
-        r["client_id"]: {int(s): Decimal(a) for s, a in json.loads(r["rows"])} for r in margin_rows
-    }
-    return AccountFacts(clients, sessions, margins)
+    return StoredAccounts(
+        clients={r["client_id"]: Dated(r["updated_at"], client_state(r)) for r in client_rows},
+        sessions={
+            r["client_id"]: Dated(
+                r["updated_at"], SessionState(r["state"], r["reason"], r["error_code"])
+            )
+            for r in session_rows
+        },
+        margins={
+            (r["client_id"], r["report"]): Dated(
+                r["taken_at"], {int(s): Decimal(a) for s, a in json.loads(r["rows"])}
+            )
+            for r in margin_rows
+        },
+    )
+
+
+def client_state(r: asyncpg.Record) -> ClientState:
+    return ClientState(
+        client_id=r["client_id"],
+        active=r["active"],
+        exchanges=frozenset(Exchange(e) for e in r["exchanges"]),
+        trade_types=frozenset(TradeType(t) for t in r["trade_types"]),
+        limits=RiskLimits(
+            max_order_quantity=r["max_order_quantity"],
+            max_order_value=r["max_order_value"],
+            max_open_positions=r["max_open_positions"],
+        ),
+    )
+
+
+async def notify(conn: Conn, channel: str, payloads: Sequence[str]) -> None:
+    """NOTIFY `channel` once per payload (each under PostgreSQL's 8000-byte limit)."""
+    if payloads:
+        await conn.execute("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel,
+                           list(payloads))  # fmt: skip
 
 
 # --- kill switch -----------------------------------------------------------------------
@@ -366,18 +462,30 @@ async def account_facts(conn: Conn, client_ids: Sequence[str]) -> AccountFacts:
 GLOBAL_SCOPE = "*"
 
 
-async def set_kill_switch(conn: Conn, scope: str, engaged: bool, reason: str, actor: str) -> None:
-    await conn.execute(
+async def set_kill_switch(
+    conn: Conn, scope: str, engaged: bool, reason: str, actor: str
+) -> asyncpg.Record:
+    row = await conn.fetchrow(
         """INSERT INTO kill_switches (scope, engaged, reason, actor, updated_at)
-           VALUES ($1, $2, $3, $4, now())
+           VALUES ($1, $2, $3, $4, clock_timestamp())
            ON CONFLICT (scope) DO UPDATE SET engaged = EXCLUDED.engaged,
-               reason = EXCLUDED.reason, actor = EXCLUDED.actor, updated_at = now()""",
+               reason = EXCLUDED.reason, actor = EXCLUDED.actor,
+               updated_at = clock_timestamp()
+           RETURNING *""",
         scope,
         engaged,
         reason,
         actor,
     )
+    assert row is not None
+    return row
 
 
-async def kill_switches(conn: Conn) -> list[asyncpg.Record]:
-    return list(await conn.fetch("SELECT * FROM kill_switches ORDER BY scope"))
+async def kill_switches(conn: Conn, scopes: Sequence[str] | None = None) -> list[asyncpg.Record]:
+    return list(
+        await conn.fetch(
+            """SELECT * FROM kill_switches WHERE $1::text[] IS NULL OR scope = ANY($1::text[])
+               ORDER BY scope""",
+            None if scopes is None else list(scopes),
+        )
+    )
