@@ -1,8 +1,10 @@
 """Feed packets folded into quotes, and conflation of quotes per token."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from common.contracts.quotes import Quote
 from common.enums import Exchange
 from market_data.conflator import Conflator
 from market_data.quote_book import QuoteBook
@@ -13,6 +15,18 @@ T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
 def _ltp(token: int, price: str, at: datetime = T0, exchange: str = "NSE") -> codec.LtpTick:
     return codec.LtpTick(exchange, token, at, Decimal(price), 10, 5000, Decimal(price), 0)
+
+
+def _quote(token: int, price: str) -> Quote:
+    return Quote(
+        token=token,
+        exchange=Exchange.NSE,
+        ltp=Decimal(price),
+        low=Decimal("12"),
+        quoted_at=T0,
+        correlation_id=f"quote:{token}",
+        actor="test",
+    )
 
 
 def test_book_depth_before_any_trade_gives_no_quote() -> None:
@@ -69,16 +83,47 @@ def test_book_keeps_nse_and_nsefo_of_same_code_apart() -> None:
     assert quote is not None and quote.exchange == Exchange.NSEFO and quote.ltp == Decimal("200")
 
 
-def test_conflator_keeps_latest_per_token_and_counts_replaced() -> None:
+async def test_conflator_flushes_each_changed_token_once_with_its_latest_quote() -> None:
     book, conflator = QuoteBook(), Conflator()
     for price in ("1", "2", "3"):
-        quote = book.apply(_ltp(7, price))
-        assert quote is not None
-        conflator.put(quote)
-    other = book.apply(_ltp(8, "50"))
+        key = book.fold(_ltp(7, price))
+        assert key is not None
+        conflator.mark(key)
+    other = book.fold(_ltp(8, "50"))
     assert other is not None
-    conflator.put(other)
-    drained = {q.token: q.ltp for q in conflator.drain()}
-    assert drained == {7: Decimal("3"), 8: Decimal("50")}
+    conflator.mark(other)
+    await asyncio.wait_for(conflator.wait(), 1)  # a change wakes the flusher at once
+    drained = {key[1]: book.quote(key) for key in conflator.drain()}
+    assert {token: q.ltp for token, q in drained.items() if q} == {
+        7: Decimal("3"),
+        8: Decimal("50"),
+    }
     assert conflator.replaced == 2
     assert conflator.drain() == []
+
+
+async def test_conflator_after_drain_sleeps_until_the_next_change() -> None:
+    book, conflator = QuoteBook(), Conflator()
+    conflator.mark(book.put(_quote(9, "12.5")))
+    conflator.drain()
+    waiter = asyncio.create_task(conflator.wait())
+    await asyncio.sleep(0)
+    assert not waiter.done()  # nothing changed: the flusher stays parked
+    key = book.fold(_ltp(9, "12.55"))
+    assert key is not None
+    conflator.mark(key)
+    await asyncio.wait_for(waiter, 1)
+    (only,) = [book.quote(k) for k in conflator.drain()]
+    assert only is not None and only.ltp == Decimal("12.55") and only.low == Decimal("12")
+
+
+def test_book_rest_quote_is_kept_and_feed_packets_fold_on_top() -> None:
+    book = QuoteBook()
+    key = book.put(_quote(9, "12.5"))
+    assert key == (Exchange.NSE, 9)
+    quote = book.apply(
+        codec.DepthTick("NSE", 9, T0, 1, Decimal("12.4"), 1, 1, Decimal("12.6"), 1, 1)
+    )
+    assert quote is not None
+    assert (quote.ltp, quote.bid, quote.ask, quote.low) == (
+        Decimal("12.5"), Decimal("12.4"), Decimal("12.6"), Decimal("12"))  # fmt: skip

@@ -1,6 +1,7 @@
 """Gateway side of orders: whole-batch validation, idempotency fingerprints, the live hub."""
 
 import asyncio
+import json
 from decimal import Decimal
 
 from common.contracts.accounts import RiskLimits
@@ -102,9 +103,22 @@ async def test_hub_slow_socket_gets_latest_per_key_and_others_are_not_held() -> 
     await hub.subscribe(fast, "orders:A")
     for n in range(100):
         hub.publish("orders:A", "o1", {"n": n})
-        assert await asyncio.wait_for(fast.take(), 1) == [{"n": n}]
+        assert [json.loads(f) for f in await asyncio.wait_for(fast.take(), 1)] == [{"n": n}]
     hub.publish("orders:A", "o2", {"n": "other"})
-    assert await slow.take() == [{"n": 99}, {"n": "other"}]
+    assert [json.loads(f) for f in await slow.take()] == [{"n": 99}, {"n": "other"}]
+
+
+async def test_hub_one_message_is_the_same_text_frame_for_every_subscriber() -> None:
+    hub = Hub()
+    hub.add_kind("quotes", "test")
+    outboxes = [Outbox() for _ in range(3)]
+    for outbox in outboxes:
+        await hub.subscribe(outbox, "quotes:1")
+    assert hub.publish("quotes:1", "", {"ltp": "10.5"}) == 3
+    frames = [(await o.take())[0] for o in outboxes]
+    assert json.loads(frames[0]) == {"ltp": "10.5"}
+    assert frames[1] is frames[0] and frames[2] is frames[0]  # encoded once, shared
+    assert hub.publish("quotes:2", "", {"ltp": "1"}) == 0
 
 
 def test_hub_unknown_channel_kind_is_named() -> None:
@@ -132,7 +146,7 @@ async def test_order_feed_pushes_batch_counts_to_batch_subscribers() -> None:
     await hub.subscribe(outbox, "batch:b1")
     feed.push(make(OrderSubmitted, order_id="o1", batch_id="b1"))
     feed.push(make(OrderFilled, order_id="o1", correlation_id="b1"))
-    messages = await outbox.take()
+    messages = [json.loads(frame) for frame in await outbox.take()]
     summary = [m for m in messages if m["type"] == "batch"]
     assert summary[-1]["data"]["counts"] == {"FILLED": 1}
     assert BatchBook().counts("none") == {}

@@ -1,5 +1,6 @@
 """portfolio.updates.v1 messages become portfolio:{client_id} hub messages, conflated."""
 
+import json
 from decimal import Decimal
 
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
@@ -30,4 +31,4 @@ async def test_feed_conflates_position_updates_for_a_slow_socket() -> None:
                                 buy_value=Decimal(qty * 2500))])  # fmt: skip
     await feed.handle([make(PositionChanged, client_id="other", position_id="p2")])
     (only,) = await outbox.take()
-    assert only["data"]["net_quantity"] == 3
+    assert json.loads(only)["data"]["net_quantity"] == 3

@@ -8,9 +8,13 @@ Each socket has its own outbox with conflation: the outbox keeps only the LATEST
 per (channel, key) not yet sent. A slow socket therefore receives the newest state of every
 order (or quote) it follows, skipping intermediate ones, and never slows anyone else; the
 outbox is bounded by the number of distinct keys, not by the message rate.
+
+A message is encoded to JSON once, when it is published, and that text is what every
+subscriber's outbox holds and its socket sends: fan-out to N sockets costs one encoding.
 """
 
 import asyncio
+import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -30,16 +34,21 @@ class ChannelKind:
     snapshot: Snapshot | None = None
 
 
+def encode(message: dict[str, Any]) -> str:
+    """The text frame of a hub message (compact JSON)."""
+    return json.dumps(message, separators=(",", ":"), default=str)
+
+
 class Outbox:
-    """One socket's pending messages, conflated per (channel, key)."""
+    """One socket's pending text frames, conflated per (channel, key)."""
 
     def __init__(self, max_keys: int = 10_000) -> None:
-        self._pending: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._pending: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._ready = asyncio.Event()
         self.max_keys = max_keys
         self.dropped = 0
 
-    def offer(self, channel: str, key: str, message: dict[str, Any]) -> None:
+    def offer(self, channel: str, key: str, message: str) -> None:
         slot = (channel, key)
         if slot in self._pending:
             self._pending[slot] = message  # conflate: the newest replaces the unsent one
@@ -50,8 +59,8 @@ class Outbox:
             self._pending[slot] = message
         self._ready.set()
 
-    async def take(self) -> list[dict[str, Any]]:
-        """Wait for messages, then hand over everything pending, oldest key first."""
+    async def take(self) -> list[str]:
+        """Wait for frames, then hand over everything pending, oldest key first."""
         await self._ready.wait()
         self._ready.clear()
         messages = list(self._pending.values())
@@ -85,7 +94,7 @@ class Hub:
             return
         try:
             for key, message in await snapshot(ident):
-                outbox.offer(channel, key, message)
+                outbox.offer(channel, key, encode(message))
         except Exception:
             log.exception("snapshot of %s failed; live updates continue without it", channel)
 
@@ -103,9 +112,12 @@ class Hub:
 
     def publish(self, channel: str, key: str, message: dict[str, Any]) -> int:
         """Offer `message` to every subscriber of `channel`; returns how many."""
-        subscribers = self._subscribers.get(channel, ())
+        subscribers = self._subscribers.get(channel)
+        if not subscribers:
+            return 0
+        text = encode(message)  # once, whatever the number of sockets
         for outbox in subscribers:
-            outbox.offer(channel, key, message)
+            outbox.offer(channel, key, text)
         return len(subscribers)
 
 

@@ -58,9 +58,19 @@ def parse_quote_channel(ident: str) -> tuple[Exchange | None, int] | None:
     return exchange, int(token_text)
 
 
-def quote_message(channel: str, quote: Quote) -> dict[str, Any]:
-    data = quote.model_dump(mode="json", include=set(_DATA_FIELDS))
-    return {"channel": channel, "type": "quote", "data": data}
+_INCLUDE = set(_DATA_FIELDS)
+
+
+def quote_data(quote: Quote) -> dict[str, Any]:
+    return quote.model_dump(mode="json", include=_INCLUDE)
+
+
+def quote_message(channel: str, quote: Quote, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "channel": channel,
+        "type": "quote",
+        "data": quote_data(quote) if data is None else data,
+    }
 
 
 class QuoteFeed:
@@ -76,9 +86,11 @@ class QuoteFeed:
                 self.push(quote)
 
     def push(self, quote: Quote) -> None:
+        data: dict[str, Any] | None = None  # dumped once, only if a socket follows the token
         for channel in (f"quotes:{quote.token}", f"quotes:{quote.exchange.value}:{quote.token}"):
             if self.hub.has_subscribers(channel):
-                self.hub.publish(channel, "", quote_message(channel, quote))
+                data = data or quote_data(quote)
+                self.hub.publish(channel, "", quote_message(channel, quote, data))
 
     async def snapshot(self, ident: str) -> list[tuple[str, dict[str, Any]]]:
         """On subscribe: lease the token at once, and send the latest quote if there is one."""

@@ -20,7 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from gateway.auth.deps import CurrentUser, codec_for, user_from_token
+from gateway.auth.deps import CurrentUser, app_codec, user_from_token
 from gateway.auth.roles import Role
 from gateway.auth.tokens import TokenError
 from gateway.live import Outbox, hub
@@ -35,7 +35,7 @@ UNAUTHORIZED = 4401
 def _authenticate(websocket: WebSocket, token: str | None) -> CurrentUser | None:
     if not token:
         return None
-    codec = codec_for(websocket.app.state.runtime.settings)
+    codec = app_codec(websocket.app)
     try:
         user = user_from_token(codec, token)
     except TokenError:
@@ -85,8 +85,8 @@ async def live(websocket: WebSocket, token: str | None = None) -> None:
 async def _send(websocket: WebSocket, outbox: Outbox) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
-            for message in await outbox.take():
-                await websocket.send_json(message)
+            for frame in await outbox.take():
+                await websocket.send_text(frame)
 
 
 async def _on_message(websocket: WebSocket, outbox: Outbox, raw: str) -> None:

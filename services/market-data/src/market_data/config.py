@@ -54,8 +54,13 @@ class MarketDataSettings(ServiceSettings):
     feed_backoff_max_seconds: float = Field(default=30.0, description="longest reconnect delay")
 
     conflate_ms: int = Field(
-        default=75,
-        description="quotes per token are published at most once per this many milliseconds",
+        default=10,
+        ge=0,
+        description="conflation window: a token's quote is flushed to Redis and Kafka at most "
+        "once per this many milliseconds, with its latest state. The first tick after a quiet "
+        "spell goes out at once; later ticks wait at most the rest of the window. Larger "
+        "windows cost fewer Kafka and Redis writes under heavy ticking, smaller ones less "
+        "latency; 0 flushes as fast as the writes complete",
     )
     quote_ttl_seconds: int = Field(
         default=7 * 24 * 3600,

@@ -30,3 +30,7 @@ LTP_POLLS = Counter(
 PUBLISH_FAILURES = Counter(
     "market_data_publish_failures_total", "Flushes whose Kafka publish failed (quotes dropped)"
 )
+QUOTE_SAVE_FAILURES = Counter(
+    "market_data_quote_save_failures_total",
+    "Flushes whose Redis write failed (Kafka still got them; the next flush overwrites)",
+)

@@ -33,11 +33,14 @@ class _State:
 
 
 class QuoteBook:
+    """The latest state of every quoted token. Folding a packet is cheap; the `Quote`
+    message is built only when asked (once per flush), not for every packet."""
+
     def __init__(self) -> None:
         self._states: dict[tuple[Exchange, int], _State] = {}
 
-    def apply(self, packet: codec.FeedPacket) -> Quote | None:
-        """The token's quote after this packet, or None if the packet changes no quote."""
+    def fold(self, packet: codec.FeedPacket) -> tuple[Exchange, int] | None:
+        """Fold `packet` in; the (exchange, token) whose quote it changed, or None."""
         try:
             exchange = Exchange(packet.exchange)
         except ValueError:
@@ -48,7 +51,34 @@ class QuoteBook:
         if updated is None:
             return None
         self._states[key] = updated
-        return to_quote(updated) if updated.ltp is not None else None
+        return key if updated.ltp is not None else None
+
+    def put(self, quote: Quote) -> tuple[Exchange, int]:
+        """Take a whole quote (a REST poll); feed packets fold on top of it later."""
+        key = (quote.exchange, quote.token)
+        self._states[key] = _State(
+            exchange=quote.exchange,
+            token=quote.token,
+            quoted_at=quote.quoted_at,
+            ltp=quote.ltp,
+            volume=quote.volume,
+            bid=quote.bid,
+            ask=quote.ask,
+            open=quote.open,
+            high=quote.high,
+            low=quote.low,
+            close=quote.close,
+        )
+        return key
+
+    def quote(self, key: tuple[Exchange, int]) -> Quote | None:
+        state = self._states.get(key)
+        return to_quote(state) if state is not None and state.ltp is not None else None
+
+    def apply(self, packet: codec.FeedPacket) -> Quote | None:
+        """The token's quote after this packet, or None if the packet changes no quote."""
+        key = self.fold(packet)
+        return None if key is None else self.quote(key)
 
     def forget(self, exchange: Exchange, token: int) -> None:
         self._states.pop((exchange, token), None)

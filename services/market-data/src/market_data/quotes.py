@@ -1,7 +1,13 @@
 """Live quotes: feed (or REST polling while it is down) -> conflation -> Redis and Kafka.
 
-    FeedSession ─packets─► QuoteBook ─quotes─► Conflator ─every conflate_ms─► Redis quote:{token}
-    LtpPoller (feed down) ──────quotes─────────┘                             └► marketdata.quotes.v1
+    FeedSession ─packets─► QuoteBook ─changed keys─► Conflator ─flush─► Redis quote:{token}
+    LtpPoller (feed down) ──quotes──┘                                 └► marketdata.quotes.v1
+
+Nothing on this path sleeps on a timer. A change wakes the flusher (an event); the first
+change after a quiet spell is flushed at once, and while ticks keep coming a flush runs
+at most once per `conflate_ms` window, so each token is published at most once a window
+with its latest state. A flush writes Redis in one pipeline and hands its quotes to Kafka
+together, both at once. No ticks, no wakeups.
 
 What is subscribed is recomputed every `watch_refresh_seconds` from open positions, working
 orders and the frontends' watch leases (interest.select), within the feed's limit.
@@ -82,14 +88,14 @@ class QuoteService:
     # ---- intake --------------------------------------------------------------------------
 
     def _on_packet(self, packet: codec.FeedPacket) -> None:
-        quote = self._book.apply(packet)
-        if quote is not None:
+        key = self._book.fold(packet)
+        if key is not None:
             metrics.QUOTES_RECEIVED.labels("feed").inc()
-            self._conflator.put(quote)
+            self._conflator.mark(key)
 
     def _on_rest_quote(self, quote: Quote) -> None:
         metrics.QUOTES_RECEIVED.labels("rest").inc()
-        self._conflator.put(quote)
+        self._conflator.mark(self._book.put(quote))
 
     def _on_state(self, connected: bool) -> None:
         metrics.FEED_CONNECTED.set(1 if connected else 0)
@@ -114,25 +120,41 @@ class QuoteService:
         await self.session.run()
 
     async def flush_loop(self) -> None:
-        interval = self._settings.conflate_ms / 1000
+        """Flush when something changed, at most once per window; parked while idle."""
+        window = self._settings.conflate_ms / 1000
+        last = -window
         while True:
-            await asyncio.sleep(interval)
+            await self._conflator.wait()
+            # Ticks that arrive while the rest of the window runs out join this flush.
+            rest = last + window - monotonic()
+            if rest > 0:
+                await asyncio.sleep(rest)
+            last = monotonic()
             await self.flush()
 
     async def flush(self) -> int:
-        quotes = self._conflator.drain()
+        """Write every changed token's latest quote to Redis and Kafka; returns how many."""
+        keys = self._conflator.drain()
         replaced = self._conflator.replaced
         metrics.QUOTES_CONFLATED.inc(replaced - self._replaced_seen)
         self._replaced_seen = replaced
+        quotes = [q for q in map(self._book.quote, keys) if q is not None]
         if not quotes:
             return 0
-        await save_quotes(self._redis(), quotes, self._settings.quote_ttl_seconds)
-        try:
-            await self._publisher.publish_many(QUOTES, quotes)
-        except Exception as error:
+        saved: object
+        published: object
+        saved, published = await asyncio.gather(
+            save_quotes(self._redis(), quotes, self._settings.quote_ttl_seconds),
+            self._publisher.publish_many(QUOTES, quotes),
+            return_exceptions=True,
+        )
+        if isinstance(saved, BaseException):
+            metrics.QUOTE_SAVE_FAILURES.inc()
+            log.warning("saving %d quotes in Redis failed: %r", len(quotes), saved)
+        if isinstance(published, BaseException):
             # Quotes are superseded within milliseconds: drop this flush, never queue it.
             metrics.PUBLISH_FAILURES.inc()
-            log.warning("publishing %d quotes failed: %r", len(quotes), error)
+            log.warning("publishing %d quotes failed: %r", len(quotes), published)
             return 0
         metrics.QUOTES_PUBLISHED.inc(len(quotes))
         return len(quotes)
