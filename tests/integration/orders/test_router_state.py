@@ -1,0 +1,180 @@
+"""The order-router's state on a real PostgreSQL: account copies shared by replicas, and
+order events applied in batches (once, through the transition table)."""
+
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import pytest
+from common.contracts.accounts import ClientUpserted, MarginRow, MarginSnapshot
+from common.contracts.order_events import OrderAccepted, OrderFilled, OrderPartiallyFilled
+from common.db import apply_migrations
+from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
+from factories import NOW, RELIANCE, make
+from order_router import app as router_app
+from order_router import store
+from order_router.accounts import AccountBook, AccountCopies
+from order_router.events import EventApplier
+from order_router.orders import Order
+from orders_testkit import wait_for
+from stack.testing import TestStack
+
+MIGRATIONS = Path(router_app.__file__).parent / "migrations"
+
+
+@pytest.fixture
+async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
+    """The router's tables in a schema of this test's own."""
+    schema = f"order_router_{secrets.token_hex(4)}"
+    pool = await asyncpg.create_pool(
+        stack.postgres_dsn, min_size=1, max_size=4, server_settings={"search_path": schema}
+    )
+    await apply_migrations(pool, schema, MIGRATIONS)
+    yield pool
+    await pool.close()
+
+
+async def replica(pool: asyncpg.Pool, dsn: str) -> AccountCopies:
+    async def connect() -> asyncpg.Connection:
+        connection: asyncpg.Connection = await asyncpg.connect(dsn)
+        return connection
+
+    copies = AccountCopies(pool, AccountBook(), connect)
+    await copies.start()
+    return copies
+
+
+def submitted(order_id: str, client_id: str = "c1") -> Order:
+    return Order(
+        order_id=order_id,
+        batch_id="b1",
+        client_id=client_id,
+        instrument=RELIANCE,
+        execution_type=ExecutionType.BUY,
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        trade_type=TradeType.INTRADAY,
+        quantity=10,
+        price=Decimal("2500.05"),
+        trigger_price=None,
+        tag=None,
+        status=OrderStatus.SUBMITTED,
+        actor="trader1",
+        correlation_id="b1",
+        risk_notes=("price band not checked: no quote for this token yet",),
+    )
+
+
+BATCH = store.BatchRow(
+    "b1", "batch.requested", 2885, "NSE", "BUY", "LIMIT", "INTRADAY", None, None, None, "t", 2
+)
+
+
+async def test_account_copies_kill_switch_and_clients_reach_the_other_replica(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    one = await replica(pool, stack.postgres_dsn)
+    other = await replica(pool, stack.postgres_dsn)
+    try:
+        await one.set_kill_switch(store.GLOBAL_SCOPE, True, "halt everything", "admin")
+        await wait_for(
+            lambda: _async(other.book.kill_switch().global_reason == "halt everything"),
+            10,
+            "the other replica to see the global kill switch",
+        )
+        await one.on_clients([make(ClientUpserted, client_id="c9", active=False)])
+        await one.on_margins(
+            [
+                make(
+                    MarginSnapshot,
+                    client_id="c9",
+                    report="summary",
+                    rows=(MarginRow(srno=102, particulars="avail", amount=Decimal("5000")),),
+                    taken_at=NOW,
+                )
+            ]
+        )
+        await wait_for(
+            lambda: _async("c9" in other.book.facts(["c9"]).margin_rows),
+            10,
+            "the other replica to see c9's client copy and margin",
+        )
+        facts = other.book.facts(["c9"])
+        assert facts.clients["c9"].active is False
+        assert facts.margin_rows["c9"] == {102: Decimal("5000")}
+        await one.set_kill_switch(store.GLOBAL_SCOPE, False, "resume", "admin")
+        await wait_for(
+            lambda: _async(other.book.kill_switch().global_reason is None),
+            10,
+            "the other replica to see the release",
+        )
+        restarted = await replica(pool, stack.postgres_dsn)  # loads once from the tables
+        assert restarted.book.facts(["c9"]) == other.book.facts(["c9"])
+        assert restarted.book.kill_switch().global_reason is None
+        await restarted.close()
+    finally:
+        await one.close()
+        await other.close()
+
+
+async def test_account_copies_older_client_message_changes_nothing(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    copies = await replica(pool, stack.postgres_dsn)
+    try:
+        newer = make(ClientUpserted, client_id="c7", active=False, occurred_at=NOW)
+        older = make(ClientUpserted, client_id="c7", active=True, occurred_at=NOW.replace(hour=1))
+        await copies.on_clients([newer])
+        await copies.on_clients([older])
+        assert copies.book.facts(["c7"]).clients["c7"].active is False
+        stored = await store.load_accounts(pool, ["c7"])
+        assert stored.clients["c7"].value.active is False
+    finally:
+        await copies.close()
+
+
+async def test_orders_insert_returns_only_new_ids_and_keeps_risk_notes(pool: asyncpg.Pool) -> None:
+    orders = [submitted("o1"), submitted("o2", "c2")]
+    assert await store.insert_batch_orders(pool, BATCH, orders) == {"o1", "o2"}
+    again = [replace(o, status=OrderStatus.DENIED) for o in orders]
+    assert await store.insert_batch_orders(pool, BATCH, again) == set()
+    stored = await store.orders_by_id(pool, ["o1", "o2"])
+    assert {o.status for o in stored.values()} == {OrderStatus.SUBMITTED}
+    assert stored["o1"].risk_notes == orders[0].risk_notes
+    assert stored["o1"].price == Decimal("2500.05")
+
+
+async def test_order_events_batch_applied_once_and_illegal_transition_refused(
+    pool: asyncpg.Pool,
+) -> None:
+    await store.insert_batch_orders(pool, BATCH, [submitted("o1"), submitted("o2", "c2")])
+    applier = EventApplier(pool)
+    fill = {"order_id": "o1", "client_id": "c1", "price": Decimal("2500")}
+    events = [
+        make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="B1"),
+        make(OrderPartiallyFilled, **fill, trade_no="T1", quantity=4, filled_quantity=4,
+             leaves_quantity=6),
+        make(OrderFilled, **fill, trade_no="T2", quantity=6, filled_quantity=10,
+             leaves_quantity=0),
+        make(OrderAccepted, order_id="o2", client_id="c2", broker_order_id="B2"),
+    ]  # fmt: skip
+    await applier.handle(events)
+    await applier.handle(events)  # redelivered: nothing applied twice
+    # a fill already recorded, arriving under another event id, is not applied again
+    await applier.handle([make(OrderFilled, **fill, trade_no="T2", quantity=6)])
+    # the table has no ACCEPTED after FILLED: refused, logged, never applied
+    await applier.handle([make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="X")])
+    stored = await store.orders_by_id(pool, ["o1", "o2"])
+    assert stored["o1"].status is OrderStatus.FILLED
+    assert stored["o1"].filled_quantity == 10
+    assert stored["o1"].average_price == Decimal("2500")
+    assert stored["o1"].broker_order_id == "B1"
+    assert stored["o2"].status is OrderStatus.ACCEPTED
+    assert stored["o2"].broker_order_id == "B2"
+
+
+async def _async(value: bool) -> bool:
+    return value
