@@ -16,6 +16,6 @@ runtime = ServiceRuntime(
     migrations=Path(__file__).parent / "migrations",
 )
 sessions = install_sessions(runtime, settings, fallback=default_sessions(settings))
-execution = install(runtime, settings, sessions.manager)
-accounts = install_account_snapshots(runtime, execution.sessions)
+accounts = install_account_snapshots(runtime, settings, sessions.manager)
+execution = install(runtime, settings, sessions.manager, on_fills=accounts.poke)
 app = runtime.create_app([accounts.router(), sessions.router])

@@ -39,28 +39,35 @@ class BrokerAdapterSettings(ServiceSettings):
         "second: Motilal's limit without an algo id is 10",
     )
     global_orders_per_second: float = Field(
-        default=500.0,
+        default=5000.0,
         gt=0,
-        description="order writes per second for the whole adapter, across all clients",
+        description="order writes per second for the whole adapter, across all clients: a "
+        "safety valve above Motilal's per-client limits (Motilal sets no global one)",
     )
     poll_interval_seconds: float = Field(
         default=1.0,
         gt=0,
-        description="how often the order and trade books of clients with open orders are "
-        "read (the fallback to the order/trade WebSocket)",
+        description="how often the books of a client with open orders are read while its "
+        "order/trade stream is down or switched off",
     )
     stream_poll_interval_seconds: float = Field(
-        default=5.0,
+        default=30.0,
         gt=0,
-        description="how often open orders' books are read while the client's order/trade "
-        "stream is up: its frames already trigger a read at once, so polling is a safety net",
+        description="while a client's stream is up, its books are read this long after its "
+        "last read as a safety net (doubling while nothing new is found)",
+    )
+    stream_poll_max_interval_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="the longest gap between safety-net reads of a client with open orders",
     )
     poll_concurrency: int = Field(
         default=32, gt=0, description="clients whose books are read at the same time"
     )
     order_stream: bool = Field(
         default=True,
-        description="follow orders on Motilal's order/trade WebSocket as well as by polling",
+        description="follow orders on Motilal's order/trade WebSocket (one per logged-in "
+        "client); off, orders are followed by reading the books every poll interval",
     )
     unknown_outcome_checks: int = Field(
         default=3,
@@ -80,6 +87,23 @@ class BrokerAdapterSettings(ServiceSettings):
         description="tries of a command that fails for an unexpected reason before it is "
         "given up (a place is then rejected with error_code ADAPTER)",
     )
+    # ---- account snapshots: positions and margins at the broker ---------------------------
+    accounts_after_fill_delay_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="a client's positions and margins are read this long after its first "
+        "fill in a burst (more fills in that time make one read)",
+    )
+    accounts_sweep_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="every known client's positions and margins are read once in this "
+        "period, one client at a time, evenly spread (a safety net, not the main path)",
+    )
+    accounts_poll_concurrency: int = Field(
+        default=16, gt=0, description="reads of positions and margins at once (on demand)"
+    )
+
     dev_accounts_file: Path = Field(
         default=_DEMO_ACCOUNTS,
         description="dev mode only: simulator demo accounts used to log a client in when the "

@@ -25,6 +25,15 @@ class ExecutionMetrics:
         self.events = Counter(
             "broker_adapter_order_events_total", "Order events published", ["type"]
         )
+        self.book_reads = Counter(
+            "broker_adapter_book_reads_total",
+            "Recovery reads of a client's order and trade books (the stream is the main path)",
+        )
+        self.account_reads = Counter(
+            "broker_adapter_account_reads_total",
+            "Reads of a client's positions and margins, by why: fills, demand or sweep",
+            ["reason"],
+        )
 
 
 METRICS = ExecutionMetrics()

@@ -47,7 +47,11 @@ class OrderStream:
         trades: bool = True,
         heartbeat_seconds: float = 30.0,
         backoff: Backoff | None = None,
+        on_connect: Callable[[], None] | None = None,
     ) -> None:
+        """`on_connect` is called each time the stream is subscribed again after a
+        (re)connect: frames sent while it was down are lost, so the caller reads what it
+        missed from the books."""
         self._url = url
         self._client = client_code.upper()
         self._api_key = api_key
@@ -58,8 +62,15 @@ class OrderStream:
         self._heartbeat = heartbeat_seconds
         self._backoff = backoff or Backoff()
         self._ws: ClientConnection | None = None
+        self._on_connect = on_connect
+        self._live = False
         self._closed = False
         self.connects = 0
+
+    @property
+    def connected(self) -> bool:
+        """Subscribed now: every order and trade frame from here on reaches `updates`."""
+        return self._live
 
     async def close(self) -> None:
         self._closed = True
@@ -90,14 +101,22 @@ class OrderStream:
                     await ws.send(json.dumps(auth))
                     for action in self._actions:
                         await ws.send(json.dumps({"clientid": self._client, "action": action}))
+                    self._live = True
+                    if self._on_connect is not None:
+                        self._on_connect()
                     beat = asyncio.create_task(self._beat(ws))
                     try:
                         async for raw in ws:
                             self._backoff.reset()
-                            update = parse_frame(json.loads(raw))
+                            try:
+                                update = parse_frame(json.loads(raw))
+                            except ValueError as error:  # one odd frame never ends the stream
+                                log.warning("order stream frame skipped: %s", error)
+                                continue
                             if update is not None:
                                 yield update
                     finally:
+                        self._live = False
                         beat.cancel()
                     if self._closed:
                         return

@@ -1,38 +1,41 @@
-"""Polling each client's positions and margins at the broker, for the portfolio.
+"""Reading each client's positions and margins at the broker, for the portfolio.
 
-Every `accounts_poll_interval_seconds` (and `accounts_after_fill_delay_seconds` after a fill
-of that client, coalesced) the adapter reads the client's position book and margin detail
-and publishes a BrokerPositionsSnapshot (accounts.positions.v1) and a MarginSnapshot
-(accounts.margins.v1). The portfolio compares the positions with its own (drift) and maps
-the margin rows to funds. `POST /internal/reconcile` polls at once, on demand.
+The adapter reads a client's position book and margin detail and publishes a
+BrokerPositionsSnapshot (accounts.positions.v1) and a MarginSnapshot (accounts.margins.v1):
+`accounts_after_fill_delay_seconds` after the first fill of a burst (the tracker pokes),
+on demand (`POST /internal/reconcile`), and in a sweep that visits every known client once
+per `accounts_sweep_seconds`. The portfolio compares the positions with its own (drift) and
+maps the margin rows to funds.
 
 Which clients: every active client of the registry (accounts.clients.v1) and every client
-that has order events (orders.events.v1), so the embedded dev mode without a registry works.
+that had fills, so the embedded dev mode without a registry works.
 """
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from common.contracts.accounts import BrokerPosition, BrokerPositionsSnapshot, ClientUpserted
 from common.contracts.envelope import Message, utc_now
-from common.contracts.order_events import Fill
 from common.enums import Exchange
 from common.ids import new_id
 from common.kafka import Publisher
 from common.service import ServiceRuntime
-from common.topics import BROKER_POSITIONS, CLIENTS, MARGINS, ORDER_EVENTS
+from common.topics import BROKER_POSITIONS, CLIENTS, MARGINS
 from fastapi import APIRouter
 from motilal.client import MotilalClient
 from motilal.errors import MotilalError, SessionExpired
 from motilal.models.portfolio import Position
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from broker_adapter.accounts.margins import ACTOR, margin_snapshot
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.manager import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource, client_of
+from broker_adapter.sessions.wiring import REGISTRY_GROUP
 
 log = logging.getLogger(__name__)
 
@@ -79,23 +82,25 @@ class ReconcileIn(BaseModel):
 
 
 class AccountSnapshots:
+    """When a client's positions and margins are read: after its fills settle (once per
+    burst), on demand, and by a slow sweep that visits every known client once per period,
+    one at a time, so the idle cost stays flat however many clients there are."""
+
     def __init__(
         self,
         sessions: SessionSource,
         publisher: Publisher,
-        interval_s: float,
+        sweep_s: float,
         after_fill_delay_s: float,
         concurrency: int,
     ) -> None:
         self._sessions = sessions
         self._publisher = publisher
-        self._interval = interval_s
+        self._sweep = sweep_s
         self._after_fill = after_fill_delay_s
-        # the periodic sweep and the urgent reads (after a fill, on demand) have their own
-        # slots, so an on-demand reconcile never queues behind a sweep of every client
-        self._sweep_slots = asyncio.Semaphore(concurrency)
-        self._urgent_slots = asyncio.Semaphore(concurrency)
+        self._slots = asyncio.Semaphore(concurrency)
         self.clients: set[str] = set()
+        self._read_at: dict[str, float] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
 
     # --- which clients, and when -----------------------------------------------------
@@ -108,45 +113,48 @@ class AccountSnapshots:
                 else:
                     self.clients.discard(m.client_id)
 
-    async def on_order_events(self, messages: Sequence[Message]) -> None:
-        for m in messages:
-            client_id = getattr(m, "client_id", None)
-            if not client_id:
-                continue
-            self.clients.add(client_id)
-            if isinstance(m, Fill):
-                self.poke(client_id)
-
     def poke(self, client_id: str) -> None:
-        """Poll this client soon (after fills); several pokes in the delay make one poll."""
+        """The client had fills: read it once they settle (pokes in the delay make one)."""
+        self.clients.add(client_id)
         if client_id in self._pending and not self._pending[client_id].done():
             return
-        self._pending[client_id] = asyncio.create_task(self._poll_later(client_id))
+        self._pending[client_id] = asyncio.create_task(self._read_later(client_id))
 
-    async def _poll_later(self, client_id: str) -> None:
+    async def _read_later(self, client_id: str) -> None:
         await asyncio.sleep(self._after_fill)
-        await self.poll_client(client_id, urgent=True)
+        self._pending.pop(client_id, None)
+        await self.poll_client(client_id, "fills")
 
     async def run(self) -> None:
-        """Background loop: every interval, poll every known client."""
+        """Background loop: the sweep, one client every period / clients seconds."""
         while True:
-            await asyncio.sleep(self._interval)  # first sweep one interval after start
-            await self.poll_all(sorted(self.clients), urgent=False)
+            clients = sorted(self.clients)
+            if not clients:
+                await asyncio.sleep(self._sweep)
+                continue
+            gap = self._sweep / len(clients)
+            for client_id in clients:
+                await asyncio.sleep(gap)
+                read_at = self._read_at.get(client_id)
+                if read_at is None or time.monotonic() - read_at >= self._sweep / 2:
+                    await self.poll_client(client_id, "sweep")
 
-    # --- polling ---------------------------------------------------------------------
+    # --- reading ---------------------------------------------------------------------
 
-    async def poll_all(self, client_ids: Sequence[str], urgent: bool = True) -> int:
-        results = await asyncio.gather(*(self.poll_client(c, urgent) for c in client_ids))
+    async def poll_all(self, client_ids: Sequence[str]) -> int:
+        results = await asyncio.gather(*(self.poll_client(c, "demand") for c in client_ids))
         return sum(1 for ok in results if ok)
 
-    async def poll_client(self, client_id: str, urgent: bool = True) -> bool:
+    async def poll_client(self, client_id: str, reason: str = "demand") -> bool:
         """Read and publish one client's positions and margins; False when it could not."""
-        async with self._urgent_slots if urgent else self._sweep_slots:
+        async with self._slots:
+            METRICS.account_reads.labels(reason).inc()
+            self._read_at[client_id] = time.monotonic()
             try:
                 await self._poll(client_id, retry_session=True)
                 return True
             except SessionUnavailable as error:
-                log.info("no session for %s, not polled: %s", client_id, error.reason)
+                log.info("no session for %s, not read: %s", client_id, error.reason)
             except MotilalError as error:
                 log.warning("reading positions/margins of %s failed: %s", client_id, error)
             return False
@@ -176,43 +184,26 @@ class AccountSnapshots:
 
         return router
 
-
-class AccountPollSettings(BaseSettings):
-    """Polling of positions and margins (environment prefix BROKER_ADAPTER_)."""
-
-    model_config = SettingsConfigDict(env_prefix="BROKER_ADAPTER_", extra="ignore")
-
-    accounts_poll_interval_seconds: float = Field(
-        default=30.0, gt=0, description="how often every client's positions and margins are read"
-    )
-    accounts_after_fill_delay_seconds: float = Field(
-        default=1.0,
-        ge=0,
-        description="a client's positions and margins are read this long after its fill "
-        "(more fills in that time make one read)",
-    )
-    accounts_poll_concurrency: int = Field(
-        default=16, gt=0, description="clients whose positions and margins are read at once"
-    )
+    async def stop(self) -> None:
+        tasks = list(self._pending.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
-ACCOUNTS_GROUP = "broker-adapter-accounts"
-
-
-def install_account_snapshots(runtime: ServiceRuntime, sessions: SessionSource) -> AccountSnapshots:
-    """Wire the poller into the runtime: its two consumers and its background loop."""
-    s = AccountPollSettings()
+def install_account_snapshots(
+    runtime: ServiceRuntime, settings: BrokerAdapterSettings, sessions: SessionSource
+) -> AccountSnapshots:
+    """Wire the reader into the runtime: the registry consumer and the sweep."""
     snapshots = AccountSnapshots(
         sessions,
         runtime.publisher,
-        s.accounts_poll_interval_seconds,
-        s.accounts_after_fill_delay_seconds,
-        s.accounts_poll_concurrency,
+        settings.accounts_sweep_seconds,
+        settings.accounts_after_fill_delay_seconds,
+        settings.accounts_poll_concurrency,
     )
-    runtime.consume(CLIENTS, snapshots.on_clients, group=ACCOUNTS_GROUP)
-    # only new fills matter here (old ones were polled for when they happened)
-    runtime.consume(
-        ORDER_EVENTS, snapshots.on_order_events, group=ACCOUNTS_GROUP, from_beginning=False
-    )
+    # the registry's group: one consumer member reads accounts.clients.v1 for both
+    runtime.consume(CLIENTS, snapshots.on_clients, group=REGISTRY_GROUP)
     runtime.background(snapshots.run)
+    runtime.on_shutdown(snapshots.stop)
     return snapshots

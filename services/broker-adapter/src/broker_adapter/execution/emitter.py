@@ -1,5 +1,6 @@
 """Publishes order events on orders.events.v1 (keyed by client_id) and counts them."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from common.contracts.order_events import OrderEvent
@@ -27,5 +28,12 @@ class Emitter:
         self._publisher = publisher
 
     async def emit(self, event: OrderEvent) -> None:
-        await self._publisher.publish(ORDER_EVENTS, event)
-        METRICS.events.labels(event.type).inc()
+        await self.emit_many([event])
+
+    async def emit_many(self, events: Sequence[OrderEvent]) -> None:
+        """Sends the events together and returns once Kafka has all of them."""
+        if not events:
+            return
+        await self._publisher.publish_many(ORDER_EVENTS, events)
+        for event in events:
+            METRICS.events.labels(event.type).inc()

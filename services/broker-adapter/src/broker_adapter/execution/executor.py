@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import asyncpg
 from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
@@ -37,15 +37,16 @@ from motilal.models import OrderType as BrokerOrderType
 from motilal.models import Side as BrokerSide
 from motilal.tags import tag_for
 from motilal.units import InvalidQuantity
-from redis.asyncio import Redis
 
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution import store_intents as store
 from broker_adapter.execution.emitter import Emitter, envelope_of
 from broker_adapter.execution.intents import Intent, IntentState
-from broker_adapter.execution.prices import last_price
+from broker_adapter.execution.journal import Journal
+from broker_adapter.execution.prices import LastPrices
 from broker_adapter.execution.products import UnsupportedProduct, motilal_product
 from broker_adapter.execution.protection import NoReferencePrice, SentTerms, terms_to_send
+from broker_adapter.execution.store_intents import Settlement
 from broker_adapter.execution.throttle import Throttle
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.manager import SessionUnavailable
@@ -66,24 +67,49 @@ class Park(Exception):
     """The command cannot run now (session logging in, broker unreachable): retry it later."""
 
 
+class Follower(Protocol):
+    """Who follows placed orders to their end (the tracker): told of every change."""
+
+    def session_ready(self, client_id: str, client: MotilalClient) -> None: ...
+
+    def track(self, intent: Intent) -> None:
+        """Follow this PLACED or UNKNOWN intent (replacing what was known of its order)."""
+
+    def untrack(self, intent: Intent) -> None: ...
+
+
+class _NoFollower:
+    def session_ready(self, client_id: str, client: MotilalClient) -> None:
+        pass
+
+    def track(self, intent: Intent) -> None:
+        pass
+
+    def untrack(self, intent: Intent) -> None:
+        pass
+
+
 class Executor:
     def __init__(
         self,
         settings: BrokerAdapterSettings,
         pool: asyncpg.Pool,
-        redis: Redis,
+        prices: LastPrices,
         sessions: SessionSource,
         throttle: Throttle,
         emitter: Emitter,
+        journal: Journal,
         locks: ClientLocks,
     ) -> None:
         self.settings = settings
         self.pool = pool
-        self.redis = redis
+        self.prices = prices
         self.sessions = sessions
         self.throttle = throttle
         self.emitter = emitter
+        self.journal = journal
         self.locks = locks
+        self.follower: Follower = _NoFollower()
 
     # ---- sessions ----------------------------------------------------------------------------
 
@@ -91,11 +117,13 @@ class Executor:
         """The client's Motilal session; Park while it is being set up, SessionUnavailable
         (with a failed state) when it cannot be had without a human."""
         try:
-            return client_of(await self.sessions.session_for(client_id))
+            client = client_of(await self.sessions.session_for(client_id))
         except SessionUnavailable as error:
             if session_failed(error):
                 raise
             raise Park(f"session of {client_id} not ready: {error.reason}") from error
+        self.follower.session_ready(client_id, client)
+        return client
 
     async def _call(self, client_id: str, operation: str, call: Any) -> Any:
         """One broker call with latency metrics; one re-login and retry on an expired session
@@ -134,21 +162,25 @@ class Executor:
             return await self._place(command)
 
     async def _place(self, command: PlaceOrder) -> str:
-        intent = await store.get_intent(self.pool, command.order_id)
-        if intent is None:
-            try:
-                terms, product = await self._sent_terms(command)
-            except (UnsupportedProduct, NoReferencePrice, InvalidQuantity) as error:
+        # The terms are worked out before the intent is looked up, so that a new order (the
+        # common case) costs one write; an order seen before keeps the intent it has.
+        try:
+            terms, product = await self._sent_terms(command)
+        except (UnsupportedProduct, NoReferencePrice, InvalidQuantity, SessionUnavailable) as error:
+            existing = await store.get_intent(self.pool, command.order_id)
+            if existing is None:
+                if isinstance(error, SessionUnavailable):
+                    await self._reject(command, SESSION_ERROR, error.reason)
+                    return f"rejected: session failed: {error.reason}"
                 await self._reject(command, LOCAL_ERROR, str(error))
                 return f"rejected before sending: {error}"
-            except SessionUnavailable as error:
-                await self._reject(command, SESSION_ERROR, error.reason)
-                return f"rejected: session failed: {error.reason}"
-            intent = await store.record_intent(self.pool, _new_intent(command, terms, product))
+            intent, fresh = existing, False
+        else:
+            intent, fresh = await self.journal.record(_new_intent(command, terms, product))
         if intent.state in (IntentState.PLACED, IntentState.DONE):
             return f"already {intent.state.value.lower()}"
         try:
-            return await self._place_intent(intent)
+            return await self._place_intent(intent, fresh=fresh)
         except SessionUnavailable as error:
             if intent.place_attempts > 0:
                 raise Park(f"session failed with an order in flight: {error.reason}") from error
@@ -156,14 +188,13 @@ class Executor:
             return f"rejected: session failed: {error.reason}"
 
     async def _sent_terms(self, command: PlaceOrder) -> tuple[SentTerms, str]:
+        # The session first: a failed one rejects the order before anything is recorded.
+        client = await self.client_for(command.client_id)
         instrument = command.instrument
         product = motilal_product(command.trade_type, instrument.exchange)
         ltp: Decimal | None = None
         if command.order_type is OrderType.MARKET:
-            client = await self.client_for(command.client_id)
-            ltp = await last_price(
-                self.redis, client, instrument, self.settings.quote_max_age_seconds
-            )
+            ltp = await self.prices.of(client, instrument)
         terms = terms_to_send(
             command.order_type,
             command.side,
@@ -180,20 +211,29 @@ class Executor:
             )
         return terms, product
 
-    async def _place_intent(self, intent: Intent) -> str:
+    async def _place_intent(self, intent: Intent, *, fresh: bool) -> str:
+        """Places the intent; `fresh` when it was just recorded for its first call (its
+        place_attempts already counts that call, so nothing is read or written first)."""
         while True:
-            if intent.needs_reconcile:
-                found = await self._find_by_tag(intent)
-                if found is not None:
-                    await self.adopt(intent, found)
-                    METRICS.orders.labels("adopted").inc()
-                    return f"found by tag {intent.tag} as {found.unique_order_id}; not placed again"
-                if intent.state is IntentState.UNKNOWN:
-                    intent = await store.move(self.pool, intent, IntentState.INTENT)
-                    METRICS.orders.labels("replaced").inc()
-            intent = await store.move(
-                self.pool, intent, IntentState.INTENT, place_attempts=intent.place_attempts + 1
-            )
+            if fresh:
+                fresh = False
+            else:
+                if intent.needs_reconcile:
+                    found = await self._find_by_tag(intent)
+                    if found is not None:
+                        await self.adopt(intent, found)
+                        METRICS.orders.labels("adopted").inc()
+                        return (
+                            f"found by tag {intent.tag} as {found.unique_order_id}; "
+                            "not placed again"
+                        )
+                    if intent.state is IntentState.UNKNOWN:
+                        intent = await store.move(self.pool, intent, IntentState.INTENT)
+                        METRICS.orders.labels("replaced").inc()
+                intent = await store.move(
+                    self.pool, intent, IntentState.INTENT,
+                    place_attempts=intent.place_attempts + 1,
+                )  # fmt: skip
             request = _order_request(intent)
             try:
                 async with self.throttle.order_write(intent.client_id, intent.exchange):
@@ -251,27 +291,22 @@ class Executor:
         await self._accept(intent, order.unique_order_id)
 
     async def _accept(self, intent: Intent, broker_order_id: str) -> None:
-        await self.emitter.emit(
-            OrderAccepted(
-                **envelope_of(intent),
-                broker_order_id=broker_order_id,
-                sent_order_type=intent.sent_order_type,
-                sent_price=intent.sent_price or None,
-                protected=intent.protected,
-            )
+        event = OrderAccepted(
+            **envelope_of(intent),
+            broker_order_id=broker_order_id,
+            sent_order_type=intent.sent_order_type,
+            sent_price=intent.sent_price or None,
+            protected=intent.protected,
         )
-        await store.move(self.pool, intent, IntentState.PLACED, broker_order_id=broker_order_id)
+        self.follower.track(await self.journal.accepted(intent, broker_order_id, event))
 
     async def _reject_intent(
         self, intent: Intent, code: str, reason: str, *, broker_order_id: str | None = None
     ) -> None:
-        await self.emitter.emit(
-            OrderRejected(**envelope_of(intent), error_code=code or "REJECTED", reason=reason)
-        )
-        await store.move(
-            self.pool, intent, IntentState.DONE, terminal_event="order.rejected",
-            broker_order_id=broker_order_id, broker_status="Rejected", last_error=reason[:500],
-        )  # fmt: skip
+        event = OrderRejected(**envelope_of(intent), error_code=code or "REJECTED", reason=reason)
+        settlement = Settlement(intent, "order.rejected", "Rejected", broker_order_id, reason)
+        await self.journal.settled(settlement, event)
+        self.follower.untrack(intent)
 
     async def _reject(self, command: PlaceOrder, code: str, reason: str) -> None:
         await self.emitter.emit(
@@ -295,7 +330,11 @@ class Executor:
             return f"rejected ({code}): {reason}"
         # It may be at the broker: never a rejection. The tracker reconciles it by tag.
         if intent.state is IntentState.INTENT:
-            await store.move(self.pool, intent, IntentState.UNKNOWN, last_error=reason[:500])
+            intent = await store.move(
+                self.pool, intent, IntentState.UNKNOWN, last_error=reason[:500]
+            )
+        if intent.state is IntentState.UNKNOWN:
+            self.follower.track(intent)
         return f"left to reconciliation: {reason}"
 
     # ---- modify ------------------------------------------------------------------------------
@@ -315,8 +354,7 @@ class Executor:
             ltp = None
             if command.order_type in (OrderType.MARKET,):
                 client = await self.client_for(command.client_id)
-                ltp = await last_price(self.redis, client, intent.instrument,
-                                       self.settings.quote_max_age_seconds)  # fmt: skip
+                ltp = await self.prices.of(client, intent.instrument)
             terms = terms_to_send(
                 command.order_type, intent.side, intent.instrument.tick_size,
                 price=command.price, trigger_price=command.trigger_price, ltp=ltp,
@@ -359,13 +397,15 @@ class Executor:
             break
         else:
             raise Park(f"modify of {uid} could not be confirmed")
-        await store.move(
+        intent = await store.move(
             self.pool, intent, intent.state, quantity=command.quantity,
             order_type=command.order_type, price=command.price,
             trigger_price=command.trigger_price, sent_order_type=terms.order_type,
             sent_price=terms.price, sent_trigger_price=terms.trigger_price,
             protected=terms.protected,
         )  # fmt: skip
+        if intent.state is IntentState.PLACED:
+            self.follower.track(intent)
         await self.emitter.emit(
             OrderModified(
                 **command.caused(order_id=command.order_id, client_id=command.client_id),
@@ -428,6 +468,7 @@ class Executor:
 
 
 def _new_intent(command: PlaceOrder, terms: SentTerms, product: str) -> Intent:
+    """The intent as recorded right before its first placement call (so that call counts)."""
     return Intent(
         order_id=command.order_id,
         client_id=command.client_id,
@@ -452,7 +493,7 @@ def _new_intent(command: PlaceOrder, terms: SentTerms, product: str) -> Intent:
         correlation_id=command.correlation_id,
         causation_id=command.event_id,
         actor=command.actor,
-        place_attempts=0,
+        place_attempts=1,
     )
 
 

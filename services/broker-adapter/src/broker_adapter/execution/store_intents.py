@@ -1,6 +1,8 @@
 """SQL of the idempotency log (order_intents) and of the trade numbers already reported."""
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -44,54 +46,61 @@ def _intent(row: asyncpg.Record) -> Intent:
     )
 
 
-async def record_intent(db: Executor, intent: Intent) -> Intent:
-    """Writes the intent unless one exists for the order; returns the stored one either way."""
-    row = await db.fetchrow(
-        """INSERT INTO order_intents (order_id, client_id, tag, state, instrument, exchange, side,
-               trade_type, product, order_type, quantity, price, trigger_price, sent_order_type,
-               sent_price, sent_trigger_price, protected, correlation_id, causation_id, actor)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18, $19, $20)
-           ON CONFLICT (order_id) DO NOTHING
-           RETURNING *""",
-        intent.order_id,
-        intent.client_id,
-        intent.tag,
-        intent.state.value,
-        intent.instrument.model_dump_json(),
-        intent.instrument.exchange.value,
-        intent.side.value,
-        intent.trade_type.value,
-        intent.product,
-        intent.order_type.value,
-        intent.quantity,
-        intent.price,
-        intent.trigger_price,
-        intent.sent_order_type.value,
-        intent.sent_price,
-        intent.sent_trigger_price,
-        intent.protected,
-        intent.correlation_id,
-        intent.causation_id,
-        intent.actor,
+_COLUMNS = (
+    "order_id", "client_id", "tag", "state", "instrument", "exchange", "side", "trade_type",
+    "product", "order_type", "quantity", "price", "trigger_price", "sent_order_type",
+    "sent_price", "sent_trigger_price", "protected", "correlation_id", "causation_id", "actor",
+    "place_attempts",
+)  # fmt: skip
+_TYPES = (
+    "text", "text", "text", "text", "jsonb", "text", "text", "text", "text", "text", "int",
+    "numeric", "numeric", "text", "numeric", "numeric", "bool", "text", "text", "text", "int",
+)  # fmt: skip
+
+
+def _values(intent: Intent) -> tuple[Any, ...]:
+    return (
+        intent.order_id, intent.client_id, intent.tag, intent.state.value,
+        intent.instrument.model_dump_json(), intent.instrument.exchange.value, intent.side.value,
+        intent.trade_type.value, intent.product, intent.order_type.value, intent.quantity,
+        intent.price, intent.trigger_price, intent.sent_order_type.value, intent.sent_price,
+        intent.sent_trigger_price, intent.protected, intent.correlation_id, intent.causation_id,
+        intent.actor, intent.place_attempts,
+    )  # fmt: skip
+
+
+async def record_intents(db: Executor, intents: Sequence[Intent]) -> list[tuple[Intent, bool]]:
+    """Writes each intent unless one exists for its order, in one statement.
+
+    Answers, in the given order, the stored intent and whether this call created it.
+    """
+    columns = list(zip(*(_values(i) for i in intents), strict=True))
+    arrays = ", ".join(f"${n}::{t}[]" for n, t in enumerate(_TYPES, start=1))
+    names = ", ".join(_COLUMNS)
+    rows = await db.fetch(
+        f"""INSERT INTO order_intents ({names})
+            SELECT {names} FROM unnest({arrays}) AS u({names})
+            ON CONFLICT (order_id) DO NOTHING RETURNING *""",  # noqa: S608
+        *[list(c) for c in columns],
     )
-    if row is not None:
-        return _intent(row)
-    existing = await get_intent(db, intent.order_id)
-    assert existing is not None
-    return existing
+    created = {r["order_id"]: _intent(r) for r in rows}
+    missing = [i.order_id for i in intents if i.order_id not in created]
+    existing = await get_intents(db, missing) if missing else {}
+    return [
+        (created[i.order_id], True) if i.order_id in created else (existing[i.order_id], False)
+        for i in intents
+    ]
+
+
+async def get_intents(db: Executor, order_ids: Sequence[str]) -> dict[str, Intent]:
+    rows = await db.fetch(
+        "SELECT * FROM order_intents WHERE order_id = ANY($1::text[])", list(order_ids)
+    )
+    return {r["order_id"]: _intent(r) for r in rows}
 
 
 async def get_intent(db: Executor, order_id: str) -> Intent | None:
     row = await db.fetchrow("SELECT * FROM order_intents WHERE order_id = $1", order_id)
-    return _intent(row) if row else None
-
-
-async def lock_intent(conn: asyncpg.Connection, order_id: str) -> Intent | None:
-    """The intent, row-locked until the surrounding transaction ends."""
-    row = await conn.fetchrow(
-        "SELECT * FROM order_intents WHERE order_id = $1 FOR UPDATE", order_id
-    )
     return _intent(row) if row else None
 
 
@@ -132,64 +141,146 @@ async def move(db: Executor, intent: Intent, state: IntentState, **fields: Any) 
     return _intent(row)
 
 
-async def open_intents(db: Executor, client_id: str) -> list[Intent]:
-    rows = await db.fetch(
-        "SELECT * FROM order_intents WHERE client_id = $1 AND state <> 'DONE' ORDER BY created_at",
-        client_id,
-    )
-    return [_intent(r) for r in rows]
-
-
-async def intents_by_broker_id(db: Executor, client_id: str, ids: list[str]) -> list[Intent]:
-    rows = await db.fetch(
-        "SELECT * FROM order_intents WHERE client_id = $1 AND broker_order_id = ANY($2::text[])",
-        client_id,
-        ids,
-    )
-    return [_intent(r) for r in rows]
-
-
-async def clients_with_open_orders(db: Executor) -> list[str]:
-    rows = await db.fetch(
-        "SELECT DISTINCT client_id FROM order_intents WHERE state IN ('PLACED', 'UNKNOWN')"
-    )
-    return [r["client_id"] for r in rows]
-
-
-async def unreported_trades(db: Executor, client_id: str, trade_nos: list[str]) -> set[str]:
-    """Which of `trade_nos` have not been published yet."""
-    rows = await db.fetch(
-        """SELECT t FROM unnest($2::text[]) AS t
-           WHERE NOT EXISTS (SELECT 1 FROM emitted_trades e
-                             WHERE e.client_id = $1 AND e.trade_no = t)""",
-        client_id,
-        trade_nos,
-    )
-    return {r["t"] for r in rows}
-
-
-async def mark_trade(
-    conn: asyncpg.Connection, client_id: str, trade_no: str, order_id: str, quantity: int
-) -> bool:
-    """Claims a trade number; False if it was already reported."""
-    done = await conn.fetchval(
-        """INSERT INTO emitted_trades (client_id, trade_no, order_id, quantity)
-           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-        client_id,
-        trade_no,
-        order_id,
-        quantity,
-    )
-    return bool(done)
-
-
-async def record_fill(db: Executor, order_id: str, filled_quantity: int, complete: bool) -> None:
-    """The order's filled quantity after a reported trade; `complete` marks it filled."""
+async def place_many(db: Executor, placed: Sequence[tuple[Intent, str]]) -> None:
+    """Moves each intent to PLACED with its broker order id, in one statement."""
+    for intent, _ in placed:
+        check_transition(intent.order_id, intent.state, IntentState.PLACED)
     await db.execute(
-        """UPDATE order_intents SET filled_quantity = $2, updated_at = now(),
-                  terminal_event = CASE WHEN $3 THEN 'order.filled' ELSE terminal_event END
-           WHERE order_id = $1""",
-        order_id,
-        filled_quantity,
-        complete,
+        """UPDATE order_intents i SET state = 'PLACED', broker_order_id = u.uid,
+                  updated_at = now()
+           FROM unnest($1::text[], $2::text[]) AS u(order_id, uid)
+           WHERE i.order_id = u.order_id""",
+        [i.order_id for i, _ in placed],
+        [uid for _, uid in placed],
     )
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """An intent's end: DONE with the event that reported it (none after a last fill)."""
+
+    intent: Intent
+    terminal_event: str
+    broker_status: str
+    broker_order_id: str | None = None
+    last_error: str | None = None
+
+
+async def settle_many(db: Executor, settled: Sequence[Settlement]) -> None:
+    """Moves each intent to DONE, in one statement."""
+    for s in settled:
+        check_transition(s.intent.order_id, s.intent.state, IntentState.DONE)
+    await db.execute(
+        """UPDATE order_intents i SET state = 'DONE', terminal_event = u.event,
+                  broker_status = u.status, last_error = COALESCE(u.error, i.last_error),
+                  broker_order_id = COALESCE(u.uid, i.broker_order_id), updated_at = now()
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                AS u(order_id, event, status, uid, error)
+           WHERE i.order_id = u.order_id""",
+        [s.intent.order_id for s in settled],
+        [s.terminal_event for s in settled],
+        [s.broker_status for s in settled],
+        [s.broker_order_id for s in settled],
+        [s.last_error[:500] if s.last_error else None for s in settled],
+    )
+
+
+async def followed_intents(db: Executor) -> list[tuple[Intent, frozenset[str]]]:
+    """Every intent the tracker follows (PLACED, UNKNOWN), with its trade numbers reported."""
+    rows = await db.fetch(
+        """SELECT i.*, COALESCE(array_agg(e.trade_no) FILTER (WHERE e.trade_no IS NOT NULL),
+                                '{}') AS reported
+           FROM order_intents i LEFT JOIN emitted_trades e ON e.order_id = i.order_id
+           WHERE i.state IN ('PLACED', 'UNKNOWN')
+           GROUP BY i.order_id ORDER BY i.created_at"""
+    )
+    return [(_intent(r), frozenset(r["reported"])) for r in rows]
+
+
+async def intents_by_broker_ids(
+    db: Executor, client_id: str, broker_order_ids: Sequence[str]
+) -> list[tuple[Intent, frozenset[str]]]:
+    """The client's intents with these broker order ids, with their reported trade numbers."""
+    rows = await db.fetch(
+        """SELECT i.*, COALESCE(array_agg(e.trade_no) FILTER (WHERE e.trade_no IS NOT NULL),
+                                '{}') AS reported
+           FROM order_intents i LEFT JOIN emitted_trades e ON e.order_id = i.order_id
+           WHERE i.client_id = $1 AND i.broker_order_id = ANY($2::text[])
+           GROUP BY i.order_id""",
+        client_id,
+        list(broker_order_ids),
+    )
+    return [(_intent(r), frozenset(r["reported"])) for r in rows]
+
+
+# ---- the fill outbox (emitted_trades) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FillClaim:
+    client_id: str
+    trade_no: str
+    order_id: str
+    quantity: int
+    filled_quantity: int
+    """the order's filled quantity once this fill is counted"""
+    complete: bool
+    event: str
+    """the fill event as JSON, published from here if the process dies before it is sent"""
+
+
+async def claim_fills(pool: asyncpg.Pool, claims: Sequence[FillClaim]) -> list[bool]:
+    """Claims the trade numbers with their events and counts the fills on the intents.
+
+    One transaction, committed before anything is published. Answers, per claim, whether
+    it was new (False: that trade number was reported before, by us or another replica).
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            """INSERT INTO emitted_trades (client_id, trade_no, order_id, quantity, event)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
+               ON CONFLICT DO NOTHING RETURNING client_id, trade_no""",
+            [c.client_id for c in claims],
+            [c.trade_no for c in claims],
+            [c.order_id for c in claims],
+            [c.quantity for c in claims],
+            [c.event for c in claims],
+        )
+        new = {(r["client_id"], r["trade_no"]) for r in rows}
+        counted = [c for c in claims if (c.client_id, c.trade_no) in new]
+        if counted:
+            await conn.execute(
+                """UPDATE order_intents i
+                   SET filled_quantity = GREATEST(i.filled_quantity, u.filled),
+                       terminal_event = CASE WHEN u.complete THEN 'order.filled'
+                                             ELSE i.terminal_event END,
+                       updated_at = now()
+                   FROM (SELECT order_id, max(filled) AS filled, bool_or(complete) AS complete
+                         FROM unnest($1::text[], $2::int[], $3::bool[])
+                              AS c(order_id, filled, complete)
+                         GROUP BY order_id) AS u
+                   WHERE i.order_id = u.order_id""",
+                [c.order_id for c in counted],
+                [c.filled_quantity for c in counted],
+                [c.complete for c in counted],
+            )
+    return [(c.client_id, c.trade_no) in new for c in claims]
+
+
+async def mark_published(db: Executor, keys: Sequence[tuple[str, str]]) -> None:
+    await db.execute(
+        """UPDATE emitted_trades e SET published_at = now()
+           FROM unnest($1::text[], $2::text[]) AS k(client_id, trade_no)
+           WHERE e.client_id = k.client_id AND e.trade_no = k.trade_no""",
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+    )
+
+
+async def unpublished_fills(db: Executor) -> list[tuple[str, str, str]]:
+    """(client_id, trade_no, event JSON) of claims a crash left unpublished, oldest first."""
+    rows = await db.fetch(
+        """SELECT client_id, trade_no, event::text AS event FROM emitted_trades
+           WHERE published_at IS NULL ORDER BY emitted_at"""
+    )
+    return [(r["client_id"], r["trade_no"], r["event"]) for r in rows]

@@ -1,22 +1,26 @@
-"""Assembles execution (inbox workers, executor, tracker) on top of a running ServiceRuntime."""
+"""Assembles execution and tracking on top of a running ServiceRuntime."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from common.contracts.envelope import Message
 from common.locks import ClientLocks
 from common.service import ServiceRuntime
 from common.topics import ORDER_COMMANDS
+from motilal.client import MotilalClient
 
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution.emitter import Emitter
 from broker_adapter.execution.executor import Executor
+from broker_adapter.execution.journal import Journal
+from broker_adapter.execution.prices import LastPrices
 from broker_adapter.execution.throttle import Throttle
 from broker_adapter.execution.workers import CommandWorkers
 from broker_adapter.sessions.dev import DevSessions
 from broker_adapter.sessions.manager import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource
+from broker_adapter.tracking.fills import FillOutbox
 from broker_adapter.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
@@ -25,9 +29,15 @@ log = logging.getLogger(__name__)
 class Execution:
     """Built once the runtime's pool and Redis are open (`start`), used by the consumer."""
 
-    def __init__(self, settings: BrokerAdapterSettings, sessions: SessionSource) -> None:
+    def __init__(
+        self,
+        settings: BrokerAdapterSettings,
+        sessions: SessionSource,
+        on_fills: Callable[[str], None],
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.on_fills = on_fills
         self.workers: CommandWorkers | None = None
         self.tracker: Tracker | None = None
 
@@ -35,10 +45,16 @@ class Execution:
         s = self.settings
         locks = ClientLocks()
         emitter = Emitter(runtime.publisher)
+        journal = Journal(runtime.pool, emitter)
         throttle = Throttle(s.client_orders_per_second, s.global_orders_per_second)
-        executor = Executor(s, runtime.pool, runtime.redis, self.sessions, throttle, emitter, locks)
-        self.tracker = Tracker(s, runtime.pool, executor, emitter, locks)
-        self.workers = CommandWorkers(s, runtime.pool, executor, self.tracker)
+        prices = LastPrices(runtime.redis, s.quote_max_age_seconds)
+        executor = Executor(
+            s, runtime.pool, prices, self.sessions, throttle, emitter, journal, locks
+        )
+        fills = FillOutbox(runtime.pool, emitter)
+        self.tracker = Tracker(s, runtime.pool, executor, journal, fills, locks, self.on_fills)
+        self.sessions.on_ready = self.tracker.session_ready
+        self.workers = CommandWorkers(s, runtime.pool, executor)
 
     async def handle_commands(self, messages: Sequence[Message]) -> None:
         assert self.workers is not None, "execution not built"
@@ -53,12 +69,14 @@ class Execution:
     async def stop(self) -> None:
         if self.workers is not None:
             await self.workers.stop()
-        if self.tracker is not None and self.tracker.streams is not None:
-            await self.tracker.streams.close()
+        if self.tracker is not None:
+            await self.tracker.stop()
 
 
 class NoSessions:
     """Until a SessionManager is wired: every client is 'not ready' (commands park)."""
+
+    on_ready: Callable[[str, MotilalClient], None] | None = None
 
     async def session_for(self, client_id: str) -> Any:
         raise SessionUnavailable(client_id, "no session manager is configured")
@@ -75,10 +93,13 @@ def default_sessions(settings: BrokerAdapterSettings) -> SessionSource:
 
 
 def install(
-    runtime: ServiceRuntime, settings: BrokerAdapterSettings, sessions: SessionSource
+    runtime: ServiceRuntime,
+    settings: BrokerAdapterSettings,
+    sessions: SessionSource,
+    on_fills: Callable[[str], None],
 ) -> Execution:
     """Wires execution into the runtime: consumer, startup, background loop, shutdown."""
-    execution = Execution(settings, sessions)
+    execution = Execution(settings, sessions, on_fills)
 
     async def build() -> None:
         execution.build(runtime)

@@ -1,18 +1,20 @@
 """orders.commands.v1: the durable inbox and the per-client workers that drain it.
 
-The Kafka handler only stores each batch in `command_inbox` (one transaction; a redelivered
+The Kafka handler only stores each batch in `command_inbox` (one statement; a redelivered
 command is ignored) and returns, so the offset is committed once the commands are durable.
-One asyncio task per client with pending commands then executes that client's rows in
-order, while different clients run side by side: a 1,000-client batch runs in parallel,
-limited only by each client's own rate bucket.
+The stored rows go straight to their client's queue in memory: one asyncio task per client
+with pending commands executes that client's rows in order, while different clients run
+side by side: a 1,000-client batch runs in parallel, limited only by each client's own
+rate bucket. Finished rows are marked done together (group commit).
 
-After a restart, every unfinished row is resumed; a place whose intent may already be at
-the broker is reconciled by tag before anything is sent again (executor.py).
+After a restart, every unfinished row is loaded again; a place whose intent may already be
+at the broker is reconciled by tag before anything is sent again (executor.py).
 """
 
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 
 import asyncpg
@@ -23,8 +25,8 @@ from common.logs import bound
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution import store_inbox as inbox
 from broker_adapter.execution.executor import SESSION_ERROR, Change, Executor, Park
+from broker_adapter.execution.group_commit import GroupCommit
 from broker_adapter.sessions.manager import SessionUnavailable
-from broker_adapter.tracking.tracker import Tracker
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = 10.0
@@ -36,64 +38,62 @@ class CommandWorkers:
         settings: BrokerAdapterSettings,
         pool: asyncpg.Pool,
         executor: Executor,
-        tracker: Tracker,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.executor = executor
-        self.tracker = tracker
+        self._queues: dict[str, deque[inbox.InboxRow]] = {}
+        self._queued: set[int] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._dirty: set[str] = set()
         self._parked_since: dict[int, float] = {}
+        self._finished: GroupCommit[tuple[int, str], None] = GroupCommit(self._finish_many)
 
     async def handle_batch(self, messages: Sequence[Message]) -> None:
-        """The orders.commands.v1 batch handler: store, wake the clients' workers, return."""
+        """The orders.commands.v1 batch handler: store, queue to the clients' workers, return."""
         commands = [m for m in messages if isinstance(m, PlaceOrder | ModifyOrder | CancelOrder)]
-        if not commands:
-            return
-        for client_id in await inbox.store_commands(self.pool, commands):
-            self.wake(client_id)
+        if commands:
+            self._queue(await inbox.store_commands(self.pool, commands))
 
     async def resume(self) -> None:
-        """Wakes a worker for every client with unfinished commands (at start-up)."""
-        pending = await inbox.clients_with_pending(self.pool)
-        if pending:
-            log.info("resuming unfinished commands of %d clients", len(pending))
-        for client_id in pending:
-            self.wake(client_id)
+        """Queues every unfinished command (at start-up)."""
+        rows = await inbox.pending(self.pool)
+        if rows:
+            log.info("resuming %d unfinished commands", len(rows))
+        self._queue(rows)
 
-    def wake(self, client_id: str) -> None:
-        self._dirty.add(client_id)
-        if client_id not in self._tasks:
-            self._tasks[client_id] = asyncio.create_task(
-                self._drain(client_id), name=f"commands:{client_id}"
-            )
+    def _queue(self, rows: Sequence[inbox.InboxRow]) -> None:
+        for row in rows:
+            if row.seq in self._queued:  # stored by the consumer and loaded by resume
+                continue
+            self._queued.add(row.seq)
+            client_id = row.command.client_id
+            self._queues.setdefault(client_id, deque()).append(row)
+            if client_id not in self._tasks:
+                self._tasks[client_id] = asyncio.create_task(
+                    self._drain(client_id), name=f"commands:{client_id}"
+                )
 
     @property
     def busy_clients(self) -> int:
         return len(self._tasks)
 
     async def _drain(self, client_id: str) -> None:
+        queue = self._queues[client_id]
         try:
-            while client_id in self._dirty:
-                self._dirty.discard(client_id)
-                backoff = 0.2
-                while (row := await self._next(client_id)) is not None:
-                    if await self._run(row):
-                        backoff = 0.2
-                        continue
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, _MAX_BACKOFF)
+            backoff = 0.2
+            while queue:
+                row = queue[0]
+                if await self._run(row):
+                    queue.popleft()
+                    self._queued.discard(row.seq)
+                    backoff = 0.2
+                    continue
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF)
         finally:
             self._tasks.pop(client_id, None)
-
-    async def _next(self, client_id: str) -> inbox.InboxRow | None:
-        while True:
-            try:
-                return await inbox.next_pending(self.pool, client_id)
-            except (OSError, asyncpg.PostgresError) as error:
-                log.warning("inbox of %s unreadable (%r); retrying", client_id, error)
-                await asyncio.sleep(1.0)
+            if not queue:
+                self._queues.pop(client_id, None)
 
     async def _run(self, row: inbox.InboxRow) -> bool:
         """Executes one row; True when it is finished (done or given up)."""
@@ -115,13 +115,13 @@ class CommandWorkers:
             except Exception as error:
                 log.exception("command %s failed (attempt %d)", command.type, row.attempts + 1)
                 await inbox.count_attempt(self.pool, row.seq)
-                if row.attempts + 1 < self.settings.command_max_attempts:
+                row.attempts += 1
+                if row.attempts < self.settings.command_max_attempts:
                     return False
                 outcome = await self._give_up(command, repr(error))
             self._parked_since.pop(row.seq, None)
-            await inbox.finish(self.pool, row.seq, outcome)
+            await self._finish(row.seq, outcome)
             log.info("%s %s: %s", command.type, command.order_id, outcome)
-            self.tracker.nudge(command.client_id)
             return True
 
     async def _execute(self, command: PlaceOrder | ModifyOrder | CancelOrder) -> str:
@@ -141,7 +141,7 @@ class CommandWorkers:
             row.command, f"not placed after waiting {waited:.0f} s: {reason}", SESSION_ERROR
         )
         self._parked_since.pop(row.seq, None)
-        await inbox.finish(self.pool, row.seq, outcome)
+        await self._finish(row.seq, outcome)
         return True
 
     async def _session_failed(
@@ -157,6 +157,20 @@ class CommandWorkers:
         if isinstance(command, PlaceOrder):
             return await self.executor.reject_unplaceable(command, reason)
         return await self.executor.change_rejected(command, _change(command), "ADAPTER", reason)
+
+    async def _finish(self, seq: int, outcome: str) -> None:
+        """Marks the row done; waits out an outage, since the command itself has run."""
+        while True:
+            try:
+                await self._finished.submit((seq, outcome))
+                return
+            except (OSError, asyncpg.PostgresConnectionError) as error:
+                log.warning("inbox row %d not marked done (%r); retrying", seq, error)
+                await asyncio.sleep(1.0)
+
+    async def _finish_many(self, rows: Sequence[tuple[int, str]]) -> Sequence[None]:
+        await inbox.finish_many(self.pool, rows)
+        return [None] * len(rows)
 
     async def stop(self) -> None:
         tasks = list(self._tasks.values())

@@ -7,6 +7,7 @@ account's client_code. Never used outside PLATFORM_DEV_MODE.
 
 import asyncio
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,7 @@ class DevSessions:
         self._clients: dict[str, MotilalClient] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._http: httpx.AsyncClient | None = None
+        self.on_ready: Callable[[str, MotilalClient], None] | None = None
 
     @staticmethod
     def _load(path: Path) -> dict[str, Credentials]:
@@ -76,6 +78,8 @@ class DevSessions:
         except MotilalError as error:  # broker unreachable: worth waiting for
             raise SessionUnavailable(client_id, str(error)) from error
         self._clients[code] = client
+        if self.on_ready is not None:
+            self.on_ready(client_id, client)
         return client
 
     async def aclose(self) -> None:

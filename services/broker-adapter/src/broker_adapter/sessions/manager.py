@@ -111,6 +111,7 @@ class Fallback(Protocol):
 
 
 Publish = Callable[[SessionChanged], Awaitable[None]]
+SessionReady = Callable[[str, MotilalClient], None]
 
 
 @dataclass
@@ -144,6 +145,8 @@ class SessionManager:
         self._fallback = fallback
         self._entries: dict[str, _Entry] = {}
         self._http: httpx.AsyncClient | None = None
+        self.on_ready: SessionReady | None = None
+        """Told of every session that becomes usable (the tracker opens its order stream)."""
 
     # ---- the interface execution uses ------------------------------------------------------
 
@@ -347,6 +350,7 @@ class SessionManager:
         )
         entry.token = stored["token"]
         entry.obtained_at = time.monotonic()
+        self._ready(entry.session)
         return entry.session
 
     async def _pending_from_redis(self, account: Account) -> MotilalClient | None:
@@ -443,7 +447,12 @@ class SessionManager:
         entry.obtained_at = time.monotonic()
         await self._set_state(account, ACTIVE, expires_at=expires_at)
         log.info("client %s logged in to Motilal until %s", account.client_id, expires_at)
+        self._ready(entry.session)
         return entry.session
+
+    def _ready(self, session: BrokerSession) -> None:
+        if self.on_ready is not None:
+            self.on_ready(session.client_id, session.client)
 
     async def _store_token(
         self,

@@ -11,6 +11,7 @@ A missing session is not a broker rejection, and denials belong to the order-rou
   front for FAILED sessions, so this mostly settles commands already in flight.
 """
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from motilal.client import MotilalClient
@@ -21,6 +22,9 @@ _FAILED_STATES = frozenset({"FAILED", "OTP_REQUIRED"})
 
 
 class SessionSource(Protocol):
+    on_ready: Callable[[str, MotilalClient], None] | None
+    """Told of each session that becomes usable (set by the tracker, to open its stream)."""
+
     async def session_for(self, client_id: str) -> Any:
         """An authenticated MotilalClient (or an object carrying one as `.client`)."""
 

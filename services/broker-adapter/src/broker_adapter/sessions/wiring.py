@@ -21,6 +21,7 @@ from broker_adapter.sessions.registry import Registry
 from broker_adapter.sessions.schedule import DailyRelogin
 
 log = logging.getLogger(__name__)
+REGISTRY_GROUP = "broker-adapter-registry"
 
 
 class InstalledSessions:
@@ -60,7 +61,7 @@ def install_sessions(
         login_on_register=settings.session_login_on_register,
         login_concurrency=settings.session_login_concurrency,
     )
-    runtime.consume(CLIENTS, registry.handle, group="broker-adapter-registry")
+    runtime.consume(CLIENTS, registry.handle, group=REGISTRY_GROUP)
     if settings.session_daily_relogin:
         daily = DailyRelogin(
             manager, settings.session_relogin_time, settings.session_login_concurrency

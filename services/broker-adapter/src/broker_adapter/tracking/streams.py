@@ -1,9 +1,10 @@
-"""Motilal's order/trade WebSocket, one connection per client with open orders.
+"""Motilal's order/trade WebSocket: one per client, open while the client's session is.
 
-A frame about a client's order or trade makes the tracker read that client's books at
-once, so fills are reported within moments instead of at the next poll. The books stay
-the single source of what is reported (one code path, deduplicated by trade number); the
-stream only says "look now". When the stream is down, polling still finds everything.
+Its frames are the events the tracker applies (fills straight from trade frames). A stream
+is opened as soon as a client's session is ready (at login, or at its first command) and
+kept open; it reconnects by itself, and each (re)connect tells the tracker to read what it
+may have missed from the books. A stream the broker refuses (expired token) ends; the next
+session for that client opens a new one.
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from motilal.client import MotilalClient
 from motilal.config import MotilalSettings
 from motilal.errors import SessionExpired
+from motilal.feed.orders import OrderStream, StreamUpdate
 from motilal.paths import ORDER_STREAM_PATH
 
 log = logging.getLogger(__name__)
@@ -30,48 +32,52 @@ def order_stream_url(settings: MotilalSettings) -> str:
 
 
 class OrderStreams:
-    def __init__(self, on_news: Callable[[str], None], settings: MotilalSettings | None = None):
-        self._on_news = on_news
+    def __init__(
+        self,
+        on_update: Callable[[str, StreamUpdate], None],
+        on_connect: Callable[[str], None],
+        settings: MotilalSettings | None = None,
+    ) -> None:
+        self._on_update = on_update
+        self._on_connect = on_connect
         self._url = order_stream_url(settings or MotilalSettings())
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._streams: dict[str, OrderStream] = {}
 
     def follow(self, client_id: str, client: MotilalClient) -> None:
         """Keeps a stream open for the client (no-op when one is already running)."""
         task = self._tasks.get(client_id)
-        if task is not None and not task.done():
+        if (task is not None and not task.done()) or client.session is None:
             return
+        stream = client.order_stream(self._url, on_connect=lambda: self._on_connect(client_id))
+        self._streams[client_id] = stream
         self._tasks[client_id] = asyncio.create_task(
-            self._listen(client_id, client), name=f"order-stream:{client_id}"
+            self._listen(client_id, stream), name=f"order-stream:{client_id}"
         )
 
-    def unfollow(self, client_id: str) -> None:
-        task = self._tasks.pop(client_id, None)
-        if task is not None:
-            task.cancel()
+    def connected(self, client_id: str) -> bool:
+        """The client's stream is subscribed now: its frames will report what happens."""
+        stream = self._streams.get(client_id)
+        return stream is not None and stream.connected
 
     @property
-    def followed(self) -> set[str]:
-        return set(self._tasks)
+    def open_count(self) -> int:
+        return sum(1 for task in self._tasks.values() if not task.done())
 
-    def is_live(self, client_id: str) -> bool:
-        """The client's stream is running (its frames will nudge a read of the books)."""
-        task = self._tasks.get(client_id)
-        return task is not None and not task.done()
-
-    async def _listen(self, client_id: str, client: MotilalClient) -> None:
-        if client.session is None:
-            return
-        stream = client.order_stream(self._url)
+    async def _listen(self, client_id: str, stream: OrderStream) -> None:
         try:
-            async for _update in stream.updates():
-                self._on_news(client_id)
+            async for update in stream.updates():
+                self._on_update(client_id, update)
         except SessionExpired:
-            log.info("order stream of %s refused the token; polling continues", client_id)
+            log.info("order stream of %s refused the token; the next session reopens it",
+                     client_id)  # fmt: skip
         except Exception:
-            log.exception("order stream of %s failed; polling continues", client_id)
+            log.exception("order stream of %s failed; recovery reads continue", client_id)
         finally:
             with contextlib.suppress(Exception):
                 await stream.close()
+            if self._streams.get(client_id) is stream:
+                del self._streams[client_id]
 
     async def close(self) -> None:
         tasks = list(self._tasks.values())

@@ -1,23 +1,26 @@
-"""Follows every placed order to its end, from the broker's order and trade books.
+"""Follows every placed order to its end.
 
-Each sync of a client reads its order book and trade book once and:
-1. publishes one fill event per broker trade number not reported before (a fill that comes
-   after a cancel is still reported), in a transaction that claims the trade number;
-2. settles orders that reached a terminal status: Rejected/Error (OrderRejected with the
-   book's error text), Cancel (OrderCanceled once its fills are in), Traded (done once all
-   its fills are reported; the last one was an OrderFilled);
-3. adopts orders whose placement outcome was unknown and that now show up by tag.
+The path is the client's order/trade stream (streams.py): each trade frame is a fill,
+reported once per broker trade number through the outbox (fills.py); each order frame that
+ends an order (rejected, canceled, traded) settles it. Frames are applied per client, in
+the order they came, under the client's lock (so never in the middle of its placement).
 
-Syncs run at once when something hints at news (a command just ran, a frame arrived on
-the order/trade stream), and as a fallback every `poll_interval_seconds` for clients with
-open orders, or every `stream_poll_interval_seconds` while the client's stream is up.
+Book reads are for recovery only, one client at a time and bounded in number:
+- when a stream (re)connects while the client has open orders (frames may have been lost);
+- when an order's end needs fills the frames did not bring, or its outcome was unknown;
+- every `poll_interval_seconds` while the client's stream is down (or switched off);
+- as a safety net while the stream is up: after `stream_poll_interval_seconds`, doubling
+  up to `stream_poll_max_interval_seconds` while reads find nothing new.
+A client without open orders is never read. Nothing here scans every client on a timer.
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
 
 import asyncpg
 from common.contracts.envelope import utc_now
@@ -28,18 +31,27 @@ from common.contracts.order_events import (
     OrderRejected,
 )
 from common.locks import ClientLocks
+from motilal.client import MotilalClient
+from motilal.feed.orders import StreamUpdate
 from motilal.models import Order, Trade
 from motilal.models import OrderStatus as BrokerStatus
 
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution import store_intents as store
-from broker_adapter.execution.emitter import Emitter, envelope_of
+from broker_adapter.execution.emitter import envelope_of
 from broker_adapter.execution.executor import Executor, Park
 from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.execution.journal import Journal
+from broker_adapter.execution.store_intents import Settlement
+from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.tracking.fills import FillOutbox
+from broker_adapter.tracking.open_orders import Followed, OpenOrders
 from broker_adapter.tracking.streams import OrderStreams
 
 log = logging.getLogger(__name__)
+_SOON_S = 0.5
+"""Delay of a recovery read asked for by a frame (fills the stream did not bring yet)."""
 
 
 class Tracker:
@@ -48,182 +60,275 @@ class Tracker:
         settings: BrokerAdapterSettings,
         pool: asyncpg.Pool,
         executor: Executor,
-        emitter: Emitter,
+        journal: Journal,
+        fills: FillOutbox,
         locks: ClientLocks,
+        on_fills: Callable[[str], None],
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.executor = executor
-        self.emitter = emitter
+        self.journal = journal
+        self.fills = fills
         self.locks = locks
-        self._due: set[str] = set()
-        self._synced_at: dict[str, float] = {}
+        self._on_fills = on_fills
+        self.open = OpenOrders()
+        self._frames: dict[str, deque[StreamUpdate]] = {}
+        self._appliers: dict[str, asyncio.Task[None]] = {}
+        self._reads: set[asyncio.Task[None]] = set()
+        self._next_read: dict[str, float] = {}
+        self._quiet_reads: dict[str, int] = {}
         self._wake = asyncio.Event()
-        self.streams = OrderStreams(self.nudge) if settings.order_stream else None
+        self.streams = (
+            OrderStreams(self._on_frame, self._on_connect) if settings.order_stream else None
+        )
+        executor.follower = self
 
-    def nudge(self, client_id: str) -> None:
-        """Sync this client soon (its books probably changed)."""
-        self._due.add(client_id)
-        self._wake.set()
+    # ---- what the executor tells (executor.Follower) --------------------------------------
+
+    def session_ready(self, client_id: str, client: MotilalClient) -> None:
+        if self.streams is not None:
+            self.streams.follow(client_id, client)
+
+    def track(self, intent: Intent) -> None:
+        early = self.open.track(intent)
+        if early:
+            self._enqueue(intent.client_id, early, front=True)
+        self._read_in(intent.client_id, self._read_delay(intent.client_id))
+
+    def untrack(self, intent: Intent) -> None:
+        self.open.end(intent.client_id, intent.order_id)
+
+    # ---- frames ----------------------------------------------------------------------------
+
+    def _on_frame(self, client_id: str, update: StreamUpdate) -> None:
+        self._enqueue(client_id, [update])
+
+    def _on_connect(self, client_id: str) -> None:
+        if self.open.of(client_id):  # frames sent while it was down are lost: read the books
+            self._read_in(client_id, 0.0)
+
+    def _enqueue(self, client_id: str, updates: list[StreamUpdate], front: bool = False) -> None:
+        queue = self._frames.setdefault(client_id, deque())
+        if front:
+            queue.extendleft(reversed(updates))
+        else:
+            queue.extend(updates)
+        if client_id not in self._appliers:
+            self._appliers[client_id] = asyncio.create_task(
+                self._apply_frames(client_id), name=f"frames:{client_id}"
+            )
+
+    async def _apply_frames(self, client_id: str) -> None:
+        try:
+            while queue := self._frames.get(client_id):
+                async with self.locks.of(client_id):
+                    while queue:
+                        update = queue.popleft()
+                        try:
+                            await self._apply(client_id, update, from_book=False)
+                        except Exception:
+                            log.exception("frame of %s not applied; its books will be read",
+                                          client_id)  # fmt: skip
+                            self._read_in(client_id, self.settings.poll_interval_seconds)
+        finally:
+            self._appliers.pop(client_id, None)
+            self._frames.pop(client_id, None)
+
+    async def _apply(self, client_id: str, update: StreamUpdate, *, from_book: bool) -> None:
+        """Applies one order or trade row (from a frame or a book); the client's lock is held."""
+        if isinstance(update, Trade):
+            await self._apply_trade(client_id, update, from_book)
+        else:
+            await self._apply_order(client_id, update, from_book)
+
+    async def _apply_trade(self, client_id: str, trade: Trade, from_book: bool) -> None:
+        followed, is_open = self.open.by_uid(client_id, trade.unique_order_id)
+        if followed is None:
+            if not from_book:  # the order's id may not be known yet: replayed when it is
+                self.open.hold_early(client_id, trade.unique_order_id, trade)
+            return
+        if trade.trade_no in followed.reported or trade.quantity <= 0:
+            return
+        intent = followed.intent
+        filled = intent.filled_quantity + trade.quantity
+        complete = filled >= intent.quantity
+        kind = OrderFilled if complete else OrderPartiallyFilled
+        event = kind(
+            **envelope_of(intent),
+            trade_no=trade.trade_no,
+            instrument=intent.instrument,
+            side=intent.side,
+            trade_type=intent.trade_type,
+            quantity=trade.quantity,
+            price=trade.price,
+            filled_quantity=filled,
+            leaves_quantity=max(intent.quantity - filled, 0),
+            traded_at=trade.time or utc_now(),
+        )
+        new = await self.fills.report(event, filled, complete)
+        followed.reported.add(trade.trade_no)
+        if not new:  # reported before (a restart, another replica): take the stored count
+            stored = await store.get_intent(self.pool, intent.order_id)
+            if stored is not None:
+                followed.intent = replace(intent, filled_quantity=stored.filled_quantity)
+            return
+        followed.intent = replace(intent, filled_quantity=filled)
+        self._on_fills(client_id)
+        if complete and is_open:
+            await self._end(followed, Settlement(followed.intent, "order.filled", "Traded"))
+
+    async def _apply_order(self, client_id: str, order: Order, from_book: bool) -> None:
+        followed, is_open = self.open.by_uid(client_id, order.unique_order_id)
+        if followed is None:
+            unknown = self.open.unknown_with_tag(client_id, order.tag.strip())
+            if unknown is not None:  # the order whose placement outcome was lost
+                await self.executor.adopt(unknown.intent, order)
+                METRICS.orders.labels("adopted").inc()
+            elif not from_book:
+                self.open.hold_early(client_id, order.unique_order_id, order)
+            return
+        if not is_open:
+            return
+        intent, status = followed.intent, order.status
+        if status in (BrokerStatus.REJECTED, BrokerStatus.ERROR):
+            reason = order.error or f"order {status.value.lower()} at the broker"
+            event = OrderRejected(
+                **envelope_of(intent), error_code=status.value.upper(), reason=reason
+            )
+            settlement = Settlement(intent, "order.rejected", status.value, last_error=reason)
+            await self._end(followed, settlement, event)
+        elif status is BrokerStatus.CANCEL:
+            if intent.filled_quantity < order.traded_quantity:
+                self._read_in(client_id, _SOON_S)  # its fills first
+                return
+            canceled = OrderCanceled(
+                **envelope_of(intent),
+                filled_quantity=intent.filled_quantity,
+                reason=order.error or "canceled",
+            )
+            await self._end(followed, Settlement(intent, "order.canceled", "Cancel"), canceled)
+        elif status is BrokerStatus.TRADED:
+            if intent.filled_quantity < order.quantity:
+                self._read_in(client_id, _SOON_S)  # its last fill has not come yet
+                return
+            await self._end(followed, Settlement(intent, "order.filled", "Traded"))
+
+    async def _end(
+        self,
+        followed: Followed,
+        settlement: Settlement,
+        event: OrderRejected | OrderCanceled | None = None,
+    ) -> None:
+        await self.journal.settled(settlement, event)
+        self.open.end(followed.intent.client_id, followed.intent.order_id)
+
+    # ---- recovery reads --------------------------------------------------------------------
+
+    def _read_delay(self, client_id: str) -> float:
+        s = self.settings
+        if any(f.intent.state is IntentState.UNKNOWN for f in self.open.of(client_id)):
+            return s.unknown_outcome_delay_seconds
+        if self.streams is None or not self.streams.connected(client_id):
+            return s.poll_interval_seconds
+        quiet = self._quiet_reads.get(client_id, 0)
+        return min(s.stream_poll_interval_seconds * 2**quiet, s.stream_poll_max_interval_seconds)
+
+    def _read_in(self, client_id: str, seconds: float) -> None:
+        """Reads the client's books within `seconds` (sooner if already due sooner)."""
+        at = time.monotonic() + seconds
+        if at < self._next_read.get(client_id, float("inf")):
+            self._next_read[client_id] = at
+            self._wake.set()
 
     async def run(self) -> None:
-        """The polling loop (a runtime background task)."""
-        interval = self.settings.poll_interval_seconds
-        next_full = time.monotonic()
+        """Background task: recover what a restart left open, then run due reads forever."""
+        await self.fills.republish()
+        for intent, reported in await store.followed_intents(self.pool):
+            self.open.track(intent, reported)
+            self._read_in(intent.client_id, 0.0)
         gate = asyncio.Semaphore(self.settings.poll_concurrency)
         while True:
-            timeout = max(next_full - time.monotonic(), 0.0)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self._wake.wait()
+            now = time.monotonic()
+            due = [c for c, at in self._next_read.items() if at <= now]
+            for client_id in due:
+                del self._next_read[client_id]
+                task = asyncio.create_task(self._guarded_read(client_id, gate))
+                self._reads.add(task)
+                task.add_done_callback(self._reads.discard)
             self._wake.clear()
-            clients = set(self._due)
-            self._due.clear()
-            if time.monotonic() >= next_full:
-                open_clients = set(await store.clients_with_open_orders(self.pool))
-                clients |= {c for c in open_clients if self._poll_due(c)}
-                next_full = time.monotonic() + interval
-                if self.streams is not None:
-                    for idle in self.streams.followed - open_clients:
-                        self.streams.unfollow(idle)
-            if clients:
-                await asyncio.gather(*(self._guarded(c, gate) for c in clients))
+            wait = min(self._next_read.values(), default=now + 3600) - now
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(wait, 0.0)):
+                    await self._wake.wait()
 
-    def _poll_due(self, client_id: str) -> bool:
-        """Every interval without a live stream; with one, only as a slower safety net."""
-        if self.streams is None or not self.streams.is_live(client_id):
-            return True
-        since = time.monotonic() - self._synced_at.get(client_id, 0.0)
-        return since >= self.settings.stream_poll_interval_seconds
-
-    async def _guarded(self, client_id: str, gate: asyncio.Semaphore) -> None:
+    async def _guarded_read(self, client_id: str, gate: asyncio.Semaphore) -> None:
         async with gate:
             try:
-                await self.sync(client_id)
+                news = await self.recover(client_id)
+                self._quiet_reads[client_id] = (
+                    0 if news else self._quiet_reads.get(client_id, 0) + 1
+                )
             except (Park, SessionUnavailable) as error:
                 log.info("books of %s not read: %s", client_id, error)
             except Exception:
-                log.exception("tracking %s failed; next poll retries", client_id)
+                log.exception("reading the books of %s failed; trying again later", client_id)
+        if self.open.of(client_id):
+            self._read_in(client_id, self._read_delay(client_id))
+        else:
+            self._quiet_reads.pop(client_id, None)
 
-    async def sync(self, client_id: str) -> None:
-        """Reads the client's books once and reports everything new."""
-        tracked = [
-            i for i in await store.open_intents(self.pool, client_id)
-            if i.state in (IntentState.PLACED, IntentState.UNKNOWN)
-        ]  # fmt: skip
-        if not tracked:
-            return
-        self._synced_at[client_id] = time.monotonic()
-        if self.streams is not None:
-            self.streams.follow(client_id, await self.executor.client_for(client_id))
-        book: list[Order] = await self.executor.read(
-            client_id, "order_book", lambda c: c.order_book()
-        )
-        trades: list[Trade] = await self.executor.read(
-            client_id, "trade_book", lambda c: c.trade_book()
-        )
+    async def recover(self, client_id: str) -> bool:
+        """Reads the client's books once and applies what is new; True if anything was."""
+        if not self.open.of(client_id):
+            return False
+        METRICS.book_reads.inc()
+        # Under the client's lock: a placement in flight finishes first, so its order is
+        # known when the books are read, and frames wait until the read is applied.
         async with self.locks.of(client_id):
-            await self._report_fills(client_id, book, trades)
-            for intent in await store.open_intents(self.pool, client_id):
-                await self._settle(intent, book)
-
-    async def _report_fills(self, client_id: str, book: list[Order], trades: list[Trade]) -> None:
-        if not trades:
-            return
-        new = await store.unreported_trades(self.pool, client_id, [t.trade_no for t in trades])
-        if not new:
-            return
-        fresh = [t for t in trades if t.trade_no in new]
-        ours = {
-            i.broker_order_id: i
-            for i in await store.intents_by_broker_id(
-                self.pool, client_id, sorted({t.unique_order_id for t in fresh})
+            before = self._progress(client_id)
+            book: list[Order] = await self.executor.read(
+                client_id, "order_book", lambda c: c.order_book()
             )
-        }
-        quantities = {o.unique_order_id: o.quantity for o in book}
-        by_order: dict[str, list[Trade]] = defaultdict(list)
-        for trade in fresh:
-            if trade.unique_order_id in ours:
-                by_order[trade.unique_order_id].append(trade)
-        for uid, order_trades in by_order.items():
-            order_trades.sort(key=lambda t: (t.time is None, t.time, _number(t.trade_no)))
-            for trade in order_trades:
-                await self._report_fill(ours[uid].order_id, trade, quantities.get(uid))
-
-    async def _report_fill(self, order_id: str, trade: Trade, broker_quantity: int | None) -> None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            intent = await store.lock_intent(conn, order_id)
-            if intent is None or trade.quantity <= 0:
-                return
-            if not await store.mark_trade(
-                conn, intent.client_id, trade.trade_no, order_id, trade.quantity
-            ):
-                return
-            filled = intent.filled_quantity + trade.quantity
-            total = max(intent.quantity, broker_quantity or 0)
-            kind = OrderFilled if filled >= total else OrderPartiallyFilled
-            event = kind(
-                **envelope_of(intent),
-                trade_no=trade.trade_no,
-                instrument=intent.instrument,
-                side=intent.side,
-                trade_type=intent.trade_type,
-                quantity=trade.quantity,
-                price=trade.price,
-                filled_quantity=filled,
-                leaves_quantity=max(total - filled, 0),
-                traded_at=trade.time or utc_now(),
+            trades: list[Trade] = await self.executor.read(
+                client_id, "trade_book", lambda c: c.trade_book()
             )
-            # Published inside the transaction: if publishing fails the claim is rolled back;
-            # if we die after publishing, the fill is sent again and deduplicated downstream
-            # by (client_id, trade_no).
-            await self.emitter.emit(event)
-            await store.record_fill(conn, order_id, filled, complete=kind is OrderFilled)
+            await self._recall_ended(client_id, trades)
+            for trade in sorted(trades, key=_in_time):
+                await self._apply_trade(client_id, trade, from_book=True)
+            for order in book:
+                await self._apply_order(client_id, order, from_book=True)
+            return self._progress(client_id) != before
 
-    async def _settle(self, intent: Intent, book: list[Order]) -> None:
-        if intent.state is IntentState.UNKNOWN:
-            found = [o for o in book if o.tag == intent.tag]
-            if found:
-                await self.executor.adopt(intent, sorted(found, key=lambda o: o.unique_order_id)[0])
-            return
-        if intent.state is not IntentState.PLACED:
-            return
-        order = next((o for o in book if o.unique_order_id == intent.broker_order_id), None)
-        if order is None:
-            return  # the book may lag the placement; the next poll looks again
-        status = order.status
-        if status in (BrokerStatus.REJECTED, BrokerStatus.ERROR):
-            await self.emitter.emit(
-                OrderRejected(
-                    **envelope_of(intent),
-                    error_code=status.value.upper(),
-                    reason=order.error or f"order {status.value.lower()} at the broker",
-                )
-            )
-            await self._done(intent, "order.rejected", status)
-        elif status is BrokerStatus.CANCEL:
-            if intent.filled_quantity < order.traded_quantity:
-                return  # its fills are not all in the trade book yet
-            await self.emitter.emit(
-                OrderCanceled(
-                    **envelope_of(intent),
-                    filled_quantity=intent.filled_quantity,
-                    reason=order.error or "canceled",
-                )
-            )
-            await self._done(intent, "order.canceled", status)
-        elif status is BrokerStatus.TRADED:
-            if intent.filled_quantity < order.quantity:
-                return
-            await self._done(intent, "order.filled", status)
-        elif intent.broker_status != status.value:
-            await store.move(self.pool, intent, IntentState.PLACED, broker_status=status.value)
-
-    async def _done(self, intent: Intent, event: str, status: BrokerStatus) -> None:
-        await store.move(
-            self.pool, intent, IntentState.DONE, terminal_event=event, broker_status=status.value
+    async def _recall_ended(self, client_id: str, trades: list[Trade]) -> None:
+        """Orders of ours that ended before this process knew them, for their late fills."""
+        unknown = sorted(
+            {
+                t.unique_order_id
+                for t in trades
+                if self.open.by_uid(client_id, t.unique_order_id)[0] is None
+            }
         )
+        if unknown:
+            for intent, reported in await store.intents_by_broker_ids(
+                self.pool, client_id, unknown
+            ):
+                if intent.state is IntentState.DONE:
+                    self.open.remember_ended(Followed(intent, set(reported)))
+
+    def _progress(self, client_id: str) -> tuple[int, int]:
+        followed = self.open.of(client_id)
+        return len(followed), sum(len(f.reported) for f in followed)
+
+    async def stop(self) -> None:
+        tasks = [*self._appliers.values(), *self._reads]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self.streams is not None:
+            await self.streams.close()
 
 
-def _number(trade_no: str) -> int:
-    return int(trade_no) if trade_no.isdigit() else 0
+def _in_time(trade: Trade) -> tuple[bool, object, int]:
+    number = int(trade.trade_no) if trade.trade_no.isdigit() else 0
+    return (trade.time is None, trade.time, number)

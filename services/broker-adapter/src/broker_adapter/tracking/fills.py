@@ -1,0 +1,76 @@
+"""Fills leave through an outbox: claimed with their event, committed, then published.
+
+A trade number is claimed in `emitted_trades` together with the event that reports it, in
+one transaction per round (group-committed across clients); only then is the event
+published, and after that marked published. So a fill is reported once per trade number
+even with two replicas reading the same books, a crash between commit and publish is
+repaired at start-up (`republish`), and no produce ever runs inside a transaction.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+from common.contracts.order_events import Fill
+from common.topics import ORDER_EVENTS
+
+from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.emitter import Emitter
+from broker_adapter.execution.group_commit import GroupCommit
+from broker_adapter.execution.store_intents import FillClaim
+
+log = logging.getLogger(__name__)
+_MAX_BACKOFF_S = 5.0
+
+
+class FillOutbox:
+    def __init__(self, pool: asyncpg.Pool, emitter: Emitter) -> None:
+        self._pool = pool
+        self._emitter = emitter
+        self._rounds: GroupCommit[tuple[FillClaim, Fill], bool] = GroupCommit(self._round)
+
+    async def report(self, fill: Fill, filled_quantity: int, complete: bool) -> bool:
+        """Reports the fill unless its trade number was reported before (then False)."""
+        claim = FillClaim(
+            client_id=fill.client_id,
+            trade_no=fill.trade_no,
+            order_id=fill.order_id,
+            quantity=fill.quantity,
+            filled_quantity=filled_quantity,
+            complete=complete,
+            event=fill.model_dump_json(),
+        )
+        return await self._rounds.submit((claim, fill))
+
+    async def republish(self) -> int:
+        """Publishes the claims a crash left unpublished (at start-up); answers how many."""
+        rows = await store.unpublished_fills(self._pool)
+        if rows:
+            events = [e for _, _, raw in rows if isinstance(e := ORDER_EVENTS.parse(raw), Fill)]
+            await self._publish(events, [(client, trade) for client, trade, _ in rows])
+            log.warning("published %d fills a crash had left unpublished", len(rows))
+        return len(rows)
+
+    async def _round(self, items: Sequence[tuple[FillClaim, Fill]]) -> Sequence[bool]:
+        new = await store.claim_fills(self._pool, [claim for claim, _ in items])
+        claimed = [(claim, fill) for (claim, fill), ok in zip(items, new, strict=True) if ok]
+        if claimed:
+            await self._publish(
+                [fill for _, fill in claimed], [(c.client_id, c.trade_no) for c, _ in claimed]
+            )
+        return new
+
+    async def _publish(self, fills: Sequence[Fill], keys: Sequence[tuple[str, str]]) -> None:
+        # The claims are committed: publishing must not give up, or the fills would be lost
+        # until the next start. An outage of Kafka is waited out.
+        backoff = 0.2
+        while True:
+            try:
+                await self._emitter.emit_many(fills)
+                break
+            except Exception as error:
+                log.warning("publishing %d fills failed (%r); retrying", len(fills), error)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF_S)
+        await store.mark_published(self._pool, keys)
