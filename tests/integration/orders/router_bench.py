@@ -234,27 +234,30 @@ async def run(stack: TestStack, rounds: int, client_count: int, sizes: Sequence[
     print(
         f"{'clients':>7} {'ms/batch':>9} {'ev ms/batch':>11} {'stmts/order':>11} "
         f"{'xacts/order':>11} {'tup ret/order':>13} {'ev stmts/order':>14} "
-        f"{'publish ms/batch':>16}"
+        f"{'publish ms/batch':>16} {'cpu ms/batch':>12} {'ev cpu ms/batch':>15}"
     )
     for size in sizes:
         await intake.handle([batch(clients[:size])])  # warm up
         spent = spent_events = 0.0
         statements = statements_events = 0
         publishing = counted.publishing
+        cpu = cpu_events = 0.0
         await settle_stats()
         before = await db_stats(stack.postgres_dsn)
         for _ in range(rounds):
             request = batch(clients[:size])
             start_count = counted.statements
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             await intake.handle([request])
             spent += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
             statements += counted.statements - start_count
             evs = order_events(request)
             start_count = counted.statements
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             await events.handle(evs)
             spent_events += time.perf_counter() - started
+            cpu_events += time.process_time() - cpu_started
             statements_events += counted.statements - start_count
         await settle_stats()
         after = await db_stats(stack.postgres_dsn)
@@ -264,7 +267,8 @@ async def run(stack: TestStack, rounds: int, client_count: int, sizes: Sequence[
             f"{size:>7} {1000 * spent / rounds:>9.1f} {1000 * spent_events / rounds:>11.1f} "
             f"{statements / orders:>11.3f} {delta['xact_commit'] / orders:>11.3f} "
             f"{delta['tup_returned'] / orders:>13.1f} {statements_events / orders:>14.3f} "
-            f"{1000 * (counted.publishing - publishing) / rounds:>16.1f}"
+            f"{1000 * (counted.publishing - publishing) / rounds:>16.1f} "
+            f"{1000 * cpu / rounds:>12.1f} {1000 * cpu_events / rounds:>15.1f}"
         )
     await broker.stop()
     await redis.aclose()

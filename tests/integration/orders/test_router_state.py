@@ -4,6 +4,7 @@ order events applied in batches (once, through the transition table)."""
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,11 +14,14 @@ from common.contracts.accounts import ClientUpserted, MarginRow, MarginSnapshot
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderPartiallyFilled
 from common.db import apply_migrations
 from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
+from common.kafka import Publisher, build_broker
+from common.settings import ServiceSettings
 from factories import NOW, RELIANCE, make
 from order_router import app as router_app
 from order_router import store
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
+from order_router.expiry import IST, Expiry
 from order_router.orders import Order
 from orders_testkit import wait_for
 from stack.testing import TestStack
@@ -174,6 +178,33 @@ async def test_order_events_batch_applied_once_and_illegal_transition_refused(
     assert stored["o1"].broker_order_id == "B1"
     assert stored["o2"].status is OrderStatus.ACCEPTED
     assert stored["o2"].broker_order_id == "B2"
+
+
+async def test_expiry_ends_open_orders_of_past_days_and_leaves_finished_ones(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    working = replace(submitted("o1"), created_at=yesterday)
+    filled = replace(submitted("o2"), status=OrderStatus.FILLED, created_at=yesterday)
+    today = submitted("o3")
+    await store.insert_batch_orders(pool, BATCH, [working, filled, today])
+    settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)
+    broker = build_broker(settings, "router-state-test")
+    await broker.start()
+    try:
+        # cutoff at the end of the day just before now: only yesterday's open order ends
+        cutoff = (datetime.now(UTC) - timedelta(minutes=1)).astimezone(IST).time()
+        expiry = Expiry(pool, Publisher(broker), time(cutoff.hour, cutoff.minute), 60)
+        expired = await expiry.expire_open_orders()
+    finally:
+        await broker.stop()
+    assert [o.order_id for o in expired] == ["o1"]
+    stored = await store.orders_by_id(pool, ["o1", "o2", "o3"])
+    assert {k: o.status for k, o in stored.items()} == {
+        "o1": OrderStatus.EXPIRED,
+        "o2": OrderStatus.FILLED,
+        "o3": OrderStatus.SUBMITTED,
+    }
 
 
 async def _async(value: bool) -> bool:
