@@ -1,6 +1,6 @@
 """Access and refresh tokens: what they carry, and every way they are refused."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -64,3 +64,32 @@ def test_refresh_keeps_its_family_when_rotated() -> None:
 )
 def test_role_allows_only_its_rank_and_below(role: Role, needed: Role, allowed: bool) -> None:
     assert role.allows(needed) is allowed
+
+
+def test_verified_access_token_is_remembered_until_it_expires() -> None:
+    c = codec()
+    token, issued = c.issue("asha", Role.TRADER, "access")
+    first = c.decode(token, "access")
+    assert c.verified.get(token, issued.expires_at - timedelta(seconds=1)) == first
+    with pytest.raises(TokenError, match="access token expired"):
+        c.verified.get(token, issued.expires_at)
+    assert c.verified.get(token, issued.expires_at) is None  # forgotten once expired
+
+
+def test_altered_copy_of_a_verified_token_is_refused() -> None:
+    c = codec()
+    token, _ = c.issue("asha", Role.VIEWER, "access")
+    c.decode(token, "access")
+    head, _, signature = token.split(".")
+    forged_claims = jwt.encode(
+        {**jwt.decode(token, options={"verify_signature": False}), "role": "admin"}, "x" * 32
+    ).split(".")[1]
+    with pytest.raises(TokenError, match="invalid access token"):
+        c.decode(f"{head}.{forged_claims}.{signature}", "access")
+
+
+def test_refresh_tokens_are_never_remembered() -> None:
+    c = codec()
+    token, _ = c.issue("asha", Role.TRADER, "refresh")
+    c.decode(token, "refresh")
+    assert c.verified.get(token, datetime.now(UTC)) is None

@@ -56,6 +56,15 @@ class GatewaySettings(ServiceSettings):
         default=300, gt=0, description="the rate-limit window; 429 with Retry-After past it"
     )
 
+    # ---- orders -----------------------------------------------------------------------------
+    instrument_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how long an order's instrument (lot, tick, tradeable) from market-data is "
+        "reused before asking again; a token master reload reaches order checks within this "
+        "(the order-router checks lot and tick again). 0 asks market-data for every order",
+    )
+
     # ---- client credentials ---------------------------------------------------------------
     credentials_public_key: str | None = Field(
         default=None,

@@ -65,7 +65,7 @@ def _detail(response: httpx.Response) -> Any:
         return response.text
 
 
-def market_data_client(request: Request) -> MarketDataClient:
+async def market_data_client(request: Request) -> MarketDataClient:
     client: httpx.AsyncClient | None = getattr(request.app.state, "market_data_http", None)
     if client is None:
         client = service_client(deps.settings(request).market_data_url)

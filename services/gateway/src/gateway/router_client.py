@@ -3,8 +3,13 @@ market-data's instruments. One pooled httpx client per service per process.
 
 Failures become HTTP errors a user can act on: 404 names what was not found, 503 says
 which service is unavailable (and that nothing was placed), never a bare 500.
+
+Instruments change only when the token master is reloaded, so a tradeable instrument is
+kept for `instrument_cache_seconds` (GatewaySettings) instead of one market-data call per
+order; an unknown or untradeable token is asked again every time (its 422 stays exact).
 """
 
+import time
 from typing import Annotated, Any, cast
 
 import httpx
@@ -63,13 +68,44 @@ class RouterClient:
         return cast(dict[str, Any], await self._get("/internal/kill-switch"))
 
 
+class InstrumentCache:
+    """Tradeable instruments by (token, exchange asked), each for `seconds` (per process)."""
+
+    def __init__(self, seconds: float, max_entries: int = 20_000) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self._found: dict[tuple[int, Exchange | None], tuple[float, Instrument]] = {}
+
+    def get(self, token: int, exchange: Exchange | None) -> Instrument | None:
+        found = self._found.get((token, exchange))
+        if found is None or found[0] <= time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, token: int, exchange: Exchange | None, instrument: Instrument) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._found) >= self.max_entries:
+            self._found.clear()  # far more tokens than any desk trades: start over
+        self._found[(token, exchange)] = (time.monotonic() + self.seconds, instrument)
+
+
 class InstrumentClient:
     """Instruments from market-data (`GET /internal/instruments/{token}`)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, cache: InstrumentCache | None = None) -> None:
         self.client = client
+        self.cache = cache or InstrumentCache(0)
 
     async def get(self, token: int, exchange: Exchange | None) -> Instrument:
+        cached = self.cache.get(token, exchange)
+        if cached is not None:
+            return cached
+        instrument = await self._fetch(token, exchange)
+        self.cache.put(token, exchange, instrument)
+        return instrument
+
+    async def _fetch(self, token: int, exchange: Exchange | None) -> Instrument:
         params = {"exchange": exchange.value} if exchange else {}
         try:
             response = await self.client.get(f"/internal/instruments/{token}", params=params)
@@ -106,14 +142,19 @@ def _client(request: Request, name: str, base_url: str) -> httpx.AsyncClient:
     return clients[name]
 
 
-def router_client(request: Request) -> RouterClient:
+# The dependencies are async: FastAPI runs a plain `def` one in its thread pool per request.
+async def router_client(request: Request) -> RouterClient:
     settings = deps.settings(request)
     return RouterClient(_client(request, "order-router", settings.order_router_url))
 
 
-def instrument_client(request: Request) -> InstrumentClient:
+async def instrument_client(request: Request) -> InstrumentClient:
     settings = deps.settings(request)
-    return InstrumentClient(_client(request, "market-data", settings.market_data_url))
+    cache: InstrumentCache | None = getattr(request.app.state, "instrument_cache", None)
+    if cache is None:
+        cache = InstrumentCache(settings.instrument_cache_seconds)
+        request.app.state.instrument_cache = cache
+    return InstrumentClient(_client(request, "market-data", settings.market_data_url), cache)
 
 
 Router = Annotated[RouterClient, Depends(router_client)]

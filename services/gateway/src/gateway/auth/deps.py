@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway import deps
 from gateway.auth.roles import Role
 from gateway.auth.tokens import TokenCodec, TokenError
 from gateway.config import GatewaySettings
@@ -37,13 +36,19 @@ def codec_for(settings: GatewaySettings) -> TokenCodec:
     )
 
 
-def token_codec(request: Request) -> TokenCodec:
-    """The process's codec (built once from the settings)."""
-    codec: TokenCodec | None = getattr(request.app.state, "token_codec", None)
+def app_codec(app: FastAPI) -> TokenCodec:
+    """The process's codec, built once from the settings: it also keeps the verified
+    access tokens, so HTTP routes and WebSocket handshakes share one cache."""
+    codec: TokenCodec | None = getattr(app.state, "token_codec", None)
     if codec is None:
-        codec = codec_for(deps.settings(request))
-        request.app.state.token_codec = codec
+        codec = codec_for(app.state.runtime.settings)
+        app.state.token_codec = codec
     return codec
+
+
+async def token_codec(request: Request) -> TokenCodec:
+    # async: FastAPI runs a plain-def dependency in its thread pool (a hop per request)
+    return app_codec(request.app)
 
 
 def user_from_token(codec: TokenCodec, token: str) -> CurrentUser:

@@ -115,25 +115,29 @@ async def place_order(
 ) -> JSONResponse:
     async def produce() -> tuple[int, Any]:
         instrument, prices, problems = await _checked_terms(instruments, body)
-        clients = await find_clients(pool, [body.client_id])
-        problems += check_client([BODY, "client_id"], body.client_id, clients)
-        problems += check_quantity(
-            [BODY, "quantity"], body.quantity, body.execution_type, instrument
-        )
-        if problems:
-            raise _invalid(problems)
-        batch_id, order_id = new_id(), new_id()
-        with bound(correlation_id=batch_id, client_id=body.client_id, order_id=order_id):
-            order = ClientOrder(order_id=order_id, client_id=body.client_id, quantity=body.quantity)
-            message = OrderRequested(
-                correlation_id=batch_id,
-                actor=user.username,
-                batch_id=batch_id,
-                order=order,
-                terms=_terms(body, prices),
+        async with pool.acquire() as db:  # one connection (one reset) for the whole request
+            clients = await find_clients(db, [body.client_id])
+            problems += check_client([BODY, "client_id"], body.client_id, clients)
+            problems += check_quantity(
+                [BODY, "quantity"], body.quantity, body.execution_type, instrument
             )
-            await publisher.publish(ORDER_REQUESTS, message)
-            await audit.record(pool, user, "order.place", order_id, body.model_dump(mode="json"))
+            if problems:
+                raise _invalid(problems)
+            batch_id, order_id = new_id(), new_id()
+            with bound(correlation_id=batch_id, client_id=body.client_id, order_id=order_id):
+                order = ClientOrder(
+                    order_id=order_id, client_id=body.client_id, quantity=body.quantity
+                )
+                message = OrderRequested(
+                    correlation_id=batch_id,
+                    actor=user.username,
+                    batch_id=batch_id,
+                    order=order,
+                    terms=_terms(body, prices),
+                )
+                await publisher.publish(ORDER_REQUESTS, message)
+                details = body.model_dump(mode="json")
+                await audit.record(db, user, "order.place", order_id, details)
         answer = Accepted(
             batch_id=batch_id, orders=[OrderRef(client_id=body.client_id, order_id=order_id)]
         )
@@ -162,29 +166,30 @@ async def execute_all(
     async def produce() -> tuple[int, Any]:
         instrument, prices, problems = await _checked_terms(instruments, body)
         entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
-        clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
-        problems += check_batch(entries, body.execution_type, clients, instrument)
-        if problems:
-            raise _invalid(problems)
-        batch_id = new_id()
-        orders = [
-            ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
-            for e in entries
-            if e.quantity != 0
-        ]
-        skipped = [e.client_id for e in entries if e.quantity == 0]
-        with bound(correlation_id=batch_id):
-            message = BatchRequested(
-                correlation_id=batch_id,
-                actor=user.username,
-                batch_id=batch_id,
-                terms=_terms(body, prices),
-                orders=tuple(orders),
-            )
-            await publisher.publish(ORDER_REQUESTS, message)
-            details = body.model_dump(mode="json", exclude={"client_orders"})
-            details["orders"] = {o.client_id: o.quantity for o in orders}
-            await audit.record(pool, user, "batch.place", batch_id, details)
+        async with pool.acquire() as db:  # one connection (one reset) for the whole request
+            clients = await find_clients(db, [e.client_id for e in entries if e.quantity != 0])
+            problems += check_batch(entries, body.execution_type, clients, instrument)
+            if problems:
+                raise _invalid(problems)
+            batch_id = new_id()
+            orders = [
+                ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
+                for e in entries
+                if e.quantity != 0
+            ]
+            skipped = [e.client_id for e in entries if e.quantity == 0]
+            with bound(correlation_id=batch_id):
+                message = BatchRequested(
+                    correlation_id=batch_id,
+                    actor=user.username,
+                    batch_id=batch_id,
+                    terms=_terms(body, prices),
+                    orders=tuple(orders),
+                )
+                await publisher.publish(ORDER_REQUESTS, message)
+                details = body.model_dump(mode="json", exclude={"client_orders"})
+                details["orders"] = {o.client_id: o.quantity for o in orders}
+                await audit.record(db, user, "batch.place", batch_id, details)
         answer = Accepted(
             batch_id=batch_id,
             orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
