@@ -15,8 +15,11 @@ class PortfolioSettings(ServiceSettings):
         default=1000,
         ge=50,
         description=(
-            "quote-driven P&L updates are published at most once per this interval per "
-            "position and client, so a tick storm does not flood portfolio.updates.v1"
+            "the conflation window of quote-driven P&L: a client's PnlChanged caused by quotes "
+            "goes out at most once per this window, and only when its total P&L moved by at "
+            "least a paisa since the figure it last published. Ticks re-mark open positions in "
+            "memory only (nothing is written to PostgreSQL per tick). A fill's updates go out at "
+            "once, after its batch is committed, and start the client's next window"
         ),
     )
     drift_confirmations: int = Field(
