@@ -2,6 +2,7 @@
 order events applied in batches (once, through the transition table)."""
 
 import secrets
+import time as clock
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -9,21 +10,27 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from common.contracts.accounts import ClientUpserted, MarginRow, MarginSnapshot
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderPartiallyFilled
+from common.contracts.requests import BatchRequested, ClientOrder, KillSwitchRequested
 from common.db import apply_migrations
-from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
+from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
-from factories import NOW, RELIANCE, make
+from factories import LIMIT_TERMS, NOW, RELIANCE, make
 from order_router import app as router_app
 from order_router import store
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
 from order_router.expiry import IST, Expiry
+from order_router.intake import Intake
+from order_router.lookups import InstrumentCache, PositionLookup
 from order_router.orders import Order
+from order_router.risk import RiskConfig, Rule
 from orders_testkit import wait_for
+from redis.asyncio import Redis
 from stack.testing import TestStack
 
 MIGRATIONS = Path(router_app.__file__).parent / "migrations"
@@ -142,9 +149,9 @@ async def test_account_copies_older_client_message_changes_nothing(
 
 async def test_orders_insert_returns_only_new_ids_and_keeps_risk_notes(pool: asyncpg.Pool) -> None:
     orders = [submitted("o1"), submitted("o2", "c2")]
-    assert await store.insert_batch_orders(pool, BATCH, orders) == {"o1", "o2"}
+    assert await store.insert_batch_orders(pool, [BATCH], orders) == {"o1", "o2"}
     again = [replace(o, status=OrderStatus.DENIED) for o in orders]
-    assert await store.insert_batch_orders(pool, BATCH, again) == set()
+    assert await store.insert_batch_orders(pool, [BATCH], again) == set()
     stored = await store.orders_by_id(pool, ["o1", "o2"])
     assert {o.status for o in stored.values()} == {OrderStatus.SUBMITTED}
     assert stored["o1"].risk_notes == orders[0].risk_notes
@@ -154,7 +161,7 @@ async def test_orders_insert_returns_only_new_ids_and_keeps_risk_notes(pool: asy
 async def test_order_events_batch_applied_once_and_illegal_transition_refused(
     pool: asyncpg.Pool,
 ) -> None:
-    await store.insert_batch_orders(pool, BATCH, [submitted("o1"), submitted("o2", "c2")])
+    await store.insert_batch_orders(pool, [BATCH], [submitted("o1"), submitted("o2", "c2")])
     applier = EventApplier(pool)
     fill = {"order_id": "o1", "client_id": "c1", "price": Decimal("2500")}
     events = [
@@ -187,7 +194,7 @@ async def test_expiry_ends_open_orders_of_past_days_and_leaves_finished_ones(
     working = replace(submitted("o1"), created_at=yesterday)
     filled = replace(submitted("o2"), status=OrderStatus.FILLED, created_at=yesterday)
     today = submitted("o3")
-    await store.insert_batch_orders(pool, BATCH, [working, filled, today])
+    await store.insert_batch_orders(pool, [BATCH], [working, filled, today])
     settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)
     broker = build_broker(settings, "router-state-test")
     await broker.start()
@@ -205,6 +212,48 @@ async def test_expiry_ends_open_orders_of_past_days_and_leaves_finished_ones(
         "o2": OrderStatus.FILLED,
         "o3": OrderStatus.SUBMITTED,
     }
+
+
+async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    copies = await replica(pool, stack.postgres_dsn)
+    nowhere = httpx.AsyncClient(base_url="http://127.0.0.1:9")  # never asked: all cached
+    instruments = InstrumentCache(nowhere, 3600, 1)
+    instruments._cache[(RELIANCE.token, None)] = (clock.monotonic() + 3600, RELIANCE)
+    broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "router-test")
+    redis = Redis.from_url(stack.redis_url)
+    await broker.start()
+    try:
+        intake = Intake(pool, redis, Publisher(broker), instruments,
+                        PositionLookup(nowhere, 1), RiskConfig(), copies)  # fmt: skip
+        clients = [f"K{secrets.token_hex(3).upper()}{n}" for n in range(2)]
+        await copies.on_clients(
+            [
+                make(ClientUpserted, client_id=c, exchanges=(Exchange.NSE,),
+                     trade_types=(TradeType.INTRADAY,))
+                for c in clients
+            ]
+        )  # fmt: skip
+        kill = make(KillSwitchRequested, client_id=clients[0], engaged=True, reason="stop it")
+        batch_id = secrets.token_hex(8)
+        orders = tuple(
+            ClientOrder(order_id=f"{batch_id}-{n}", client_id=c, quantity=10)
+            for n, c in enumerate(clients)
+        )
+        batch = make(BatchRequested, batch_id=batch_id, terms=LIMIT_TERMS, orders=orders)
+        await intake.handle([kill, batch, batch])  # the request delivered twice in one batch
+        await intake.handle([batch])  # and once more later
+    finally:
+        await broker.stop()
+        await redis.aclose()
+        await nowhere.aclose()
+        await copies.close()
+    stored = await store.batch_orders(pool, batch_id)
+    assert [(o.client_id, o.status, o.rule) for o in stored] == [
+        (clients[0], OrderStatus.DENIED, Rule.KILL_SWITCH),
+        (clients[1], OrderStatus.SUBMITTED, None),
+    ]
 
 
 async def _async(value: bool) -> bool:

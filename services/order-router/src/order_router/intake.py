@@ -1,16 +1,13 @@
 """Turns operators' requests (orders.requests.v1) into orders, commands and denials.
 
-A batch is handled in one pass: one instrument lookup (cached), the clients, sessions,
-margins and kill switch from the router's in-memory copies (accounts.py; no query), one
-Redis read of the quote, pre-trade risk in memory, ONE statement that inserts the batch
-and every order (ON CONFLICT DO NOTHING ... RETURNING: a redelivered request inserts
-nothing and only then are its stored orders read back), and then, after the commit, the
-commands and events published together.
-
-The order-making requests of one Kafka batch are decided side by side: each holds its
-clients' locks, so a client's risk check still sees every earlier order of that client
-(within this process). A modify, cancel or kill switch waits for every request before it,
-so it finds the orders it names.
+The order-making requests of one Kafka batch (up to the next modify, cancel or kill
+switch, which must find the orders before it stored) are handled together: per request
+one instrument lookup (cached) and one Redis read of the quote; the clients, sessions,
+margins and kill switch from the router's in-memory copies (accounts.py; no query);
+pre-trade risk in memory; then ONE statement that inserts every batch and order (ON
+CONFLICT DO NOTHING ... RETURNING: a redelivered request inserts nothing, and only then
+are its stored orders read back), and after it the commands and events produced at once,
+in request order, so each client's commands keep their order.
 
 On redelivery, orders still SUBMITTED without a broker order id get their PlaceOrder again:
 the adapter dedupes by order id, so a duplicate command never becomes a duplicate order.
@@ -39,7 +36,6 @@ from common.contracts.requests import (
 )
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher
-from common.locks import ClientLocks
 from common.logs import bound
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS
 from pydantic import ValidationError
@@ -88,24 +84,20 @@ class _Request:
     any_trade_type: bool = False  # exit-by-token without a trade type: take it from the position
 
 
-def _order_making_clients(m: Message) -> list[str] | None:
-    """The clients a request makes orders for; None for any other request."""
-    if isinstance(m, BatchRequested | ExitByTokenRequested):
-        return [o.client_id for o in m.orders]
+def _order_request(m: Message) -> _Request | None:
+    """What an order-making request asks for; None for any other request."""
+    if isinstance(m, BatchRequested):
+        return _Request(m, m.type, m.batch_id, m.terms, m.orders)
     if isinstance(m, OrderRequested):
-        return [m.order.client_id]
+        return _Request(m, m.type, m.batch_id, m.terms, (m.order,))
     if isinstance(m, ExitTradeRequested):
-        return [m.client_id]
+        terms = _exit_terms(m.token_id, m.exchange, m.trade_type)
+        order = ClientOrder(order_id=m.order_id, client_id=m.client_id)
+        return _Request(m, m.type, m.batch_id, terms, (order,))
+    if isinstance(m, ExitByTokenRequested):
+        terms = _exit_terms(m.token_id, m.exchange, m.trade_type or TradeType.INTRADAY)
+        return _Request(m, m.type, m.batch_id, terms, m.orders, m.trade_type is None)
     return None
-
-
-async def _all_done(tasks: Sequence[asyncio.Task[None]]) -> None:
-    """Wait for every task (none is left running), then raise the first failure: the
-    Kafka batch is redelivered and requests already applied change nothing."""
-    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
 
 
 class Intake:
@@ -126,42 +118,24 @@ class Intake:
         self.instruments = instruments
         self.positions = positions
         self.risk = risk
-        self.locks = ClientLocks()
 
     async def handle(self, messages: Sequence[Message]) -> None:
-        running: list[asyncio.Task[None]] = []
+        """Order-making requests are placed together up to the next modify, cancel or
+        kill switch, which then finds the orders before it stored."""
+        placing: list[_Request] = []
         for message in messages:
-            clients = _order_making_clients(message)
-            if clients is None:
-                await _all_done(running)
-                running = []
-                await self._dispatch_bound(message)
-            else:
-                running.append(asyncio.create_task(self._dispatch_locked(message, clients)))
-        await _all_done(running)
-
-    async def _dispatch_locked(self, message: Message, clients: list[str]) -> None:
-        async with self.locks.all_of(clients):
-            await self._dispatch_bound(message)
-
-    async def _dispatch_bound(self, message: Message) -> None:
-        with bound(correlation_id=message.correlation_id):
-            await self._dispatch(message)
+            request = _order_request(message)
+            if request is not None:
+                placing.append(request)
+                continue
+            await self.place(placing)
+            placing = []
+            with bound(correlation_id=message.correlation_id):
+                await self._dispatch(message)
+        await self.place(placing)
 
     async def _dispatch(self, m: Message) -> None:
-        if isinstance(m, BatchRequested):
-            await self.place(_Request(m, m.type, m.batch_id, m.terms, m.orders))
-        elif isinstance(m, OrderRequested):
-            await self.place(_Request(m, m.type, m.batch_id, m.terms, (m.order,)))
-        elif isinstance(m, ExitTradeRequested):
-            terms = _exit_terms(m.token_id, m.exchange, m.trade_type)
-            order = ClientOrder(order_id=m.order_id, client_id=m.client_id)
-            await self.place(_Request(m, m.type, m.batch_id, terms, (order,)))
-        elif isinstance(m, ExitByTokenRequested):
-            terms = _exit_terms(m.token_id, m.exchange, m.trade_type or TradeType.INTRADAY)
-            request = _Request(m, m.type, m.batch_id, terms, m.orders, m.trade_type is None)
-            await self.place(request)
-        elif isinstance(m, ModifyRequested):
+        if isinstance(m, ModifyRequested):
             await self.modify(m)
         elif isinstance(m, CancelRequested):
             await self.cancel(m)
@@ -172,28 +146,33 @@ class Intake:
 
     # --- placing -------------------------------------------------------------------------
 
-    async def place(self, req: _Request) -> None:
-        """Decide, insert, announce. The insert's RETURNING says which orders are new; the
-        rest were stored by an earlier delivery and are announced as they are stored."""
-        created = await self._decide(req, req.orders)
-        new = await store.insert_batch_orders(self.pool, _batch_row(req, len(created)), created)
-        announced = {o.order_id: o for o in created if o.order_id in new}
-        if len(new) < len(created):
-            old = [o.order_id for o in created if o.order_id not in new]
-            announced.update(await store.orders_by_id(self.pool, old))
-        orders = [announced[o.order_id] for o in req.orders if o.order_id in announced]
-        await self._announce(req.message, orders)
-        log.info("request %s %s: %d orders (%d new)", req.kind, req.batch_id, len(orders), len(new))
+    async def place(self, requests: Sequence[_Request]) -> None:
+        """Decide every request (side by side: risk works from memory), insert all their
+        batches and orders in ONE statement, then produce every command and event at once,
+        in request order, so each client's commands keep their order on its partition.
 
-    async def _announce(self, cause: Message, orders: Sequence[Order]) -> None:
-        """Commands and our events, produced together (commands queued first: they are
-        what the client waits for)."""
-        unacknowledged = [
-            o for o in orders if o.status is OrderStatus.SUBMITTED and o.broker_order_id is None
-        ]
-        events: list[Message] = [submitted_event(o, cause) for o in unacknowledged]
-        events += [denied_event(o, cause) for o in orders if o.status is OrderStatus.DENIED]
-        commands: list[Message] = [place_command(o, cause) for o in unacknowledged]
+        The insert's RETURNING says which orders are new; the others were stored by an
+        earlier delivery and are read back and announced as they are stored (the adapter
+        dedupes a repeated place by order id)."""
+        if not requests:
+            return
+        decided = await asyncio.gather(*(self._decide_bound(r) for r in requests))
+        batches = [_batch_row(r, len(orders)) for r, orders in zip(requests, decided, strict=True)]
+        created = [o for orders in decided for o in orders]
+        new = await store.insert_batch_orders(self.pool, batches, created)
+        stored = {o.order_id: o for o in created if o.order_id in new}
+        old = [o.order_id for o in created if o.order_id not in new]
+        if old:
+            stored.update(await store.orders_by_id(self.pool, old))
+        commands: list[Message] = []
+        events: list[Message] = []
+        for req in requests:
+            orders = [stored.pop(o.order_id) for o in req.orders if o.order_id in stored]
+            _announcements(req.message, orders, commands, events)
+            fresh = sum(1 for o in orders if o.order_id in new)
+            with bound(correlation_id=req.message.correlation_id):
+                log.info("request %s %s: %d orders (%d new)", req.kind, req.batch_id,
+                         len(orders), fresh)  # fmt: skip
         await asyncio.gather(
             *(
                 self.publisher.publish_many(topic, messages)
@@ -201,6 +180,10 @@ class Intake:
                 if messages
             )
         )
+
+    async def _decide_bound(self, req: _Request) -> list[Order]:
+        with bound(correlation_id=req.message.correlation_id):
+            return await self._decide(req, req.orders)
 
     async def _decide(self, req: _Request, orders: Sequence[ClientOrder]) -> list[Order]:
         terms = req.terms
@@ -389,6 +372,19 @@ class Intake:
             await self.publisher.publish_many(ORDER_COMMANDS, commands)
         log.warning("kill switch: cancel sent for %d working orders", len(to_cancel))
         return len(to_cancel)
+
+
+def _announcements(
+    cause: Message, orders: Sequence[Order], commands: list[Message], events: list[Message]
+) -> None:
+    """A request's place commands and our submitted/denied events (a command is sent again
+    for an order still waiting for the broker's ack: redelivery after a crash)."""
+    unacknowledged = [
+        o for o in orders if o.status is OrderStatus.SUBMITTED and o.broker_order_id is None
+    ]
+    commands += [place_command(o, cause) for o in unacknowledged]
+    events += [submitted_event(o, cause) for o in unacknowledged]
+    events += [denied_event(o, cause) for o in orders if o.status is OrderStatus.DENIED]
 
 
 def _exit_terms(token: int, exchange: Exchange | None, trade_type: TradeType) -> OrderTerms:

@@ -34,12 +34,12 @@ _ORDER_TYPES = (
 _TERMINAL = [s.value for s in OrderStatus if s.is_terminal]
 
 
-def _unnest(columns: str, types: str) -> tuple[str, str]:
-    """`unnest($1::t1[], ...) AS u(c1, ...)` over the columns, and the SELECT list."""
+def _unnest(columns: str, types: str, first: int = 1) -> tuple[str, str]:
+    """`unnest($first::t1[], ...) AS u(c1, ...)` over the columns, and the SELECT list."""
     names = [c.strip() for c in columns.split(",")]
     kinds = [t.strip() for t in types.split(",")]
     assert len(names) == len(kinds), "one type per column"
-    arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(kinds, start=1))
+    arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(kinds, start=first))
     return f"unnest({arrays}) AS u({', '.join(names)})", ", ".join(f"u.{n}" for n in names)
 
 
@@ -128,25 +128,36 @@ _ORDERS_SELECT = _ORDERS_SELECT.replace(
 _ORDER_WIDTH = len(_ORDER_COLUMNS.split(","))
 
 
-async def insert_batch_orders(conn: Conn, b: BatchRow, orders: Sequence[Order]) -> set[str]:
-    """The batch and its new orders in ONE statement; returns the order ids inserted now.
+_BATCHES_FROM, _ = _unnest(
+    _BATCH_COLUMNS,
+    "text, text, integer, text, text, text, text, numeric, numeric, text, text, integer",
+    first=_ORDER_WIDTH + 1,  # after the orders' arrays
+)
+
+
+async def insert_batch_orders(
+    conn: Conn, batches: Sequence[BatchRow], orders: Sequence[Order]
+) -> set[str]:
+    """Batches and their new orders in ONE statement; returns the order ids inserted now.
 
     An order id already present is left as it is (a redelivered request inserts nothing),
-    and so is the batch row.
+    and so is a batch row.
     """
-    first = _ORDER_WIDTH + 1
-    batch_args = ", ".join(f"${n}" for n in range(first, first + 12))
+    batch_rows = [
+        (b.batch_id, b.kind, b.token, b.exchange, b.execution_type, b.order_type, b.trade_type,
+         b.price, b.trigger_price, b.tag, b.actor, b.order_count)
+        for b in batches
+    ]  # fmt: skip
     rows = await conn.fetch(
         f"""WITH batch AS (
-                INSERT INTO batches ({_BATCH_COLUMNS}) VALUES ({batch_args})
+                INSERT INTO batches ({_BATCH_COLUMNS}) SELECT * FROM {_BATCHES_FROM}
                 ON CONFLICT (batch_id) DO NOTHING)
             INSERT INTO orders ({_ORDER_COLUMNS})
             SELECT {_ORDERS_SELECT} FROM {_ORDERS_FROM}
             ON CONFLICT (order_id) DO NOTHING RETURNING order_id""",  # noqa: S608
         *_columns([_order_values(o) for o in orders], _ORDER_WIDTH),
-        b.batch_id, b.kind, b.token, b.exchange, b.execution_type, b.order_type, b.trade_type,
-        b.price, b.trigger_price, b.tag, b.actor, b.order_count,
-    )  # fmt: skip
+        *_columns(batch_rows, 12),
+    )
     return {r["order_id"] for r in rows}
 
 
