@@ -18,10 +18,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import asyncpg
 import redis.exceptions
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -165,12 +167,12 @@ def subscribe(
     topics = {c.topic.name: c.topic for c in consumers}
     attempts: dict[tuple[int, str, int, int], int] = {}
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         group_id=group,
         batch=True,
         max_records=settings.kafka_max_records,
-        batch_timeout_ms=settings.kafka_fetch_max_wait_ms,
+        batch_timeout_ms=_BATCH_WAIT_MS,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
@@ -181,6 +183,7 @@ def subscribe(
         title=f"{service}:{group}",
         description="; ".join(f"{t.name}: {t.description}" for t in topics.values()),
     )
+
     async def on_batch(raw: list[bytes], msg: KafkaMessage) -> None:
         started = time.perf_counter()
         records: tuple[Any, ...] = msg.raw_message
@@ -211,12 +214,63 @@ def subscribe(
                 if not await _one_by_one(broker, consumer, index, parsed, attempts, service):
                     await msg.nack()
                     return
-        await msg.ack()
+        await _commit(msg, records)
         for topic_name in {r.topic for r in records}:
             metrics.consumed.labels(topic_name).inc(
                 sum(1 for r in records if r.topic == topic_name)
             )
             metrics.batch_seconds.labels(topic_name).observe(time.perf_counter() - started)
+
+    subscriber(on_batch)
+    _fetch_adaptively(subscriber, settings)
+
+
+_BATCH_WAIT_MS = 1000
+"""How long one poll of the consumer waits for records; it returns as soon as any arrive."""
+
+
+def _fetch_adaptively(subscriber: Any, settings: ServiceSettings) -> None:
+    """Polls without faststream's pause after an empty poll, and fetches adaptively.
+
+    faststream's batch subscriber sleeps `batch_timeout_ms` after every empty poll, which
+    delays the next message by up to that long. Here an empty poll simply polls again.
+
+    A broker that answers a fetch as soon as data arrives (Apache Kafka) needs nothing
+    more. The embedded tansu broker answers only when the fetch wait ends, so its latency
+    and its idle CPU both follow the wait: a consumer that received records in the last
+    `kafka_idle_after_seconds` fetches every `kafka_fetch_max_wait_ms` (fast), an idle one
+    every `kafka_idle_fetch_max_wait_ms` (cheap).
+    """
+    busy_ms = settings.kafka_fetch_max_wait_ms
+    idle_ms = max(settings.kafka_idle_fetch_max_wait_ms, busy_ms)
+    idle_after = settings.kafka_idle_after_seconds
+    last_records = time.monotonic()
+
+    async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
+        nonlocal last_records
+        batches = await consumer.getmany(
+            timeout_ms=_BATCH_WAIT_MS, max_records=settings.kafka_max_records
+        )
+        fetcher = consumer._fetcher
+        now = time.monotonic()
+        if batches:
+            last_records = now
+            fetcher._fetch_max_wait_ms = busy_ms
+        elif now - last_records > idle_after:
+            fetcher._fetch_max_wait_ms = idle_ms
+        return tuple(chain.from_iterable(batches.values()))
+
+    subscriber.get_msg = get_msg
+
+
+async def _commit(msg: KafkaMessage, records: Sequence[Any]) -> None:
+    """Commits the next offset of each partition in the batch, and only those."""
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        partition = TopicPartition(record.topic, record.partition)
+        offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
+    if offsets:
+        await msg.consumer.commit(offsets)  # type: ignore[call-arg]
 
 
 async def _raw_bodies(msg: KafkaMessage) -> Any:

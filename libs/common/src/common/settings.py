@@ -34,11 +34,22 @@ class ServiceSettings(BaseSettings):
         default=f"127.0.0.1:{EMBEDDED_KAFKA_PORT}", validation_alias=_shared("KAFKA_BOOTSTRAP")
     )
     kafka_fetch_max_wait_ms: int = Field(
-        default=100,
+        default=5,
         validation_alias=_shared("KAFKA_FETCH_MAX_WAIT_MS"),
-        description="longest a fetch waits for data. Kafka answers a fetch as soon as data "
-        "arrives, so this adds no latency there; the embedded tansu broker polls, and at 10 ms "
-        "its idle fetches took most of a core on 2 cores (make bench: 100 is the best trade)",
+        description="longest a fetch waits for data while the consumer is busy. Kafka "
+        "answers a fetch as soon as data arrives, so there it adds no latency; the embedded "
+        "tansu broker answers when the wait ends, so this is its per-hop latency",
+    )
+    kafka_idle_fetch_max_wait_ms: int = Field(
+        default=500,
+        validation_alias=_shared("KAFKA_IDLE_FETCH_MAX_WAIT_MS"),
+        description="the fetch wait of a consumer that got nothing for "
+        "KAFKA_IDLE_AFTER_SECONDS: idle fetches cost tansu CPU per fetch (make bench)",
+    )
+    kafka_idle_after_seconds: float = Field(
+        default=30.0,
+        validation_alias=_shared("KAFKA_IDLE_AFTER_SECONDS"),
+        description="a consumer with no records for this long fetches at the idle wait",
     )
     kafka_session_timeout_ms: int = Field(
         default=6000,
