@@ -28,7 +28,7 @@ from common.contracts.accounts import (
 from common.contracts.envelope import Message
 from common.contracts.instruments import Instrument
 from common.contracts.order_events import OrderAccepted, OrderFilled
-from common.contracts.requests import BatchRequested, ClientOrder, OrderTerms
+from common.contracts.requests import BatchRequested, ClientOrder, OrderRequested, OrderTerms
 from common.db import apply_migrations
 from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
 from common.ids import new_id
@@ -142,6 +142,17 @@ def batch(clients: Sequence[str]) -> BatchRequested:
         terms=terms,
         orders=tuple(ClientOrder(order_id=new_id(), client_id=c, quantity=1) for c in clients),
     )
+
+
+def singles(clients: Sequence[str]) -> list[Message]:
+    """One OrderRequested per client: what single orders look like in one Kafka batch."""
+    one = batch(clients)
+    return [
+        OrderRequested(
+            correlation_id=o.order_id, actor="bench", batch_id=o.order_id, terms=one.terms, order=o
+        )
+        for o in one.orders
+    ]
 
 
 def order_events(request: BatchRequested) -> list[Message]:
@@ -270,6 +281,20 @@ async def run(stack: TestStack, rounds: int, client_count: int, sizes: Sequence[
             f"{1000 * (counted.publishing - publishing) / rounds:>16.1f} "
             f"{1000 * cpu / rounds:>12.1f} {1000 * cpu_events / rounds:>15.1f}"
         )
+    size = 50
+    await intake.handle(singles(clients[:size]))  # warm up
+    spent = cpu = 0.0
+    start_count = counted.statements
+    for _ in range(rounds):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        await intake.handle(singles(clients[:size]))
+        spent += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
+    print(
+        f"{size} single-order requests in one Kafka batch: {1000 * spent / rounds:.1f} ms, "
+        f"cpu {1000 * cpu / rounds:.1f} ms, "
+        f"{(counted.statements - start_count) / rounds:.0f} SQL statements per Kafka batch"
+    )
     await broker.stop()
     await redis.aclose()
     await pool.close()
