@@ -14,6 +14,7 @@ import httpx
 import pytest
 from common.contracts.accounts import ClientUpserted, MarginRow, MarginSnapshot
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderPartiallyFilled
+from common.contracts.quotes import Quote
 from common.contracts.requests import BatchRequested, ClientOrder, KillSwitchRequested
 from common.db import apply_migrations
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
@@ -221,6 +222,8 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
     nowhere = httpx.AsyncClient(base_url="http://127.0.0.1:9")  # never asked: all cached
     instruments = InstrumentCache(nowhere, 3600, 1)
     instruments._cache[(RELIANCE.token, None)] = (clock.monotonic() + 3600, RELIANCE)
+    quoted = RELIANCE.model_copy(update={"token": 990000 + secrets.randbelow(9999)})  # its own
+    instruments._cache[(quoted.token, None)] = (clock.monotonic() + 3600, quoted)
     broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "router-test")
     redis = Redis.from_url(stack.redis_url)
     await broker.start()
@@ -242,7 +245,16 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
             for n, c in enumerate(clients)
         )
         batch = make(BatchRequested, batch_id=batch_id, terms=LIMIT_TERMS, orders=orders)
-        await intake.handle([kill, batch, batch])  # the request delivered twice in one batch
+        # the quote puts the limit price 2500.05 far outside the price band
+        quote = make(Quote, token=quoted.token, ltp=Decimal("1000"))
+        await redis.set(f"quote:{quoted.token}", quote.model_dump_json(), ex=60)
+        far = make(
+            BatchRequested,
+            batch_id=f"{batch_id}-far",
+            terms=LIMIT_TERMS.model_copy(update={"token_id": quoted.token}),
+            orders=(ClientOrder(order_id=f"{batch_id}-far", client_id=clients[1], quantity=10),),
+        )
+        await intake.handle([kill, batch, far, batch])  # the request delivered twice
         await intake.handle([batch])  # and once more later
     finally:
         await broker.stop()
@@ -254,6 +266,9 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
         (clients[0], OrderStatus.DENIED, Rule.KILL_SWITCH),
         (clients[1], OrderStatus.SUBMITTED, None),
     ]
+    far_order = await store.get_order(pool, f"{batch_id}-far")
+    assert far_order is not None
+    assert (far_order.status, far_order.rule) == (OrderStatus.DENIED, Rule.PRICE_BAND)
 
 
 async def _async(value: bool) -> bool:

@@ -156,7 +156,10 @@ class Intake:
         dedupes a repeated place by order id)."""
         if not requests:
             return
-        decided = await asyncio.gather(*(self._decide_bound(r) for r in requests))
+        ltps = await self._ltps({r.terms.token_id for r in requests})
+        decided = await asyncio.gather(
+            *(self._decide_bound(r, ltps.get(r.terms.token_id)) for r in requests)
+        )
         batches = [_batch_row(r, len(orders)) for r, orders in zip(requests, decided, strict=True)]
         created = [o for orders in decided for o in orders]
         new = await store.insert_batch_orders(self.pool, batches, created)
@@ -181,11 +184,13 @@ class Intake:
             )
         )
 
-    async def _decide_bound(self, req: _Request) -> list[Order]:
+    async def _decide_bound(self, req: _Request, ltp: Decimal | None) -> list[Order]:
         with bound(correlation_id=req.message.correlation_id):
-            return await self._decide(req, req.orders)
+            return await self._decide(req, req.orders, ltp)
 
-    async def _decide(self, req: _Request, orders: Sequence[ClientOrder]) -> list[Order]:
+    async def _decide(
+        self, req: _Request, orders: Sequence[ClientOrder], ltp: Decimal | None
+    ) -> list[Order]:
         terms = req.terms
         try:
             instrument = await self.instruments.get(terms.token_id, terms.exchange)
@@ -196,7 +201,6 @@ class Intake:
         client_ids = sorted({o.client_id for o in orders})
         facts = await self._account_facts(client_ids)
         kill = self.accounts.book.kill_switch()
-        ltp = await self._ltp(instrument.token)
         exits = await self._exit_positions(req, orders) if _is_exit(terms) else {}
         created = []
         for client_order in orders:
@@ -282,15 +286,18 @@ class Intake:
             await self.accounts.refresh(missing)
         return book.facts(client_ids)
 
-    async def _ltp(self, token: int) -> Decimal | None:
-        raw = await self.redis.get(f"quote:{token}")
-        if not raw:
-            return None
-        try:
-            return Quote.model_validate_json(raw).ltp
-        except ValidationError:
-            log.warning("quote:%s in Redis is not a Quote; price band skipped", token)
-            return None
+    async def _ltps(self, tokens: set[int]) -> dict[int, Decimal | None]:
+        """The last price of each token from Redis, in one round trip (None: no quote)."""
+        ordered = sorted(tokens)
+        raws = await self.redis.mget([f"quote:{t}" for t in ordered])
+        ltps: dict[int, Decimal | None] = {}
+        for token, raw in zip(ordered, raws, strict=True):
+            try:
+                ltps[token] = Quote.model_validate_json(raw).ltp if raw else None
+            except ValidationError:
+                log.warning("quote:%s in Redis is not a Quote; price band skipped", token)
+                ltps[token] = None
+        return ltps
 
     # --- changing working orders ----------------------------------------------------------
 
