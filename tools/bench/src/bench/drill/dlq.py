@@ -37,7 +37,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
         "accounts.sessions.v1",
         "accounts.margins.v1",
     ),
-    "broker-adapter": ("orders.commands.v1", "accounts.clients.v1", "orders.events.v1"),
+    "broker-adapter": ("orders.commands.v1", "accounts.clients.v1"),
     "portfolio": (
         "orders.events.v1",
         "marketdata.quotes.v1",
