@@ -2,8 +2,8 @@
 
 The order-making requests of one Kafka batch (up to the next modify, cancel or kill
 switch, which must find the orders before it stored) are handled together: per request
-one instrument lookup (cached) and one Redis read of the quote; the clients, sessions,
-margins and kill switch from the router's in-memory copies (accounts.py; no query);
+one instrument lookup (cached); one Redis MGET for all their quotes; the clients,
+sessions, margins and kill switch from the router's in-memory copies (accounts.py);
 pre-trade risk in memory; then ONE statement that inserts every batch and order (ON
 CONFLICT DO NOTHING ... RETURNING: a redelivered request inserts nothing, and only then
 are its stored orders read back), and after it the commands and events produced at once,
