@@ -1,0 +1,72 @@
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.tracking.open_orders import OpenOrders
+from common.contracts.instruments import Instrument
+from common.enums import Exchange, OrderType, Side, TradeType
+from motilal.models import Side as BrokerSide
+from motilal.models import Trade
+
+SBIN = Instrument(
+    token=3045, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
+)
+
+
+def intent(order_id: str, uid: str | None, state: IntentState = IntentState.PLACED) -> Intent:
+    return Intent(
+        order_id=order_id, client_id="C1", tag=f"T{order_id}", state=state, instrument=SBIN,
+        side=Side.BUY, trade_type=TradeType.INTRADAY, product="VALUEPLUS",
+        order_type=OrderType.LIMIT, quantity=10, price=Decimal("800"), trigger_price=None,
+        sent_order_type=OrderType.LIMIT, sent_price=Decimal("800"), sent_trigger_price=Decimal(0),
+        protected=False, broker_order_id=uid, broker_status=None, filled_quantity=0,
+        terminal_event=None, correlation_id="b1", causation_id="c1", actor="test",
+        place_attempts=1,
+    )  # fmt: skip
+
+
+def trade(uid: str, trade_no: str) -> Trade:
+    return Trade(
+        trade_no=trade_no, unique_order_id=uid, order_id="", client_code="C1", exchange="NSE",
+        token=3045, symbol="SBIN", side=BrokerSide.BUY, product="VALUEPLUS", quantity=10,
+        price=Decimal("800"), value=Decimal("8000"), lot_size=1,
+        time=datetime(2026, 11, 30, 4, 0, tzinfo=UTC), tag="",
+    )  # fmt: skip
+
+
+def test_open_orders_frames_before_the_order_id_is_known_are_replayed_when_it_is() -> None:
+    book = OpenOrders()
+    early = trade("U1", "501")
+    book.hold_early("C1", "U1", early)
+    book.hold_early("C1", "U9", trade("U9", "502"))  # someone else's order: stays held
+    assert book.track(intent("o1", "U1")) == [early]
+    assert book.track(intent("o1", "U1")) == []  # replayed once, not twice
+
+
+def test_open_orders_ended_order_is_still_found_by_broker_id_for_a_late_fill() -> None:
+    book = OpenOrders()
+    book.track(intent("o1", "U1"))
+    book.end("C1", "o1")
+    followed, is_open = book.by_uid("C1", "U1")
+    assert followed is not None and followed.intent.order_id == "o1"
+    assert not is_open
+    assert book.of("C1") == [] and book.clients() == []
+
+
+def test_open_orders_unknown_outcome_is_found_by_tag_not_by_broker_id() -> None:
+    book = OpenOrders()
+    book.track(intent("o1", None, IntentState.UNKNOWN))
+    assert book.by_uid("C1", "U1") == (None, False)
+    found = book.unknown_with_tag("C1", "To1")
+    assert found is not None and found.intent.order_id == "o1"
+
+
+def test_open_orders_refresh_never_lowers_the_filled_count() -> None:
+    book = OpenOrders()
+    book.track(replace(intent("o1", "U1"), filled_quantity=6))
+    book.track(replace(intent("o1", "U1"), quantity=20))  # a modify read before the fills
+    followed = book.find("C1", "o1")
+    assert followed is not None
+    assert followed.intent.quantity == 20
+    assert followed.intent.filled_quantity == 6
