@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from common.contracts.accounts import (
     ClientUpserted,
     MarginRow,
@@ -34,7 +35,7 @@ from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
 from common.ids import new_id
 from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
-from order_router import app as router_app
+from order_router import store
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
 from order_router.intake import Intake
@@ -192,7 +193,8 @@ async def build_parts(
     pool: asyncpg.Pool, redis: Redis, publisher: Publisher, dsn: str
 ) -> tuple[Intake, EventApplier, AccountCopies]:
     """Builds the router's parts the way app.py does (kept in step with its wiring)."""
-    instruments = InstrumentCache(None, 3600, 1)
+    nowhere = httpx.AsyncClient(base_url="http://127.0.0.1:9")  # never asked: all cached
+    instruments = InstrumentCache(nowhere, 3600, 1)
     instruments._cache[(TOKEN, Exchange.NSE)] = (time.monotonic() + 3600, INSTRUMENT)
 
     async def connect() -> asyncpg.Connection:
@@ -201,7 +203,7 @@ async def build_parts(
 
     accounts = AccountCopies(pool, AccountBook(), connect)
     await accounts.start()
-    positions = PositionLookup(None, 1)
+    positions = PositionLookup(nowhere, 1)  # BUY orders only: no position is looked up
     intake = Intake(pool, redis, publisher, instruments, positions, RiskConfig(), accounts)
     return intake, EventApplier(pool), accounts
 
@@ -229,7 +231,7 @@ async def run(stack: TestStack, rounds: int, client_count: int, sizes: Sequence[
         server_settings={"search_path": f"{SCHEMA},public"},
         init=init,
     )
-    await apply_migrations(pool, SCHEMA, Path(router_app.__file__).parent / "migrations")
+    await apply_migrations(pool, SCHEMA, Path(store.__file__).parent / "migrations")
     redis = Redis.from_url(stack.redis_url)
     settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)
     broker = build_broker(settings, "router-bench")

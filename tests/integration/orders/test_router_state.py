@@ -21,7 +21,6 @@ from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, 
 from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
 from factories import LIMIT_TERMS, NOW, RELIANCE, make
-from order_router import app as router_app
 from order_router import store
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
@@ -34,7 +33,7 @@ from orders_testkit import wait_for
 from redis.asyncio import Redis
 from stack.testing import TestStack
 
-MIGRATIONS = Path(router_app.__file__).parent / "migrations"
+MIGRATIONS = Path(store.__file__).parent / "migrations"
 
 
 @pytest.fixture
