@@ -261,10 +261,11 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
         await nowhere.aclose()
         await copies.close()
     stored = await store.batch_orders(pool, batch_id)
-    assert [(o.client_id, o.status, o.rule) for o in stored] == [
-        (clients[0], OrderStatus.DENIED, Rule.KILL_SWITCH),
-        (clients[1], OrderStatus.SUBMITTED, None),
-    ]
+    assert len(stored) == 2  # each order once, however often the request came
+    assert {o.client_id: (o.status, o.rule) for o in stored} == {
+        clients[0]: (OrderStatus.DENIED, Rule.KILL_SWITCH),
+        clients[1]: (OrderStatus.SUBMITTED, None),
+    }
     far_order = await store.get_order(pool, f"{batch_id}-far")
     assert far_order is not None
     assert (far_order.status, far_order.rule) == (OrderStatus.DENIED, Rule.PRICE_BAND)
