@@ -313,3 +313,38 @@ async def test_portfolio_ticks_write_nothing_to_postgres(
             position["position_id"],
         )
         assert stored == Decimal("200")  # the price known at the fill; the mark is in memory
+
+
+async def test_portfolio_restarted_marks_positions_loaded_from_postgres(
+    http: httpx.AsyncClient, producer: AIOKafkaProducer, stack: TestStack
+) -> None:
+    instrument = unlisted(990105)
+    client = f"r-{new_id()[:10]}"
+    async with Tap(stack.kafka_bootstrap, {client}) as tap:
+        await buy(producer, client, instrument, 10, "100")
+        trade_no = new_id()[:12]
+        await send(
+            producer,
+            ORDER_EVENTS,
+            make(OrderFilled, client_id=client, order_id=f"o-{trade_no}", trade_no=trade_no,
+                 instrument=instrument, side=Side.SELL, quantity=4, filled_quantity=4,
+                 price=Decimal("110"), correlation_id=f"batch-{client}"),
+        )  # fmt: skip
+
+        async def sold() -> bool:
+            found = (await http.get("/internal/positions", params={"client_id": client})).json()
+            return bool(found) and found[0]["sell_quantity"] == 4
+
+        await until(sold)
+        stack.kill("portfolio")  # a crash: the book must come back from PostgreSQL
+        await stack.restart("portfolio")
+        await tick(producer, instrument, "120")
+
+        async def marked() -> bool:
+            return bool(tap.tick_pnl(client))
+
+        await until(marked)
+        (update,) = tap.tick_pnl(client)
+        assert Decimal(update["realized_pnl"]) == 40  # 4 x (110 - 100), summed at start
+        assert Decimal(update["unrealized_pnl"]) == 120  # the 6 left, loaded as open
+        assert await summary_unrealized(http, client) == 120
