@@ -9,8 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
+from common.contracts.instruments import Instrument
+from common.contracts.order_events import OrderCanceled, OrderSubmitted
 from common.contracts.quotes import Quote
-from common.topics import QUOTES
+from common.enums import Exchange
+from common.ids import new_id
+from common.topics import ORDER_EVENTS, QUOTES
+from factories import make
 from market_data_testkit import MarketDataProcess, market_data_process
 from motilal_sim.testing import RunningSimulator
 from redis.asyncio import Redis
@@ -158,3 +164,27 @@ async def test_feed_unreachable_polls_ltp_over_rest_and_stays_ready(
             assert (await feed_status(md))["polling_rest"] is True
         finally:
             await redis.aclose()
+
+
+async def test_feed_order_submitted_subscribes_its_token_at_once_and_its_end_lets_it_go(
+    live_md: MarketDataProcess, stack: TestStack
+) -> None:
+    lt = Instrument(token=11483, exchange=Exchange.NSE, symbol="LT", lot_size=1,
+                    tick_size=Decimal("0.05"))  # fmt: skip
+    order_id = new_id()
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
+    await producer.start()
+    try:
+        submitted = make(OrderSubmitted, order_id=order_id, instrument=lt)
+        await producer.send_and_wait(ORDER_EVENTS.name, submitted.model_dump_json().encode())
+        # The handler's write wakes the subscription refresh: well before any backstop re-read.
+        await eventually(lambda: _subscribed(live_md, "NSE:11483"), 20, "LT subscribed")
+        ended = make(OrderCanceled, order_id=order_id)
+        await producer.send_and_wait(ORDER_EVENTS.name, ended.model_dump_json().encode())
+
+        async def let_go() -> bool:
+            return "NSE:11483" not in (await feed_status(live_md))["subscribed"]
+
+        await eventually(let_go, 20, "LT unsubscribed after its only order ended")
+    finally:
+        await producer.stop()

@@ -33,7 +33,7 @@ quotes = QuoteService(
     client=motilal,
     feed_url=feed_url(motilal_settings),
 )
-interest = InterestHandlers(lambda: runtime.pool)
+interest = InterestHandlers(lambda: runtime.pool, on_change=quotes.interest_changed)
 runtime.consume(ORDER_EVENTS, interest.on_order_events)
 runtime.consume(PORTFOLIO_UPDATES, interest.on_portfolio_updates)
 

@@ -46,11 +46,21 @@ def position_changes(messages: Sequence[Message]) -> list[PositionChange]:
 
 
 class InterestHandlers:
-    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+    def __init__(
+        self, pool: Callable[[], asyncpg.Pool], on_change: Callable[[], None] = lambda: None
+    ) -> None:
         self._pool = pool
+        self._on_change = on_change
+        """Told after a write committed, so the feed's subscriptions follow at once."""
 
     async def on_order_events(self, messages: Sequence[Message]) -> None:
-        await store_interest.apply_order_changes(self._pool(), order_changes(messages))
+        changes = order_changes(messages)
+        if changes:
+            await store_interest.apply_order_changes(self._pool(), changes)
+            self._on_change()
 
     async def on_portfolio_updates(self, messages: Sequence[Message]) -> None:
-        await store_interest.apply_position_changes(self._pool(), position_changes(messages))
+        changes = position_changes(messages)
+        if changes:
+            await store_interest.apply_position_changes(self._pool(), changes)
+            self._on_change()

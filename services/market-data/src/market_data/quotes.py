@@ -9,11 +9,15 @@ at most once per `conflate_ms` window, so each token is published at most once a
 with its latest state. A flush writes Redis in one pipeline and hands its quotes to Kafka
 together, both at once. No ticks, no wakeups.
 
-What is subscribed is recomputed every `watch_refresh_seconds` from open positions, working
-orders and the frontends' watch leases (interest.select), within the feed's limit.
+What is subscribed is recomputed from open positions, working orders and the frontends'
+watch leases (interest.select), within the feed's limit: at once when the Kafka handlers
+changed the stored interest (`interest_changed`), and every `watch_refresh_seconds` for
+the leases. Positions and orders are re-read from PostgreSQL only after such a change (or
+every INTEREST_REREAD_SECONDS as a backstop), not every refresh.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from time import monotonic
@@ -44,6 +48,8 @@ log = logging.getLogger(__name__)
 
 POLL_GRACE_SECONDS = 2.0
 """A reconnect usually takes well under this: poll only when the feed stays down longer."""
+INTEREST_REREAD_SECONDS = 300.0
+"""Backstop re-read of stored interest (another replica may have written it)."""
 
 
 class QuoteService:
@@ -67,6 +73,10 @@ class QuoteService:
         self._conflator = Conflator()
         self._replaced_seen = 0
         self._selection = Selection(chosen=[], left_out=[])
+        self._interest: tuple[list[FeedKey], list[FeedKey]] = ([], [])
+        self._interest_read_at: float | None = None
+        self._interest_stale = True
+        self._interest_changed = asyncio.Event()
         self._down_since: float | None = monotonic()
         self._polled = 0
         self.session = FeedSession(
@@ -159,14 +169,34 @@ class QuoteService:
         metrics.QUOTES_PUBLISHED.inc(len(quotes))
         return len(quotes)
 
+    def interest_changed(self) -> None:
+        """Stored interest changed (called after the handlers' write committed)."""
+        self._interest_stale = True
+        self._interest_changed.set()
+
     async def subscription_loop(self) -> None:
         while True:
             await self.refresh_subscriptions()
-            await asyncio.sleep(self._settings.watch_refresh_seconds)
+            # Woken early by an interest change; else the leases are re-read on schedule.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._settings.watch_refresh_seconds):
+                    await self._interest_changed.wait()
 
     async def refresh_subscriptions(self) -> Selection:
-        positions = await store_interest.open_position_keys(self._pool())
-        orders = await store_interest.open_order_keys(self._pool())
+        self._interest_changed.clear()
+        read_at = self._interest_read_at
+        if (
+            self._interest_stale
+            or read_at is None
+            or (monotonic() - read_at >= INTEREST_REREAD_SECONDS)
+        ):
+            self._interest_stale = False  # a change during the read marks it stale again
+            self._interest = (
+                await store_interest.open_position_keys(self._pool()),
+                await store_interest.open_order_keys(self._pool()),
+            )
+            self._interest_read_at = monotonic()
+        positions, orders = self._interest
         watched = self._resolve_watched(await watch.watched(self._redis()))
         selection = select(positions, orders, watched, self._settings.feed_max_subscriptions)
         if selection.left_out and len(selection.left_out) != len(self._selection.left_out):
