@@ -81,9 +81,13 @@ class QuoteFeed:
         """Channel ids (`2885`, `BSE:500325`) subscribed here at some point; pruned on renew."""
 
     async def handle(self, messages: Sequence[Message]) -> None:
+        # A Kafka batch may hold several quotes of one token: only its latest is pushed.
+        latest: dict[tuple[Exchange, int], Quote] = {}
         for quote in messages:
             if isinstance(quote, Quote):
-                self.push(quote)
+                latest[(quote.exchange, quote.token)] = quote
+        for quote in latest.values():
+            self.push(quote)
 
     def push(self, quote: Quote) -> None:
         data: dict[str, Any] | None = None  # dumped once, only if a socket follows the token
