@@ -220,3 +220,41 @@ async def test_consumers_sharing_a_group_each_see_all_of_their_topic(
         await broker.stop()
     assert set(seen["a"]) == set(seen["b"]) == {m.event_id for m in on_fills}
     assert set(seen["other"]) == {m.event_id for m in on_other}
+
+
+async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_each_key(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    settings, topic = wiring
+    broker = build_broker(settings, "test")
+    await broker.start()
+    try:
+        sent = [make(OrderFilled, client_id=f"client-{i}", trade_no=f"T{i}") for i in range(40)]
+        await Publisher(broker).publish_many(topic, sent)
+        for m in sent[:8]:  # the same keys one by one, through the producer's own partitioner
+            await broker.publish(b"{}", topic.name, key=topic.key_of(m))
+    finally:
+        await broker.stop()
+    consumer = AIOKafkaConsumer(
+        topic.name, bootstrap_servers=stack.kafka_bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        records: list[Any] = []
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(records) < 48 and asyncio.get_running_loop().time() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records += batch
+    finally:
+        await consumer.stop()
+    partition_of: dict[bytes, set[int]] = {}
+    for record in records:
+        partition_of.setdefault(record.key, set()).add(record.partition)
+    assert len(records) == 48
+    assert all(len(p) == 1 for p in partition_of.values()), "one key landed on two partitions"
+    assert len({p for ps in partition_of.values() for p in ps}) == 2  # keys spread over both
+    events = [json.loads(r.value) for r in records if r.value != b"{}"]
+    by_key: dict[str, list[str]] = {}
+    for event in events:
+        by_key.setdefault(event["client_id"], []).append(event["trade_no"])
+    assert sum(len(v) for v in by_key.values()) == 40  # all there, each once

@@ -23,9 +23,10 @@ from typing import Any
 
 import asyncpg
 import redis.exceptions
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.partitioner import DefaultPartitioner
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
@@ -103,28 +104,56 @@ class Publisher:
         self.broker = broker
 
     async def publish(self, topic: Topic, message: Message) -> None:
-        await self.broker.publish(
-            message.model_dump_json().encode(),
-            topic.name,
-            key=topic.key_of(message),
-            headers=_headers(message),
-            correlation_id=message.correlation_id,
-        )
+        await self.publish_many(topic, [message])
 
     async def publish_many(self, topic: Topic, messages: Sequence[Message]) -> None:
-        """Send many at once and wait until the broker has all of them."""
+        """Send many at once and wait until the broker has all of them.
+
+        Messages go as one record batch per partition (in their order within it), the
+        partition chosen from the key exactly as the producer itself would; a batch of
+        2,000 events is a handful of requests instead of 2,000 sends.
+        """
+        if not messages:
+            return
+        producer = _aiokafka_producer(self.broker)
+        if producer is None:  # faststream's in-memory test broker: one publish each
+            for m in messages:
+                await self.broker.publish(
+                    m.model_dump_json().encode(), topic.name, key=topic.key_of(m),
+                    headers=_headers(m), correlation_id=m.correlation_id,
+                )  # fmt: skip
+            return
+        partitions = sorted(await producer.partitions_for(topic.name))
+        batches: dict[int, list[Any]] = {}
+        for m in messages:
+            key = topic.key_of(m)
+            record = {
+                "key": key,
+                "value": m.model_dump_json().encode(),
+                "timestamp": None,
+                "headers": [(k, v.encode()) for k, v in _headers(m).items()],
+            }
+            chain_of = batches.setdefault(_PARTITIONER(key, partitions, partitions), [])
+            if not chain_of or chain_of[-1].append(**record) is None:
+                chain_of.append(producer.create_batch())  # a new batch when one is full
+                if chain_of[-1].append(**record) is None:
+                    raise ValueError(f"a {topic.name} message is larger than a record batch")
         futures = [
-            await self.broker.publish(
-                m.model_dump_json().encode(),
-                topic.name,
-                key=topic.key_of(m),
-                headers=_headers(m),
-                correlation_id=m.correlation_id,
-                no_confirm=True,
-            )
-            for m in messages
+            await producer.send_batch(batch, topic.name, partition=partition)
+            for partition, chain_of in batches.items()
+            for batch in chain_of
         ]
         await asyncio.gather(*futures)
+
+
+_PARTITIONER = DefaultPartitioner()
+
+
+def _aiokafka_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
+    """The aiokafka producer behind a started faststream broker (None in test brokers)."""
+    state = getattr(getattr(broker, "_producer", None), "_producer", None)
+    producer = getattr(state, "producer", None)
+    return producer if isinstance(producer, AIOKafkaProducer) else None
 
 
 def _headers(message: Message) -> dict[str, str]:
