@@ -23,6 +23,7 @@ from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
     LoginFailed,
+    LoginFailure,
     MotilalError,
     ProtocolError,
     RateLimited,
@@ -216,9 +217,22 @@ class MotilalClient:
             ),
             "2FA": creds.two_fa.get_secret_value().upper(),
         }
-        if creds.totp_secret is not None:
-            body["totp"] = totp_code(creds.totp_secret.get_secret_value())
-        answer = await self._send(Endpoint.LOGIN, body, LoginFailed)
+        if creds.totp_secret is None:
+            answer = await self._send(Endpoint.LOGIN, body, LoginFailed)
+        else:
+            secret = creds.totp_secret.get_secret_value()
+            try:
+                answer = await self._send(Endpoint.LOGIN, {**body, "totp": totp_code(secret)},
+                                          LoginFailed)  # fmt: skip
+            except LoginFailed as error:
+                # A code made at the end of its 30 s window can be stale when it arrives:
+                # one more try with the current code, never more (accounts lock on repeats).
+                if error.category is not LoginFailure.TOTP:
+                    raise
+                log.info("TOTP of %s refused (%s); one retry with a fresh code",
+                         self.client_code, error.code)  # fmt: skip
+                answer = await self._send(Endpoint.LOGIN, {**body, "totp": totp_code(secret)},
+                                          LoginFailed)  # fmt: skip
         token = answer.get("AuthToken")
         if not token:
             raise ProtocolError("login succeeded without an AuthToken")
