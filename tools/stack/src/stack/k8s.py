@@ -22,12 +22,14 @@ PORTS = {
     "market-data": 8004,
 }
 # Replicas: the adapter scales with clients (partitions are keyed by client_id); the
-# router and portfolio are light; the gateway scales with frontends.
+# router is light; the gateway scales with frontends. The portfolio marks every open
+# position in memory from all quotes and fills, so it runs as one replica until each
+# replica can keep only the clients of its own partitions.
 SCALING = {
     "gateway": (2, 6),
     "order-router": (2, 4),
     "broker-adapter": (2, 8),
-    "portfolio": (2, 4),
+    "portfolio": (1, 1),
     "market-data": (1, 1),
 }
 
