@@ -1,14 +1,19 @@
 """`python -m bench`: the platform's figures, printed as a table and written as JSON.
 
 Starts the embedded stack on free ports in a temp folder (never the default ports), with
-the instrumented simulator and `--clients` generated accounts, then runs, for each
-simulator latency in `--latencies`: batch fan-out over `--fanout` clients and the naive
-baseline; then single-order overhead at `--rates`, the throughput ramp, and quote fan-out.
+the instrumented simulator and as many generated accounts as the largest fan-out (at least
+100), waits `--settle` seconds after the warm-up trade and measures idle CPU; then runs, for
+each simulator latency in `--latencies`: the direct fan-out (the floor: the same orders
+straight at the simulator, `--direct-concurrency` in flight, once the platform is quiet),
+batch fan-out over `--fanout` clients and the naive loop; then single-order overhead at
+`--rates`, the throughput ramp, and quote fan-out. `--long N` runs only the long run
+instead (N orders; see bench/long.py).
 Every option also reads BENCH_<OPTION> from the environment (e.g. BENCH_FANOUT=10,100).
 """
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform as host
 import shutil
@@ -20,14 +25,25 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from motilal import MotilalClient
 
 from bench import report
-from bench.baseline import logged_in_clients, run_baseline
+from bench.baseline import run_baseline
+from bench.broker import log_in_clients
+from bench.direct import run_direct
 from bench.fanout import run_fanout
 from bench.harness import Harness
 from bench.load import batches, run_load, single_orders
+from bench.long import run_long
 from bench.quotes import run_quotes
-from bench.resources import SELF, Sampler, with_self
+from bench.resources import (
+    SELF,
+    Sampler,
+    measure_idle,
+    wait_quiet,
+    with_platform_total,
+    with_self,
+)
 
 
 def _ints(text: str) -> list[int]:
@@ -70,6 +86,61 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="largest batch the naive loop is run for",
     )
     p.add_argument(
+        "--direct-concurrency",
+        type=int,
+        default=int(env("BENCH_DIRECT_CONCURRENCY", "64")),
+        help="orders in flight in the direct fan-out (the floor)",
+    )
+    p.add_argument(
+        "--direct-runs",
+        type=int,
+        default=int(env("BENCH_DIRECT_RUNS", "3")),
+        help="runs of the direct fan-out per batch size and latency",
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=float(env("BENCH_SETTLE", "60")),
+        help="seconds after the last trade before idle CPU is measured",
+    )
+    p.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=float(env("BENCH_IDLE_SECONDS", "10")),
+        help="length of the idle CPU measurement",
+    )
+    p.add_argument(
+        "--tail",
+        type=float,
+        default=float(env("BENCH_TAIL", "2")),
+        help="seconds CPU is still counted after a scenario's last order ended",
+    )
+    p.add_argument(
+        "--long",
+        type=int,
+        default=int(env("BENCH_LONG", "0")),
+        metavar="N",
+        help="run only the long run: N orders as execute-all batches (e.g. 100000)",
+    )
+    p.add_argument(
+        "--long-batch",
+        type=int,
+        default=int(env("BENCH_LONG_BATCH", "100")),
+        help="clients per execute-all in the long run",
+    )
+    p.add_argument(
+        "--long-inflight",
+        type=int,
+        default=int(env("BENCH_LONG_INFLIGHT", "2")),
+        help="execute-all batches in flight in the long run",
+    )
+    p.add_argument(
+        "--long-window",
+        type=int,
+        default=int(env("BENCH_LONG_WINDOW", "1000")),
+        help="orders per measured window of the long run (first, each tenth, last)",
+    )
+    p.add_argument(
         "--rates",
         type=_floats,
         default=_floats(env("BENCH_RATES", "50,200")),
@@ -98,7 +169,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--skip",
         default=env("BENCH_SKIP", ""),
-        help="comma-separated parts to skip: fanout,baseline,overhead,throughput,quotes",
+        help="comma-separated parts to skip: fanout,direct,baseline,overhead,throughput,quotes",
     )
     p.add_argument(
         "--env",
@@ -125,6 +196,7 @@ def new_result(args: argparse.Namespace) -> dict[str, Any]:
         f"{host.python_version()}, load average {os.getloadavg()[0]:.1f} at start",
         "parameters": {k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items()},
         "fanout": [],
+        "direct": [],
         "baseline": [],
         "overhead": [],
         "throughput": [],
@@ -136,41 +208,99 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
     """Fills `result` as it goes, so an interrupted run still reports what it measured."""
     clients = max([*args.fanout, 100])
     h = Harness(folder, clients, env=args.env)
+    closing = contextlib.AsyncExitStack()
     try:
         await h.start(log=say)
-        idle = Sampler(with_self(h.pids()))
-        idle.start()
-        await asyncio.sleep(5)
-        result["idle_cpu_percent"] = (await idle.stop()).cpu_percent
+        result["processes"] = [*h.pids(), SELF]
+        if args.long:
+            long = await run_long(
+                h,
+                args.long,
+                args.long_batch,
+                args.long_inflight,
+                args.long_window,
+                args.settle,
+                args.idle_seconds,
+                log=say,
+            )
+            result["long"] = long.as_json()
+            result["load_average_at_end"] = round(os.getloadavg()[0], 1)
+            return
+        say(
+            f"idle: {clients} clients registered; settling {args.settle:.0f} s after the "
+            f"last trade, then measuring CPU for {args.idle_seconds:.0f} s"
+        )
+        await asyncio.sleep(args.settle)
+        idle_usage = await measure_idle(with_self(h.pids()), args.idle_seconds)
+        idle = idle_usage.cpu_percent
+        result["idle_cpu_percent"] = with_platform_total(idle)
+        result["idle"] = {
+            "clients": clients,
+            "settle_s": args.settle,
+            "window_s": args.idle_seconds,
+        }
         whole = Sampler(with_self(h.pids()))
         whole.start()
-        result["processes"] = [*h.pids(), SELF]
-        naive = []
+        wanted = 0 if "direct" in args.skip else max(args.fanout)
         if "baseline" not in args.skip:
-            say(f"logging {min(clients, args.baseline_max)} clients in for the naive loop")
-            naive = await logged_in_clients(h, min(clients, args.baseline_max))
+            wanted = max(wanted, min(clients, args.baseline_max))
+        brokers: list[MotilalClient] = []
+        if wanted:
+            say(f"logging {wanted} clients in at the simulator for the direct and naive runs")
+            brokers, http = await log_in_clients(
+                h.stack.simulator_url, wanted, connections=max(100, args.direct_concurrency)
+            )
+            closing.push_async_callback(http.aclose)
         for latency in args.latencies:
             await h.set_latency(latency)
+            if brokers and "direct" not in args.skip:
+                # The floor first, on a quiet machine: its orders do not cross the platform.
+                waited = await wait_quiet(h.pids(), idle)
+                for size in args.fanout:
+                    say(
+                        f"direct: {size} clients x {args.direct_runs}, "
+                        f"{args.direct_concurrency} in flight, simulator latency {latency} ms"
+                        + (
+                            f" (after {waited:.0f} s for the platform to go quiet)"
+                            if waited
+                            else ""
+                        )
+                    )
+                    direct = await run_direct(
+                        brokers[:size], args.direct_runs, latency, args.direct_concurrency
+                    )
+                    result["direct"].append(direct.as_json())
+                    waited = 0
             if "fanout" not in args.skip:
                 for i, size in enumerate(args.fanout):
                     runs = args.runs[min(i, len(args.runs) - 1)]
                     say(f"fan-out: {size} clients x {runs} runs, simulator latency {latency} ms")
-                    fan = await run_fanout(h, size, runs, latency, warmup=1 if size <= 100 else 0)
+                    fan = await run_fanout(
+                        h,
+                        size,
+                        runs,
+                        latency,
+                        warmup=1 if size <= 100 else 0,
+                        idle=idle,
+                        tail_s=args.tail,
+                    )
                     result["fanout"].append(fan.as_json())
-            if naive:
+            if brokers and "baseline" not in args.skip:
                 for size in args.fanout:
-                    if size > len(naive):
+                    if size > min(len(brokers), args.baseline_max):
                         continue
                     runs = 1 if size >= 1000 else 2
                     say(f"naive loop: {size} clients x {runs}, simulator latency {latency} ms")
-                    base = await run_baseline(h, naive[:size], runs, latency)
+                    base = await run_baseline(brokers[:size], runs, latency)
                     result["baseline"].append(base.as_json())
         await h.set_latency(0)
         if "overhead" not in args.skip:
             pool = h.clients[:100]
             for rate in args.rates:
                 say(f"single-order overhead at {rate:.0f} orders/s for {args.seconds:.0f} s")
-                load = await run_load(h, single_orders(h, pool), rate, args.seconds, 1)
+                load = await run_load(
+                    h, single_orders(h, pool), rate, args.seconds, 1, idle=idle, tail_s=args.tail
+                )
                 result["overhead"].append({**load.as_json(), "simulator_latency_ms": 0.0})
         if "throughput" not in args.skip:
             await h.set_latency(args.ramp_latency)
@@ -182,7 +312,13 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
                     f"simulator latency {args.ramp_latency} ms"
                 )
                 load = await run_load(
-                    h, batches(h, pool), rate / len(pool), args.seconds, len(pool)
+                    h,
+                    batches(h, pool),
+                    rate / len(pool),
+                    args.seconds,
+                    len(pool),
+                    idle=idle,
+                    tail_s=args.tail,
                 )
                 step = {**load.as_json(), "simulator_latency_ms": args.ramp_latency}
                 result["throughput"].append(step)
@@ -215,6 +351,7 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
         result["load_average_at_end"] = round(os.getloadavg()[0], 1)
         result["cpu_percent_whole_run"] = usage.cpu_percent
     finally:
+        await closing.aclose()
         await h.stop()
 
 

@@ -6,6 +6,8 @@ Per run it records, relative to the moment the POST was sent:
   last order (broker side) and the adapter's last `order.accepted` (platform side);
 - `filled`: the last `order.filled` event (the order-router and portfolio's input);
 - `portfolio`: the last `position.changed` the portfolio published for the batch.
+and the CPU each process spent per order over the timed runs (plus a short tail for work
+that follows the fills), with its idle burn over the same time taken out.
 """
 
 import asyncio
@@ -16,6 +18,7 @@ from typing import Any
 from motilal import tag_for
 
 from bench.harness import Harness
+from bench.resources import Sampler, net_cpu_ms_per_order, with_self
 from bench.stats import Summary
 
 
@@ -30,6 +33,8 @@ class FanoutResult:
     filled: Summary
     portfolio: Summary
     statuses: dict[str, int] = field(default_factory=dict)
+    cpu_ms_per_order: dict[str, float] = field(default_factory=dict)
+    """Per process and `platform` in total, idle subtracted."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -42,14 +47,24 @@ class FanoutResult:
             "last_filled_event": self.filled.as_json(),
             "last_portfolio_update": self.portfolio.as_json(),
             "statuses": self.statuses,
+            "cpu_ms_per_order": self.cpu_ms_per_order,
         }
 
 
 async def run_fanout(
-    h: Harness, clients: int, runs: int, latency_ms: float, warmup: int = 1
+    h: Harness,
+    clients: int,
+    runs: int,
+    latency_ms: float,
+    warmup: int = 1,
+    idle: dict[str, float] | None = None,
+    tail_s: float = 2.0,
 ) -> FanoutResult:
     """`runs` timed runs after `warmup` untimed ones (connection pools, caches, JIT-free
-    but cold paths: the first batch after a pause is not what a desk sees all day)."""
+    but cold paths: the first batch after a pause is not what a desk sees all day).
+
+    `idle` is the idle CPU % per process, subtracted from the CPU per order; `tail_s` the
+    seconds CPU is still counted after the last run (position reads after fills...)."""
     chosen = h.clients[:clients]
     for run in range(warmup):
         batch = await h.execute_all(chosen, "BUY" if run % 2 == 0 else "SELL")
@@ -58,6 +73,8 @@ async def run_fanout(
             await h.wait_batch(batch["batch_id"], ids, 300 + 1.5 * clients)
     post, sim_ack, ack, filled, portfolio = [], [], [], [], []
     statuses: dict[str, int] = {}
+    sampler = Sampler(with_self(h.pids()))
+    sampler.start()
     for run in range(runs):
         side = "BUY" if (warmup + run) % 2 == 0 else "SELL"  # alternate: positions stay flat
         sent = time.time()
@@ -71,7 +88,7 @@ async def run_fanout(
         for t in times:
             statuses[t.status] = statuses.get(t.status, 0) + 1
         tags = {tag_for(o) for o in ids}
-        rows = [r for r in await h.sim_orders() if r["tag"] in tags and r["confirmed_at"]]
+        rows = [r for r in await h.sim_orders(tags) if r["confirmed_at"]]
         wanted = {(batch["batch_id"], t.client_id) for t in times if t.status == "FILLED"}
         seen = await _portfolio_updates(h, wanted)
         post.append(answered - sent)
@@ -85,6 +102,8 @@ async def run_fanout(
             filled.append(max(fills) - sent)
         if seen:
             portfolio.append(max(seen) - sent)
+    await asyncio.sleep(tail_s)
+    usage = await sampler.stop()
     return FanoutResult(
         clients,
         latency_ms,
@@ -95,6 +114,7 @@ async def run_fanout(
         Summary.of(filled),
         Summary.of(portfolio),
         statuses,
+        net_cpu_ms_per_order(usage, idle or {}, clients * runs),
     )
 
 

@@ -227,8 +227,12 @@ class Harness:
         """The broker tag of every platform order the tap has seen."""
         return {tag_for(order_id) for order_id in self.tap.orders}
 
-    async def sim_orders(self) -> list[dict[str, Any]]:
-        response = await self.sim.get("/bench/orders")
+    async def sim_orders(self, tags: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """The simulator's orders: all of them, or those with these tags (cheap, indexed)."""
+        if tags is None:
+            response = await self.sim.get("/bench/orders")
+        else:
+            response = await self.sim.post("/bench/orders", json={"tags": sorted(set(tags))})
         response.raise_for_status()
         rows: list[dict[str, Any]] = response.json()
         return rows

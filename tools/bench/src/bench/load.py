@@ -23,7 +23,7 @@ from typing import Any
 from motilal import tag_for
 
 from bench.harness import SBIN, Harness, wait_for
-from bench.resources import Sampler, Usage, with_self
+from bench.resources import Sampler, Usage, net_cpu_ms_per_order, with_self
 from bench.stats import Summary
 
 Send = Callable[[int], Awaitable[list[str]]]
@@ -47,6 +47,8 @@ class LoadResult:
     hops: dict[str, Summary]
     usage: Usage
     statuses: dict[str, int] = field(default_factory=dict)
+    idle_percent: dict[str, float] = field(default_factory=dict)
+    """Idle CPU % per process, taken out of `net_cpu_ms_per_order`."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,9 @@ class LoadResult:
                 name: round(1000 * seconds / max(1, self.orders), 2)
                 for name, seconds in self.usage.cpu_seconds.items()
             },
+            "net_cpu_ms_per_order": net_cpu_ms_per_order(
+                self.usage, self.idle_percent, self.orders
+            ),
             "rss_mb": self.usage.rss_mb,
             "statuses": self.statuses,
         }
@@ -106,7 +111,11 @@ async def run_load(
     seconds: float,
     orders_per_request: int,
     settle_s: float = 120,
+    idle: dict[str, float] | None = None,
+    tail_s: float = 2.0,
 ) -> LoadResult:
+    """`idle`: idle CPU % per process (subtracted in the net CPU per order); `tail_s`: seconds
+    CPU is still counted after the last order ended (work that follows fills)."""
     count = max(1, round(requests_per_s * seconds))
     sent: list[Sent] = []
     sampler = Sampler(with_self(h.pids()))
@@ -132,12 +141,16 @@ async def run_load(
 
     with contextlib.suppress(TimeoutError):  # unfinished orders are counted, not fatal
         await wait_for(all_ended, settle_s, "the load's orders to end", every=0.1)
+    await asyncio.sleep(tail_s)
     usage = await sampler.stop()
-    return await _timings(h, sent, requests_per_s * orders_per_request, usage)
+    result = await _timings(h, sent, requests_per_s * orders_per_request, usage)
+    result.idle_percent = idle or {}
+    return result
 
 
 async def _timings(h: Harness, sent: list[Sent], offered: float, usage: Usage) -> LoadResult:
-    arrivals = {r["tag"]: r["arrived_at"] for r in await h.sim_orders() if r["arrived_at"]}
+    tags = [tag_for(order_id) for s in sent for order_id in s.order_ids]
+    arrivals = {r["tag"]: r["arrived_at"] for r in await h.sim_orders(tags) if r["arrived_at"]}
     total: list[float] = []
     hops: dict[str, list[float]] = {"gateway": [], "router": [], "adapter": [], "broker": []}
     statuses: dict[str, int] = {}

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.resources import PLATFORM
 from bench.stats import ms
 
 RESULTS = Path(__file__).resolve().parents[4] / "bench" / "results"
@@ -23,6 +24,49 @@ def _pair(summary: dict[str, Any]) -> str:
     return f"{ms(summary.get('p50_ms'))} / {ms(summary.get('p99_ms'))}"
 
 
+def _ratio(numerator: dict[str, Any], denominator: dict[str, Any]) -> str:
+    """p50 over p50, as '2.1x'; '-' when either is missing."""
+    top, bottom = numerator.get("p50_ms"), denominator.get("p50_ms")
+    return f"{top / bottom:.1f}x" if top and bottom else "-"
+
+
+def _long(long: dict[str, Any]) -> list[str]:
+    windows = long["windows"]
+    names = [n for n in windows[0]["cpu_ms_per_order"]] if windows else []
+    rows = [
+        [
+            str(w["first_order"]),
+            f"{w['orders_per_s'] or 0:.0f}",
+            _pair(w["batch_post_to_last_end"]),
+            *[f"{w['cpu_ms_per_order'].get(n, 0):.1f}" for n in names],
+        ]
+        for w in windows
+    ]
+    idle_rows = [
+        [when, *[f"{long[key].get(n, 0):.1f}" for n in names]]
+        for when, key in (
+            ("before", "idle_cpu_percent_before"),
+            ("after", "idle_cpu_percent_after"),
+        )
+        if key in long
+    ]
+    return [
+        f"6. Long run: {long['orders']} orders as execute-all over {long['batch_clients']} "
+        f"clients, {long['inflight_batches']} in flight, in {long['seconds']:.0f} s "
+        f"({long['refused_batches']} batches refused, {long['unfinished_orders']} orders "
+        "unfinished)",
+        "   per window: orders/s, batch POST->last end (p50 / p99), "
+        "CPU ms per order per process (idle subtracted):",
+        table(["from order", "orders/s", "batch", *names], rows),
+        "   idle CPU % per process before and after the feed:",
+        table(["", *names], idle_rows),
+        f"   platform CPU per order, last window / first: "
+        f"{long.get('platform_cpu_per_order_last_over_first', '-')}; platform idle CPU, "
+        f"after / before: {long.get('platform_idle_cpu_after_over_before', '-')} "
+        "(target: within 1.2)",
+    ]
+
+
 def render(result: dict[str, Any]) -> str:
     parts = [
         f"Benchmark {result['started_at']}  ({result['machine']}; "
@@ -37,12 +81,11 @@ def render(result: dict[str, Any]) -> str:
         baseline = {
             (b["clients"], b["simulator_latency_ms"]): b for b in result.get("baseline", [])
         }
+        direct = {(d["clients"], d["simulator_latency_ms"]): d for d in result.get("direct", [])}
         for f in fanout:
-            base = baseline.get((f["clients"], f["simulator_latency_ms"]))
+            size = (f["clients"], f["simulator_latency_ms"])
+            base, floor = baseline.get(size), direct.get(size)
             ack = f["last_ack_at_simulator"]
-            ratio = "-"
-            if base and ack.get("p50_ms"):
-                ratio = f"{base['first_call_to_last_ack']['p50_ms'] / ack['p50_ms']:.1f}x"
             rows.append(
                 [
                     str(f["clients"]),
@@ -53,8 +96,10 @@ def render(result: dict[str, Any]) -> str:
                     _pair(f["last_ack_event"]),
                     _pair(f["last_filled_event"]),
                     _pair(f["last_portfolio_update"]),
+                    _pair(floor["first_call_to_last_ack"]) if floor else "-",
+                    _ratio(ack, floor["first_call_to_last_ack"]) if floor else "-",
                     _pair(base["first_call_to_last_ack"]) if base else "-",
-                    ratio,
+                    _ratio(base["first_call_to_last_ack"], ack) if base else "-",
                 ]
             )
         parts += [
@@ -70,12 +115,37 @@ def render(result: dict[str, Any]) -> str:
                     "last ack event",
                     "last FILLED",
                     "last portfolio",
+                    "direct",
+                    "platform/direct",
                     "naive loop",
                     "naive/platform",
                 ],
                 rows,
             ),
         ]
+        concurrency = {d["concurrency"] for d in result.get("direct", [])}
+        if concurrency:
+            parts.append(
+                f"   direct: the same orders straight at the simulator with libs/motilal, "
+                f"{', '.join(map(str, sorted(concurrency)))} in flight (the floor); "
+                "platform/direct is last ack @sim over direct (p50), 1.0x = the floor"
+            )
+        # Below ~100 orders the idle burn taken out outweighs the orders' own cost: noise.
+        costs = [f for f in fanout if f.get("cpu_ms_per_order") and f["clients"] * f["runs"] >= 100]
+        if costs:
+            names = [*result["processes"], PLATFORM]
+            parts += [
+                "   CPU ms per order per process, idle subtracted (platform = its own processes; "
+                "runs of 100 orders or more):",
+                table(
+                    ["clients", "sim ms", *names],
+                    [
+                        [str(f["clients"]), f"{f['simulator_latency_ms']:.0f}"]
+                        + [f"{f['cpu_ms_per_order'].get(p, 0):.1f}" for p in names]
+                        for f in costs
+                    ],
+                ),
+            ]
     for title, key in (
         ("2. Single-order overhead (POST /orders/place, steady rate)", "overhead"),
         ("3. Sustained throughput (execute-all over 100 clients, rising rate)", "throughput"),
@@ -119,14 +189,19 @@ def render(result: dict[str, Any]) -> str:
                 rows,
             ),
         ]
+        net = all("net_cpu_ms_per_order" in load for load in loads)
+        names = [*result["processes"], PLATFORM] if net else result["processes"]
+        field = "net_cpu_ms_per_order" if net else "cpu_ms_per_order"
         cost_rows = [
             [f"{load['offered_orders_per_s']:.0f}"]
-            + [f"{load['cpu_ms_per_order'].get(p, 0):.1f}" for p in result["processes"]]
+            + [f"{load[field].get(p, 0):.1f}" for p in names]
             for load in loads
         ]
         parts += [
-            "   CPU ms per order per process (robust to other load on the machine):",
-            table(["offered/s", *result["processes"]], cost_rows),
+            "   CPU ms per order per process"
+            + (", idle subtracted" if net else "")
+            + " (robust to other load on the machine):",
+            table(["offered/s", *names], cost_rows),
         ]
         if key == "throughput":
             parts.append(f"   knee: {result.get('throughput_knee', '-')}")
@@ -170,11 +245,14 @@ def render(result: dict[str, Any]) -> str:
             ]
     idle = result.get("idle_cpu_percent")
     if idle:
-        parts += [
-            "",
-            "CPU % per process with the platform idle (5 s, nothing traded)",
-            table(list(idle), [[f"{v:.0f}" for v in idle.values()]]),
-        ]
+        how = result.get("idle")
+        title = (
+            f"CPU % per process with the platform idle ({how['clients']} clients registered, "
+            f"{how['window_s']:.0f} s measured {how['settle_s']:.0f} s after the last trade)"
+            if how
+            else "CPU % per process with the platform idle (5 s, nothing traded)"
+        )
+        parts += ["", title, table(list(idle), [[f"{v:.1f}" for v in idle.values()]])]
     memory = result.get("memory_mb")
     if memory:
         parts += [
@@ -182,6 +260,9 @@ def render(result: dict[str, Any]) -> str:
             "5. Memory (peak RSS, MB) per process over the whole run",
             table(list(memory), [[f"{v:.0f}" for v in memory.values()]]),
         ]
+    long = result.get("long")
+    if long:
+        parts += ["", *_long(long)]
     for note in result.get("notes", []):
         parts.append(f"note: {note}")
     return "\n".join(parts)

@@ -18,6 +18,8 @@ class Usage:
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     """CPU time used in the window, per process: unlike latency, not inflated by other
     processes competing for the cores, so it locates the cost even on a busy machine."""
+    wall_seconds: float = 0.0
+    """Length of the window."""
 
 
 class Sampler:
@@ -84,12 +86,73 @@ class Sampler:
         }
         cpu = {name: round(100 * seconds / wall, 1) for name, seconds in used.items()}
         rss = {k: round(v, 1) for k, v in self._rss.items()}
-        return Usage(cpu, rss, {k: round(v, 3) for k, v in used.items()})
+        return Usage(cpu, rss, {k: round(v, 3) for k, v in used.items()}, round(wall, 3))
 
 
 SELF = "bench"
 """The load generator and Kafka tap itself: it shares the same two cores."""
+SIMULATOR = "motilal-sim"
+"""The broker: measured beside the platform, never counted in it."""
+PLATFORM = "platform"
+"""The key of the platform's total: postgres, redis, kafka and the services."""
 
 
 def with_self(pids: dict[str, int]) -> dict[str, int]:
     return {**pids, SELF: os.getpid()}
+
+
+def is_platform(name: str) -> bool:
+    return name not in (SELF, SIMULATOR, PLATFORM)
+
+
+def with_platform_total(per_process: dict[str, float]) -> dict[str, float]:
+    """The figures plus their sum over the platform's own processes, under `PLATFORM`."""
+    total = sum(v for k, v in per_process.items() if is_platform(k))
+    return {**per_process, PLATFORM: round(total, 2)}
+
+
+def net_cpu_ms_per_order(
+    usage: Usage, idle_percent: dict[str, float], orders: int
+) -> dict[str, float]:
+    """CPU ms per order per process with its idle burn over the same window taken out,
+    plus the platform's total (`PLATFORM`): what trading costs beyond standing still.
+
+    Small negative values are noise (a quiet moment below the idle average), kept as
+    measured so the total is not biased upwards."""
+    per_order = {
+        name: round(
+            1000 * (used - idle_percent.get(name, 0.0) / 100 * usage.wall_seconds) / max(1, orders),
+            2,
+        )
+        for name, used in usage.cpu_seconds.items()
+    }
+    return with_platform_total(per_order)
+
+
+async def measure_idle(pids: dict[str, int], seconds: float) -> Usage:
+    """CPU and memory per process over `seconds` during which the caller trades nothing."""
+    sampler = Sampler(pids)
+    sampler.start()
+    await asyncio.sleep(seconds)
+    return await sampler.stop()
+
+
+async def wait_quiet(
+    pids: dict[str, int],
+    idle_percent: dict[str, float],
+    margin: float = 20.0,
+    longest: float = 30.0,
+    every: float = 1.0,
+) -> float:
+    """Until the platform's CPU is within `margin` points of its idle total (the work a
+    previous scenario left behind is done), at most `longest` seconds; the seconds waited."""
+    idle = with_platform_total(idle_percent)[PLATFORM]
+    started = time.monotonic()
+    while time.monotonic() - started < longest:
+        sampler = Sampler(pids)
+        sampler.start()
+        await asyncio.sleep(every)
+        busy = with_platform_total((await sampler.stop()).cpu_percent)[PLATFORM]
+        if busy <= idle + margin:
+            break
+    return time.monotonic() - started

@@ -3,7 +3,8 @@
 It is the very simulator app (`motilal_sim.create_app`, same routes, matching, faults and
 /sim controls) plus three read-only endpoints the benchmarks and drills need:
 
-- `GET /bench/orders`: every order the simulator holds, with its tag (the platform's
+- `GET /bench/orders`: every order the simulator holds (`POST` with `{"tags": [...]}`: only
+  the orders with those tags, found through an index), with its tag (the platform's
   `motilal.tag_for(order_id)`), status, quantities and three wall-clock instants (epoch
   seconds): `arrived_at` (the place call reached the HTTP server, before injected latency),
   `confirmed_at` (the order was accepted into the book) and `filled_at` (fully traded);
@@ -16,6 +17,7 @@ events), so nothing in the simulator itself changes.
 
 import contextvars
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,9 @@ from fastapi import APIRouter, FastAPI
 from motilal_sim.__main__ import main as serve
 from motilal_sim.app import create_app
 from motilal_sim.config import SimSettings
+from motilal_sim.orders import SimOrder
 from motilal_sim.state import SimState
+from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _ARRIVED: contextvars.ContextVar[float] = contextvars.ContextVar("arrived", default=0.0)
@@ -48,9 +52,15 @@ class ArrivalStamp:
         await self.app(scope, receive, send)
 
 
+class Tags(BaseModel):
+    tags: list[str]
+
+
 class Stopwatch:
     def __init__(self) -> None:
         self.stamps: dict[str, Stamp] = {}
+        self.by_tag: dict[str, list[str]] = defaultdict(list)
+        """Tag -> unique order ids, so a run's orders are found without a scan."""
         self.place_arrivals = 0
 
     def on_order(self, kind: str, client: str, row: dict[str, Any]) -> None:
@@ -62,6 +72,7 @@ class Stopwatch:
         if stamp is None:
             self.place_arrivals += 1
             stamp = self.stamps[uid] = Stamp(_ARRIVED.get() or now)
+            self.by_tag[str(row.get("tag") or "")].append(uid)
         status = row["orderstatus"]
         if status == "Confirm" and stamp.confirmed_at is None:
             stamp.confirmed_at = now
@@ -72,29 +83,38 @@ class Stopwatch:
 def bench_router(state: SimState, watch: Stopwatch) -> APIRouter:
     router = APIRouter(prefix="/bench", tags=["benchmark instruments"])
 
+    def row(uid: str, order: SimOrder) -> dict[str, Any]:
+        stamp = watch.stamps.get(uid)
+        return {
+            "unique_order_id": uid,
+            "tag": order.tag,
+            "client_code": order.client_code,
+            "exchange": order.instrument.exchange,
+            "token": order.instrument.token,
+            "product": order.product,
+            "side": order.side,
+            "status": order.status,
+            "quantity": order.quantity,
+            "filled": order.filled,
+            "arrived_at": stamp.arrived_at if stamp else None,
+            "confirmed_at": stamp.confirmed_at if stamp else None,
+            "filled_at": stamp.filled_at if stamp else None,
+        }
+
     @router.get("/orders")
     async def orders() -> list[dict[str, Any]]:
-        rows = []
-        for uid, order in state.engine.orders.items():
-            stamp = watch.stamps.get(uid)
-            rows.append(
-                {
-                    "unique_order_id": uid,
-                    "tag": order.tag,
-                    "client_code": order.client_code,
-                    "exchange": order.instrument.exchange,
-                    "token": order.instrument.token,
-                    "product": order.product,
-                    "side": order.side,
-                    "status": order.status,
-                    "quantity": order.quantity,
-                    "filled": order.filled,
-                    "arrived_at": stamp.arrived_at if stamp else None,
-                    "confirmed_at": stamp.confirmed_at if stamp else None,
-                    "filled_at": stamp.filled_at if stamp else None,
-                }
-            )
-        return rows
+        return [row(uid, order) for uid, order in state.engine.orders.items()]
+
+    @router.post("/orders")
+    async def orders_tagged(body: Tags) -> list[dict[str, Any]]:
+        """The orders with these tags only: a run reads its own, not the whole day's."""
+        found = []
+        for tag in body.tags:
+            for uid in watch.by_tag.get(tag, ()):
+                order = state.engine.orders.get(uid)
+                if order is not None:
+                    found.append(row(uid, order))
+        return found
 
     @router.get("/positions")
     async def positions() -> list[dict[str, Any]]:
