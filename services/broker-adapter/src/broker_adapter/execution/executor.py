@@ -1,4 +1,4 @@
-"""Executes one client's commands against Motilal: place, modify, cancel.
+"""Places one client's orders at Motilal (modify and cancel: changes.py).
 
 Placement follows the idempotency log (intents.py): the intent is recorded before the call
 and the broker order id after it. An intent that may already have reached the broker (a
@@ -8,30 +8,24 @@ means adopted, never placed twice; absent after the book was read means placed a
 
 import asyncio
 import logging
-import time
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import asyncpg
-from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
+from common.contracts.commands import PlaceOrder
 from common.contracts.order_events import (
     OrderAccepted,
-    OrderChangeRejected,
-    OrderModified,
     OrderRejected,
 )
 from common.enums import OrderType
 from common.locks import ClientLocks
-from motilal.client import MotilalClient
 from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
-    MotilalError,
     RateLimited,
-    SessionExpired,
     UnknownOutcome,
 )
-from motilal.models import ModifyRequest, Order, OrderRequest
+from motilal.models import Order, OrderRequest
 from motilal.models import OrderStatus as BrokerStatus
 from motilal.models import OrderType as BrokerOrderType
 from motilal.models import Side as BrokerSide
@@ -40,6 +34,7 @@ from motilal.units import InvalidQuantity
 
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.broker import LOCAL_ERROR, SESSION_ERROR, BrokerAccess, Park
 from broker_adapter.execution.emitter import Emitter, envelope_of
 from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.journal import Journal
@@ -50,46 +45,14 @@ from broker_adapter.execution.store_intents import Settlement
 from broker_adapter.execution.throttle import Throttle
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.manager import SessionUnavailable
-from broker_adapter.sessions.source import SessionSource, client_of, session_failed
+from broker_adapter.sessions.source import SessionSource
 
 log = logging.getLogger(__name__)
-Change = Literal["modify", "cancel"]
-
-SESSION_ERROR = "SESSION"
-"""error_code of an OrderRejected when the client's broker session failed (see session_source)."""
-LOCAL_ERROR = "ADAPTER"
-"""error_code of an OrderRejected the adapter decided before sending (no price, no product)."""
-NOT_PLACED = "NOT_PLACED"
-_ALREADY_CANCELED = "MO1066"
 
 
-class Park(Exception):
-    """The command cannot run now (session logging in, broker unreachable): retry it later."""
+class Executor(BrokerAccess):
+    """Places orders (modify and cancel are in changes.py)."""
 
-
-class Follower(Protocol):
-    """Who follows placed orders to their end (the tracker): told of every change."""
-
-    def session_ready(self, client_id: str, client: MotilalClient) -> None: ...
-
-    def track(self, intent: Intent) -> None:
-        """Follow this PLACED or UNKNOWN intent (replacing what was known of its order)."""
-
-    def untrack(self, intent: Intent) -> None: ...
-
-
-class _NoFollower:
-    def session_ready(self, client_id: str, client: MotilalClient) -> None:
-        pass
-
-    def track(self, intent: Intent) -> None:
-        pass
-
-    def untrack(self, intent: Intent) -> None:
-        pass
-
-
-class Executor:
     def __init__(
         self,
         settings: BrokerAdapterSettings,
@@ -101,59 +64,14 @@ class Executor:
         journal: Journal,
         locks: ClientLocks,
     ) -> None:
+        super().__init__(sessions)
         self.settings = settings
         self.pool = pool
         self.prices = prices
-        self.sessions = sessions
         self.throttle = throttle
         self.emitter = emitter
         self.journal = journal
         self.locks = locks
-        self.follower: Follower = _NoFollower()
-
-    # ---- sessions ----------------------------------------------------------------------------
-
-    async def client_for(self, client_id: str) -> MotilalClient:
-        """The client's Motilal session; Park while it is being set up, SessionUnavailable
-        (with a failed state) when it cannot be had without a human."""
-        try:
-            client = client_of(await self.sessions.session_for(client_id))
-        except SessionUnavailable as error:
-            if session_failed(error):
-                raise
-            raise Park(f"session of {client_id} not ready: {error.reason}") from error
-        self.follower.session_ready(client_id, client)
-        return client
-
-    async def _call(self, client_id: str, operation: str, call: Any) -> Any:
-        """One broker call with latency metrics; one re-login and retry on an expired session
-        (Motilal refused the call untouched, so a retry cannot duplicate anything)."""
-        for attempt in (1, 2):
-            client = await self.client_for(client_id)
-            started = time.perf_counter()
-            outcome = "ok"
-            try:
-                return await call(client)
-            except SessionExpired:
-                outcome = "session_expired"
-                if attempt == 2:
-                    raise
-                await self.sessions.relogin(client_id)
-            except MotilalError as error:
-                outcome = type(error).__name__
-                raise
-            finally:
-                METRICS.broker_call.labels(operation, outcome).observe(
-                    time.perf_counter() - started
-                )
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def read(self, client_id: str, operation: str, call: Any) -> Any:
-        """A read that keeps failing (Motilal down) parks the command rather than failing it."""
-        try:
-            return await self._call(client_id, operation, call)
-        except (BrokerUnavailable, RateLimited) as error:
-            raise Park(f"{operation} failed: {error}") from error
 
     # ---- place -------------------------------------------------------------------------------
 
@@ -237,7 +155,7 @@ class Executor:
             request = _order_request(intent)
             try:
                 async with self.throttle.order_write(intent.client_id, intent.exchange):
-                    result = await self._call(intent.client_id, "place_order", _placer(request))
+                    result = await self.call(intent.client_id, "place_order", _placer(request))
             except BrokerRejected as error:
                 await self._reject_intent(
                     intent, error.code, error.reason, broker_order_id=error.unique_order_id
@@ -337,135 +255,6 @@ class Executor:
             self.follower.track(intent)
         return f"left to reconciliation: {reason}"
 
-    # ---- modify ------------------------------------------------------------------------------
-
-    async def modify(self, command: ModifyOrder) -> str:
-        async with self.locks.of(command.client_id):
-            return await self._modify(command)
-
-    async def _modify(self, command: ModifyOrder) -> str:
-        intent = await store.get_intent(self.pool, command.order_id)
-        if intent is None or intent.broker_order_id is None:
-            return await self.change_rejected(
-                command, "modify", NOT_PLACED, "the order was never placed at the broker"
-            )
-        uid = intent.broker_order_id
-        try:
-            ltp = None
-            if command.order_type in (OrderType.MARKET,):
-                client = await self.client_for(command.client_id)
-                ltp = await self.prices.of(client, intent.instrument)
-            terms = terms_to_send(
-                command.order_type, intent.side, intent.instrument.tick_size,
-                price=command.price, trigger_price=command.trigger_price, ltp=ltp,
-                percent=self.settings.market_protection_percent,
-            )  # fmt: skip
-        except NoReferencePrice as error:
-            return await self.change_rejected(command, "modify", LOCAL_ERROR, str(error))
-        change = ModifyRequest(
-            unique_order_id=uid,
-            order_type=BrokerOrderType(terms.order_type.value),
-            quantity=command.quantity,
-            price=terms.price,
-            trigger_price=terms.trigger_price,
-            lot_size=intent.instrument.lot_size,
-            symbol=intent.instrument.symbol,
-        )
-        for _ in range(3):
-            current = await self._current(intent, uid)
-            if current is None:
-                return await self.change_rejected(
-                    command, "modify", "MO1060", f"order {uid} is not in the broker's order book"
-                )
-            try:
-                async with self.throttle.order_write(intent.client_id, intent.exchange):
-                    await self._call(
-                        intent.client_id, "modify_order",
-                        _modifier(change, current),
-                    )  # fmt: skip
-            except BrokerRejected as error:
-                return await self.change_rejected(command, "modify", error.code, error.reason)
-            except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
-                # lastmodifiedtime guards a resend: if the first went through, the broker
-                # refuses the second (MO1089), so read the book and try again if unchanged.
-                log.warning("modify of %s: %s; re-reading the book", uid, error)
-                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
-                after = await self._current(intent, uid)
-                if after is not None and _has_terms(after, change):
-                    break
-                continue
-            break
-        else:
-            raise Park(f"modify of {uid} could not be confirmed")
-        intent = await store.move(
-            self.pool, intent, intent.state, quantity=command.quantity,
-            order_type=command.order_type, price=command.price,
-            trigger_price=command.trigger_price, sent_order_type=terms.order_type,
-            sent_price=terms.price, sent_trigger_price=terms.trigger_price,
-            protected=terms.protected,
-        )  # fmt: skip
-        if intent.state is IntentState.PLACED:
-            self.follower.track(intent)
-        await self.emitter.emit(
-            OrderModified(
-                **command.caused(order_id=command.order_id, client_id=command.client_id),
-                order_type=command.order_type,
-                quantity=command.quantity,
-                price=terms.price if terms.protected else command.price,
-                trigger_price=command.trigger_price,
-            )
-        )
-        return f"modified {uid}"
-
-    async def _current(self, intent: Intent, uid: str) -> Order | None:
-        book = await self.read(intent.client_id, "order_book", lambda c: c.order_book())
-        return next((o for o in book if o.unique_order_id == uid), None)
-
-    # ---- cancel ------------------------------------------------------------------------------
-
-    async def cancel(self, command: CancelOrder) -> str:
-        async with self.locks.of(command.client_id):
-            return await self._cancel(command)
-
-    async def _cancel(self, command: CancelOrder) -> str:
-        intent = await store.get_intent(self.pool, command.order_id)
-        if intent is None or intent.broker_order_id is None:
-            return await self.change_rejected(
-                command, "cancel", NOT_PLACED, "the order was never placed at the broker"
-            )
-        uid = intent.broker_order_id
-        for _ in range(3):
-            try:
-                async with self.throttle.order_write(intent.client_id, intent.exchange):
-                    await self._call(
-                        intent.client_id, "cancel_order", lambda c: c.cancel_order(uid)
-                    )
-                return f"cancel of {uid} accepted"
-            except BrokerRejected as error:
-                if error.code == _ALREADY_CANCELED:
-                    return f"{uid} was already canceled"
-                return await self.change_rejected(command, "cancel", error.code, error.reason)
-            except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
-                log.warning("cancel of %s: %s; re-reading the book", uid, error)
-                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
-                after = await self._current(intent, uid)
-                if after is not None and after.status is BrokerStatus.CANCEL:
-                    return f"cancel of {uid} confirmed by the book"
-        raise Park(f"cancel of {uid} could not be confirmed")
-
-    async def change_rejected(
-        self, command: ModifyOrder | CancelOrder, change: Change, code: str, reason: str
-    ) -> str:
-        await self.emitter.emit(
-            OrderChangeRejected(
-                **command.caused(order_id=command.order_id, client_id=command.client_id),
-                change=change,
-                error_code=code,
-                reason=reason,
-            )
-        )
-        return f"{change} rejected: {code} {reason}"
-
 
 def _new_intent(command: PlaceOrder, terms: SentTerms, product: str) -> Intent:
     """The intent as recorded right before its first placement call (so that call counts)."""
@@ -516,15 +305,3 @@ def _order_request(intent: Intent) -> OrderRequest:
 
 def _placer(request: OrderRequest) -> Any:
     return lambda client: client.place_order(request)
-
-
-def _modifier(change: ModifyRequest, current: Order) -> Any:
-    return lambda client: client.modify_order(
-        change,
-        last_modified_time=current.modify_stamp,
-        qty_traded_today=current.traded_quantity,
-    )
-
-
-def _has_terms(order: Order, change: ModifyRequest) -> bool:
-    return order.quantity == change.quantity and order.price == change.price

@@ -11,6 +11,7 @@ from common.topics import ORDER_COMMANDS
 from motilal.client import MotilalClient
 
 from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.execution.changes import Changes
 from broker_adapter.execution.emitter import Emitter
 from broker_adapter.execution.executor import Executor
 from broker_adapter.execution.journal import Journal
@@ -54,7 +55,8 @@ class Execution:
         fills = FillOutbox(runtime.pool, emitter)
         self.tracker = Tracker(s, runtime.pool, executor, journal, fills, locks, self.on_fills)
         self.sessions.on_ready = self.tracker.session_ready
-        self.workers = CommandWorkers(s, runtime.pool, executor)
+        changes = Changes(s, runtime.pool, prices, executor, throttle, emitter, locks)
+        self.workers = CommandWorkers(s, runtime.pool, executor, changes)
 
     async def handle_commands(self, messages: Sequence[Message]) -> None:
         assert self.workers is not None, "execution not built"

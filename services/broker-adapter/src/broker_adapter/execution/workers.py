@@ -24,7 +24,9 @@ from common.logs import bound
 
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution import store_inbox as inbox
-from broker_adapter.execution.executor import SESSION_ERROR, Change, Executor, Park
+from broker_adapter.execution.broker import SESSION_ERROR, Park
+from broker_adapter.execution.changes import Change, Changes
+from broker_adapter.execution.executor import Executor
 from broker_adapter.execution.group_commit import GroupCommit
 from broker_adapter.sessions.manager import SessionUnavailable
 
@@ -38,10 +40,12 @@ class CommandWorkers:
         settings: BrokerAdapterSettings,
         pool: asyncpg.Pool,
         executor: Executor,
+        changes: Changes,
     ) -> None:
         self.settings = settings
         self.pool = pool
         self.executor = executor
+        self.changes = changes
         self._queues: dict[str, deque[inbox.InboxRow]] = {}
         self._queued: set[int] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -128,8 +132,8 @@ class CommandWorkers:
         if isinstance(command, PlaceOrder):
             return await self.executor.place(command)
         if isinstance(command, ModifyOrder):
-            return await self.executor.modify(command)
-        return await self.executor.cancel(command)
+            return await self.changes.modify(command)
+        return await self.changes.cancel(command)
 
     async def _parked(self, row: inbox.InboxRow, reason: str) -> bool:
         since = self._parked_since.setdefault(row.seq, time.monotonic())
@@ -149,14 +153,14 @@ class CommandWorkers:
     ) -> str:
         if isinstance(command, PlaceOrder):
             return await self.executor.reject_unplaceable(command, error.reason, SESSION_ERROR)
-        return await self.executor.change_rejected(
+        return await self.changes.change_rejected(
             command, _change(command), SESSION_ERROR, error.reason
         )
 
     async def _give_up(self, command: PlaceOrder | ModifyOrder | CancelOrder, reason: str) -> str:
         if isinstance(command, PlaceOrder):
             return await self.executor.reject_unplaceable(command, reason)
-        return await self.executor.change_rejected(command, _change(command), "ADAPTER", reason)
+        return await self.changes.change_rejected(command, _change(command), "ADAPTER", reason)
 
     async def _finish(self, seq: int, outcome: str) -> None:
         """Marks the row done; waits out an outage, since the command itself has run."""

@@ -38,8 +38,9 @@ from motilal.models import OrderStatus as BrokerStatus
 
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.broker import Park
 from broker_adapter.execution.emitter import envelope_of
-from broker_adapter.execution.executor import Executor, Park
+from broker_adapter.execution.executor import Executor
 from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.journal import Journal
 from broker_adapter.execution.store_intents import Settlement

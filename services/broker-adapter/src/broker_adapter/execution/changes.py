@@ -1,0 +1,205 @@
+"""Modify and cancel of orders already at Motilal.
+
+A change whose outcome was lost is checked in the order book before it is sent again:
+modify carries `lastmodifiedtime`, so a resend of a change that went through is refused.
+"""
+
+import asyncio
+import logging
+from typing import Any, Literal
+
+import asyncpg
+from common.contracts.commands import CancelOrder, ModifyOrder
+from common.contracts.order_events import (
+    OrderChangeRejected,
+    OrderModified,
+)
+from common.enums import OrderType
+from common.locks import ClientLocks
+from motilal.errors import (
+    BrokerRejected,
+    BrokerUnavailable,
+    RateLimited,
+    UnknownOutcome,
+)
+from motilal.models import ModifyRequest, Order
+from motilal.models import OrderStatus as BrokerStatus
+from motilal.models import OrderType as BrokerOrderType
+
+from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.broker import LOCAL_ERROR, BrokerAccess, Park
+from broker_adapter.execution.emitter import Emitter
+from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.execution.prices import LastPrices
+from broker_adapter.execution.protection import NoReferencePrice, terms_to_send
+from broker_adapter.execution.throttle import Throttle
+
+log = logging.getLogger(__name__)
+
+Change = Literal["modify", "cancel"]
+NOT_PLACED = "NOT_PLACED"
+_ALREADY_CANCELED = "MO1066"
+
+
+class Changes:
+    """Modify and cancel of placed orders, through the same broker access as placing."""
+
+    def __init__(
+        self,
+        settings: BrokerAdapterSettings,
+        pool: asyncpg.Pool,
+        prices: LastPrices,
+        broker: BrokerAccess,
+        throttle: Throttle,
+        emitter: Emitter,
+        locks: ClientLocks,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.prices = prices
+        self.broker = broker
+        self.throttle = throttle
+        self.emitter = emitter
+        self.locks = locks
+
+    # ---- modify ------------------------------------------------------------------------------
+
+    async def modify(self, command: ModifyOrder) -> str:
+        async with self.locks.of(command.client_id):
+            return await self._modify(command)
+
+    async def _modify(self, command: ModifyOrder) -> str:
+        intent = await store.get_intent(self.pool, command.order_id)
+        if intent is None or intent.broker_order_id is None:
+            return await self.change_rejected(
+                command, "modify", NOT_PLACED, "the order was never placed at the broker"
+            )
+        uid = intent.broker_order_id
+        try:
+            ltp = None
+            if command.order_type in (OrderType.MARKET,):
+                client = await self.broker.client_for(command.client_id)
+                ltp = await self.prices.of(client, intent.instrument)
+            terms = terms_to_send(
+                command.order_type, intent.side, intent.instrument.tick_size,
+                price=command.price, trigger_price=command.trigger_price, ltp=ltp,
+                percent=self.settings.market_protection_percent,
+            )  # fmt: skip
+        except NoReferencePrice as error:
+            return await self.change_rejected(command, "modify", LOCAL_ERROR, str(error))
+        change = ModifyRequest(
+            unique_order_id=uid,
+            order_type=BrokerOrderType(terms.order_type.value),
+            quantity=command.quantity,
+            price=terms.price,
+            trigger_price=terms.trigger_price,
+            lot_size=intent.instrument.lot_size,
+            symbol=intent.instrument.symbol,
+        )
+        for _ in range(3):
+            current = await self._current(intent, uid)
+            if current is None:
+                return await self.change_rejected(
+                    command, "modify", "MO1060", f"order {uid} is not in the broker's order book"
+                )
+            try:
+                async with self.throttle.order_write(intent.client_id, intent.exchange):
+                    await self.broker.call(
+                        intent.client_id, "modify_order",
+                        _modifier(change, current),
+                    )  # fmt: skip
+            except BrokerRejected as error:
+                return await self.change_rejected(command, "modify", error.code, error.reason)
+            except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
+                # lastmodifiedtime guards a resend: if the first went through, the broker
+                # refuses the second (MO1089), so read the book and try again if unchanged.
+                log.warning("modify of %s: %s; re-reading the book", uid, error)
+                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+                after = await self._current(intent, uid)
+                if after is not None and _has_terms(after, change):
+                    break
+                continue
+            break
+        else:
+            raise Park(f"modify of {uid} could not be confirmed")
+        intent = await store.move(
+            self.pool, intent, intent.state, quantity=command.quantity,
+            order_type=command.order_type, price=command.price,
+            trigger_price=command.trigger_price, sent_order_type=terms.order_type,
+            sent_price=terms.price, sent_trigger_price=terms.trigger_price,
+            protected=terms.protected,
+        )  # fmt: skip
+        if intent.state is IntentState.PLACED:
+            self.broker.follower.track(intent)
+        await self.emitter.emit(
+            OrderModified(
+                **command.caused(order_id=command.order_id, client_id=command.client_id),
+                order_type=command.order_type,
+                quantity=command.quantity,
+                price=terms.price if terms.protected else command.price,
+                trigger_price=command.trigger_price,
+            )
+        )
+        return f"modified {uid}"
+
+    async def _current(self, intent: Intent, uid: str) -> Order | None:
+        book = await self.broker.read(intent.client_id, "order_book", lambda c: c.order_book())
+        return next((o for o in book if o.unique_order_id == uid), None)
+
+    # ---- cancel ------------------------------------------------------------------------------
+
+    async def cancel(self, command: CancelOrder) -> str:
+        async with self.locks.of(command.client_id):
+            return await self._cancel(command)
+
+    async def _cancel(self, command: CancelOrder) -> str:
+        intent = await store.get_intent(self.pool, command.order_id)
+        if intent is None or intent.broker_order_id is None:
+            return await self.change_rejected(
+                command, "cancel", NOT_PLACED, "the order was never placed at the broker"
+            )
+        uid = intent.broker_order_id
+        for _ in range(3):
+            try:
+                async with self.throttle.order_write(intent.client_id, intent.exchange):
+                    await self.broker.call(
+                        intent.client_id, "cancel_order", lambda c: c.cancel_order(uid)
+                    )
+                return f"cancel of {uid} accepted"
+            except BrokerRejected as error:
+                if error.code == _ALREADY_CANCELED:
+                    return f"{uid} was already canceled"
+                return await self.change_rejected(command, "cancel", error.code, error.reason)
+            except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
+                log.warning("cancel of %s: %s; re-reading the book", uid, error)
+                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+                after = await self._current(intent, uid)
+                if after is not None and after.status is BrokerStatus.CANCEL:
+                    return f"cancel of {uid} confirmed by the book"
+        raise Park(f"cancel of {uid} could not be confirmed")
+
+    async def change_rejected(
+        self, command: ModifyOrder | CancelOrder, change: Change, code: str, reason: str
+    ) -> str:
+        await self.emitter.emit(
+            OrderChangeRejected(
+                **command.caused(order_id=command.order_id, client_id=command.client_id),
+                change=change,
+                error_code=code,
+                reason=reason,
+            )
+        )
+        return f"{change} rejected: {code} {reason}"
+
+
+def _modifier(change: ModifyRequest, current: Order) -> Any:
+    return lambda client: client.modify_order(
+        change,
+        last_modified_time=current.modify_stamp,
+        qty_traded_today=current.traded_quantity,
+    )
+
+
+def _has_terms(order: Order, change: ModifyRequest) -> bool:
+    return order.quantity == change.quantity and order.price == change.price
