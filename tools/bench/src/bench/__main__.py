@@ -178,6 +178,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="extra environment for every service (A/B a setting), repeatable",
     )
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=Path(env("BENCH_RESULTS", str(report.RESULTS))),
+        help="folder of the JSON results (a trial run can write elsewhere than latest.json)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the temp state folder (logs)")
     args = p.parse_args(argv)
     args.env = dict(e.split("=", 1) for e in args.env)
@@ -371,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(folder, ignore_errors=True)
     text = report.render(result)
-    path = report.write(result)
+    path = report.write(result, args.results)
     print("\n" + text + f"\n\nwritten to {path} (and latest.json)", flush=True)
     return status
 
