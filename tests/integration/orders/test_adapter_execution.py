@@ -370,6 +370,53 @@ async def test_adapter_per_client_throttle_holds_and_other_clients_not_slowed(
         await events.wait_type(order.order_id, "order.canceled", seconds=90)
 
 
+def reads_of(counted: dict[str, Any], endpoint: str, client_id: str) -> int:
+    return int(counted.get("reads", {}).get(endpoint, {}).get(client_id, 0))
+
+
+async def until_read(
+    sim: httpx.AsyncClient, endpoint: str, wanted: dict[str, int]
+) -> dict[str, Any]:
+    """Waits until each client's reads of `endpoint` reach the wanted count."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        counted = await counters(sim)
+        if all(reads_of(counted, endpoint, c) >= n for c, n in wanted.items()):
+            return counted
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{endpoint} not read for {wanted}")
+
+
+async def test_adapter_follows_orders_on_their_stream_and_reads_books_only_to_recover(
+    events: Events, commands: Any, sim: httpx.AsyncClient, clients: list[str]
+) -> None:
+    group = clients[5:9]
+    start = await counters(sim)
+    warm = [place(c, KOTAK, Side.BUY, 1, order_type=OrderType.MARKET) for c in group]
+    await commands(*warm)  # opens each client's stream (a late one is caught up by a read)
+    for order in warm:
+        await events.wait_type(order.order_id, "order.filled")
+    # once its fills settle, each client's positions are read once
+    before = await until_read(
+        sim, "positions", {c: reads_of(start, "positions", c) + 1 for c in group}
+    )
+
+    batch = [place(c, KOTAK, Side.BUY, 1, order_type=OrderType.MARKET) for c in group]
+    await commands(*batch)
+    for order in batch:
+        await events.wait_type(order.order_id, "order.filled")
+    after = await until_read(
+        sim, "positions", {c: reads_of(before, "positions", c) + 1 for c in group}
+    )
+    for client_id in group:  # the stream brought every fill: no book was read for them
+        assert reads_of(after, "order_book", client_id) == reads_of(before, "order_book", client_id)
+        assert reads_of(after, "trade_book", client_id) == reads_of(before, "trade_book", client_id)
+        assert (
+            reads_of(after, "positions", client_id) == reads_of(before, "positions", client_id) + 1
+        )
+    assert all(events.types(o.order_id).count("order.filled") == 1 for o in warm + batch)
+
+
 async def test_adapter_failed_session_rejects_with_session_code_and_reason(
     events: Events, commands: Any
 ) -> None:

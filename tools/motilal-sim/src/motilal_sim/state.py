@@ -1,7 +1,7 @@
 """Everything one simulator process holds, in one object the routes share."""
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from motilal_sim.accounts import Account, load_accounts
@@ -22,6 +22,8 @@ class SimState:
     otp_rng: random.Random
     failed_logins: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
+    reads: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """book and account reads per endpoint and client (what a client's follower costs)"""
     injected: Counter[str] = field(default_factory=Counter)
     walk_paused: bool = False
     base_volatility: float = 0.0
@@ -47,6 +49,7 @@ class SimState:
         self.sessions.clear()
         self.failed_logins.clear()
         self.requests.clear()
+        self.reads.clear()
         self.injected.clear()
         self.faults.config = FaultConfig.from_settings(self.settings)
         self.faults.reseed(self.settings.seed)

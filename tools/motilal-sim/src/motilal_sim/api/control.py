@@ -84,6 +84,7 @@ async def counters(request: Request) -> dict[str, Any]:
     state = _state(request)
     out: dict[str, Any] = {name: dict(c) for name, c in state.engine.counters.items()}
     out["requests"] = dict(state.requests)
+    out["reads"] = {name: dict(by_client) for name, by_client in state.reads.items()}
     out["faults_injected"] = dict(state.injected)
     out["open_orders"] = state.engine.open_order_count()
     return out

@@ -98,6 +98,7 @@ def _index_ltp(state: SimState, headers: Mapping[str, str], body: Row) -> Row:
 def _reader(name: str) -> Handler:
     def handle(state: SimState, headers: Mapping[str, str], body: Row) -> Row:
         client = _client(state, headers, body)
+        state.reads[name][client] += 1
         engine = state.engine
         rows: list[Row]
         if name == "order_detail":
