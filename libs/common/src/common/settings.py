@@ -34,7 +34,7 @@ class ServiceSettings(BaseSettings):
         default=f"127.0.0.1:{EMBEDDED_KAFKA_PORT}", validation_alias=_shared("KAFKA_BOOTSTRAP")
     )
     kafka_fetch_max_wait_ms: int = Field(
-        default=5,
+        default=10,
         validation_alias=_shared("KAFKA_FETCH_MAX_WAIT_MS"),
         description="longest a fetch waits for data while the consumer is busy. Kafka "
         "answers a fetch as soon as data arrives, so there it adds no latency; the embedded "

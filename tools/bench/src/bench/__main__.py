@@ -163,8 +163,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--ticks",
         type=float,
-        default=float(env("BENCH_TICKS", "100")),
-        help="quote ticks per second (over 10 tokens)",
+        default=float(env("BENCH_TICKS", "1000")),
+        help="quote ticks per second, spread over --quote-tokens",
+    )
+    p.add_argument(
+        "--quote-tokens",
+        type=int,
+        default=int(env("BENCH_QUOTE_TOKENS", "50")),
+        help="tokens the ticks move (at most 50)",
+    )
+    p.add_argument(
+        "--tokens-per-socket",
+        type=int,
+        default=int(env("BENCH_TOKENS_PER_SOCKET", "5")),
+        help="tokens each WebSocket watches",
     )
     p.add_argument(
         "--skip",
@@ -348,7 +360,10 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
         if "quotes" not in args.skip:
             say(f"quote fan-out: {args.sockets} sockets, {args.ticks:.0f} ticks/s")
             try:
-                quotes = await run_quotes(h, args.sockets, args.ticks, args.seconds)
+                quotes = await run_quotes(
+                    h, args.sockets, args.ticks, args.seconds, args.quote_tokens,
+                    args.tokens_per_socket,
+                )  # fmt: skip
                 result["quotes"] = quotes.as_json()
             except Exception as error:  # the quote path is young: report, do not abort
                 result["quotes"] = {"gap": f"quote fan-out did not run: {error!r}"}

@@ -100,6 +100,12 @@ async def set_price(body: PriceIn, request: Request) -> dict[str, Any]:
     return _quote_json(state, body.exchange, body.token)
 
 
+@router.post("/prices/batch")
+async def set_prices(body: list[PriceIn], request: Request) -> list[dict[str, Any]]:
+    """Several prices at once, in order (a benchmark moves many tokens a millisecond)."""
+    return [await set_price(price, request) for price in body]
+
+
 @router.get("/prices/{exchange}/{token}")
 async def get_price(exchange: str, token: int, request: Request) -> dict[str, Any]:
     return _quote_json(_state(request), exchange, token)
