@@ -1,13 +1,14 @@
 """HTTP plumbing shared by services: correlation ids in, correlation ids out."""
 
 import re
-from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, quote, unquote
 
 import asyncpg
 import httpx
-from fastapi import Request, Response
+from fastapi import Request
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.ids import new_id
 from common.logs import bound, correlation_id
@@ -17,15 +18,26 @@ MAX_OFFSET = 1_000_000
 """The deepest page a list endpoint serves: past it, narrow the filters instead."""
 
 
-async def correlation_middleware(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Take the caller's correlation id (or mint one) and carry it through logs and calls."""
-    cid = request.headers.get(CORRELATION_HEADER) or new_id()
-    with bound(correlation_id=cid):
-        response = await call_next(request)
-    response.headers[CORRELATION_HEADER] = cid
-    return response
+class CorrelationIds:
+    """Takes the caller's correlation id (or mints one), binds it for logs and internal
+    calls, and returns it in the response. Plain ASGI: no task group, no body streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cid = Headers(scope=scope).get(CORRELATION_HEADER) or new_id()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = cid
+            await send(message)
+
+        with bound(correlation_id=cid):
+            await self.app(scope, receive, send_with_id)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -35,17 +47,30 @@ def _unprocessable(loc: list[str], msg: str) -> JSONResponse:
     return JSONResponse({"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]}, 422)
 
 
-async def reject_control_characters(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class ControlCharacterGuard:
     """No id, filter or name of ours holds a control character; one in the URL is a 422
     naming where it is, before it can break an internal URL or a PostgreSQL text value."""
-    if _CONTROL.search(unquote(request.url.path)):
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = _control_characters(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _control_characters(scope: Scope) -> JSONResponse | None:
+    if _CONTROL.search(unquote(scope["path"])):
         return _unprocessable(["path"], "the path holds a control character")
-    for name, value in parse_qsl(request.url.query, keep_blank_values=True):
+    query = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
         if _CONTROL.search(name) or _CONTROL.search(value):
             return _unprocessable(["query", name], "the value holds a control character")
-    return await call_next(request)
+    return None
 
 
 async def unstorable_text(request: Request, exc: Exception) -> JSONResponse:

@@ -25,8 +25,8 @@ from common.contracts.envelope import Message
 from common.db import apply_migrations, create_pool, pending_migrations
 from common.http import (
     UNSTORABLE_TEXT_ERRORS,
-    correlation_middleware,
-    reject_control_characters,
+    ControlCharacterGuard,
+    CorrelationIds,
     unstorable_text,
 )
 from common.kafka import Consumer, Publisher, build_broker, ensure_topics, subscribe
@@ -189,8 +189,8 @@ class ServiceRuntime:
     def create_app(self, routers: Sequence[APIRouter] = (), **fastapi_args: Any) -> FastAPI:
         app = FastAPI(title=self.name, lifespan=self.lifespan, **fastapi_args)
         app.state.runtime = self  # routes reach the pool, Redis and publisher through it
-        app.middleware("http")(reject_control_characters)
-        app.middleware("http")(correlation_middleware)
+        app.add_middleware(ControlCharacterGuard)
+        app.add_middleware(CorrelationIds)  # outermost: a refusal carries the id too
         for error in UNSTORABLE_TEXT_ERRORS:
             app.add_exception_handler(error, unstorable_text)
 

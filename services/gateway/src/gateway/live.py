@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from common.ids import new_id
+
 log = logging.getLogger(__name__)
 
 Snapshot = Callable[[str], Awaitable[list[tuple[str, dict[str, Any]]]]]
@@ -66,6 +68,12 @@ class Outbox:
         messages = list(self._pending.values())
         self._pending.clear()
         return messages
+
+
+LIVE_GROUP = f"gateway-live-{new_id()[:12]}"
+"""The consumer group of this process's live feeds (orders, quotes, portfolio): one group
+member reads all three, and being this process's own, every gateway replica sees every
+message (each replica serves its own sockets)."""
 
 
 class Hub:

@@ -32,11 +32,10 @@ from common.contracts.order_events import (
 )
 from common.enums import OrderStatus
 from common.http import service_client
-from common.ids import new_id
 from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS
 
-from gateway.live import Hub
+from gateway.live import LIVE_GROUP, Hub
 from gateway.router_client import RouterClient
 
 log = logging.getLogger(__name__)
@@ -204,7 +203,7 @@ def install(runtime: ServiceRuntime, hub: Hub) -> OrderFeed:
     runtime.consume(
         ORDER_EVENTS,
         feed.handle,
-        group=f"gateway-live-{new_id()[:12]}",
+        group=LIVE_GROUP,
         from_beginning=False,
     )
     runtime.on_shutdown(router.client.aclose)

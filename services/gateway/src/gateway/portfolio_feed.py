@@ -15,11 +15,10 @@ from typing import Any
 from common.contracts.envelope import Message
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
 from common.http import service_client
-from common.ids import new_id
 from common.service import ServiceRuntime
 from common.topics import PORTFOLIO_UPDATES
 
-from gateway.live import Hub
+from gateway.live import LIVE_GROUP, Hub
 from gateway.portfolio_client import PortfolioClient
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ def install(runtime: ServiceRuntime, hub: Hub) -> PortfolioFeed:
     runtime.consume(
         PORTFOLIO_UPDATES,
         feed.handle,
-        group=f"gateway-portfolio-{new_id()[:12]}",
+        group=LIVE_GROUP,
         from_beginning=False,
     )
     runtime.on_shutdown(client.aclose)

@@ -20,11 +20,10 @@ from typing import Any
 from common.contracts.envelope import Message
 from common.contracts.quotes import Quote
 from common.enums import Exchange
-from common.ids import new_id
 from common.service import ServiceRuntime
 from common.topics import QUOTES
 
-from gateway.live import Hub
+from gateway.live import LIVE_GROUP, Hub
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +133,7 @@ def install(runtime: ServiceRuntime, hub: Hub) -> QuoteFeed:
     runtime.consume(
         QUOTES,
         feed.handle,
-        group=f"gateway-quotes-{new_id()[:12]}",
+        group=LIVE_GROUP,
         from_beginning=False,
     )
     runtime.background(feed.renew_loop)
