@@ -80,6 +80,7 @@ class Tracker:
         self._next_read: dict[str, float] = {}
         self._quiet_reads: dict[str, int] = {}
         self._wake = asyncio.Event()
+        self._sleeping_until = 0.0
         self.streams = (
             OrderStreams(self._on_frame, self._on_connect) if settings.order_stream else None
         )
@@ -240,7 +241,8 @@ class Tracker:
         at = time.monotonic() + seconds
         if at < self._next_read.get(client_id, float("inf")):
             self._next_read[client_id] = at
-            self._wake.set()
+            if at < self._sleeping_until:  # the loop would sleep past it: wake it
+                self._wake.set()
 
     async def run(self) -> None:
         """Background task: recover what a restart left open, then run due reads forever."""
@@ -258,10 +260,11 @@ class Tracker:
                 self._reads.add(task)
                 task.add_done_callback(self._reads.discard)
             self._wake.clear()
-            wait = min(self._next_read.values(), default=now + 3600) - now
+            self._sleeping_until = min(self._next_read.values(), default=now + 3600)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(wait, 0.0)):
+                async with asyncio.timeout(max(self._sleeping_until - now, 0.0)):
                     await self._wake.wait()
+            self._sleeping_until = 0.0
 
     async def _guarded_read(self, client_id: str, gate: asyncio.Semaphore) -> None:
         async with gate:
