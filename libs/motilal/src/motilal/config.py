@@ -58,7 +58,8 @@ class MotilalSettings(BaseSettings):
     """Seconds to open a connection; a connect failure means nothing was sent."""
     read_timeout: float = 10.0
     """Seconds to wait for an answer; past it an order write is an unknown outcome."""
-    max_connections: int = 100
+    max_connections: int = 64
+    """Connections (and requests in flight) to Motilal per process; more wait their turn."""
     read_retries: int = 3
     """Attempts for idempotent reads (books, quotes, margins); writes are never retried here."""
 
