@@ -6,7 +6,7 @@ checked on orders.requests.v1 (the order-router's input), so this runs without a
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +21,7 @@ from common.enums import Side
 from common.ids import new_id
 from common.topics import ORDER_EVENTS, ORDER_REQUESTS, Topic
 from factories import RELIANCE, make
+from portfolio_testkit import until
 from stack.testing import TestStack
 
 TOKEN = RELIANCE.token
@@ -29,14 +30,6 @@ TOKEN = RELIANCE.token
 @pytest.fixture(scope="module")
 async def urls(stack: TestStack) -> dict[str, str]:
     return await stack.start_services(["portfolio", "gateway"])
-
-
-@pytest.fixture(scope="module")
-async def producer(stack: TestStack) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +57,6 @@ async def buy(producer: AIOKafkaProducer, client_id: str, qty: int, price: str) 
         make(OrderFilled, client_id=client_id, order_id=f"o-{trade_no}", trade_no=trade_no,
              side=Side.BUY, quantity=qty, filled_quantity=qty, price=Decimal(price)),
     )  # fmt: skip
-
-
-async def until(check: Callable[[], Awaitable[Any]], seconds: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    last: Any = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"condition not met in {seconds} s; last value: {last!r}")
 
 
 async def requests_for(bootstrap: str, batch_id: str) -> dict[str, Any]:

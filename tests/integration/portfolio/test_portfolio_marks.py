@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,6 +26,7 @@ from common.enums import Side
 from common.ids import new_id
 from common.topics import ORDER_EVENTS, PORTFOLIO_UPDATES, QUOTES, Topic
 from factories import RELIANCE, make
+from portfolio_testkit import until
 from stack.testing import TestStack
 
 WINDOW_S = 1.0
@@ -36,26 +37,6 @@ CLOCK_SLACK_S = 0.05
 
 def unlisted(token: int) -> Instrument:
     return RELIANCE.model_copy(update={"token": token, "symbol": f"TEST{token}"})
-
-
-@pytest.fixture(scope="module")
-async def portfolio_url(stack: TestStack) -> str:
-    urls = await stack.start_services(["portfolio"])
-    return urls["portfolio"]
-
-
-@pytest.fixture(scope="module")
-async def producer(stack: TestStack) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
-
-
-@pytest.fixture
-async def http(portfolio_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=portfolio_url, timeout=10) as client:
-        yield client
 
 
 @pytest.fixture
@@ -110,17 +91,6 @@ class Tap:
 
     def of(self, client_id: str, kind: str) -> list[dict[str, Any]]:
         return [u for u in self.seen if u["client_id"] == client_id and u["type"] == kind]
-
-
-async def until(check: Callable[[], Awaitable[Any]], seconds: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    last: Any = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"condition not met in {seconds} s; last value: {last!r}")
 
 
 async def send(producer: AIOKafkaProducer, topic: Topic, message: Message) -> None:

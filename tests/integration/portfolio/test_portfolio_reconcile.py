@@ -4,28 +4,15 @@ Uses the simulator's /sim/positions control to change a client's positions behin
 platform's back, then asks the adapter to reconcile on demand.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
+from portfolio_testkit import until
 from stack.testing import TestStack
 
 CLIENT = "EBLR8862"  # a demo account (no IP restriction) the exit tests leave alone
 TCS = 11536
-
-
-async def until(check: Callable[[], Awaitable[Any]], seconds: float = 60) -> Any:
-    deadline = asyncio.get_running_loop().time() + seconds
-    last: Any = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"condition not met in {seconds} s; last value: {last!r}")
 
 
 @pytest.fixture(scope="module")

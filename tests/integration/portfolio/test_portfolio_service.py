@@ -6,7 +6,7 @@ with a unique client id per test, and outcomes are polled with a deadline.
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,29 +29,10 @@ from factories import NOW, RELIANCE, make
 from portfolio import store
 from portfolio.ledger import apply_fills
 from portfolio.views import position_out
+from portfolio_testkit import until
 from stack.testing import TestStack
 
 MIGRATIONS = Path(portfolio.__file__).parent / "migrations"
-
-
-@pytest.fixture(scope="module")
-async def portfolio_url(stack: TestStack) -> str:
-    urls = await stack.start_services(["portfolio"])
-    return urls["portfolio"]
-
-
-@pytest.fixture(scope="module")
-async def producer(stack: TestStack) -> AsyncIterator[AIOKafkaProducer]:
-    kafka = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all")
-    await kafka.start()
-    yield kafka
-    await kafka.stop()
-
-
-@pytest.fixture
-async def http(portfolio_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=portfolio_url, timeout=10) as client:
-        yield client
 
 
 Publish = Callable[[Topic, Message], Awaitable[None]]
@@ -95,18 +76,6 @@ def fill(
         leaves_quantity=1 if partial else 0,
         correlation_id=f"batch-{client_id}",
     )
-
-
-async def until(check: Callable[[], Awaitable[Any]], seconds: float = 60) -> Any:
-    """Poll `check` until it returns something truthy (or raise with the last value)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    last: Any = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"condition not met in {seconds} s; last value: {last!r}")
 
 
 async def positions_of(http: httpx.AsyncClient, client_id: str, **filters: Any) -> list[dict]:
