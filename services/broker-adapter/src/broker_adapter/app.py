@@ -18,4 +18,12 @@ runtime = ServiceRuntime(
 sessions = install_sessions(runtime, settings, fallback=default_sessions(settings))
 accounts = install_account_snapshots(runtime, settings, sessions.manager)
 execution = install(runtime, settings, sessions.manager, on_fills=accounts.poke)
+
+
+async def burst_placed() -> None:
+    if execution.workers is not None:
+        await execution.workers.idle.wait()
+
+
+accounts.burst_placed = burst_placed
 app = runtime.create_app([accounts.router(), sessions.router])

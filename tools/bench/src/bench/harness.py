@@ -49,6 +49,9 @@ async def wait_for(
     raise TimeoutError(f"timed out after {seconds:.0f} s waiting for {what}; last: {last!r}")
 
 
+_KEEPALIVE_S = 2.0
+
+
 class AdminAuth(httpx.Auth):
     """The admin's bearer token; logs in again when it expired (long runs outlive it)."""
 
@@ -101,13 +104,21 @@ class Harness:
         await self._start_simulator()
         log("starting the services ...")
         await self.stack.start_services(SERVICES)
-        self.sim = httpx.AsyncClient(base_url=self.stack.simulator_url, timeout=60)
+        # uvicorn closes a connection idle for 5 s: reusing one at that moment is a ReadError
+        # (it stopped bench runs after a settle). Drop idle connections sooner, client side.
+        self.sim = httpx.AsyncClient(
+            base_url=self.stack.simulator_url,
+            timeout=60,
+            limits=httpx.Limits(keepalive_expiry=_KEEPALIVE_S),
+        )
         self.token = await self.login()
         self.gateway = httpx.AsyncClient(
             base_url=self.stack.url_of("gateway"),
             timeout=120,
             auth=AdminAuth(self),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=200),
+            limits=httpx.Limits(
+                max_connections=200, max_keepalive_connections=200, keepalive_expiry=_KEEPALIVE_S
+            ),
         )
         self.tap = Tap(self.stack.kafka_bootstrap)
         await self.tap.start()

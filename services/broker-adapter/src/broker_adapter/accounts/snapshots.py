@@ -12,9 +12,10 @@ that had fills, so the embedded dev mode without a registry works.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from common.contracts.accounts import BrokerPosition, BrokerPositionsSnapshot, ClientUpserted
@@ -38,6 +39,8 @@ from broker_adapter.sessions.source import SessionSource, client_of
 from broker_adapter.sessions.wiring import REGISTRY_GROUP
 
 log = logging.getLogger(__name__)
+MAX_DEFER_S = 10.0
+"""Longest a read after fills waits for a burst to be placed (sustained trading never ends)."""
 
 
 def broker_position(row: Position) -> BrokerPosition | None:
@@ -100,6 +103,9 @@ class AccountSnapshots:
         self._after_fill = after_fill_delay_s
         self._slots = asyncio.Semaphore(concurrency)
         self.clients: set[str] = set()
+        self.burst_placed: Callable[[], Awaitable[None]] | None = None
+        """Resolves when no command is being placed; reads after fills wait for it (up to
+        MAX_DEFER_S), so a burst's orders go out before its clients' accounts are read."""
         self._read_at: dict[str, float] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
 
@@ -122,6 +128,10 @@ class AccountSnapshots:
 
     async def _read_later(self, client_id: str) -> None:
         await asyncio.sleep(self._after_fill)
+        if self.burst_placed is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(MAX_DEFER_S):
+                    await self.burst_placed()
         self._pending.pop(client_id, None)
         await self.poll_client(client_id, "fills")
 

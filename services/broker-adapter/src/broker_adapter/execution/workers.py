@@ -49,6 +49,9 @@ class CommandWorkers:
         self._queues: dict[str, deque[inbox.InboxRow]] = {}
         self._queued: set[int] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self.idle = asyncio.Event()
+        """Set while no client has a command to run (nothing is being placed)."""
+        self.idle.set()
         self._parked_since: dict[int, float] = {}
         self._finished: GroupCommit[tuple[int, str], None] = GroupCommit(self._finish_many)
 
@@ -73,6 +76,7 @@ class CommandWorkers:
             client_id = row.command.client_id
             self._queues.setdefault(client_id, deque()).append(row)
             if client_id not in self._tasks:
+                self.idle.clear()
                 self._tasks[client_id] = asyncio.create_task(
                     self._drain(client_id), name=f"commands:{client_id}"
                 )
@@ -98,6 +102,8 @@ class CommandWorkers:
             self._tasks.pop(client_id, None)
             if not queue:
                 self._queues.pop(client_id, None)
+            if not self._tasks:
+                self.idle.set()
 
     async def _run(self, row: inbox.InboxRow) -> bool:
         """Executes one row; True when it is finished (done or given up)."""
