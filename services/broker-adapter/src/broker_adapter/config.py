@@ -18,7 +18,7 @@ class BrokerAdapterSettings(ServiceSettings):
 
     port: int = Field(default=8002, description="HTTP port of the broker-adapter")
 
-    # ---- execution (issue 5, part 3) ------------------------------------------------------
+    # ---- execution -------------------------------------------------------------------------
     market_protection_percent: Decimal = Field(
         default=Decimal("0.5"),
         ge=0,
@@ -110,7 +110,7 @@ class BrokerAdapterSettings(ServiceSettings):
         "client registry has no session for it (client_id = the account's client_code)",
     )
 
-    # ---- broker sessions (issue 4) --------------------------------------------------------
+    # ---- broker sessions -------------------------------------------------------------------
     credentials_private_key: SecretStr | None = Field(
         default=None,
         description="base64 X25519 private key (BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY) that "

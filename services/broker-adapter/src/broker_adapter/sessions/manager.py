@@ -1,6 +1,6 @@
 """Broker sessions: one logged-in Motilal session per client, shared by adapter replicas.
 
-INTERFACE for execution (issue 5): ask `SessionManager.session_for(client_id)` for an
+INTERFACE for execution: ask `SessionManager.session_for(client_id)` for an
 authenticated session (a `BrokerSession`; its `.client` is the MotilalClient) before each
 broker call; on `SessionUnavailable` look at `.state`: "FAILED"/"OTP_REQUIRED" needs a
 human (reject with `.reason`), anything else is temporary (park and retry). On MO8001/

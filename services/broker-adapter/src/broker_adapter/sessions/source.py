@@ -1,7 +1,7 @@
 """What execution needs from broker sessions, and how it reads a session that is missing.
 
-`SessionManager` (sessions.py, issue 4) satisfies `SessionSource`; tests and the embedded
-dev mode may pass any other object with the same two methods (see dev_sessions.py).
+`SessionManager` (manager.py) satisfies `SessionSource`; tests and the embedded
+dev mode may pass any other object with the same methods (see dev.py).
 
 A missing session is not a broker rejection, and denials belong to the order-router, so:
 - a session that is still being set up (logging in, not loaded yet) PARKS the command: it
