@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 
 POLL_GRACE_SECONDS = 2.0
 """A reconnect usually takes well under this: poll only when the feed stays down longer."""
-INTEREST_REREAD_SECONDS = 300.0
-"""Backstop re-read of stored interest (another replica may have written it)."""
+INTEREST_REREAD_SECONDS = 15.0
+"""Backstop re-read of stored interest: another market-data process in the group may have
+handled the change (one indexed query per 15 s)."""
 
 
 class QuoteService:
