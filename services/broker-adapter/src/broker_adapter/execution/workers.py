@@ -81,10 +81,6 @@ class CommandWorkers:
                     self._drain(client_id), name=f"commands:{client_id}"
                 )
 
-    @property
-    def busy_clients(self) -> int:
-        return len(self._tasks)
-
     async def _drain(self, client_id: str) -> None:
         queue = self._queues[client_id]
         try:

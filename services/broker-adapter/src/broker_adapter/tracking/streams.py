@@ -60,10 +60,6 @@ class OrderStreams:
         stream = self._streams.get(client_id)
         return stream is not None and stream.connected
 
-    @property
-    def open_count(self) -> int:
-        return sum(1 for task in self._tasks.values() if not task.done())
-
     async def _listen(self, client_id: str, stream: OrderStream) -> None:
         try:
             async for update in stream.updates():
