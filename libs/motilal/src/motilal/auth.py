@@ -20,6 +20,16 @@ def totp_code(secret: str, at: datetime | None = None) -> str:
     return totp.at(at) if at is not None else totp.now()
 
 
+def next_totp(secret: str, first_at: datetime) -> str:
+    """The code to retry with after the one made at `first_at` was refused: the current code
+    if its window has passed since, else the next window's (the first may have been stale)."""
+    totp = pyotp.TOTP(secret)
+    now = datetime.now(UTC)
+    if totp.timecode(now) != totp.timecode(first_at):
+        return totp.at(now)
+    return totp.at(now + timedelta(seconds=totp.interval))
+
+
 def next_expiry(issued_at: datetime) -> datetime:
     """Every token expires at the next 06:00 IST (exchange compliance), in UTC."""
     local = issued_at.astimezone(IST)

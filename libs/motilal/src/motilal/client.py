@@ -10,14 +10,14 @@ import io
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from motilal import envelope
-from motilal.auth import next_expiry, password_hash, totp_code
+from motilal.auth import next_expiry, next_totp, password_hash, totp_code
 from motilal.config import Credentials, MotilalSettings
 from motilal.errors import (
     BrokerRejected,
@@ -30,6 +30,7 @@ from motilal.errors import (
     SessionExpired,
     UnknownOutcome,
     error_for,
+    login_error_for,
 )
 from motilal.feed.orders import OrderStream
 from motilal.headers import build_headers
@@ -131,11 +132,13 @@ class MotilalClient:
         token = None
         if endpoint is not Endpoint.LOGIN and self._session is not None:
             token = self._session.auth_token.get_secret_value()
+        secret = self._credentials.api_secret
         return build_headers(
             self._settings,
             api_key=self._credentials.api_key.get_secret_value(),
             client_code=self.client_code,
             auth_token=token,
+            api_secret=secret.get_secret_value() if secret is not None else None,
         )
 
     async def _send(self, endpoint: Endpoint, body: Body, on_failure: FailureMapper) -> Body:
@@ -165,6 +168,8 @@ class MotilalClient:
                 raise UnknownOutcome(endpoint, f"HTTP {status} with a non-JSON body") from exc
             raise ProtocolError(f"{endpoint}: HTTP {status} with a non-JSON body") from exc
         if not isinstance(parsed, dict):
+            if write:
+                raise UnknownOutcome(endpoint, f"HTTP {status} with a body that is not an object")
             raise ProtocolError(f"{endpoint}: body is not a JSON object")
         if not envelope.is_success(parsed):
             code, message = envelope.failure(parsed)
@@ -180,15 +185,20 @@ class MotilalClient:
             if not self._relogin:
                 raise SessionExpired("MO8003", "not logged in: call login() first")
             await self.login()
+        write = endpoint in ORDER_WRITES
+
+        def on_failure(code: str, message: str) -> MotilalError:
+            return error_for(code, message, operation=endpoint.value, write=write)
+
         try:
-            return await self._send(endpoint, body or {}, error_for)
+            return await self._send(endpoint, body or {}, on_failure)
         except SessionExpired:
             # Safe for writes too: an expired token means Motilal refused the call untouched.
             if not self._relogin:
                 raise
             log.info("session of %s expired; logging in again", self.client_code)
             await self.login()
-            return await self._send(endpoint, body or {}, error_for)
+            return await self._send(endpoint, body or {}, on_failure)
 
     async def _read(self, endpoint: Endpoint, body: Body | None = None) -> Body:
         retrying = AsyncRetrying(
@@ -207,8 +217,27 @@ class MotilalClient:
     async def login(self) -> Session:
         """Direct login: password hash + DOB/PAN, and TOTP when a secret is stored.
 
-        Without a TOTP secret the token is unverified until `verify_otp` succeeds.
+        Transient trouble (MO8000, MO5000-MO5003, timeouts, 5xx, unparseable answers) is
+        retried with backoff, `login_retries` attempts in all; a refusal raises LoginFailed
+        at once. Without a TOTP secret the token is unverified until `verify_otp` succeeds.
         """
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type((BrokerUnavailable, RateLimited, ProtocolError)),
+            stop=stop_after_attempt(max(1, self._settings.login_retries)),
+            wait=wait_exponential(multiplier=self._settings.login_backoff_seconds, max=10),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                answer = await self._login_once()
+        token = answer.get("AuthToken")
+        verified = str(answer.get("isAuthTokenVerified", "")).upper() == "TRUE"
+        self.use_token(str(token), verified=verified)
+        log.info("logged in %s (verified=%s)", self.client_code, verified)
+        assert self._session is not None
+        return self._session
+
+    async def _login_once(self) -> Body:
         creds = self._credentials
         body: Body = {
             "userid": self.client_code,
@@ -218,29 +247,28 @@ class MotilalClient:
             "2FA": creds.two_fa.get_secret_value().upper(),
         }
         if creds.totp_secret is None:
-            answer = await self._send(Endpoint.LOGIN, body, LoginFailed)
+            answer = await self._send(Endpoint.LOGIN, body, login_error_for)
         else:
             secret = creds.totp_secret.get_secret_value()
+            sent_at = datetime.now(UTC)
             try:
-                answer = await self._send(Endpoint.LOGIN, {**body, "totp": totp_code(secret)},
-                                          LoginFailed)  # fmt: skip
+                answer = await self._send(
+                    Endpoint.LOGIN, {**body, "totp": totp_code(secret, sent_at)}, login_error_for
+                )
             except LoginFailed as error:
-                # A code made at the end of its 30 s window can be stale when it arrives:
-                # one more try with the current code, never more (accounts lock on repeats).
+                # A code made at the end of its 30 s window can be stale when it arrives (or
+                # Motilal's clock is ahead): one more try with the next code, never more
+                # (accounts lock on repeats).
                 if error.category is not LoginFailure.TOTP:
                     raise
-                log.info("TOTP of %s refused (%s); one retry with a fresh code",
+                log.info("TOTP of %s refused (%s); one retry with the next code",
                          self.client_code, error.code)  # fmt: skip
-                answer = await self._send(Endpoint.LOGIN, {**body, "totp": totp_code(secret)},
-                                          LoginFailed)  # fmt: skip
-        token = answer.get("AuthToken")
-        if not token:
+                answer = await self._send(
+                    Endpoint.LOGIN, {**body, "totp": next_totp(secret, sent_at)}, login_error_for
+                )
+        if not answer.get("AuthToken"):
             raise ProtocolError("login succeeded without an AuthToken")
-        verified = str(answer.get("isAuthTokenVerified", "")).upper() == "TRUE"
-        self.use_token(str(token), verified=verified)
-        log.info("logged in %s (verified=%s)", self.client_code, verified)
-        assert self._session is not None
-        return self._session
+        return answer
 
     async def verify_otp(self, otp: str) -> Session:
         """Completes an OTP login; Motilal keeps the same token (no new one comes back)."""
@@ -291,11 +319,16 @@ class MotilalClient:
         last_modified_time: str | None = None,
         qty_traded_today: int | None = None,
     ) -> None:
-        """Modifies an open order; reads lastmodifiedtime and qtytradedtoday first if not given."""
-        if last_modified_time is None or qty_traded_today is None:
+        """Modifies an open order; reads lastmodifiedtime and qtytradedtoday first if not given.
+
+        Never sends "0" as lastmodifiedtime (refused with MO1089): see `modify_stamp`."""
+        if qty_traded_today is None:
             current = await self.find_order(change.unique_order_id)
-            last_modified_time = current.modify_stamp
             qty_traded_today = current.traded_quantity
+            if not _usable(last_modified_time):
+                last_modified_time = await self.modify_stamp(current)
+        if not _usable(last_modified_time):
+            last_modified_time = await self._detail_stamp(change.unique_order_id)
         body: Body = {
             "uniqueorderid": change.unique_order_id,
             "newordertype": change.order_type.value,
@@ -305,10 +338,24 @@ class MotilalClient:
             "newquantityinlot": to_lots(change.quantity, change.lot_size, change.symbol),
             "newdisclosedquantity": change.disclosed_quantity,
             "newgoodtilldate": "",
-            "lastmodifiedtime": last_modified_time,
+            "lastmodifiedtime": last_modified_time.strip(),
             "qtytradedtoday": qty_traded_today,
         }
         await self._call(Endpoint.MODIFY_ORDER, body)
+
+    async def modify_stamp(self, order: Order) -> str:
+        """`order.modify_stamp`, or the order detail's when the book row has no usable time."""
+        return order.modify_stamp or await self._detail_stamp(order.unique_order_id)
+
+    async def _detail_stamp(self, unique_order_id: str) -> str:
+        # The detail lists every state of the order; its newest usable time is the stamp.
+        for row in reversed(await self.order_detail(unique_order_id)):
+            if row.modify_stamp:
+                return row.modify_stamp
+        raise ProtocolError(
+            f"order {unique_order_id} has no lastmodifiedtime, recordinserttime or entrydatetime"
+            " in its book row or detail: modify cannot be sent"
+        )
 
     async def cancel_order(self, unique_order_id: str) -> None:
         await self._call(Endpoint.CANCEL_ORDER, {"uniqueorderid": unique_order_id})
@@ -321,12 +368,14 @@ class MotilalClient:
 
     async def orders_with_tag(self, tag: str) -> list[Order]:
         """Every order placed with this tag (after a crash: did my order get through?)."""
+        tag = tag.strip()
         return [o for o in await self.order_book() if o.tag == tag]
 
     # ---- books and reports -----------------------------------------------------------------
 
     async def order_book(self) -> list[Order]:
-        return [Order.from_row(r) for r in envelope.rows(await self._read(Endpoint.ORDER_BOOK))]
+        rows = envelope.rows(await self._read(Endpoint.ORDER_BOOK))
+        return envelope.parse_rows(rows, Order.from_row, "order book")
 
     async def order_detail(self, unique_order_id: str) -> list[Order]:
         body = {"uniqueorderid": unique_order_id}
@@ -335,21 +384,24 @@ class MotilalClient:
         rows = [
             {**r, "ordertype": r.get("booktype", r.get("ordertype"))} for r in envelope.rows(answer)
         ]
-        return [Order.from_row(r) for r in rows]
+        return envelope.parse_rows(rows, Order.from_row, "order detail")
 
     async def trade_book(self) -> list[Trade]:
-        return [Trade.from_row(r) for r in envelope.rows(await self._read(Endpoint.TRADE_BOOK))]
+        rows = envelope.rows(await self._read(Endpoint.TRADE_BOOK))
+        return envelope.parse_rows(rows, Trade.from_row, "trade book")
 
     async def trade_detail(self, unique_order_id: str) -> list[Trade]:
         body = {"uniqueorderid": unique_order_id}
         answer = await self._read(Endpoint.TRADE_DETAIL, body)
-        return [Trade.from_row(r) for r in envelope.rows(answer)]
+        return envelope.parse_rows(envelope.rows(answer), Trade.from_row, "trade detail")
 
     async def positions(self) -> list[Position]:
-        return [Position.from_row(r) for r in envelope.rows(await self._read(Endpoint.POSITIONS))]
+        rows = envelope.rows(await self._read(Endpoint.POSITIONS))
+        return envelope.parse_rows(rows, Position.from_row, "positions")
 
     async def holdings(self) -> list[Holding]:
-        return [Holding.from_row(r) for r in envelope.rows(await self._read(Endpoint.HOLDINGS))]
+        rows = envelope.rows(await self._read(Endpoint.HOLDINGS))
+        return envelope.parse_rows(rows, Holding.from_row, "holdings")
 
     async def margin_summary(self) -> Margins:
         return await self._margins(Endpoint.MARGIN_SUMMARY)
@@ -384,3 +436,7 @@ class MotilalClient:
             raise BrokerUnavailable(f"scrip master {exchange}: HTTP {response.status_code}")
         reader = csv.DictReader(io.StringIO(response.text))
         return [ScripRow.from_row(row) for row in reader]
+
+
+def _usable(stamp: str | None) -> TypeGuard[str]:
+    return stamp is not None and stamp.strip() not in ("", "0")

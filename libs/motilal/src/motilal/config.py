@@ -62,6 +62,11 @@ class MotilalSettings(BaseSettings):
     """Connections (and requests in flight) to Motilal per process; more wait their turn."""
     read_retries: int = 3
     """Attempts for idempotent reads (books, quotes, margins); writes are never retried here."""
+    login_retries: int = 4
+    """Attempts of a login that meets transient trouble (MO8000, MO500x, timeouts, 5xx);
+    a refusal (wrong password, locked, IP not whitelisted) is never retried."""
+    login_backoff_seconds: float = 0.5
+    """First wait between login attempts; doubles each time (capped at 10 s)."""
 
     user_agent: str = "MOSL/V.1.1.0"
     source_id: Literal["WEB", "MOBILE", "DESKTOP"] = "DESKTOP"
@@ -80,7 +85,8 @@ class MotilalSettings(BaseSettings):
     browser_name: str = "Chrome"
     browser_version: str = "120"
     api_secret: SecretStr | None = None
-    """Sent as `apisecretkey` only when set (doc 05 says mandatory; the SDK sends it empty)."""
+    """Sent as `apisecretkey` only when set (doc 05 says mandatory; the SDK sends it empty).
+    The default for accounts whose `Credentials.api_secret` is not set."""
 
     @property
     def hosts(self) -> Hosts:
@@ -104,3 +110,5 @@ class Credentials(BaseModel):
     """Date of birth as dd/mm/yyyy, or PAN in capitals."""
     totp_secret: SecretStr | None = None
     """The 32-character base32 secret from the portal; without it login takes the OTP path."""
+    api_secret: SecretStr | None = None
+    """This account's app secret (`apisecretkey`); unset, `MotilalSettings.api_secret` is sent."""

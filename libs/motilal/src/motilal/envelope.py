@@ -1,8 +1,16 @@
 """Motilal's response envelope: HTTP 200 with status SUCCESS, or FAILURE/ERROR and an errorcode."""
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from decimal import InvalidOperation
+from typing import Any, TypeVar
 
 from motilal.errors import ProtocolError
+
+log = logging.getLogger("motilal.envelope")
+T = TypeVar("T")
+# What a row with an odd field raises while parsed (pydantic's ValidationError is a ValueError).
+ROW_ERRORS = (ValueError, TypeError, KeyError, ArithmeticError, InvalidOperation)
 
 
 def is_success(body: dict[str, Any]) -> bool:
@@ -33,3 +41,17 @@ def one(body: dict[str, Any]) -> dict[str, Any]:
     if not found:
         raise ProtocolError("data is empty")
     return found[0]
+
+
+def parse_rows(
+    found: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T], what: str
+) -> list[T]:
+    """Each row parsed on its own: an odd row is logged and skipped, never the whole book."""
+    parsed: list[T] = []
+    for row in found:
+        try:
+            parsed.append(parse(row))
+        except ROW_ERRORS as error:
+            ident = row.get("uniqueorderid") or row.get("tradeno") or row.get("symboltoken")
+            log.warning("%s row %r skipped: %s", what, ident, error)
+    return parsed

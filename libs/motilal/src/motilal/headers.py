@@ -4,8 +4,14 @@ from motilal.config import MotilalSettings
 
 
 def build_headers(
-    settings: MotilalSettings, *, api_key: str, client_code: str, auth_token: str | None
+    settings: MotilalSettings,
+    *,
+    api_key: str,
+    client_code: str,
+    auth_token: str | None,
+    api_secret: str | None = None,
 ) -> dict[str, str]:
+    """`api_secret` is the account's own; without it the setting's (if any) is sent."""
     headers = {
         "Accept": "application/json",
         "Content-Type": "application/json",
@@ -30,8 +36,10 @@ def build_headers(
     if settings.source_id == "WEB":
         headers["browsername"] = settings.browser_name
         headers["browserversion"] = settings.browser_version
-    if settings.api_secret is not None:
-        headers["apisecretkey"] = settings.api_secret.get_secret_value()
+    if api_secret is None and settings.api_secret is not None:
+        api_secret = settings.api_secret.get_secret_value()
+    if api_secret:
+        headers["apisecretkey"] = api_secret
     if auth_token is not None:
         headers["Authorization"] = auth_token  # no "Bearer" prefix
     return headers

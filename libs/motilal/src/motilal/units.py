@@ -59,11 +59,16 @@ def to_lots(shares: int, lot_size: int, symbol: str = "") -> int:
     return lots
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """Motilal's `dd-MMM-yyyy HH:mm:ss` (IST wall clock) as aware UTC; "0" or blank is None."""
-    if not value or value == "0":
+def parse_time(value: object) -> datetime | None:
+    """Motilal's `dd-MMM-yyyy HH:mm:ss` (IST wall clock) as aware UTC; "0", blank or a time in
+    another form is None (a row is not thrown away for an odd timestamp)."""
+    text = str(value).strip() if value is not None else ""
+    if not text or text == "0":
         return None
-    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=IST).astimezone(UTC)
+    try:
+        return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=IST).astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def format_time(moment: datetime) -> str:

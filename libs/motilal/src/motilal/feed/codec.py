@@ -5,6 +5,7 @@ Inbound: frames of one or more 30-byte little-endian packets; a packet may be sp
 frames, so `PacketBuffer` keeps the remainder. Prices are float32 rupees on the wire.
 """
 
+import logging
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from motilal.units import IST
+
+log = logging.getLogger("motilal.feed.codec")
 
 LOGIN_STRUCT = struct.Struct("<cHB15sB30sBBBB10sBBBBB45s")
 REGISTER_STRUCT = struct.Struct("<cHcciB")
@@ -295,10 +298,19 @@ class PacketBuffer:
     def __init__(self, resolve: ExchangeResolver = default_resolver) -> None:
         self._pending = b""
         self._resolve = resolve
+        self.skipped = 0
 
     def feed(self, frame: bytes) -> list[FeedPacket]:
+        """The frame's whole packets; an undecodable one is logged and skipped, not the frame."""
         packets, self._pending = split_packets(self._pending + frame)
-        return [decode_packet(raw, self._resolve) for raw in packets]
+        decoded: list[FeedPacket] = []
+        for raw in packets:
+            try:
+                decoded.append(decode_packet(raw, self._resolve))
+            except (ValueError, struct.error, OverflowError) as error:
+                self.skipped += 1
+                log.warning("feed packet skipped: %s", error)
+        return decoded
 
     def reset(self) -> None:
         self._pending = b""

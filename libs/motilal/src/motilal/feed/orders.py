@@ -1,5 +1,10 @@
 """The JSON order/trade stream client (reference C.2): auth message, subscriptions, heartbeat
-every 30 s, reconnect with backoff. Yields typed Order and Trade updates (rupees already)."""
+every 30 s, reconnect with backoff. Yields typed Order and Trade updates (rupees already).
+
+Frames are parsed one by one: an odd frame is logged and skipped, never the stream. A
+stream that has been silent for `idle_seconds` (not even a heartbeat answer) is taken as
+dead and reconnected: a half-open socket would otherwise hide every update for ever.
+"""
 
 import asyncio
 import contextlib
@@ -11,6 +16,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from motilal.envelope import ROW_ERRORS
 from motilal.errors import SessionExpired
 from motilal.feed.backoff import Backoff
 from motilal.models import Order, Trade
@@ -20,8 +26,11 @@ log = logging.getLogger("motilal.feed.orders")
 StreamUpdate = Order | Trade
 
 
-def parse_frame(frame: dict[str, Any]) -> StreamUpdate | None:
-    """An order or trade from one frame; None for acknowledgements and heartbeats."""
+def parse_frame(frame: Any) -> StreamUpdate | None:
+    """An order or trade from one frame; None for acknowledgements and heartbeats.
+    Raises ValueError for a frame that is not a JSON object."""
+    if not isinstance(frame, dict):
+        raise ValueError(f"frame is a {type(frame).__name__}, not an object")
     if frame.get("errorcode"):
         code, message = str(frame["errorcode"]), str(frame.get("message", ""))
         if code == "MO1001":
@@ -46,6 +55,7 @@ class OrderStream:
         orders: bool = True,
         trades: bool = True,
         heartbeat_seconds: float = 30.0,
+        idle_seconds: float | None = 95.0,
         backoff: Backoff | None = None,
         on_connect: Callable[[], None] | None = None,
     ) -> None:
@@ -60,12 +70,15 @@ class OrderStream:
             a for a, on in (("OrderSubscribe", orders), ("TradeSubscribe", trades)) if on
         ]
         self._heartbeat = heartbeat_seconds
+        self._idle = idle_seconds
+        """No frame for this long (three heartbeats and a bit): reconnect. None: wait for ever."""
         self._backoff = backoff or Backoff()
         self._ws: ClientConnection | None = None
         self._on_connect = on_connect
         self._live = False
         self._closed = False
         self.connects = 0
+        self.skipped_frames = 0
 
     @property
     def connected(self) -> bool:
@@ -106,11 +119,20 @@ class OrderStream:
                         self._on_connect()
                     beat = asyncio.create_task(self._beat(ws))
                     try:
-                        async for raw in ws:
+                        while True:
+                            try:
+                                # asyncio.timeout, not wait_for (see quotes.py).
+                                async with asyncio.timeout(self._idle):
+                                    raw = await ws.recv()
+                            except TimeoutError:
+                                log.warning("order stream of %s silent for %.0fs; reconnecting",
+                                            self._client, self._idle)  # fmt: skip
+                                raise
                             self._backoff.reset()
                             try:
                                 update = parse_frame(json.loads(raw))
-                            except ValueError as error:  # one odd frame never ends the stream
+                            except ROW_ERRORS as error:  # one odd frame never ends the stream
+                                self.skipped_frames += 1
                                 log.warning("order stream frame skipped: %s", error)
                                 continue
                             if update is not None:
@@ -118,9 +140,6 @@ class OrderStream:
                     finally:
                         self._live = False
                         beat.cancel()
-                    if self._closed:
-                        return
-                    raise websockets.ConnectionClosedOK(None, None)
             except (OSError, TimeoutError, websockets.WebSocketException) as exc:
                 self._ws = None
                 if self._closed:

@@ -131,7 +131,8 @@ class Order(Frozen):
     entry_time: datetime | None
     last_modified_time: datetime | None
     last_modified_raw: str
-    """Exactly as Motilal sent it: modify must echo it back."""
+    """Exactly as Motilal sent it: modify must echo it back ("0" when never modified)."""
+    record_insert_raw: str = ""
     entry_time_raw: str
 
     @classmethod
@@ -157,17 +158,29 @@ class Order(Frozen):
             trigger_price=decimal_of(row.get("triggerprice"), "triggerprice"),
             # The scale of averageprice is unclear in the docs (reference F); taken as rupees.
             average_price=decimal_of(row.get("averageprice"), "averageprice"),
-            tag=str(row.get("tag") or ""),
+            # Motilal pads an empty tag to " " and may pad short ones: compare trimmed.
+            tag=str(row.get("tag") or "").strip(),
             entry_time=parse_time(row.get("entrydatetime")),
             last_modified_time=parse_time(row.get("lastmodifiedtime")),
-            last_modified_raw=str(row.get("lastmodifiedtime") or "0"),
-            entry_time_raw=str(row.get("entrydatetime") or row.get("recordinserttime") or ""),
+            last_modified_raw=_stamp(row.get("lastmodifiedtime")) or "0",
+            record_insert_raw=_stamp(row.get("recordinserttime")),
+            entry_time_raw=_stamp(row.get("entrydatetime")),
         )
 
     @property
-    def modify_stamp(self) -> str:
-        """What modify wants as lastmodifiedtime: "0" is refused (MO1089), so use entry time."""
-        return self.entry_time_raw if self.last_modified_raw == "0" else self.last_modified_raw
+    def modify_stamp(self) -> str | None:
+        """What modify sends as lastmodifiedtime. "0" (never modified) is refused (MO1089),
+        so the insert time, then the entry time stand in (as OpenAlgo does); None when the
+        row has none of them (the caller reads the order detail)."""
+        for stamp in (self.last_modified_raw, self.record_insert_raw, self.entry_time_raw):
+            if stamp and stamp != "0":
+                return stamp
+        return None
+
+
+def _stamp(value: object) -> str:
+    """A timestamp field as sent, trimmed; "" when absent."""
+    return str(value).strip() if value is not None else ""
 
 
 class Trade(Frozen):
@@ -213,5 +226,5 @@ class Trade(Frozen):
             value=value,
             lot_size=_int(row, "lotsize") or 1,
             time=parse_time(row.get("tradetime")),
-            tag=str(row.get("tag") or ""),
+            tag=str(row.get("tag") or "").strip(),
         )

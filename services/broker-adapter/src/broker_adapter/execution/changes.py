@@ -1,7 +1,9 @@
 """Modify and cancel of orders already at Motilal.
 
-A change whose outcome was lost is checked in the order book before it is sent again:
-modify carries `lastmodifiedtime`, so a resend of a change that went through is refused.
+A change whose outcome was lost (timeouts, 5xx, 429, MO8000, MO500x, an unreadable answer)
+is checked in the order book before it is sent again: modify carries `lastmodifiedtime`, so
+a resend of a change that went through is refused. Only a documented refusal (see
+motilal.errors.classify) is a change_rejected; MO1066 on cancel means already canceled.
 """
 
 import asyncio
@@ -20,6 +22,7 @@ from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
     RateLimited,
+    SessionExpired,
     UnknownOutcome,
 )
 from motilal.models import ModifyRequest, Order
@@ -111,6 +114,8 @@ class Changes:
                     )  # fmt: skip
             except BrokerRejected as error:
                 return await self.change_rejected(command, "modify", error.code, error.reason)
+            except SessionExpired as error:  # still expired after a re-login: refused untouched
+                raise Park(f"modify of {uid}: session expired again: {error}") from error
             except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
                 # lastmodifiedtime guards a resend: if the first went through, the broker
                 # refuses the second (MO1089), so read the book and try again if unchanged.
@@ -171,6 +176,8 @@ class Changes:
                 if error.code == _ALREADY_CANCELED:
                     return f"{uid} was already canceled"
                 return await self.change_rejected(command, "cancel", error.code, error.reason)
+            except SessionExpired as error:  # still expired after a re-login: refused untouched
+                raise Park(f"cancel of {uid}: session expired again: {error}") from error
             except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
                 log.warning("cancel of %s: %s; re-reading the book", uid, error)
                 await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
@@ -194,6 +201,8 @@ class Changes:
 
 
 def _modifier(change: ModifyRequest, current: Order) -> Any:
+    # A never-modified order reads lastmodifiedtime "0": modify_stamp stands in the insert or
+    # entry time, and the client reads the order detail when the row has neither.
     return lambda client: client.modify_order(
         change,
         last_modified_time=current.modify_stamp,

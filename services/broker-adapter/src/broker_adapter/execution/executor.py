@@ -23,6 +23,7 @@ from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
     RateLimited,
+    SessionExpired,
     UnknownOutcome,
 )
 from motilal.models import Order, OrderRequest
@@ -156,18 +157,23 @@ class Executor(BrokerAccess):
             try:
                 async with self.throttle.order_write(intent.client_id, intent.exchange):
                     result = await self.call(intent.client_id, "place_order", _placer(request))
-            except BrokerRejected as error:
+            except BrokerRejected as error:  # a documented, definitive refusal (errors.classify)
                 await self._reject_intent(
                     intent, error.code, error.reason, broker_order_id=error.unique_order_id
                 )
                 METRICS.orders.labels("rejected").inc()
                 return f"rejected by the broker: {error.code} {error.reason}"
+            except SessionExpired as error:
+                # Still expired after one re-login and retry: refused untouched both times.
+                # The intent keeps its attempt, so the next run reads the book by tag first.
+                raise Park(f"session of {intent.client_id} expired again: {error}") from error
             except RateLimited as error:  # Motilal refused it without doing anything
                 log.info("place refused for rate (%s); retrying", error.code)
                 intent = await store.move(self.pool, intent, IntentState.UNKNOWN)
                 await asyncio.sleep(1.0)
                 continue
             except (UnknownOutcome, BrokerUnavailable) as error:
+                # Timeouts, 5xx, 429, MO8000, MO500x, unreadable answers: the order may exist.
                 # BrokerUnavailable on a write means not sent; reconciling first is still safe.
                 METRICS.orders.labels("unknown").inc()
                 log.warning("outcome of placing %s unknown (%s); reconciling by tag",
@@ -175,6 +181,13 @@ class Executor(BrokerAccess):
                 intent = await store.move(
                     self.pool, intent, IntentState.UNKNOWN, last_error=str(error)[:500]
                 )
+                if intent.place_attempts >= self.settings.command_max_attempts:
+                    # Motilal keeps answering without saying: stop sending, keep looking.
+                    self.follower.track(intent)
+                    return (
+                        f"outcome unknown after {intent.place_attempts} attempts; "
+                        f"left to reconciliation by tag {intent.tag}"
+                    )
                 await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
                 continue
             await self._accept(intent, result.unique_order_id)
