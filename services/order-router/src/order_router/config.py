@@ -2,9 +2,10 @@
 
 from datetime import time
 from decimal import Decimal
+from pathlib import Path
 
 from common.settings import ServiceSettings
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 
@@ -40,4 +41,22 @@ class OrderRouterSettings(ServiceSettings):
     )
     expiry_check_seconds: float = Field(
         default=60, description="how often the end-of-day expiry looks for open orders"
+    )
+    market_hours_enforced: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("MARKET_HOURS_ENFORCED"),
+        description="deny an order outside its segment's session (rule market_closed) unless "
+        "it is an AMO; the embedded stack (make run, tests, bench) sets it false so it works "
+        "at any hour",
+    )
+    market_sessions: str = Field(
+        default="",
+        validation_alias=AliasChoices("MARKET_SESSIONS"),
+        description="IST hours over the defaults, e.g. MCX=09:00-23:55,NSECD=09:00-17:00 "
+        "(defaults: NSE/BSE cash and F&O 09:15-15:30, NSECD 09:00-17:00, MCX 09:00-23:30)",
+    )
+    trading_calendar_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TRADING_CALENDAR_FILE"),
+        description="special sessions and extra holidays (default data/trading-calendar.csv)",
     )

@@ -14,6 +14,8 @@ from common.contracts.accounts import RiskLimits
 from common.contracts.instruments import Instrument
 from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
 
+from order_router.market_hours import MarketHours
+
 
 class Rule:
     """Rule names as they appear in denials (`OrderDenied.rule`)."""
@@ -32,6 +34,7 @@ class Rule:
     MAX_VALUE = "max_order_value"
     MARGIN = "margin"
     EXIT_POSITION = "exit_position"
+    MARKET_CLOSED = "market_closed"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class OrderIntent:
     quantity: int
     price: Decimal | None = None
     trigger_price: Decimal | None = None
+    amo: bool = False
+    """An after-market order: the operator asked Motilal to queue it for the next open."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ class RiskConfig:
             TradeType.MTF: Decimal("0.5"),
         }
     )
+    market_hours: MarketHours | None = None
+    """The calendar and clock of the `market_closed` rule; None: not enforced."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,7 @@ def check(order: OrderIntent, ctx: RiskContext, config: RiskConfig) -> Decision:
         _kill_switch(order, ctx)
         client = _client(order, ctx)
         _session(order, ctx)
+        _market_hours(order, config)
         _permissions(order, client)
         _lot_and_tick(order)
         _price_band(order, ctx, config, notes)
@@ -170,6 +178,14 @@ def _session(order: OrderIntent, ctx: RiskContext) -> None:
         raise _Denied(
             Rule.SESSION, f"broker session of client {order.client_id} failed{code}: {why}"
         )
+
+
+def _market_hours(order: OrderIntent, config: RiskConfig) -> None:
+    if config.market_hours is None:
+        return
+    reason = config.market_hours.closed_reason(order.instrument.exchange, order.amo)
+    if reason is not None:
+        raise _Denied(Rule.MARKET_CLOSED, reason)
 
 
 def _permissions(order: OrderIntent, client: ClientState) -> None:

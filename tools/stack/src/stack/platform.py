@@ -100,6 +100,8 @@ class Platform:
             "POSTGRES_DSN": self.postgres_dsn,
             "REDIS_URL": self.redis_url,
             "PLATFORM_DEV_MODE": "true",
+            # the embedded stack runs at any hour: no market_closed denials (README)
+            "MARKET_HOURS_ENFORCED": "false",
             "MOTILAL_BASE_URL": self.simulator_url,
         }
         for peer in SERVICES:
