@@ -30,13 +30,16 @@ def create_app(settings: SimSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_walk(state))
         log.info(
-            "motilal simulator: %d accounts, %d instruments, seed %d",
+            "motilal simulator: %d accounts, %d instruments, seed %d, day %d",
             len(state.accounts),
             len(state.engine.instruments),
             settings.seed,
+            state.engine.day,
         )
         yield
         task.cancel()
+        if settings.state_dir is not None:  # a restart is the next trading day
+            state.next_day()
 
     app = FastAPI(title="Motilal Open API simulator", lifespan=lifespan)
     app.state.sim = state

@@ -17,6 +17,9 @@ class SimSettings(BaseSettings):
     """JSON list of demo accounts (client_code, password, dob, pan, totp_secret, api_key, funds)."""
     tokens: Path = _DATA / "tokens.csv"
     """Instrument master: the only scrips the simulator knows and trades."""
+    state_dir: Path | None = None
+    """Folder for what outlives a trading day (funds, holdings, carried positions); each
+    restart is then the next day at the same broker. Unset (the default) keeps nothing."""
     seed: int = 42
     """Seeds the price walks, partial fills and fault dice: same seed, same run."""
 

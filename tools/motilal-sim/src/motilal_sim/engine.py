@@ -55,10 +55,16 @@ class Engine:
         self.orders_per_second = self.settings.orders_per_second
         self.feed_split_frames = self.settings.feed_split_frames
         self.market = Market(self.instruments, self.settings.seed)
-        self.orders: dict[str, SimOrder] = {}
-        self.trades: list[SimTrade] = []
         self.positions: dict[str, dict[tuple[str, int, str], SimPosition]] = defaultdict(dict)
         self.counters: dict[str, Counter[str]] = defaultdict(Counter)
+        self.day = 1
+        """The trading day's number since the simulator's first (days.py ends one)."""
+        self.clear_books()
+
+    def clear_books(self) -> None:
+        """Empty order and trade books, numbering from 1 again (a new trading day)."""
+        self.orders: dict[str, SimOrder] = {}
+        self.trades: list[SimTrade] = []
         self._seq = 0
         self._trade_seq = 0
         # Indexes (insertion-ordered, so books and matching keep placement order).

@@ -4,6 +4,7 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from motilal_sim import days, saved_days
 from motilal_sim.accounts import Account, load_accounts
 from motilal_sim.config import SimSettings
 from motilal_sim.engine import Engine
@@ -32,10 +33,13 @@ class SimState:
     def from_settings(cls, settings: SimSettings) -> "SimState":
         accounts = load_accounts(settings.accounts)
         instruments = load_instruments(settings.tokens)
+        engine = Engine(settings, accounts, instruments)
+        if settings.state_dir is not None:
+            saved_days.load(settings.state_dir, engine)
         return cls(
             settings=settings,
             accounts=accounts,
-            engine=Engine(settings, accounts, instruments),
+            engine=engine,
             sessions=SessionStore(settings.session_ttl_seconds),
             faults=FaultInjector(FaultConfig.from_settings(settings), settings.seed),
             otp_rng=random.Random(settings.seed),
@@ -43,8 +47,20 @@ class SimState:
             base_volatility=settings.volatility,
         )
 
+    def next_day(self, *, expire_sessions: bool = True) -> days.DayEnd:
+        """Ends the trading day (days.py); every token dies with it, as at Motilal."""
+        report = days.end_day(self.engine)
+        if expire_sessions:
+            self.sessions.clear()
+        if self.settings.state_dir is not None:
+            saved_days.save(self.settings.state_dir, self.engine)
+        return report
+
     def reset(self) -> None:
-        """Back to the start: books, prices, sessions, counters and faults."""
+        """Back to the start: accounts, books, prices, sessions, counters and faults."""
+        self.accounts.update(load_accounts(self.settings.accounts))
+        if self.settings.state_dir is not None:
+            saved_days.forget(self.settings.state_dir)
         self.engine.reset()
         self.sessions.clear()
         self.failed_logins.clear()

@@ -1,5 +1,6 @@
 """The /sim control API (not Motilal's): drive prices, inject faults, read counters, reset."""
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -70,13 +71,30 @@ def _quote_json(state: SimState, exchange: str, token: int) -> dict[str, Any]:
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
     state = _state(request)
-    return {"status": "down" if state.faults.down else "ok", "seed": state.settings.seed}
+    status = "down" if state.faults.down else "ok"
+    return {"status": status, "seed": state.settings.seed, "day": state.engine.day}
 
 
 @router.post("/reset")
 async def reset(request: Request) -> dict[str, str]:
     _state(request).reset()
     return {"status": "reset"}
+
+
+class NextDayIn(BaseModel):
+    expire_sessions: bool = True
+    """Every token dies at the day's end (06:00 IST at Motilal): clients log in again."""
+
+
+@router.post("/next-day")
+async def next_day(request: Request, body: NextDayIn | None = None) -> dict[str, Any]:
+    """Ends the trading day as Motilal does (days.py) and starts the next one."""
+    state = _state(request)
+    body = body or NextDayIn()
+    report = state.next_day(expire_sessions=body.expire_sessions)
+    if body.expire_sessions:  # order and quote streams die with their tokens
+        await request.app.state.close_sockets()
+    return {"day": state.engine.day, **asdict(report)}
 
 
 @router.get("/counters")
