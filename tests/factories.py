@@ -32,6 +32,7 @@ from common.contracts.order_events import (
     OrderRejected,
     OrderSubmitted,
 )
+from common.contracts.order_updates import OrderUpdated
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
 from common.contracts.quotes import Quote
 from common.contracts.requests import (
@@ -45,7 +46,7 @@ from common.contracts.requests import (
     OrderRequested,
     OrderTerms,
 )
-from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
+from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 
 M = TypeVar("M", bound=Message)
 
@@ -180,6 +181,22 @@ EXAMPLES: dict[type[Message], dict[str, Any]] = {
         "reason": "Order already traded",
     },
     OrderExpired: {"order_id": "o1", "client_id": "c1", "filled_quantity": 0},
+    OrderUpdated: {
+        "order_id": "o1",
+        "client_id": "c1",
+        "batch_id": "batch-1",
+        "status": OrderStatus.CANCELED,
+        "quantity": 10,
+        "filled_quantity": 0,
+        "updated_at": NOW,
+        "event": OrderCanceled(
+            correlation_id="batch-1",
+            actor="adapter",
+            order_id="o1",
+            client_id="c1",
+            filled_quantity=0,
+        ),
+    },
     Quote: {
         "token": 2885,
         "exchange": Exchange.NSE,

@@ -12,14 +12,22 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from common.contracts.accounts import ClientUpserted, MarginRow, MarginSnapshot
-from common.contracts.order_events import OrderAccepted, OrderFilled, OrderPartiallyFilled
+from common.contracts.order_events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderFilled,
+    OrderPartiallyFilled,
+)
+from common.contracts.order_updates import OrderUpdated
 from common.contracts.quotes import Quote
 from common.contracts.requests import BatchRequested, ClientOrder, KillSwitchRequested
 from common.db import apply_migrations
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
+from common.topics import ORDER_UPDATES
 from factories import LIMIT_TERMS, NOW, RELIANCE, make
 from order_router import store
 from order_router.accounts import AccountBook, AccountCopies
@@ -159,10 +167,13 @@ async def test_orders_insert_returns_only_new_ids_and_keeps_risk_notes(pool: asy
 
 
 async def test_order_events_batch_applied_once_and_illegal_transition_refused(
-    pool: asyncpg.Pool,
+    pool: asyncpg.Pool, stack: TestStack
 ) -> None:
     await store.insert_batch_orders(pool, [BATCH], [submitted("o1"), submitted("o2", "c2")])
-    applier = EventApplier(pool)
+    broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "applier-test")
+    await broker.start()
+    updates = await UpdateReader.start(stack.kafka_bootstrap)
+    applier = EventApplier(pool, Publisher(broker))
     fill = {"order_id": "o1", "client_id": "c1", "price": Decimal("2500")}
     events = [
         make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="B1"),
@@ -172,19 +183,97 @@ async def test_order_events_batch_applied_once_and_illegal_transition_refused(
              leaves_quantity=0),
         make(OrderAccepted, order_id="o2", client_id="c2", broker_order_id="B2"),
     ]  # fmt: skip
-    await applier.handle(events)
-    await applier.handle(events)  # redelivered: nothing applied twice
-    # a fill already recorded, arriving under another event id, is not applied again
-    await applier.handle([make(OrderFilled, **fill, trade_no="T2", quantity=6)])
-    # the table has no ACCEPTED after FILLED: refused, logged, never applied
-    await applier.handle([make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="X")])
-    stored = await store.orders_by_id(pool, ["o1", "o2"])
+    last = make(OrderCanceled, order_id="o2", client_id="c2")
+    updates.causes = {e.event_id for e in [*events, last]}
+    try:
+        await applier.handle(events)
+        await applier.handle(events)  # redelivered: nothing applied twice
+        # a fill already recorded, arriving under another event id, is not applied again
+        await applier.handle([make(OrderFilled, **fill, trade_no="T2", quantity=6)])
+        # the table has no ACCEPTED after FILLED: refused, logged, never applied
+        await applier.handle(
+            [make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="X")]
+        )
+        stored = await store.orders_by_id(pool, ["o1", "o2"])
+        # a last, legal event: once its update is read, every update before it was too
+        await applier.handle([last])
+        published = await updates.until("o2", OrderStatus.CANCELED)
+    finally:
+        await updates.stop()
+        await broker.stop()
+    # the router publishes each applied event's resulting status, from its own table
+    assert [(u.order_id, u.status, u.event.type) for u in published] == [
+        ("o1", OrderStatus.ACCEPTED, "order.accepted"),
+        ("o1", OrderStatus.PARTIALLY_FILLED, "order.partially_filled"),
+        ("o1", OrderStatus.FILLED, "order.filled"),
+        ("o2", OrderStatus.ACCEPTED, "order.accepted"),
+        ("o2", OrderStatus.CANCELED, "order.canceled"),
+    ]
     assert stored["o1"].status is OrderStatus.FILLED
     assert stored["o1"].filled_quantity == 10
     assert stored["o1"].average_price == Decimal("2500")
     assert stored["o1"].broker_order_id == "B1"
     assert stored["o2"].status is OrderStatus.ACCEPTED
     assert stored["o2"].broker_order_id == "B2"
+
+
+async def test_fill_status_comes_from_quantities_not_from_the_event_type(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    await store.insert_batch_orders(pool, [BATCH], [submitted("o1")])
+    broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "applier-test")
+    await broker.start()
+    try:
+        applier = EventApplier(pool, Publisher(broker))
+        fill = {"order_id": "o1", "client_id": "c1", "price": Decimal("2500")}
+        # the adapter calls both trades "filled"; only the second completes the 10 shares
+        await applier.handle([
+            make(OrderFilled, **fill, trade_no="T1", quantity=4, filled_quantity=4),
+        ])  # fmt: skip
+        first = (await store.orders_by_id(pool, ["o1"]))["o1"]
+        await applier.handle([
+            make(OrderFilled, **fill, trade_no="T2", quantity=6, filled_quantity=10),
+        ])  # fmt: skip
+        second = (await store.orders_by_id(pool, ["o1"]))["o1"]
+    finally:
+        await broker.stop()
+    assert (first.status, first.filled_quantity) == (OrderStatus.PARTIALLY_FILLED, 4)
+    assert (second.status, second.filled_quantity) == (OrderStatus.FILLED, 10)
+
+
+class UpdateReader:
+    """orders.updates.v1 from its end at start: the updates caused by `causes` (event ids)."""
+
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self.consumer = consumer
+        self.causes: set[str] = set()
+        self.seen: list[OrderUpdated] = []
+
+    @classmethod
+    async def start(cls, bootstrap: str) -> "UpdateReader":
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        await consumer.start()
+        parts = [TopicPartition(ORDER_UPDATES.name, p) for p in range(ORDER_UPDATES.partitions)]
+        consumer.assign(parts)
+        await consumer.seek_to_end(*parts)
+        for part in parts:  # resolve the end offsets now, before anything is published
+            await consumer.position(part)
+        return cls(consumer)
+
+    async def until(self, order_id: str, status: OrderStatus) -> list[OrderUpdated]:
+        async def arrived() -> bool:
+            batches = await self.consumer.getmany(timeout_ms=200)
+            for record in (r for records in batches.values() for r in records):
+                update = ORDER_UPDATES.parse(record.value)
+                if isinstance(update, OrderUpdated) and update.causation_id in self.causes:
+                    self.seen.append(update)
+            return any(u.order_id == order_id and u.status is status for u in self.seen)
+
+        await wait_for(arrived, 30, f"the update of {order_id} to {status}")
+        return sorted(self.seen, key=lambda u: (u.order_id, u.updated_at))
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
 
 
 async def test_expiry_ends_open_orders_of_past_days_and_leaves_finished_ones(

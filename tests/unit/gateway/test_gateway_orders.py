@@ -2,17 +2,19 @@
 
 import asyncio
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 from common.contracts.accounts import RiskLimits
 from common.contracts.instruments import Instrument
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderSubmitted
+from common.contracts.order_updates import OrderUpdated
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, TradeType
-from factories import make
+from factories import NOW, make
 from gateway.clients_store import ClientRecord
 from gateway.idempotency import request_hash
 from gateway.live import Hub, Outbox
-from gateway.order_feed import BatchBook, OrderFeed, status_after
+from gateway.order_feed import BatchBook, OrderFeed
 from gateway.order_validation import Entry, check_batch, check_terms, normalised_prices
 
 NIFTY = Instrument(
@@ -129,12 +131,24 @@ def test_hub_unknown_channel_kind_is_named() -> None:
     assert "must look like" in (hub.check_channel("orders") or "")
 
 
-def test_live_status_never_leaves_terminal_nor_goes_back() -> None:
-    fill = make(OrderFilled)
-    accepted = make(OrderAccepted)
-    assert status_after(fill, OrderStatus.SUBMITTED) is OrderStatus.FILLED
-    assert status_after(accepted, OrderStatus.FILLED) is OrderStatus.FILLED
-    assert status_after(accepted, OrderStatus.PARTIALLY_FILLED) is OrderStatus.PARTIALLY_FILLED
+def updated(event: object, status: OrderStatus, seconds: int) -> OrderUpdated:
+    return make(
+        OrderUpdated, event=event, status=status, batch_id="b1",
+        updated_at=NOW + timedelta(seconds=seconds),
+    )  # fmt: skip
+
+
+def test_live_status_is_the_routers_and_an_older_update_does_not_replace_a_newer() -> None:
+    book = BatchBook()
+    accepted = make(OrderAccepted, order_id="o1")
+    filled = make(OrderFilled, order_id="o1")
+    assert book.update(updated(filled, OrderStatus.PARTIALLY_FILLED, 2)) is (
+        OrderStatus.PARTIALLY_FILLED
+    )
+    # the broker's ack, applied before the fill, arrives after it: the fill's status stays
+    assert book.update(updated(accepted, OrderStatus.ACCEPTED, 1)) is OrderStatus.PARTIALLY_FILLED
+    book.seed("b1", {"o1": OrderStatus.SUBMITTED, "o2": OrderStatus.DENIED})
+    assert book.counts("b1") == {"DENIED": 1, "PARTIALLY_FILLED": 1}
 
 
 async def test_order_feed_pushes_batch_counts_to_batch_subscribers() -> None:
@@ -144,9 +158,11 @@ async def test_order_feed_pushes_batch_counts_to_batch_subscribers() -> None:
     feed = OrderFeed(hub)
     outbox = Outbox()
     await hub.subscribe(outbox, "batch:b1")
-    feed.push(make(OrderSubmitted, order_id="o1", batch_id="b1"))
-    feed.push(make(OrderFilled, order_id="o1", correlation_id="b1"))
+    feed.push(updated(make(OrderSubmitted, order_id="o1", batch_id="b1"), OrderStatus.SUBMITTED, 0))
+    feed.push(updated(make(OrderFilled, order_id="o1"), OrderStatus.FILLED, 1))
     messages = [json.loads(frame) for frame in await outbox.take()]
+    orders = [m["data"] for m in messages if m["type"] == "order"]
+    assert orders[-1]["status"] == "FILLED" and orders[-1]["trade_no"]
     summary = [m for m in messages if m["type"] == "batch"]
     assert summary[-1]["data"]["counts"] == {"FILLED": 1}
     assert BatchBook().counts("none") == {}

@@ -47,7 +47,8 @@ class TradeType(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    """The order's life (DESIGN.md). The transition table lives in the order-router."""
+    """The order's life (DESIGN.md). The transition table, and which statuses are working,
+    modifiable, cancelable or terminal, live in the order-router (`transitions.py`)."""
 
     PENDING = "PENDING"
     DENIED = "DENIED"
@@ -60,18 +61,3 @@ class OrderStatus(StrEnum):
     PENDING_CANCEL = "PENDING_CANCEL"
     CANCELED = "CANCELED"
     EXPIRED = "EXPIRED"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self in TERMINAL_STATUSES
-
-
-TERMINAL_STATUSES = frozenset(
-    {
-        OrderStatus.DENIED,
-        OrderStatus.REJECTED,
-        OrderStatus.FILLED,
-        OrderStatus.CANCELED,
-        OrderStatus.EXPIRED,
-    }
-)

@@ -19,6 +19,7 @@ from common.contracts.accounts import (
 from common.contracts.commands import BrokerCommand
 from common.contracts.envelope import Message
 from common.contracts.order_events import OrderLifecycleEvent
+from common.contracts.order_updates import OrderUpdated
 from common.contracts.portfolio import PortfolioUpdate
 from common.contracts.quotes import MarketDataEvent
 from common.contracts.requests import OrderRequest
@@ -89,6 +90,14 @@ ORDER_EVENTS = Topic(
     OrderLifecycleEvent,
     "What happened to each order: submitted, denied, accepted, rejected, fills, cancels.",
 )
+ORDER_UPDATES = Topic(
+    "orders.updates.v1",
+    _attr("client_id"),
+    "client_id",
+    8,
+    OrderUpdated,
+    "Each order's status after each event, as the order-router's transition table set it.",
+)
 QUOTES = Topic(
     "marketdata.quotes.v1",
     _attr("token"),
@@ -145,6 +154,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     ORDER_REQUESTS,
     ORDER_COMMANDS,
     ORDER_EVENTS,
+    ORDER_UPDATES,
     QUOTES,
     PORTFOLIO_UPDATES,
     CLIENTS,

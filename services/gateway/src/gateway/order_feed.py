@@ -1,7 +1,7 @@
-"""Order and batch updates for the live hub, from orders.events.v1.
+"""Order and batch updates for the live hub, from orders.updates.v1.
 
 Every gateway replica reads the topic with its OWN consumer group (from the latest
-offset), so each replica sees every event and can push it to the sockets it holds.
+offset), so each replica sees every update and can push it to the sockets it holds.
 
 Channels:
 - `orders:{client_id}`: one message per order change (conflated per order id);
@@ -9,13 +9,14 @@ Channels:
   summary with counts by status (conflated to the latest). A new subscriber first gets
   the batch as the order-router has it, then the changes.
 
-Statuses pushed are the events' own (submitted, accepted, filled...): the order-router's
-API stays the authority (it also knows PENDING_MODIFY / PENDING_CANCEL).
+The status pushed is the order-router's (its transition table set it before publishing
+the update): the gateway never derives a status from an event.
 """
 
 import logging
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from common.contracts.envelope import Message
@@ -28,92 +29,56 @@ from common.contracts.order_events import (
     OrderEvent,
     OrderModified,
     OrderRejected,
-    OrderSubmitted,
 )
+from common.contracts.order_updates import OrderUpdated
 from common.enums import OrderStatus
 from common.http import service_client
 from common.service import ServiceRuntime
-from common.topics import ORDER_EVENTS
+from common.topics import ORDER_UPDATES
 
 from gateway.live import LIVE_GROUP, Hub
 from gateway.router_client import RouterClient
 
 log = logging.getLogger(__name__)
 
-_STATUS = {
-    "order.submitted": OrderStatus.SUBMITTED,
-    "order.denied": OrderStatus.DENIED,
-    "order.accepted": OrderStatus.ACCEPTED,
-    "order.rejected": OrderStatus.REJECTED,
-    "order.partially_filled": OrderStatus.PARTIALLY_FILLED,
-    "order.filled": OrderStatus.FILLED,
-    "order.canceled": OrderStatus.CANCELED,
-    "order.expired": OrderStatus.EXPIRED,
-}
-_RANK = {
-    OrderStatus.PENDING: 0,
-    OrderStatus.SUBMITTED: 1,
-    OrderStatus.ACCEPTED: 2,
-    OrderStatus.PENDING_MODIFY: 2,
-    OrderStatus.PENDING_CANCEL: 2,
-    OrderStatus.PARTIALLY_FILLED: 3,
-}
-
-
-def status_after(event: OrderEvent, current: OrderStatus | None) -> OrderStatus | None:
-    """The status an event implies; a finished order never goes back to working."""
-    if current is not None and current.is_terminal:
-        return current
-    if isinstance(event, OrderModified | OrderChangeRejected):
-        return current
-    new = _STATUS.get(event.type)
-    if new is None:
-        return current
-    if current is not None and not new.is_terminal and _RANK[new] < _RANK.get(current, 0):
-        return current  # a late ack after the first fill
-    return new
-
 
 class BatchBook:
-    """Recent batches' order statuses, to push counts (bounded: oldest batches forgotten)."""
+    """Recent batches' order statuses, to push counts (bounded: oldest batches forgotten).
+
+    An update older than the one held for its order (by the router's `updated_at`) does
+    not replace it: the submitted update can arrive after the broker's ack."""
 
     def __init__(self, max_batches: int = 500) -> None:
-        self.batches: OrderedDict[str, dict[str, OrderStatus]] = OrderedDict()
-        self.batch_of: dict[str, str] = {}
+        self.batches: OrderedDict[str, dict[str, tuple[OrderStatus, datetime | None]]] = (
+            OrderedDict()
+        )
         self.max_batches = max_batches
 
-    def batch_for(self, event: OrderEvent) -> str:
-        if isinstance(event, OrderSubmitted | OrderDenied):
-            self.batch_of[event.order_id] = event.batch_id
-        return self.batch_of.get(event.order_id, event.correlation_id)
-
     def seed(self, batch_id: str, statuses: dict[str, OrderStatus]) -> None:
+        """The router's view of a batch, for orders no update has told of yet."""
         book = self._book(batch_id)
         for order_id, status in statuses.items():
-            self.batch_of[order_id] = batch_id
-            if order_id not in book or not book[order_id].is_terminal:
-                book[order_id] = status
+            book.setdefault(order_id, (status, None))
 
-    def update(self, batch_id: str, event: OrderEvent) -> OrderStatus | None:
-        book = self._book(batch_id)
-        status = status_after(event, book.get(event.order_id))
-        if status is not None:
-            book[event.order_id] = status
-        return status
+    def update(self, update: OrderUpdated) -> OrderStatus:
+        book = self._book(update.batch_id)
+        held = book.get(update.order_id)
+        if held is None or held[1] is None or held[1] <= update.updated_at:
+            book[update.order_id] = (update.status, update.updated_at)
+        return book[update.order_id][0]
 
     def counts(self, batch_id: str) -> dict[str, int]:
-        return dict(sorted(Counter(s.value for s in self._book(batch_id).values()).items()))
+        statuses = Counter(status.value for status, _ in self._book(batch_id).values())
+        return dict(sorted(statuses.items()))
 
-    def _book(self, batch_id: str) -> dict[str, OrderStatus]:
+    def _book(self, batch_id: str) -> dict[str, tuple[OrderStatus, datetime | None]]:
         if batch_id in self.batches:
             self.batches.move_to_end(batch_id)
             return self.batches[batch_id]
-        book: dict[str, OrderStatus] = {}
+        book: dict[str, tuple[OrderStatus, datetime | None]] = {}
         self.batches[batch_id] = book
         while len(self.batches) > self.max_batches:
-            _, forgotten = self.batches.popitem(last=False)
-            for order_id in forgotten:
-                self.batch_of.pop(order_id, None)
+            self.batches.popitem(last=False)
         return book
 
 
@@ -156,13 +121,13 @@ class OrderFeed:
         self.book = BatchBook()
 
     async def handle(self, messages: Sequence[Message]) -> None:
-        for event in messages:
-            if isinstance(event, OrderEvent):
-                self.push(event)
+        for update in messages:
+            if isinstance(update, OrderUpdated):
+                self.push(update)
 
-    def push(self, event: OrderEvent) -> None:
-        batch_id = self.book.batch_for(event)
-        status = self.book.update(batch_id, event)
+    def push(self, update: OrderUpdated) -> None:
+        batch_id, event = update.batch_id, update.event
+        status = self.book.update(update)
         message = order_message(event, batch_id, status)
         self.hub.publish(f"orders:{event.client_id}", event.order_id, _wrap(
             f"orders:{event.client_id}", "order", message))  # fmt: skip
@@ -201,7 +166,7 @@ def install(runtime: ServiceRuntime, hub: Hub) -> OrderFeed:
         snapshot=batch_snapshot,
     )
     runtime.consume(
-        ORDER_EVENTS,
+        ORDER_UPDATES,
         feed.handle,
         group=LIVE_GROUP,
         from_beginning=False,

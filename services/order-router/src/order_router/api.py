@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from order_router import store
 from order_router.orders import Order
+from order_router.transitions import is_terminal
 
 router = APIRouter(prefix="/internal", tags=["internal"])
 
@@ -61,7 +62,7 @@ async def get_batch(batch_id: str, pool: Pool) -> dict[str, Any]:
 
 def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
     counts = Counter(o.status.value for o in orders)
-    terminal = sum(1 for o in orders if o.status.is_terminal)
+    terminal = sum(1 for o in orders if is_terminal(o.status))
     return {
         "batch_id": batch["batch_id"],
         "kind": batch["kind"],
@@ -81,6 +82,7 @@ def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
                 "client_id": o.client_id,
                 "order_id": o.order_id,
                 "status": o.status.value,
+                "terminal": is_terminal(o.status),
                 "rule": o.rule,
                 "reason": o.reason,
                 "quantity": o.quantity,

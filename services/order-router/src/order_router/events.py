@@ -7,6 +7,10 @@ the orders named, and after each remaining event has moved its order through the
 transition table in memory, one UPDATE ... FROM unnest writes every changed order. A
 transition the table refuses is logged and not applied; the event still counts as seen,
 so it is not retried forever.
+
+Once committed, each applied event's resulting order goes out on orders.updates.v1: the
+status there is the table's, so no reader has to derive it from the event. (A crash
+between the commit and that publish loses those updates; the read API stays exact.)
 """
 
 import logging
@@ -15,9 +19,13 @@ from collections.abc import Sequence
 import asyncpg
 from common.contracts.envelope import Message
 from common.contracts.order_events import Fill, OrderEvent
+from common.contracts.order_updates import OrderUpdated
+from common.kafka import Publisher
 from common.logs import bound
+from common.topics import ORDER_UPDATES
 
 from order_router import store
+from order_router.messages import updated_event
 from order_router.orders import EVENT_KINDS, Order, apply_event
 from order_router.transitions import IllegalTransition
 
@@ -25,8 +33,9 @@ log = logging.getLogger(__name__)
 
 
 class EventApplier:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, publisher: Publisher) -> None:
         self.pool = pool
+        self.publisher = publisher
 
     async def handle(self, messages: Sequence[Message]) -> None:
         events = _unique([m for m in messages if isinstance(m, OrderEvent)])
@@ -40,6 +49,7 @@ class EventApplier:
             new_fills = claimed.fills
             orders = await store.orders_by_id(conn, {e.order_id for e in events}, for_update=True)
             changed: dict[str, Order] = {}
+            updates: list[OrderUpdated] = []
             for event in events:
                 with bound(
                     correlation_id=event.correlation_id,
@@ -50,7 +60,9 @@ class EventApplier:
                     updated = _apply(order, event, new_fills)
                     if updated is not None:
                         changed[event.order_id] = updated
+                        updates.append(updated_event(updated, event))
             await store.update_orders(conn, list(changed.values()))
+        await self.publisher.publish_many(ORDER_UPDATES, updates)
 
 
 def _apply(order: Order | None, event: OrderEvent, new_fills: set[tuple[str, str]]) -> Order | None:

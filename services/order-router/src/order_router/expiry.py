@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 from common.kafka import Publisher
-from common.topics import ORDER_EVENTS
+from common.topics import ORDER_EVENTS, ORDER_UPDATES
 
 from order_router import store
-from order_router.messages import expired_event
+from order_router.messages import expired_event, updated_event
 from order_router.orders import Order
 from order_router.transitions import Ev, IllegalTransition
 
@@ -52,8 +52,10 @@ class Expiry:
             await store.update_orders(conn, expired)
         if expired:
             day = cutoff.astimezone(IST).date().isoformat()
+            events = [expired_event(o, day) for o in expired]
+            await self.publisher.publish_many(ORDER_EVENTS, events)
             await self.publisher.publish_many(
-                ORDER_EVENTS, [expired_event(o, day) for o in expired]
+                ORDER_UPDATES, [updated_event(o, e) for o, e in zip(expired, events, strict=True)]
             )
             log.info("expired %d open orders from before %s", len(expired), cutoff.isoformat())
         return expired

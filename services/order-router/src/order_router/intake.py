@@ -22,6 +22,7 @@ from decimal import Decimal
 import asyncpg
 from common.contracts.envelope import Message
 from common.contracts.instruments import Instrument
+from common.contracts.order_events import OrderEvent
 from common.contracts.quotes import Quote
 from common.contracts.requests import (
     BatchRequested,
@@ -37,7 +38,7 @@ from common.contracts.requests import (
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher
 from common.logs import bound
-from common.topics import ORDER_COMMANDS, ORDER_EVENTS
+from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
@@ -51,6 +52,7 @@ from order_router.messages import (
     modify_command,
     place_command,
     submitted_event,
+    updated_event,
 )
 from order_router.orders import Order
 from order_router.risk import (
@@ -169,9 +171,10 @@ class Intake:
             stored.update(await store.orders_by_id(self.pool, old))
         commands: list[Message] = []
         events: list[Message] = []
+        updates: list[Message] = []
         for req in requests:
             orders = [stored.pop(o.order_id) for o in req.orders if o.order_id in stored]
-            _announcements(req.message, orders, commands, events)
+            _announcements(req.message, orders, commands, events, updates)
             fresh = sum(1 for o in orders if o.order_id in new)
             with bound(correlation_id=req.message.correlation_id):
                 log.info("request %s %s: %d orders (%d new)", req.kind, req.batch_id,
@@ -179,7 +182,11 @@ class Intake:
         await asyncio.gather(
             *(
                 self.publisher.publish_many(topic, messages)
-                for topic, messages in ((ORDER_COMMANDS, commands), (ORDER_EVENTS, events))
+                for topic, messages in (
+                    (ORDER_COMMANDS, commands),
+                    (ORDER_EVENTS, events),
+                    (ORDER_UPDATES, updates),
+                )
                 if messages
             )
         )
@@ -382,16 +389,23 @@ class Intake:
 
 
 def _announcements(
-    cause: Message, orders: Sequence[Order], commands: list[Message], events: list[Message]
+    cause: Message,
+    orders: Sequence[Order],
+    commands: list[Message],
+    events: list[Message],
+    updates: list[Message],
 ) -> None:
-    """A request's place commands and our submitted/denied events (a command is sent again
-    for an order still waiting for the broker's ack: redelivery after a crash)."""
+    """A request's place commands, our submitted/denied events and the orders' updates (a
+    command is sent again for an order still waiting for the broker's ack: redelivery
+    after a crash)."""
     unacknowledged = [
         o for o in orders if o.status is OrderStatus.SUBMITTED and o.broker_order_id is None
     ]
     commands += [place_command(o, cause) for o in unacknowledged]
-    events += [submitted_event(o, cause) for o in unacknowledged]
-    events += [denied_event(o, cause) for o in orders if o.status is OrderStatus.DENIED]
+    ours: list[tuple[Order, OrderEvent]] = [(o, submitted_event(o, cause)) for o in unacknowledged]
+    ours += [(o, denied_event(o, cause)) for o in orders if o.status is OrderStatus.DENIED]
+    events += [event for _, event in ours]
+    updates += [updated_event(o, event) for o, event in ours]
 
 
 def _exit_terms(token: int, exchange: Exchange | None, trade_type: TradeType) -> OrderTerms:

@@ -9,7 +9,13 @@ import uuid
 
 from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
 from common.contracts.envelope import Message
-from common.contracts.order_events import OrderDenied, OrderExpired, OrderSubmitted
+from common.contracts.order_events import (
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderSubmitted,
+)
+from common.contracts.order_updates import OrderUpdated
 
 from order_router.orders import Order
 
@@ -81,6 +87,22 @@ def expired_event(order: Order, day: str) -> OrderExpired:
         order_id=order.order_id,
         client_id=order.client_id,
         filled_quantity=order.filled_quantity,
+    )
+
+
+def updated_event(order: Order, event: OrderEvent) -> OrderUpdated:
+    """The order's status after `event`, for the live feeds (one per event applied)."""
+    return OrderUpdated(
+        event_id=derived_id(event.event_id, "updated"),
+        **event.caused(),
+        order_id=order.order_id,
+        client_id=order.client_id,
+        batch_id=order.batch_id,
+        status=order.status,
+        quantity=order.quantity,
+        filled_quantity=order.filled_quantity,
+        updated_at=order.updated_at,
+        event=event,
     )
 
 

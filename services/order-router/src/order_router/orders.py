@@ -24,7 +24,14 @@ from common.contracts.order_events import (
 )
 from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
 
-from order_router.transitions import Ev, next_status
+from order_router.transitions import (
+    Ev,
+    can_cancel,
+    can_modify,
+    fill_event,
+    is_terminal,
+    next_status,
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ class Order:
             "trigger_price": _money(self.trigger_price),
             "tag": self.tag,
             "status": self.status.value,
+            "terminal": is_terminal(self.status),
+            "modifiable": can_modify(self.status),
+            "cancelable": can_cancel(self.status),
             "rule": self.rule,
             "reason": self.reason,
             "risk_notes": list(self.risk_notes),
@@ -130,7 +140,8 @@ def apply_event(order: Order, event: OrderEvent) -> Order:
     if isinstance(event, OrderRejected):
         return order.to(kind, reason=f"{event.error_code}: {event.reason}")
     if isinstance(event, OrderPartiallyFilled | OrderFilled):
-        return order.to(kind, **_filled(order, event))
+        filled = _filled(order, event)
+        return order.to(fill_event(filled["filled_quantity"], order.quantity), **filled)
     if isinstance(event, OrderCanceled):
         return order.to(kind, reason=event.reason or order.reason)
     if isinstance(event, OrderModified):

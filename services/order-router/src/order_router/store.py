@@ -15,6 +15,7 @@ from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, 
 
 from order_router.orders import Order
 from order_router.risk import ClientState, SessionState
+from order_router.transitions import TERMINAL_STATUSES, WORKING_STATUSES
 
 Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
@@ -31,7 +32,6 @@ _ORDER_TYPES = (
 )
 """Postgres type of each of _ORDER_COLUMNS, for unnest; risk_notes travels as JSON text
 (unnest would flatten an array of arrays)."""
-_TERMINAL = [s.value for s in OrderStatus if s.is_terminal]
 
 
 def _unnest(columns: str, types: str, first: int = 1) -> tuple[str, str]:
@@ -266,10 +266,10 @@ async def working_orders(conn: Conn, client_id: str | None) -> list[Order]:
     """Orders that may still trade, for one client or everyone."""
     rows = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM orders
-            WHERE status NOT IN ('DENIED', 'REJECTED', 'FILLED', 'CANCELED', 'EXPIRED')
-              AND status <> 'PENDING'
+            WHERE status = ANY($2::text[])
               AND ($1::text IS NULL OR client_id = $1)""",  # noqa: S608
         client_id,
+        [s.value for s in WORKING_STATUSES],
     )
     return [_order(r) for r in rows]
 
@@ -281,7 +281,7 @@ async def open_orders_created_before(
     rows = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM orders
             WHERE status <> ALL($1::text[]) AND created_at < $2{lock}""",  # noqa: S608
-        _TERMINAL,
+        [s.value for s in TERMINAL_STATUSES],
         cutoff,
     )
     return [_order(r) for r in rows]

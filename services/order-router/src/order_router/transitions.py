@@ -119,11 +119,44 @@ def next_status(status: S, event: Ev, *, filled_quantity: int = 0) -> S:
     return target
 
 
-def is_allowed(status: S, event: Ev) -> bool:
-    return (status, event) in TRANSITIONS
+def fill_event(filled_quantity: int, quantity: int) -> Ev:
+    """A trade's event from quantities, not from the adapter's event type (as nautilus does):
+    FILLED once the order's quantity is filled, PARTIALLY_FILLED before."""
+    return Ev.FILLED if filled_quantity >= quantity else Ev.PARTIALLY_FILLED
 
 
+def _accepting(event: Ev) -> frozenset[S]:
+    return frozenset(status for status, ev in TRANSITIONS if ev is event)
+
+
+def _finished(status: S) -> bool:
+    # no event takes the order anywhere else: late fills leave the status as it is
+    return all(target is status for (s, _), target in TRANSITIONS.items() if s is status)
+
+
+MODIFIABLE_STATUSES: Final = _accepting(Ev.REQUEST_MODIFY)
+"""Orders a modify may be asked for (ACCEPTED, PARTIALLY_FILLED)."""
+CANCELABLE_STATUSES: Final = _accepting(Ev.REQUEST_CANCEL)
+"""Orders a cancel may be asked for; a PENDING_CANCEL one already has its cancel coming."""
+TERMINAL_STATUSES: Final = frozenset(s for s in S if _finished(s))
+"""Finished orders (DENIED, REJECTED, FILLED, CANCELED, EXPIRED): nothing changes them."""
 WORKING_STATUSES: Final = frozenset(
-    {S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED, S.PENDING_MODIFY, S.PENDING_CANCEL}
+    s for s in S if s not in TERMINAL_STATUSES and s is not S.PENDING
 )
 """Orders that may still trade: what a cancel-all or the end-of-day expiry acts on."""
+
+
+def is_terminal(status: S) -> bool:
+    return status in TERMINAL_STATUSES
+
+
+def is_working(status: S) -> bool:
+    return status in WORKING_STATUSES
+
+
+def can_modify(status: S) -> bool:
+    return status in MODIFIABLE_STATUSES
+
+
+def can_cancel(status: S) -> bool:
+    return status in CANCELABLE_STATUSES

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from common.enums import OrderStatus
 from motilal import tag_for
 
 from bench.harness import Harness
@@ -69,7 +68,7 @@ async def wait_terminal(
     deadline = time.monotonic() + seconds
     while True:
         orders = await batch_orders(h, batch_ids)
-        open_ = [o for o in orders.values() if not OrderStatus(o["status"]).is_terminal]
+        open_ = [o for o in orders.values() if not o["terminal"]]
         if not open_ or time.monotonic() > deadline:
             return orders
         await asyncio.sleep(1.0)
@@ -77,7 +76,7 @@ async def wait_terminal(
 
 def check_terminal(orders: dict[str, dict[str, Any]], accepted: int) -> Check:
     statuses = Counter(o["status"] for o in orders.values())
-    open_ = [o for o in orders.values() if not OrderStatus(o["status"]).is_terminal]
+    open_ = [o for o in orders.values() if not o["terminal"]]
     missing = accepted - len(orders)
     problems = [f"order {o['order_id']} ({o['client_id']}) still {o['status']}" for o in open_]
     if missing:
