@@ -10,6 +10,7 @@ from common.enums import TradeType
 from common.http import service_client
 from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
+from common.trading_days import load_calendar
 
 from order_router import api
 from order_router.accounts import AccountBook, AccountCopies
@@ -18,6 +19,7 @@ from order_router.events import EventApplier
 from order_router.expiry import Expiry
 from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
+from order_router.market_hours import MarketHours
 from order_router.risk import RiskConfig
 
 settings = OrderRouterSettings()
@@ -55,6 +57,11 @@ async def _build() -> None:
             TradeType.DELIVERY: settings.margin_rate_delivery,
             TradeType.MTF: settings.margin_rate_mtf,
         },
+        market_hours=MarketHours(
+            load_calendar(settings.trading_calendar_file, settings.market_sessions)
+        )
+        if settings.market_hours_enforced
+        else None,
     )
     # before any consumer starts: listen for other replicas, then load the copies once
     parts.accounts = AccountCopies(runtime.pool, AccountBook(), _listener_connection)
