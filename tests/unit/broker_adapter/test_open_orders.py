@@ -1,9 +1,9 @@
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from broker_adapter.execution.intents import Intent, IntentState
-from broker_adapter.tracking.open_orders import OpenOrders
+from broker_adapter.tracking.open_orders import BrokerKey, OpenOrders
 from common.contracts.instruments import Instrument
 from common.enums import Exchange, OrderType, Side, TradeType
 from motilal.models import Side as BrokerSide
@@ -13,8 +13,17 @@ SBIN = Instrument(
     token=3045, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
 )
 
+DAY1 = date(2026, 11, 30)
+DAY2 = date(2026, 12, 1)
 
-def intent(order_id: str, uid: str | None, state: IntentState = IntentState.PLACED) -> Intent:
+
+def key(uid: str, day: date = DAY1) -> BrokerKey:
+    return BrokerKey("C1", "NSE", day, uid)
+
+
+def intent(
+    order_id: str, uid: str | None, state: IntentState = IntentState.PLACED, day: date = DAY1
+) -> Intent:
     return Intent(
         order_id=order_id, client_id="C1", tag=f"T{order_id}", state=state, instrument=SBIN,
         side=Side.BUY, trade_type=TradeType.INTRADAY, product="VALUEPLUS",
@@ -22,24 +31,24 @@ def intent(order_id: str, uid: str | None, state: IntentState = IntentState.PLAC
         sent_order_type=OrderType.LIMIT, sent_price=Decimal("800"), sent_trigger_price=Decimal(0),
         protected=False, broker_order_id=uid, broker_status=None, filled_quantity=0,
         terminal_event=None, correlation_id="b1", causation_id="c1", actor="test",
-        place_attempts=1,
+        place_attempts=1, trading_date=day if uid else None,
     )  # fmt: skip
 
 
-def trade(uid: str, trade_no: str) -> Trade:
+def trade(uid: str, trade_no: str, tag: str = "") -> Trade:
     return Trade(
         trade_no=trade_no, unique_order_id=uid, order_id="", client_code="C1", exchange="NSE",
         token=3045, symbol="SBIN", side=BrokerSide.BUY, product="VALUEPLUS", quantity=10,
         price=Decimal("800"), value=Decimal("8000"), lot_size=1,
-        time=datetime(2026, 11, 30, 4, 0, tzinfo=UTC), tag="",
+        time=datetime(2026, 11, 30, 4, 0, tzinfo=UTC), tag=tag,
     )  # fmt: skip
 
 
 def test_open_orders_frames_before_the_order_id_is_known_are_replayed_when_it_is() -> None:
     book = OpenOrders()
     early = trade("U1", "501")
-    book.hold_early("C1", "U1", early)
-    book.hold_early("C1", "U9", trade("U9", "502"))  # someone else's order: stays held
+    book.hold_early(key("U1"), early)
+    book.hold_early(key("U9"), trade("U9", "502"))  # someone else's order: stays held
     assert book.track(intent("o1", "U1")) == [early]
     assert book.track(intent("o1", "U1")) == []  # replayed once, not twice
 
@@ -48,7 +57,7 @@ def test_open_orders_ended_order_is_still_found_by_broker_id_for_a_late_fill() -
     book = OpenOrders()
     book.track(intent("o1", "U1"))
     book.end("C1", "o1")
-    followed, is_open = book.by_uid("C1", "U1")
+    followed, is_open = book.by_uid(key("U1"))
     assert followed is not None and followed.intent.order_id == "o1"
     assert not is_open
     assert book.of("C1") == [] and book.clients() == []
@@ -57,7 +66,7 @@ def test_open_orders_ended_order_is_still_found_by_broker_id_for_a_late_fill() -
 def test_open_orders_unknown_outcome_is_found_by_tag_not_by_broker_id() -> None:
     book = OpenOrders()
     book.track(intent("o1", None, IntentState.UNKNOWN))
-    assert book.by_uid("C1", "U1") == (None, False)
+    assert book.by_uid(key("U1")) == (None, False)
     found = book.unknown_with_tag("C1", "To1")
     assert found is not None and found.intent.order_id == "o1"
 
@@ -70,3 +79,38 @@ def test_open_orders_refresh_never_lowers_the_filled_count() -> None:
     assert followed is not None
     assert followed.intent.quantity == 20
     assert followed.intent.filled_quantity == 6
+
+
+def test_open_orders_yesterdays_ended_order_is_not_found_by_todays_same_broker_id() -> None:
+    book = OpenOrders()
+    book.track(intent("o1", "U1", day=DAY1))
+    book.end("C1", "o1")
+    assert book.by_uid(key("U1", DAY2)) == (None, False)
+    followed, _ = book.by_uid(key("U1", DAY1))
+    assert followed is not None and followed.intent.order_id == "o1"
+
+
+def test_open_orders_todays_order_with_yesterdays_broker_id_is_found_as_todays() -> None:
+    book = OpenOrders()
+    book.track(intent("o1", "U1", day=DAY1))
+    book.end("C1", "o1")
+    book.track(intent("o2", "U1", day=DAY2))
+    followed, is_open = book.by_uid(key("U1", DAY2))
+    assert followed is not None and followed.intent.order_id == "o2" and is_open
+    book.end("C1", "o2")
+    yesterday, _ = book.by_uid(key("U1", DAY1))
+    assert yesterday is not None and yesterday.intent.order_id == "o1"
+
+
+def test_open_orders_row_tagged_for_another_order_is_not_taken_for_this_one() -> None:
+    book = OpenOrders()
+    book.track(intent("o1", "U1"))
+    assert book.by_uid(key("U1"), "Tother") == (None, False)
+    followed, _ = book.by_uid(key("U1"), " To1  ")  # Motilal pads the tag it echoes
+    assert followed is not None and followed.intent.order_id == "o1"
+
+
+def test_open_orders_early_frames_of_another_day_are_not_replayed() -> None:
+    book = OpenOrders()
+    book.hold_early(key("U1", DAY1), trade("U1", "501"))
+    assert book.track(intent("o2", "U1", day=DAY2)) == []

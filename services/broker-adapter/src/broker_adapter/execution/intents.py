@@ -13,6 +13,7 @@ No I/O here: the store persists intents, the executor and tracker drive the tran
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -75,6 +76,8 @@ class Intent:
     causation_id: str
     actor: str
     place_attempts: int
+    trading_date: date | None = None
+    """the session its broker order id was given in (ids restart every trading day)"""
 
     @property
     def needs_reconcile(self) -> bool:

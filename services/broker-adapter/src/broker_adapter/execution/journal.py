@@ -6,13 +6,19 @@ as if alone, and concurrent callers share one statement and one produce (group_c
 
 Events are published before the state they report is stored: a crash in between publishes
 the event again after recovery (consumers deduplicate), never loses it.
+
+A broker order id is stored with the trading date it was given on (`today`, IST), since
+Motilal's ids restart every day.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import date
 
 import asyncpg
+from common.contracts.envelope import utc_now
 from common.contracts.order_events import OrderEvent
+from common.trading_days import trading_date
 
 from broker_adapter.execution import store_intents as store
 from broker_adapter.execution.emitter import Emitter
@@ -21,10 +27,18 @@ from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.store_intents import Settlement
 
 
+def today() -> date:
+    """The trading date now (the IST date of the exchange session)."""
+    return trading_date(utc_now())
+
+
 class Journal:
-    def __init__(self, pool: asyncpg.Pool, emitter: Emitter) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, emitter: Emitter, today: Callable[[], date] = today
+    ) -> None:
         self._pool = pool
         self._emitter = emitter
+        self.today = today
         self._records: GroupCommit[Intent, tuple[Intent, bool]] = GroupCommit(self._record)
         self._accepts: GroupCommit[tuple[Intent, str, OrderEvent], None] = GroupCommit(self._accept)
         self._ends: GroupCommit[tuple[Settlement, OrderEvent | None], None] = GroupCommit(
@@ -37,8 +51,11 @@ class Journal:
 
     async def accepted(self, intent: Intent, broker_order_id: str, event: OrderEvent) -> Intent:
         """Publishes the acceptance, then stores the broker order id (state PLACED)."""
+        day = self.today()
         await self._accepts.submit((intent, broker_order_id, event))
-        return replace(intent, state=IntentState.PLACED, broker_order_id=broker_order_id)
+        return replace(
+            intent, state=IntentState.PLACED, broker_order_id=broker_order_id, trading_date=day
+        )
 
     async def settled(self, settlement: Settlement, event: OrderEvent | None) -> None:
         """Publishes the order's last event (if it has one), then stores it as DONE."""
@@ -49,12 +66,13 @@ class Journal:
 
     async def _accept(self, items: Sequence[tuple[Intent, str, OrderEvent]]) -> Sequence[None]:
         await self._emitter.emit_many([event for _, _, event in items])
-        await store.place_many(self._pool, [(intent, uid) for intent, uid, _ in items])
+        placed = [(intent, uid) for intent, uid, _ in items]
+        await store.place_many(self._pool, placed, self.today())
         return [None] * len(items)
 
     async def _settle(
         self, items: Sequence[tuple[Settlement, OrderEvent | None]]
     ) -> Sequence[None]:
         await self._emitter.emit_many([event for _, event in items if event is not None])
-        await store.settle_many(self._pool, [settlement for settlement, _ in items])
+        await store.settle_many(self._pool, [settlement for settlement, _ in items], self.today())
         return [None] * len(items)

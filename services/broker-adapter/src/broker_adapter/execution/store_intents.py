@@ -1,8 +1,13 @@
-"""SQL of the idempotency log (order_intents) and of the trade numbers already reported."""
+"""SQL of the idempotency log (order_intents) and of the trade numbers already reported.
+
+Broker order ids and trade numbers restart every trading day, so both are looked up
+within one trading date (an intent's is the session its broker order id was given in).
+"""
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeAlias
 
 import asyncpg
@@ -43,6 +48,7 @@ def _intent(row: asyncpg.Record) -> Intent:
         causation_id=row["causation_id"],
         actor=row["actor"],
         place_attempts=row["place_attempts"],
+        trading_date=row["trading_date"],
     )
 
 
@@ -141,17 +147,18 @@ async def move(db: Executor, intent: Intent, state: IntentState, **fields: Any) 
     return _intent(row)
 
 
-async def place_many(db: Executor, placed: Sequence[tuple[Intent, str]]) -> None:
-    """Moves each intent to PLACED with its broker order id, in one statement."""
+async def place_many(db: Executor, placed: Sequence[tuple[Intent, str]], day: date) -> None:
+    """Moves each intent to PLACED with its broker order id of trading date `day`."""
     for intent, _ in placed:
         check_transition(intent.order_id, intent.state, IntentState.PLACED)
     await db.execute(
         """UPDATE order_intents i SET state = 'PLACED', broker_order_id = u.uid,
-                  updated_at = now()
+                  trading_date = $3, updated_at = now()
            FROM unnest($1::text[], $2::text[]) AS u(order_id, uid)
            WHERE i.order_id = u.order_id""",
         [i.order_id for i, _ in placed],
         [uid for _, uid in placed],
+        day,
     )
 
 
@@ -166,14 +173,17 @@ class Settlement:
     last_error: str | None = None
 
 
-async def settle_many(db: Executor, settled: Sequence[Settlement]) -> None:
-    """Moves each intent to DONE, in one statement."""
+async def settle_many(db: Executor, settled: Sequence[Settlement], day: date) -> None:
+    """Moves each intent to DONE, in one statement (a broker order id learnt here is `day`'s)."""
     for s in settled:
         check_transition(s.intent.order_id, s.intent.state, IntentState.DONE)
     await db.execute(
         """UPDATE order_intents i SET state = 'DONE', terminal_event = u.event,
                   broker_status = u.status, last_error = COALESCE(u.error, i.last_error),
-                  broker_order_id = COALESCE(u.uid, i.broker_order_id), updated_at = now()
+                  broker_order_id = COALESCE(u.uid, i.broker_order_id),
+                  trading_date = COALESCE(i.trading_date, CASE WHEN u.uid IS NOT NULL
+                                                               THEN $6::date END),
+                  updated_at = now()
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
                 AS u(order_id, event, status, uid, error)
            WHERE i.order_id = u.order_id""",
@@ -182,6 +192,7 @@ async def settle_many(db: Executor, settled: Sequence[Settlement]) -> None:
         [s.broker_status for s in settled],
         [s.broker_order_id for s in settled],
         [s.last_error[:500] if s.last_error else None for s in settled],
+        day,
     )
 
 
@@ -198,16 +209,19 @@ async def followed_intents(db: Executor) -> list[tuple[Intent, frozenset[str]]]:
 
 
 async def intents_by_broker_ids(
-    db: Executor, client_id: str, broker_order_ids: Sequence[str]
+    db: Executor, client_id: str, day: date, broker_order_ids: Sequence[str]
 ) -> list[tuple[Intent, frozenset[str]]]:
-    """The client's intents with these broker order ids, with their reported trade numbers."""
+    """The client's intents with these broker order ids of trading date `day` (ids restart
+    every day: yesterday's order with today's id is another order), with their trade numbers."""
     rows = await db.fetch(
         """SELECT i.*, COALESCE(array_agg(e.trade_no) FILTER (WHERE e.trade_no IS NOT NULL),
                                 '{}') AS reported
            FROM order_intents i LEFT JOIN emitted_trades e ON e.order_id = i.order_id
-           WHERE i.client_id = $1 AND i.broker_order_id = ANY($2::text[])
+           WHERE i.client_id = $1 AND i.trading_date = $2
+             AND i.broker_order_id = ANY($3::text[])
            GROUP BY i.order_id""",
         client_id,
+        day,
         list(broker_order_ids),
     )
     return [(_intent(r), frozenset(r["reported"])) for r in rows]
@@ -217,8 +231,19 @@ async def intents_by_broker_ids(
 
 
 @dataclass(frozen=True)
+class FillKey:
+    """A fill's identity: one trade number of one order in one trading session."""
+
+    order_id: str
+    trading_date: date
+    trade_no: str
+
+
+@dataclass(frozen=True)
 class FillClaim:
     client_id: str
+    exchange: str
+    trading_date: date
     trade_no: str
     order_id: str
     quantity: int
@@ -228,26 +253,35 @@ class FillClaim:
     event: str
     """the fill event as JSON, published from here if the process dies before it is sent"""
 
+    @property
+    def key(self) -> FillKey:
+        return FillKey(self.order_id, self.trading_date, self.trade_no)
+
 
 async def claim_fills(pool: asyncpg.Pool, claims: Sequence[FillClaim]) -> list[bool]:
     """Claims the trade numbers with their events and counts the fills on the intents.
 
     One transaction, committed before anything is published. Answers, per claim, whether
-    it was new (False: that trade number was reported before, by us or another replica).
+    it was new (False: that trade of that order and session was reported before, by us or
+    another replica). Yesterday's trade number 1 is not today's.
     """
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            """INSERT INTO emitted_trades (client_id, trade_no, order_id, quantity, event)
-               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
-               ON CONFLICT DO NOTHING RETURNING client_id, trade_no""",
+            """INSERT INTO emitted_trades
+                   (client_id, exchange, trading_date, trade_no, order_id, quantity, event)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::text[],
+                                    $6::int[], $7::jsonb[])
+               ON CONFLICT DO NOTHING RETURNING order_id, trading_date, trade_no""",
             [c.client_id for c in claims],
+            [c.exchange for c in claims],
+            [c.trading_date for c in claims],
             [c.trade_no for c in claims],
             [c.order_id for c in claims],
             [c.quantity for c in claims],
             [c.event for c in claims],
         )
-        new = {(r["client_id"], r["trade_no"]) for r in rows}
-        counted = [c for c in claims if (c.client_id, c.trade_no) in new]
+        new = {FillKey(r["order_id"], r["trading_date"], r["trade_no"]) for r in rows}
+        counted = [c for c in claims if c.key in new]
         if counted:
             await conn.execute(
                 """UPDATE order_intents i
@@ -264,23 +298,25 @@ async def claim_fills(pool: asyncpg.Pool, claims: Sequence[FillClaim]) -> list[b
                 [c.filled_quantity for c in counted],
                 [c.complete for c in counted],
             )
-    return [(c.client_id, c.trade_no) in new for c in claims]
+    return [c.key in new for c in claims]
 
 
-async def mark_published(db: Executor, keys: Sequence[tuple[str, str]]) -> None:
+async def mark_published(db: Executor, keys: Sequence[FillKey]) -> None:
     await db.execute(
         """UPDATE emitted_trades e SET published_at = now()
-           FROM unnest($1::text[], $2::text[]) AS k(client_id, trade_no)
-           WHERE e.client_id = k.client_id AND e.trade_no = k.trade_no""",
-        [k[0] for k in keys],
-        [k[1] for k in keys],
+           FROM unnest($1::text[], $2::date[], $3::text[]) AS k(order_id, trading_date, trade_no)
+           WHERE e.order_id = k.order_id AND e.trading_date = k.trading_date
+             AND e.trade_no = k.trade_no""",
+        [k.order_id for k in keys],
+        [k.trading_date for k in keys],
+        [k.trade_no for k in keys],
     )
 
 
-async def unpublished_fills(db: Executor) -> list[tuple[str, str, str]]:
-    """(client_id, trade_no, event JSON) of claims a crash left unpublished, oldest first."""
+async def unpublished_fills(db: Executor) -> list[tuple[FillKey, str]]:
+    """The claims a crash left unpublished with their event JSON, oldest first."""
     rows = await db.fetch(
-        """SELECT client_id, trade_no, event::text AS event FROM emitted_trades
+        """SELECT order_id, trading_date, trade_no, event::text AS event FROM emitted_trades
            WHERE published_at IS NULL ORDER BY emitted_at"""
     )
-    return [(r["client_id"], r["trade_no"], r["event"]) for r in rows]
+    return [(FillKey(r["order_id"], r["trading_date"], r["trade_no"]), r["event"]) for r in rows]

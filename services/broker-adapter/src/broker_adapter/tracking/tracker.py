@@ -12,6 +12,10 @@ Book reads are for recovery only, one client at a time and bounded in number:
 - as a safety net while the stream is up: after `stream_poll_interval_seconds`, doubling
   up to `stream_poll_max_interval_seconds` while reads find nothing new.
 A client without open orders is never read. Nothing here scans every client on a timer.
+
+Broker order ids and trade numbers restart every trading day: a row names an order by
+(client, exchange, today's trading date, broker order id), never yesterday's order with the
+same id, and a fill is claimed for that trading date.
 """
 
 import asyncio
@@ -47,7 +51,7 @@ from broker_adapter.execution.store_intents import Settlement
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.manager import SessionUnavailable
 from broker_adapter.tracking.fills import FillOutbox
-from broker_adapter.tracking.open_orders import Followed, OpenOrders
+from broker_adapter.tracking.open_orders import BrokerKey, Followed, OpenOrders
 from broker_adapter.tracking.streams import OrderStreams
 
 log = logging.getLogger(__name__)
@@ -144,11 +148,21 @@ class Tracker:
         else:
             await self._apply_order(client_id, update, from_book)
 
+    def _key(self, client_id: str, row: StreamUpdate) -> BrokerKey:
+        """The row's broker identity: today's session (the books hold only today's rows)."""
+        uid, exchange = row.unique_order_id, row.exchange.strip().upper()
+        if not exchange:  # a frame without its exchange: the open order with that id has one
+            mine = [f.intent.exchange for f in self.open.of(client_id)
+                    if f.intent.broker_order_id == uid]  # fmt: skip
+            exchange = mine[0] if mine else ""
+        return BrokerKey(client_id, exchange, self.journal.today(), uid)
+
     async def _apply_trade(self, client_id: str, trade: Trade, from_book: bool) -> None:
-        followed, is_open = self.open.by_uid(client_id, trade.unique_order_id)
+        key = self._key(client_id, trade)
+        followed, is_open = self.open.by_uid(key, trade.tag)
         if followed is None:
             if not from_book:  # the order's id may not be known yet: replayed when it is
-                self.open.hold_early(client_id, trade.unique_order_id, trade)
+                self.open.hold_early(key, trade)
             return
         if trade.trade_no in followed.reported or trade.quantity <= 0:
             return
@@ -168,7 +182,8 @@ class Tracker:
             leaves_quantity=max(intent.quantity - filled, 0),
             traded_at=trade.time or utc_now(),
         )
-        new = await self.fills.report(event, filled, complete)
+        new = await self.fills.report(event, intent.trading_date or key.trading_date, filled,
+                                      complete)  # fmt: skip
         followed.reported.add(trade.trade_no)
         if not new:  # reported before (a restart, another replica): take the stored count
             stored = await store.get_intent(self.pool, intent.order_id)
@@ -181,14 +196,15 @@ class Tracker:
             await self._end(followed, Settlement(followed.intent, "order.filled", "Traded"))
 
     async def _apply_order(self, client_id: str, order: Order, from_book: bool) -> None:
-        followed, is_open = self.open.by_uid(client_id, order.unique_order_id)
+        key = self._key(client_id, order)
+        followed, is_open = self.open.by_uid(key, order.tag)
         if followed is None:
             unknown = self.open.unknown_with_tag(client_id, order.tag.strip())
             if unknown is not None:  # the order whose placement outcome was lost
                 await self.executor.adopt(unknown.intent, order)
                 METRICS.orders.labels("adopted").inc()
             elif not from_book:
-                self.open.hold_early(client_id, order.unique_order_id, order)
+                self.open.hold_early(key, order)
             return
         if not is_open:
             return
@@ -305,17 +321,16 @@ class Tracker:
             return self._progress(client_id) != before
 
     async def _recall_ended(self, client_id: str, trades: list[Trade]) -> None:
-        """Orders of ours that ended before this process knew them, for their late fills."""
+        """Orders of ours that ended before this process knew them, for their late fills
+        (today's only: an id from another day is another order)."""
         unknown = sorted(
-            {
-                t.unique_order_id
-                for t in trades
-                if self.open.by_uid(client_id, t.unique_order_id)[0] is None
-            }
-        )
+            {t.unique_order_id for t in trades
+             if self.open.by_uid(self._key(client_id, t), t.tag)[0] is None}
+        )  # fmt: skip
         if unknown:
+            day = self.journal.today()
             for intent, reported in await store.intents_by_broker_ids(
-                self.pool, client_id, unknown
+                self.pool, client_id, day, unknown
             ):
                 if intent.state is IntentState.DONE:
                     self.open.remember_ended(Followed(intent, set(reported)))

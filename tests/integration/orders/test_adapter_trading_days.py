@@ -1,0 +1,155 @@
+"""Trading days: broker order ids and trade numbers restart every day, at Motilal and in the
+simulator; the second day's orders fill and count once, like the first day's."""
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from broker_adapter.execution import store_intents as store
+from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.execution.store_intents import FillClaim
+from common.contracts.instruments import Instrument
+from common.db import apply_migrations
+from common.enums import Exchange, OrderType, Side, TradeType
+from orders_testkit import Trading, batch_when, complete, wait_for
+from stack.testing import TestStack
+
+MIGRATIONS = Path(store.__file__).parents[1] / "migrations"
+SBIN = 3045
+DAY1, DAY2 = date(2026, 11, 30), date(2026, 12, 1)
+INSTRUMENT = Instrument(
+    token=SBIN, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
+)
+
+
+@pytest.fixture
+async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
+    """The adapter's tables in a schema of this test's own."""
+    schema = f"broker_adapter_{secrets.token_hex(4)}"
+    pool = await asyncpg.create_pool(
+        stack.postgres_dsn, min_size=1, max_size=4, server_settings={"search_path": schema}
+    )
+    await apply_migrations(pool, schema, MIGRATIONS)
+    yield pool
+    await pool.close()
+
+
+def intent(order_id: str) -> Intent:
+    return Intent(
+        order_id=order_id, client_id="C1", tag=order_id[:10], state=IntentState.INTENT,
+        instrument=INSTRUMENT, side=Side.BUY, trade_type=TradeType.DELIVERY, product="DELIVERY",
+        order_type=OrderType.LIMIT, quantity=5, price=Decimal("950"), trigger_price=None,
+        sent_order_type=OrderType.LIMIT, sent_price=Decimal("950"),
+        sent_trigger_price=Decimal(0), protected=False, broker_order_id=None,
+        broker_status=None, filled_quantity=0, terminal_event=None, correlation_id="b1",
+        causation_id="c1", actor="test", place_attempts=1,
+    )  # fmt: skip
+
+
+def claim(order_id: str, day: date, trade_no: str) -> FillClaim:
+    return FillClaim(
+        client_id="C1", exchange="NSE", trading_date=day, trade_no=trade_no, order_id=order_id,
+        quantity=5, filled_quantity=5, complete=True, event="{}",
+    )  # fmt: skip
+
+
+async def placed(pool: asyncpg.Pool, order_id: str, uid: str, day: date) -> Intent:
+    [(recorded, _)] = await store.record_intents(pool, [intent(order_id)])
+    await store.place_many(pool, [(recorded, uid)], day)
+    stored = await store.get_intent(pool, order_id)
+    assert stored is not None
+    return stored
+
+
+async def test_adapter_day_two_fill_with_day_one_trade_number_is_claimed(
+    pool: asyncpg.Pool,
+) -> None:
+    await placed(pool, "day1-order", "100000000001", DAY1)
+    await placed(pool, "day2-order", "100000000001", DAY2)  # ids restart: the same broker id
+    assert await store.claim_fills(pool, [claim("day1-order", DAY1, "50000001")]) == [True]
+    assert await store.claim_fills(pool, [claim("day2-order", DAY2, "50000001")]) == [True]
+    # ... and each is still claimed once (a redelivery, another replica)
+    assert await store.claim_fills(pool, [claim("day2-order", DAY2, "50000001")]) == [False]
+    day2 = await store.get_intent(pool, "day2-order")
+    assert day2 is not None and day2.filled_quantity == 5 and day2.trading_date == DAY2
+
+
+async def test_adapter_broker_id_is_looked_up_within_its_trading_date_only(
+    pool: asyncpg.Pool,
+) -> None:
+    day1 = await placed(pool, "day1-order", "100000000001", DAY1)
+    await store.settle_many(pool, [store.Settlement(day1, "order.filled", "Traded")], DAY1)
+    [(found, _)] = await store.intents_by_broker_ids(pool, "C1", DAY1, ["100000000001"])
+    assert found.order_id == "day1-order"
+    assert await store.intents_by_broker_ids(pool, "C1", DAY2, ["100000000001"]) == []
+
+
+async def test_adapter_rejection_with_a_broker_id_is_dated(pool: asyncpg.Pool) -> None:
+    [(recorded, _)] = await store.record_intents(pool, [intent("rejected-order")])
+    settlement = store.Settlement(recorded, "order.rejected", "Rejected", "100000000009", "no")
+    await store.settle_many(pool, [settlement], DAY2)
+    stored = await store.get_intent(pool, "rejected-order")
+    assert stored is not None and stored.trading_date == DAY2
+    assert stored.broker_order_id == "100000000009"
+
+
+# ---- the whole platform: a batch, the next day, the same batch ---------------------------
+
+
+async def bought(gateway: httpx.AsyncClient, client: str) -> int:
+    """Shares of SBIN bought for DELIVERY in the client's positions (every fill counted)."""
+    response = await gateway.get("/api/v1/trades", params={"client_id": client, "limit": 1000})
+    response.raise_for_status()
+    rows: list[dict[str, Any]] = response.json()
+    return sum(
+        r["buy_quantity"]
+        for r in rows
+        if r["token"] == SBIN and r["exchange"] == "NSE" and r["trade_type"] == "DELIVERY"
+    )
+
+
+async def buy_batch(gateway: httpx.AsyncClient, quantities: dict[str, int]) -> dict[str, Any]:
+    response = await gateway.post(
+        "/api/v1/orders/execute-all",
+        json={
+            "token_id": SBIN,
+            "execution_type": "BUY",
+            "order_type": "MARKET",
+            "trade_type": "DELIVERY",
+            "client_orders": [{"client_id": c, "quantity": q} for c, q in quantities.items()],
+        },
+    )
+    assert response.status_code == 202, response.text
+    batch = await batch_when(gateway, response.json()["batch_id"], complete, seconds=180)
+    return batch
+
+
+async def test_adapter_same_batch_on_the_next_day_is_all_filled_and_counted_once(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    clients = trading.require(7)
+    quantities = {c: 1 + i for i, c in enumerate(clients)}
+    before = {c: await bought(gateway, c) for c in clients}
+
+    day1 = await buy_batch(gateway, quantities)
+    assert day1["counts"] == {"FILLED": 7}, day1["orders"]
+    ended = await sim.post("/sim/next-day", json={})
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["orders_dropped"] >= 7 and ended.json()["to_holdings"] >= 7
+
+    day2 = await buy_batch(gateway, quantities)
+    assert day2["counts"] == {"FILLED": 7}, day2["orders"]
+    assert all(o["filled_quantity"] == quantities[o["client_id"]] for o in day2["orders"])
+
+    async def counted() -> dict[str, int] | None:
+        now = {c: await bought(gateway, c) - before[c] for c in clients}
+        return now if all(now[c] >= 2 * quantities[c] for c in clients) else None
+
+    grown = await wait_for(counted, 60, "both days' fills in the positions")
+    assert grown == {c: 2 * q for c, q in quantities.items()}  # none dropped, none twice
