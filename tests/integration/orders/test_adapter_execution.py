@@ -273,15 +273,16 @@ async def test_adapter_cancel_and_modify_resting_order(
     assert filled.filled_quantity == 5  # type: ignore[attr-defined]
 
 
-async def test_adapter_rejected_order_carries_simulator_code_and_reason(
+async def test_adapter_rejected_order_carries_the_book_status_and_reason(
     events: Events, commands: Any, sim: httpx.AsyncClient, clients: list[str]
 ) -> None:
+    # As Motilal: placement is answered, then RMS rejects it; the reason is in the book.
     order = place(clients[3], KOTAK, Side.BUY, 1, price=Decimal("9999.00"))  # above circuit
     await commands(order)
     rejected = await events.wait_type(order.order_id, "order.rejected")
-    assert rejected.error_code == "MO1074"  # type: ignore[attr-defined]
+    assert rejected.error_code == "REJECTED"  # type: ignore[attr-defined]
     assert "upper circuit" in rejected.reason  # type: ignore[attr-defined]
-    assert "order.accepted" not in events.types(order.order_id)
+    assert "order.filled" not in events.types(order.order_id)
 
 
 async def test_adapter_market_order_sent_as_protected_limit(

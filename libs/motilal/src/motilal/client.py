@@ -45,6 +45,7 @@ from motilal.models import (
     OrderRequest,
     PlaceResult,
     Position,
+    Profile,
     Quote,
     ScripRow,
     Session,
@@ -280,6 +281,11 @@ class MotilalClient:
 
     async def resend_otp(self) -> None:
         await self._send(Endpoint.RESEND_OTP, {}, LoginFailed)
+
+    async def profile(self) -> Profile:
+        """Who the token belongs to, its exchanges and products (getprofile)."""
+        # No clientcode: a plain client sending one is refused (MO2031); dealers send it.
+        return Profile.from_row(envelope.one(await self._read(Endpoint.PROFILE)))
 
     async def logout(self) -> None:
         if self._session is not None:

@@ -11,6 +11,7 @@ class Endpoint(StrEnum):
     VERIFY_OTP = "verify_otp"
     RESEND_OTP = "resend_otp"
     LOGOUT = "logout"
+    PROFILE = "profile"
     PLACE_ORDER = "place_order"
     MODIFY_ORDER = "modify_order"
     CANCEL_ORDER = "cancel_order"
@@ -32,6 +33,7 @@ PATHS: dict[Endpoint, str] = {
     Endpoint.VERIFY_OTP: "/rest/login/v5/verifyotp",
     Endpoint.RESEND_OTP: "/rest/login/v5/resendotp",
     Endpoint.LOGOUT: "/rest/login/v5/logout",
+    Endpoint.PROFILE: "/rest/login/v5/getprofile",
     Endpoint.PLACE_ORDER: "/rest/trans/v2/placeorder",
     Endpoint.MODIFY_ORDER: "/rest/trans/v5/modifyorder",
     Endpoint.CANCEL_ORDER: "/rest/trans/v2/cancelorder",

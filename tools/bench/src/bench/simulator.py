@@ -72,8 +72,9 @@ class Stopwatch:
         if stamp is None:
             self.place_arrivals += 1
             stamp = self.stamps[uid] = Stamp(_ARRIVED.get() or now)
-            if row.get("tag"):  # the direct and naive runs' orders carry none
-                self.by_tag[str(row["tag"])].append(uid)
+            tag = str(row.get("tag") or "").strip()  # book rows pad the tag
+            if tag:  # the direct and naive runs' orders carry none
+                self.by_tag[tag].append(uid)
         status = row["orderstatus"]
         if status == "Confirm" and stamp.confirmed_at is None:
             stamp.confirmed_at = now

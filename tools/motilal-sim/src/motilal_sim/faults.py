@@ -1,6 +1,8 @@
-"""Injected trouble: latency, hangs, 5xx, lost responses and whole-server downtime.
+"""Injected trouble: latency, hangs, 5xx, 429, lost or unreadable responses, Motilal's own
+"technical error" answers (MO8000, MO5000-MO5003) and whole-server downtime.
 
-The dice are seeded, so a seeded run injects the same faults on the same calls.
+The dice are seeded, so a seeded run injects the same faults on the same calls. `limit`
+caps how many faults are injected in all (e.g. one MO8000 on the first login only).
 """
 
 import random
@@ -17,6 +19,15 @@ class Fault(StrEnum):
     TIMEOUT = "timeout"
     ERROR_5XX = "5xx"
     LOST_RESPONSE = "lost_response"
+    RATE_429 = "429"
+    BROKER_ERROR = "broker_error"
+    """The call is done (an order may exist), then answered FAILURE with `broker_error_code`."""
+    GARBLED = "garbled"
+    """The call is done, then answered HTTP 200 with a body that is not JSON."""
+
+
+WORK_THEN_FAULT = frozenset({Fault.LOST_RESPONSE, Fault.BROKER_ERROR, Fault.GARBLED})
+"""Faults drawn before the call but applied to its answer: the work itself happens."""
 
 
 class FaultConfig(BaseModel):
@@ -26,6 +37,13 @@ class FaultConfig(BaseModel):
     timeout_seconds: float = Field(30.0, ge=0)
     error_5xx: float = Field(0.0, ge=0, le=1)
     lost_response: float = Field(0.0, ge=0, le=1)
+    rate_429: float = Field(0.0, ge=0, le=1)
+    broker_error: float = Field(0.0, ge=0, le=1)
+    broker_error_code: str = Field("MO8000", pattern=r"^MO\d{4}$")
+    """MO8000 (technical error) or MO5000-MO5003 (connectivity), as Motilal answers them."""
+    garbled: float = Field(0.0, ge=0, le=1)
+    limit: int | None = Field(None, ge=0)
+    """At most this many faults in all (blank: no cap)."""
     latency_ms: float = Field(0.0, ge=0)
     latency_jitter_ms: float = Field(0.0, ge=0)
     endpoints: list[str] = Field(default_factory=list)
@@ -45,9 +63,20 @@ class FaultConfig(BaseModel):
 
 class FaultInjector:
     def __init__(self, config: FaultConfig, seed: int) -> None:
-        self.config = config
+        self._config = config
         self._rng = random.Random(seed * 7919 + 1)
         self._down_until = 0.0
+        self.drawn = 0
+        """Faults injected since the config was last set (counts toward `limit`)."""
+
+    @property
+    def config(self) -> FaultConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: FaultConfig) -> None:
+        self._config = config
+        self.drawn = 0
 
     def reseed(self, seed: int) -> None:
         self._rng = random.Random(seed * 7919 + 1)
@@ -68,13 +97,19 @@ class FaultInjector:
         c = self.config
         if c.endpoints and endpoint not in c.endpoints:
             return Fault.NONE
+        if c.limit is not None and self.drawn >= c.limit:
+            return Fault.NONE
         roll = self._rng.random()
         for fault, chance in (
             (Fault.TIMEOUT, c.timeout),
             (Fault.ERROR_5XX, c.error_5xx),
             (Fault.LOST_RESPONSE, c.lost_response),
+            (Fault.RATE_429, c.rate_429),
+            (Fault.BROKER_ERROR, c.broker_error),
+            (Fault.GARBLED, c.garbled),
         ):
             if roll < chance:
+                self.drawn += 1
                 return fault
             roll -= chance
         return Fault.NONE

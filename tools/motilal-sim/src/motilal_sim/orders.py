@@ -15,6 +15,11 @@ _CODE = {"LIMIT": "L", "MARKET": "M", "STOPLOSS": "S"}
 OPEN_STATUSES = frozenset({"Sent", "Confirm", "Partial"})
 
 
+def padded_tag(tag: str) -> str:
+    """The tag as Motilal echoes it: a fixed-width field, so " " when none was sent."""
+    return tag.ljust(10) if tag else " "
+
+
 @dataclass
 class SimOrder:
     unique_order_id: str
@@ -94,7 +99,7 @@ class SimOrder:
             "vendor": "",
             "algoid": "",
             "algocategory": "",
-            "tag": self.tag,
+            "tag": padded_tag(self.tag),
             "participantcode": "",
         }
 
@@ -142,5 +147,5 @@ class SimTrade:
             "tradeno": self.trade_no,
             "tradetime": format_time(self.time),
             "uniqueorderid": self.order.unique_order_id,
-            "tag": self.order.tag,
+            "tag": padded_tag(self.order.tag),
         }

@@ -2,7 +2,20 @@
 
 from motilal.errors import INSUFFICIENT_MARGIN_CODE, MARKET_ORDER_CODE, RATE_LIMIT_CODE
 
-__all__ = ["INSUFFICIENT_MARGIN_CODE", "MARKET_ORDER_CODE", "RATE_LIMIT_CODE", "Reject"]
+__all__ = [
+    "AFTER_PLACEMENT",
+    "INSUFFICIENT_MARGIN_CODE",
+    "MARKET_ORDER_CODE",
+    "RATE_LIMIT_CODE",
+    "Reject",
+]
+
+AFTER_PLACEMENT = frozenset({INSUFFICIENT_MARGIN_CODE, "MO1050", "MO1073", "MO1074"})
+"""Margin, circuit and price (tick) checks: Motilal's RMS and the exchange make them after
+the API took the order, so placement answers SUCCESS with the order id and the order is then
+Rejected in the book with the reason in `error` (reference A.6/A.7: the status is not known
+at placement). The market-order ban (M01108), trigger combinations (MO1075-MO1079) and
+malformed requests are refused at placement."""
 
 
 class Reject(Exception):

@@ -12,7 +12,7 @@ from motilal.models.orders import (
     Trade,
 )
 from motilal.models.portfolio import Holding, MarginRow, Margins, Position
-from motilal.models.session import Session
+from motilal.models.session import Profile, Session
 
 __all__ = [
     "Holding",
@@ -26,6 +26,7 @@ __all__ = [
     "OrderType",
     "PlaceResult",
     "Position",
+    "Profile",
     "Quote",
     "ScripRow",
     "Session",

@@ -7,7 +7,7 @@ from motilal.paths import Endpoint
 from motilal.units import rupees_to_paisa
 
 from motilal_sim import login
-from motilal_sim.rejects import Reject
+from motilal_sim.rejects import AFTER_PLACEMENT, Reject
 from motilal_sim.state import SimState
 
 Row = dict[str, Any]
@@ -32,8 +32,27 @@ def _uid(body: Row) -> str:
 
 
 def _place(state: SimState, headers: Mapping[str, str], body: Row) -> Row:
-    result = state.engine.place(_client(state, headers, body), body)
+    try:
+        result = state.engine.place(_client(state, headers, body), body)
+    except Reject as reject:
+        if reject.unique_order_id and reject.code in AFTER_PLACEMENT:
+            # Taken, then rejected by RMS/exchange: the reason is only in the book.
+            return ok("Order Placed Successfully", None, uniqueorderid=reject.unique_order_id)
+        raise
     return ok("Order Placed Successfully", None, **result)
+
+
+def _profile(state: SimState, headers: Mapping[str, str], body: Row) -> Row:
+    session = login.authenticate(state, headers, body)
+    account = state.accounts[session.client_code]
+    data = {
+        "clientcode": account.client_code,
+        "name": account.name,
+        "exchanges": ["NSE", "BSE", "NSEFO", "NSECD", "MCX"],
+        "products": ["Normal", "Delivery", "ValuePlus", "BTST", "MTF"],
+        "usertype": "CLIENT",
+    }
+    return ok("Profile", data)
 
 
 def _modify(state: SimState, headers: Mapping[str, str], body: Row) -> Row:
@@ -140,6 +159,7 @@ HANDLERS: dict[Endpoint, Handler] = {
     Endpoint.VERIFY_OTP: _verify_otp,
     Endpoint.RESEND_OTP: _resend_otp,
     Endpoint.LOGOUT: _logout,
+    Endpoint.PROFILE: _profile,
     Endpoint.PLACE_ORDER: _place,
     Endpoint.MODIFY_ORDER: _modify,
     Endpoint.CANCEL_ORDER: _cancel,

@@ -16,7 +16,32 @@ from motilal_sim.rejects import Reject
 from motilal_sim.state import SimState
 
 router = APIRouter()
-_BY_PATH = {path: endpoint for endpoint, path in PATHS.items() if endpoint in HANDLERS}
+# The older versions Motilal's published Python SDK (MOFSLOPENAPI) and OpenAlgo still call
+# (reference A.2), written out here rather than taken from the client's table.
+SDK_PATHS: dict[str, Endpoint] = {
+    "/rest/login/v3/authdirectapi": Endpoint.LOGIN,
+    "/rest/login/v4/authdirectapi": Endpoint.LOGIN,
+    "/rest/login/v3/verifyotp": Endpoint.VERIFY_OTP,
+    "/rest/login/v3/resendotp": Endpoint.RESEND_OTP,
+    "/rest/login/v1/getprofile": Endpoint.PROFILE,
+    "/rest/login/v1/logout": Endpoint.LOGOUT,
+    "/rest/trans/v1/placeorder": Endpoint.PLACE_ORDER,
+    "/rest/trans/v2/modifyorder": Endpoint.MODIFY_ORDER,
+    "/rest/trans/v1/cancelorder": Endpoint.CANCEL_ORDER,
+    "/rest/book/v1/getorderbook": Endpoint.ORDER_BOOK,
+    "/rest/book/v2/getorderbook": Endpoint.ORDER_BOOK,
+    "/rest/book/v1/getorderdetailbyuniqueorderid": Endpoint.ORDER_DETAIL,
+    "/rest/book/v1/gettradebook": Endpoint.TRADE_BOOK,
+    "/rest/book/v1/getposition": Endpoint.POSITIONS,
+    "/rest/report/v1/getdpholding": Endpoint.HOLDINGS,
+    "/rest/report/v1/getreportmarginsummary": Endpoint.MARGIN_SUMMARY,
+    "/rest/report/v1/getreportmargindetail": Endpoint.MARGIN_DETAIL,
+    "/rest/report/v1/getltpdata": Endpoint.LTP,
+}
+_BY_PATH = {
+    **SDK_PATHS,
+    **{path: endpoint for endpoint, path in PATHS.items() if endpoint in HANDLERS},
+}
 
 
 def _state(request: Request) -> SimState:
@@ -57,6 +82,8 @@ async def motilal_call(request: Request) -> Response:
         return PlainTextResponse("Gateway Timeout", status_code=504)
     if fault is Fault.ERROR_5XX:
         return PlainTextResponse("Service Unavailable", status_code=503)
+    if fault is Fault.RATE_429:
+        return PlainTextResponse("Too Many Requests", status_code=429)
     if request.method != "POST":
         return failure("MO2001", f"{request.method} is not allowed: use POST")
     try:
@@ -79,7 +106,16 @@ async def motilal_call(request: Request) -> Response:
     if fault is Fault.LOST_RESPONSE:
         # The work is done (an order may now exist) but the caller never learns it.
         return PlainTextResponse("Bad Gateway", status_code=502)
+    if fault is Fault.BROKER_ERROR:
+        # As Motilal: done or not, the answer only says something went wrong inside.
+        code = state.faults.config.broker_error_code
+        return failure(code, _TECHNICAL.get(code[:3] + "000", "Technical Error"))
+    if fault is Fault.GARBLED:
+        return PlainTextResponse("<html><body>Request Rejected</body></html>", status_code=200)
     return JSONResponse(answer)
+
+
+_TECHNICAL = {"MO8000": "Technical Error", "MO5000": "Connectivity or network issue"}
 
 
 _SCRIP_COLUMNS = (
