@@ -8,9 +8,17 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer
 from common.contracts.envelope import Message
-from common.contracts.order_events import OrderFilled, OrderLifecycleEvent
+from common.contracts.order_events import OrderAccepted, OrderFilled, OrderLifecycleEvent
 from common.ids import new_id
-from common.kafka import Consumer, PoisonMessage, Publisher, build_broker, ensure_topics, subscribe
+from common.kafka import (
+    Consumer,
+    PoisonMessage,
+    Publisher,
+    build_broker,
+    ensure_topics,
+    of_types,
+    subscribe,
+)
 from common.settings import ServiceSettings
 from common.topics import Topic
 from factories import make
@@ -220,6 +228,52 @@ async def test_consumers_sharing_a_group_each_see_all_of_their_topic(
         await broker.stop()
     assert set(seen["a"]) == set(seen["b"]) == {m.event_id for m in on_fills}
     assert set(seen["other"]) == {m.event_id for m in on_other}
+
+
+async def test_consumer_wants_filters_by_event_type_and_key_without_starving_others(
+    wiring: tuple[ServiceSettings, Topic],
+) -> None:
+    settings, topic = wiring
+    group = f"g-{new_id()}"
+    fills_only: list[Message] = []
+    watched: list[Message] = []
+    everything: list[Message] = []
+
+    def recorder(into: list[Message]) -> Any:
+        async def handler(batch: Sequence[Message]) -> None:
+            into.extend(batch)
+
+        return handler
+
+    broker = build_broker(settings, "test")
+    subscribe(
+        broker,
+        settings,
+        "test",
+        [
+            Consumer(topic, group, recorder(fills_only), wants=of_types(OrderFilled)),
+            Consumer(topic, group, recorder(watched), wants=lambda _t, key: key == "c1"),
+            Consumer(topic, group, recorder(everything)),
+        ],
+    )
+    await broker.start()
+    try:
+        fills = [make(OrderFilled, client_id=f"c{i}", trade_no=f"T{i}") for i in range(4)]
+        accepted = [make(OrderAccepted, client_id=f"c{i}") for i in range(4)]
+        await Publisher(broker).publish_many(topic, [*fills, *accepted])
+        # a producer that is not ours sets no event_type header: always read
+        foreign = make(OrderAccepted, client_id="c9")
+        await broker.publish(foreign.model_dump_json().encode(), topic.name, key=b"c9")
+        # the unfiltered consumer runs last in each batch: once it saw all, so did the others
+        await _until(lambda: len(everything) >= 9)
+    finally:
+        await broker.stop()
+    assert {m.event_id for m in fills_only} == {m.event_id for m in [*fills, foreign]}
+    assert sorted((m.type, m.client_id) for m in watched) == [  # type: ignore[attr-defined]
+        ("order.accepted", "c1"),
+        ("order.accepted", "c9"),  # the foreign record, read whatever its key
+        ("order.filled", "c1"),
+    ]
 
 
 async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_each_key(

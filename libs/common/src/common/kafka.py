@@ -41,6 +41,28 @@ log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
 
+Wants = Callable[[str, str], bool]
+"""Whether a consumer reads a record, from its `event_type` header and its key alone.
+
+A record no consumer of its topic wants is committed without being parsed: a service that
+reads one message type of a busy topic (or only the clients someone watches) pays for a
+header lookup per record, not for JSON parsing and validation. A record without an
+`event_type` header (a producer that is not ours) is always read and parsed."""
+
+
+def of_types(*types: type[Message]) -> Wants:
+    """Wants only these message types and their subclasses (by their `type` literal)."""
+    names: set[str] = set()
+    pending = list(types)
+    while pending:
+        kind = pending.pop()
+        pending.extend(kind.__subclasses__())
+        default = kind.model_fields["type"].default
+        if isinstance(default, str):
+            names.add(default)
+    return lambda event_type, _key: event_type in names
+
+
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
@@ -174,6 +196,25 @@ class Consumer:
     handler: BatchHandler
     max_attempts: int = 5
     from_beginning: bool = True
+    wants: Wants | None = None
+    """None reads every record of the topic."""
+
+    def reads(self, record: Any) -> bool:
+        if self.wants is None:
+            return True
+        event_type = _event_type(record)
+        return event_type is None or self.wants(event_type, _key(record))
+
+
+def _event_type(record: Any) -> str | None:
+    for name, value in record.headers or ():
+        if name == "event_type":
+            return bytes(value).decode()
+    return None
+
+
+def _key(record: Any) -> str:
+    return bytes(record.key).decode() if record.key else ""
 
 
 def subscribe(
@@ -194,6 +235,7 @@ def subscribe(
         raise ValueError("consumers subscribed together must share group and offset policy")
     metrics = consumer_metrics(service)
     topics = {c.topic.name: c.topic for c in consumers}
+    readers = {name: [c for c in consumers if c.topic.name == name] for name in topics}
     attempts: dict[tuple[int, str, int, int], int] = {}
 
     subscriber = broker.subscriber(
@@ -219,6 +261,8 @@ def subscribe(
         by_topic: dict[str, list[tuple[Any, Message]]] = {}
         for record in records:
             topic = topics[record.topic]
+            if not any(c.reads(record) for c in readers[topic.name]):
+                continue
             try:
                 by_topic.setdefault(topic.name, []).append((record, topic.parse(record.value)))
             except ValidationError as error:
@@ -226,6 +270,8 @@ def subscribe(
                 metrics.dead_lettered.labels(topic.name).inc()
         for index, consumer in enumerate(consumers):
             parsed = by_topic.get(consumer.topic.name)
+            if parsed and consumer.wants is not None:
+                parsed = [(r, m) for r, m in parsed if consumer.reads(r)]
             if not parsed:
                 continue
             name = consumer.topic.name

@@ -29,7 +29,7 @@ from common.http import (
     CorrelationIds,
     unstorable_text,
 )
-from common.kafka import Consumer, Publisher, build_broker, ensure_topics, subscribe
+from common.kafka import Consumer, Publisher, Wants, build_broker, ensure_topics, subscribe
 from common.logs import configure_logging
 from common.metrics import metrics_response
 from common.settings import ServiceSettings
@@ -90,10 +90,13 @@ class ServiceRuntime:
         group: str | None = None,
         from_beginning: bool = True,
         max_attempts: int = 5,
+        wants: Wants | None = None,
     ) -> None:
-        """Subscribe `handler` to `topic`; batches are committed after it returns."""
+        """Subscribe `handler` to `topic`; batches are committed after it returns.
+
+        `wants` (see `common.kafka.Wants`) skips records by event type or key unparsed."""
         self._consumers.append(
-            Consumer(topic, group or self.name, handler, max_attempts, from_beginning)
+            Consumer(topic, group or self.name, handler, max_attempts, from_beginning, wants)
         )
 
     def _subscribe_consumers(self) -> None:

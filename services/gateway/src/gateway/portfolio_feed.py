@@ -84,6 +84,9 @@ def install(runtime: ServiceRuntime, hub: Hub) -> PortfolioFeed:
         feed.handle,
         group=LIVE_GROUP,
         from_beginning=False,
+        # keyed by client_id: a client no socket watches is skipped unparsed (its P&L
+        # moves every second while prices do; parsing it for no one was the idle cost)
+        wants=lambda _type, client_id: hub.has_subscribers(f"{KIND}:{client_id}"),
     )
     runtime.on_shutdown(client.aclose)
     return feed

@@ -11,7 +11,7 @@ from market_data.api import build_router
 from market_data.catalog import Catalog
 from market_data.config import MarketDataSettings
 from market_data.feed_account import feed_credentials
-from market_data.handlers import InterestHandlers
+from market_data.handlers import ORDER_EVENTS_READ, PORTFOLIO_UPDATES_READ, InterestHandlers
 from market_data.quotes import QuoteService, feed_url
 
 settings = MarketDataSettings()
@@ -34,8 +34,8 @@ quotes = QuoteService(
     feed_url=feed_url(motilal_settings),
 )
 interest = InterestHandlers(lambda: runtime.pool, on_change=quotes.interest_changed)
-runtime.consume(ORDER_EVENTS, interest.on_order_events)
-runtime.consume(PORTFOLIO_UPDATES, interest.on_portfolio_updates)
+runtime.consume(ORDER_EVENTS, interest.on_order_events, wants=ORDER_EVENTS_READ)
+runtime.consume(PORTFOLIO_UPDATES, interest.on_portfolio_updates, wants=PORTFOLIO_UPDATES_READ)
 
 
 @runtime.on_startup

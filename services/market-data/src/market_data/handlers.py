@@ -14,11 +14,17 @@ from common.contracts.order_events import (
     OrderSubmitted,
 )
 from common.contracts.portfolio import PositionChanged
+from common.kafka import of_types
 
 from market_data import store_interest
 from market_data.store_interest import OrderChange, PositionChange
 
 _ENDS = (OrderDenied, OrderRejected, OrderFilled, OrderCanceled, OrderExpired)
+
+ORDER_EVENTS_READ = of_types(OrderSubmitted, Fill, *_ENDS)
+"""The order events that open or close interest; the rest are committed unread."""
+PORTFOLIO_UPDATES_READ = of_types(PositionChanged)
+"""Positions only: P&L updates (one per holder per second while prices move) are skipped."""
 
 
 def order_changes(messages: Sequence[Message]) -> list[OrderChange]:
