@@ -205,6 +205,9 @@ async def test_gateway_client_list_and_portfolio_carry_funds_and_pnl(
         pytest.skip("no client registered in this stack")
     first = clients[0]
     assert first["portfolio"] is not None and "total_pnl" in first["portfolio"]
+    # today's realized beside the total, and the trading date "today" means
+    assert first["portfolio"]["realized_pnl_today"] is not None
+    assert first["portfolio"]["trading_date"] is not None
     detail = await api.get(f"/api/v1/clients/{first['client_id']}")
     assert detail.status_code == 200 and "margin_available" in detail.json()["portfolio"]
     portfolio = await api.get(f"/api/v1/clients/{first['client_id']}/portfolio")

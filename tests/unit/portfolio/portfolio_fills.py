@@ -20,6 +20,7 @@ def fill(
     exchange: Exchange = Exchange.NSE,
     trade_type: TradeType = TradeType.INTRADAY,
     seq: int = 0,
+    day: int = 0,
 ) -> FillIn:
     return FillIn(
         client_id=client_id,
@@ -32,5 +33,5 @@ def fill(
         side=Side(side),
         quantity=quantity,
         price=Decimal(price),
-        traded_at=T0 + timedelta(seconds=seq),
+        traded_at=T0 + timedelta(days=day, seconds=seq),
     )

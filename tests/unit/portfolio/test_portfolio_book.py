@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 from common.enums import Side
-from portfolio.book import PositionBook, apply_fill, position_id_for
-from portfolio_fills import fill
+from portfolio.book import Position, PositionBook, apply_fill, position_id_for, realized_by
+from portfolio_fills import T0, fill
 
 
 def test_book_buys_average_price_is_volume_weighted() -> None:
@@ -52,7 +52,7 @@ def test_book_flip_closes_and_reopens_with_a_new_id() -> None:
     assert reopened.sell_quantity == 5 and reopened.sell_value == Decimal("550")
     assert reopened.realized_pnl == 0
     assert reopened.position_id != closed.position_id
-    assert reopened.position_id == position_id_for(reopened.key, "T2")
+    assert reopened.position_id == position_id_for(reopened.key, "T2", T0.date())
 
 
 def test_book_reopen_after_close_gets_new_position() -> None:
@@ -94,3 +94,41 @@ def test_book_partial_reduction_rounds_released_cost_to_paisa() -> None:
 def test_apply_fill_zero_quantity_is_refused() -> None:
     with pytest.raises(ValueError, match="quantity must be positive"):
         apply_fill(None, fill(Side.BUY, 0, "1"))
+
+
+def test_book_same_trade_number_on_the_next_day_is_a_new_fill() -> None:
+    book = PositionBook()
+    book.apply(fill("BUY", 10, "100", trade_no="T1"))
+    assert book.apply(fill("BUY", 10, "100", trade_no="T1")) == []  # the same trade again
+    (grown,) = book.apply(fill("SELL", 4, "110", trade_no="T1", day=1))
+    assert grown.net_quantity == 6 and grown.realized_pnl == Decimal("40")
+
+
+def test_book_a_position_reopened_the_next_day_with_the_same_trade_number_gets_a_new_id() -> None:
+    book = PositionBook()
+    (opened,) = book.apply(fill("BUY", 5, "100", trade_no="T1"))
+    book.apply(fill("SELL", 5, "100", trade_no="T2"))
+    (again,) = book.apply(fill("BUY", 5, "100", trade_no="T1", day=1))
+    assert again.position_id != opened.position_id
+    assert book.positions[opened.position_id].status == "CLOSED"
+
+
+@pytest.mark.parametrize(
+    ("trades", "booked"),
+    [
+        ([("BUY", 10, "100")], "0"),  # opens
+        ([("BUY", 10, "100"), ("BUY", 10, "120")], "0"),  # grows
+        ([("BUY", 10, "100"), ("SELL", 4, "110")], "40"),  # reduces
+        ([("BUY", 10, "100"), ("SELL", 15, "90")], "-100"),  # flips: only the closed part
+    ],
+)
+def test_book_realized_by_is_what_the_last_fill_booked(
+    trades: list[tuple[str, int, str]], booked: str
+) -> None:
+    active = None
+    changed: list[Position] = []
+    for n, (side, qty, price) in enumerate(trades):
+        before = active
+        changed = apply_fill(before, fill(side, qty, price, trade_no=f"T{n}", seq=n))
+        active = changed[-1] if changed[-1].net_quantity else None
+    assert realized_by(before, changed) == Decimal(booked)

@@ -6,7 +6,7 @@ in memory only (PostgreSQL holds the price known at the position's last fill).
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import asyncpg
@@ -14,6 +14,7 @@ from common.contracts.envelope import Contract
 from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, TradeType
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from pydantic import Field
 
 from portfolio import store
 from portfolio.live import LiveBook
@@ -45,6 +46,8 @@ class FillOut(Contract):
     price: str
     traded_at: datetime
     position_ids: list[str]
+    trading_date: date
+    realized_pnl: str = Field(description="realized P&L this fill booked to its trading date")
 
 
 class DriftOut(Contract):
@@ -116,8 +119,10 @@ def build_router(
     async def _summaries(db: asyncpg.Pool, client_ids: list[str]) -> list[ClientSummary]:
         margins = await store.margins_of(db, client_ids)
         realized = await store.realized_by_client(db, client_ids)
+        day = book.day()
+        today = await store.realized_on(db, client_ids, day)
         active = [marked(h) for h in await store.active_by_clients(db, client_ids)]
-        pnl = pnl_by_client(realized, active, client_ids)
+        pnl = pnl_by_client(realized, today, day, active, client_ids)
         open_count: dict[str, int] = {}
         for held in active:
             cid = held.position.key.client_id
@@ -171,7 +176,10 @@ def build_router(
         client_id: str, db: Db, limit: Annotated[int, Query(gt=0, le=1000)] = 50
     ) -> list[FillOut]:
         rows = await store.recent_fills(db, client_id, limit)
-        return [FillOut(**{**r, "price": str(r["price"])}) for r in rows]
+        return [
+            FillOut(**{**r, "price": str(r["price"]), "realized_pnl": str(r["realized_pnl"])})
+            for r in rows
+        ]
 
     @router.get("/drift", summary="Where our net quantities differ from the broker's")
     async def drift(

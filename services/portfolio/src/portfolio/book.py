@@ -17,19 +17,25 @@ Money is kept so that no rupee is lost or invented by rounding:
 - `average_price` is `open_value / |net|`, shown to 4 decimals; it only changes when the
   position grows (a reduction keeps it, up to the paisa rounding above).
 
-`position_id` is derived from the client, exchange, token, trade type and the trade number
-of the opening fill, so replaying the same fills rebuilds the same ids, and a position that
-reopens after it was CLOSED gets a new id.
+`position_id` is derived from the client, exchange, token, trade type, and the trade number
+and trading date of the opening fill, so replaying the same fills rebuilds the same ids, and
+a position that reopens after it was CLOSED gets a new id (trade numbers restart every
+session: the date keeps day two's T1 apart from day one's).
+
+A fill is identified by client, exchange, trading date (the IST date of the trade) and
+trade number (`FillIn.marker`); the realized P&L it books (`realized_by`) belongs to that
+trading date, which is how today's P&L starts at zero the next morning.
 """
 
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 from common.enums import Exchange, Side, TradeType
+from common.trading_days import trading_date
 
 PAISA = Decimal("0.01")
 PRICE_PLACES = Decimal("0.0001")
@@ -69,13 +75,31 @@ class FillIn:
         return PositionKey(self.client_id, self.exchange, self.token, self.trade_type)
 
     @property
+    def trading_date(self) -> date:
+        """The session the trade belongs to (its realized P&L is booked to this day)."""
+        return trading_date(self.traded_at)
+
+    @property
+    def marker(self) -> "FillMarker":
+        """What identifies this trade: trade numbers restart every session and exchange."""
+        return (self.client_id, self.exchange, self.trading_date, self.trade_no)
+
+    @property
     def signed_quantity(self) -> int:
         return self.quantity if self.side is Side.BUY else -self.quantity
 
 
-def position_id_for(key: PositionKey, opening_trade_no: str) -> str:
-    """Stable id: the same opening fill always names the same position."""
-    raw = f"{key.client_id}|{key.exchange}|{key.token}|{key.trade_type}|{opening_trade_no}"
+FillMarker = tuple[str, Exchange, date, str]
+"""(client_id, exchange, trading date, trade_no): a fill applied once."""
+
+
+def position_id_for(key: PositionKey, opening_trade_no: str, opened_on: date) -> str:
+    """Stable id: the same opening fill (trade number on its trading date) names the same
+    position."""
+    raw = (
+        f"{key.client_id}|{key.exchange}|{key.token}|{key.trade_type}|{opening_trade_no}"
+        f"|{opened_on.isoformat()}"
+    )
     return "pos_" + hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -126,7 +150,7 @@ def _open(fill: FillIn, quantity: int) -> Position:
     value = fill.price * quantity
     buy = fill.side is Side.BUY
     return Position(
-        position_id=position_id_for(fill.key, fill.trade_no),
+        position_id=position_id_for(fill.key, fill.trade_no, fill.trading_date),
         key=fill.key,
         symbol=fill.symbol,
         opening_trade_no=fill.trade_no,
@@ -209,6 +233,14 @@ def apply_fill(active: Position | None, fill: FillIn) -> list[Position]:
     return [closed, _open(fill, fill.quantity - open_qty)]
 
 
+def realized_by(active: Position | None, changed: list[Position]) -> Decimal:
+    """The realized P&L a fill booked: what `apply_fill(active, fill)` added (a flip's new
+    position starts at zero, so this is the reduction of the old one)."""
+    same = active is not None and changed[0].position_id == active.position_id
+    before = active.realized_pnl if active is not None and same else ZERO
+    return sum((p.realized_pnl for p in changed), ZERO) - before
+
+
 @dataclass
 class PositionBook:
     """Every position of many clients, in memory: the reference for replay and tests.
@@ -218,11 +250,11 @@ class PositionBook:
 
     positions: dict[str, Position] = field(default_factory=dict)
     active: dict[PositionKey, str] = field(default_factory=dict)
-    applied: set[tuple[str, str]] = field(default_factory=set)
+    applied: set[FillMarker] = field(default_factory=set)
 
     def apply(self, fill: FillIn) -> list[Position]:
-        """Apply `fill` once per (client_id, trade_no); a repeat changes nothing."""
-        marker = (fill.client_id, fill.trade_no)
+        """Apply `fill` once per `FillIn.marker`; a repeat changes nothing."""
+        marker = fill.marker
         if marker in self.applied:
             return []
         self.applied.add(marker)

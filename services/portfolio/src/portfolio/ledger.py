@@ -1,17 +1,22 @@
-"""Applying fills to the stored positions: once per (client_id, trade_no), a batch at a time.
+"""Applying fills to the stored positions: once per trade, a batch at a time.
+
+A trade is (client, exchange, trading date, trade number): exchanges number trades afresh
+every session, so day two's T1 is a new fill, not day one's again.
 
 A Kafka batch of fills is applied in ONE transaction with four statements whatever its size:
 which fills were applied before, the open positions of the keys involved (locked), the
 changed positions (one upsert), the applied markers (one insert). The positions are worked
 out in between by the pure book (`apply_fill`), fill after fill in the batch's order.
 
-The applied trade number (the `fills` row) is written in the same transaction as the
-position change, so a redelivered fill finds its row and changes nothing; the ids of the
-positions it changed are kept on that row so a redelivery can re-announce them.
+The applied trade (the `fills` row) is written in the same transaction as the position
+change, so a redelivered fill finds its row and changes nothing; the ids of the positions it
+changed are kept on that row so a redelivery can re-announce them, and so is the realized
+P&L it booked, to its trading date (today's realized P&L is the sum over today's fills).
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 import asyncpg
@@ -19,8 +24,8 @@ from common.contracts.order_events import Fill
 from common.enums import Exchange
 
 from portfolio import store
-from portfolio.book import ZERO, FillIn, Position, PositionKey, apply_fill
-from portfolio.store import Held
+from portfolio.book import ZERO, FillIn, Position, PositionKey, apply_fill, realized_by
+from portfolio.store import Held, RecordedFill
 
 
 def fill_in(event: Fill) -> FillIn:
@@ -58,6 +63,8 @@ class AppliedBatch:
     """The last price written with each changed position."""
     realized_delta: dict[str, Decimal] = field(default_factory=dict)
     """Realized P&L the batch added, per client."""
+    realized_by_day: dict[tuple[str, date], Decimal] = field(default_factory=dict)
+    """The same, per client and the trading date it is booked to."""
     announced_again: list[Held] = field(default_factory=list)
     """Current state of the positions that duplicates had changed (to announce again)."""
 
@@ -76,21 +83,25 @@ async def apply_fills(
     batch = AppliedBatch()
     if not events:
         return batch
-    markers = [(e.client_id, e.trade_no) for e in events]
     fills = [fill_in(e) for e in events]
     async with pool.acquire() as conn, conn.transaction():
-        seen = await store.applied_fills(conn, markers)
-        keys = list(dict.fromkeys(f.key for f in fills if (f.client_id, f.trade_no) not in seen))
+        seen = await store.applied_fills(conn, [f.marker for f in fills])
+        keys = list(dict.fromkeys(f.key for f in fills if f.marker not in seen))
         held = await store.active_positions(conn, keys) if keys else {}
         active: dict[PositionKey, Position | None] = {k: h.position for k, h in held.items()}
-        realized_before = {h.position.position_id: h.position.realized_pnl for h in held.values()}
-        recorded: list[tuple[FillIn, str, tuple[str, ...]]] = []
+        recorded: list[RecordedFill] = []
         for event, fill in zip(events, fills, strict=True):
-            marker = (fill.client_id, fill.trade_no)
+            marker = fill.marker
             if marker in seen:
                 batch.applied.append(Applied(event, tuple(seen[marker]), duplicate=True))
                 continue
-            changed = apply_fill(active.get(fill.key), fill)
+            before = active.get(fill.key)
+            changed = apply_fill(before, fill)
+            realized = realized_by(before, changed)
+            day = (fill.client_id, fill.trading_date)
+            batch.realized_by_day[day] = batch.realized_by_day.get(day, ZERO) + realized
+            client = fill.client_id
+            batch.realized_delta[client] = batch.realized_delta.get(client, ZERO) + realized
             latest = changed[-1]
             active[fill.key] = latest if latest.net_quantity != 0 else None
             mark = prices.get((fill.exchange, fill.token), fill.price)
@@ -99,7 +110,7 @@ async def apply_fills(
                 batch.stored_prices[position.position_id] = mark
             ids = tuple(p.position_id for p in changed)
             seen[marker] = list(ids)  # the same trade again in this batch is a duplicate
-            recorded.append((fill, event.event_id, ids))
+            recorded.append(RecordedFill(fill, event.event_id, ids, realized))
             batch.applied.append(Applied(event, ids, duplicate=False))
         await store.save_positions(
             conn, [(p, batch.stored_prices[pid]) for pid, p in batch.positions.items()]
@@ -109,8 +120,4 @@ async def apply_fills(
         again -= batch.positions.keys()  # changed in this batch: announced with the batch
         if again:
             batch.announced_again = await store.positions_by_id(conn, sorted(again))
-    for pid, position in batch.positions.items():
-        client = position.key.client_id
-        delta = position.realized_pnl - realized_before.get(pid, ZERO)
-        batch.realized_delta[client] = batch.realized_delta.get(client, ZERO) + delta
     return batch

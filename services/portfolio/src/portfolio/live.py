@@ -5,8 +5,10 @@ positions or clients, and must write nothing to PostgreSQL. So the portfolio kee
 memory, every open position indexed by instrument (exchange, token) and by client, each
 client's realized P&L over all its positions, and the last price of each instrument.
 
-- Loaded once at start from PostgreSQL (open positions, realized sums); kept in step with
-  every committed fill batch (`apply`), never re-read.
+- Loaded once at start from PostgreSQL (open positions, realized sums overall and for
+  today); kept in step with every committed fill batch (`apply`), never re-read.
+- Today's realized P&L counts what fills booked to today's trading date (the IST date of
+  the trade). When the clock's trading date moves, today's figures start again at zero.
 - A tick (`mark`) stores the price and names the clients whose P&L it moved: the holders of
   that instrument, if the price changed.
 - `Conflator` decides which of those clients to publish and when: at most once per window per
@@ -14,12 +16,15 @@ client's realized P&L over all its positions, and the last price of each instrum
   last published. A fill's update goes out at once and counts as the client's latest.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
+from common.contracts.envelope import utc_now
 from common.enums import Exchange
+from common.trading_days import trading_date
 
 from portfolio.book import PAISA, ZERO, Position
 
@@ -27,10 +32,16 @@ InstrumentKey = tuple[Exchange, int]
 K = TypeVar("K")
 
 
+def today() -> date:
+    """The trading date now (the service's clock; tests give the book their own)."""
+    return trading_date(utc_now())
+
+
 @dataclass(frozen=True)
 class ClientPnl:
     realized: Decimal
     unrealized: Decimal
+    realized_today: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
@@ -47,15 +58,32 @@ class LiveBook:
     _by_client: dict[str, set[str]] = field(default_factory=dict)
     _realized: dict[str, Decimal] = field(default_factory=dict)
     _marks: dict[InstrumentKey, Decimal] = field(default_factory=dict)
+    clock: Callable[[], date] = today
+    """The trading date now; `_day` is the one `_realized_today` counts."""
+    _day: date | None = None
+    _realized_today: dict[str, Decimal] = field(default_factory=dict)
+
+    def day(self) -> date:
+        """Today's trading date; today's realized P&L starts at zero when it moves."""
+        day = self.clock()
+        if day != self._day:
+            self._day = day
+            self._realized_today.clear()
+        return day
 
     def load(
         self,
         open_positions: Iterable[tuple[Position, Decimal | None]],
         realized: Mapping[str, Decimal],
+        realized_today: Mapping[str, Decimal] | None = None,
+        day: date | None = None,
     ) -> None:
-        """Start from the stored state: open positions (with their stored last price) and
-        each client's realized P&L over every position it ever had."""
+        """Start from the stored state: open positions (with their stored last price), each
+        client's realized P&L over every position it ever had, and what it booked on `day`
+        (the trading date the caller read it for)."""
         self._realized.update(realized)
+        if day is not None and day == self.day():
+            self._realized_today.update(realized_today or {})
         for position, last_price in open_positions:
             self._put(position, last_price)
 
@@ -99,11 +127,17 @@ class LiveBook:
         positions: Iterable[Position],
         realized_delta: Mapping[str, Decimal],
         stored_prices: Mapping[str, Decimal | None],
+        realized_by_day: Mapping[tuple[str, date], Decimal] | None = None,
     ) -> None:
         """Follow a committed fill batch: the final state of each position it changed, the
-        realized P&L it added per client, and the last price stored with each position."""
+        realized P&L it added per client (and per client and trading date), and the last
+        price stored with each position."""
         for client_id, delta in realized_delta.items():
             self._realized[client_id] = self._realized.get(client_id, ZERO) + delta
+        day = self.day()
+        for (client_id, booked_on), delta in (realized_by_day or {}).items():
+            if booked_on == day:  # a late fill of an earlier day is not today's
+                self._realized_today[client_id] = self._realized_today.get(client_id, ZERO) + delta
         for position in positions:
             self._drop(position.position_id)
             if position.net_quantity != 0:
@@ -115,7 +149,12 @@ class LiveBook:
         for position_id in self._by_client.get(client_id, ()):
             position = self._open[position_id]
             unrealized += position.unrealized_pnl(self.price_of(position))
-        return ClientPnl(self._realized.get(client_id, ZERO), unrealized)
+        self.day()  # today's figures start at zero when the trading date moved
+        return ClientPnl(
+            self._realized.get(client_id, ZERO),
+            unrealized,
+            self._realized_today.get(client_id, ZERO),
+        )
 
     def _put(self, position: Position, last_price: Decimal | None) -> None:
         pid = position.position_id

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -11,7 +11,7 @@ import asyncpg
 from common.contracts.accounts import MarginRow
 from common.enums import Exchange, TradeType
 
-from portfolio.book import FillIn, Position, PositionKey, PositionStatus
+from portfolio.book import FillIn, FillMarker, Position, PositionKey, PositionStatus
 from portfolio.drift import DriftKey, DriftRecord, HeldQuantity
 from portfolio.margins import Funds
 
@@ -55,19 +55,38 @@ def _held(row: asyncpg.Record) -> Held:
 # --- fills and positions -------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RecordedFill:
+    """An applied fill as stored: its event, the positions it changed, the P&L it booked."""
+
+    fill: FillIn
+    event_id: str
+    position_ids: Sequence[str]
+    realized_pnl: Decimal
+
+
 async def applied_fills(
-    conn: Executor, markers: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], list[str]]:
-    """Of these (client_id, trade_no), the ones applied before, with the positions they changed."""
+    conn: Executor, markers: Sequence[FillMarker]
+) -> dict[FillMarker, list[str]]:
+    """Of these trades, the ones applied before, with the positions they changed."""
     rows = await conn.fetch(
-        """SELECT f.client_id, f.trade_no, f.position_ids
+        """SELECT f.client_id, f.exchange, f.trading_date, f.trade_no, f.position_ids
            FROM fills f
-           JOIN unnest($1::text[], $2::text[]) AS k(client_id, trade_no)
-             ON f.client_id = k.client_id AND f.trade_no = k.trade_no""",
-        [c for c, _ in markers],
-        [t for _, t in markers],
+           JOIN unnest($1::text[], $2::text[], $3::date[], $4::text[])
+                AS k(client_id, exchange, trading_date, trade_no)
+             ON f.client_id = k.client_id AND f.exchange = k.exchange
+            AND f.trading_date = k.trading_date AND f.trade_no = k.trade_no""",
+        [m[0] for m in markers],
+        [m[1].value for m in markers],
+        [m[2] for m in markers],
+        [m[3] for m in markers],
     )
-    return {(r["client_id"], r["trade_no"]): list(r["position_ids"]) for r in rows}
+    return {
+        (r["client_id"], Exchange(r["exchange"]), r["trading_date"], r["trade_no"]): list(
+            r["position_ids"]
+        )
+        for r in rows
+    }
 
 
 async def active_positions(
@@ -139,39 +158,45 @@ async def save_positions(
     )
 
 
-async def record_fills(
-    conn: asyncpg.Connection, fills: Sequence[tuple[FillIn, str, Sequence[str]]]
-) -> None:
-    """The applied marker of each fill (with its event id and the positions it changed).
+async def record_fills(conn: asyncpg.Connection, recorded: Sequence[RecordedFill]) -> None:
+    """The applied marker of each fill (with its event id, the positions it changed and the
+    realized P&L it booked to its trading date).
 
     A fill applied concurrently elsewhere makes this fail on the primary key, so the whole
     batch rolls back and is redelivered: then it is a duplicate, never applied twice."""
-    if not fills:
+    if not recorded:
         return
+    fills = [r.fill for r in recorded]
     await conn.execute(
         """INSERT INTO fills (client_id, trade_no, order_id, exchange, token, symbol,
-               trade_type, side, quantity, price, traded_at, position_ids, event_id)
+               trade_type, side, quantity, price, traded_at, position_ids, event_id,
+               trading_date, realized_pnl)
            SELECT client_id, trade_no, order_id, exchange, token, symbol, trade_type, side,
-                  quantity, price, traded_at, string_to_array(position_ids, ','), event_id
+                  quantity, price, traded_at, string_to_array(position_ids, ','), event_id,
+                  trading_date, realized_pnl
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[],
                        $6::text[], $7::text[], $8::text[], $9::integer[], $10::numeric[],
-                       $11::timestamptz[], $12::text[], $13::text[])
+                       $11::timestamptz[], $12::text[], $13::text[], $14::date[],
+                       $15::numeric[])
                 AS u(client_id, trade_no, order_id, exchange, token, symbol, trade_type, side,
-                     quantity, price, traded_at, position_ids, event_id)""",
-        [f.client_id for f, _, _ in fills],
-        [f.trade_no for f, _, _ in fills],
-        [f.order_id for f, _, _ in fills],
-        [f.exchange.value for f, _, _ in fills],
-        [f.token for f, _, _ in fills],
-        [f.symbol for f, _, _ in fills],
-        [f.trade_type.value for f, _, _ in fills],
-        [f.side.value for f, _, _ in fills],
-        [f.quantity for f, _, _ in fills],
-        [f.price for f, _, _ in fills],
-        [f.traded_at for f, _, _ in fills],
+                     quantity, price, traded_at, position_ids, event_id, trading_date,
+                     realized_pnl)""",
+        [f.client_id for f in fills],
+        [f.trade_no for f in fills],
+        [f.order_id for f in fills],
+        [f.exchange.value for f in fills],
+        [f.token for f in fills],
+        [f.symbol for f in fills],
+        [f.trade_type.value for f in fills],
+        [f.side.value for f in fills],
+        [f.quantity for f in fills],
+        [f.price for f in fills],
+        [f.traded_at for f in fills],
         # position ids are "pos_" + hex: a comma never occurs in one
-        [",".join(ids) for _, _, ids in fills],
-        [event_id for _, event_id, _ in fills],
+        [",".join(r.position_ids) for r in recorded],
+        [r.event_id for r in recorded],
+        [f.trading_date for f in fills],
+        [r.realized_pnl for r in recorded],
     )
 
 
@@ -223,6 +248,20 @@ async def realized_by_client(db: Executor, client_ids: Sequence[str] | None) -> 
     return {r["client_id"]: r["realized"] for r in rows}
 
 
+async def realized_on(
+    db: Executor, client_ids: Sequence[str] | None, day: date
+) -> dict[str, Decimal]:
+    """Realized P&L booked to trading date `day`, per client (clients with fills that day)."""
+    rows = await db.fetch(
+        """SELECT client_id, sum(realized_pnl) AS realized FROM fills
+           WHERE trading_date = $2 AND ($1::text[] IS NULL OR client_id = ANY($1::text[]))
+           GROUP BY client_id""",
+        list(client_ids) if client_ids is not None else None,
+        day,
+    )
+    return {r["client_id"]: r["realized"] for r in rows}
+
+
 async def active_by_clients(db: Executor, client_ids: Sequence[str] | None) -> list[Held]:
     rows = await db.fetch(
         f"""SELECT {_POSITION_COLUMNS} FROM positions
@@ -243,7 +282,7 @@ async def open_positions(db: Executor) -> list[Held]:
 async def recent_fills(db: Executor, client_id: str, limit: int) -> list[dict[str, Any]]:
     rows = await db.fetch(
         """SELECT client_id, trade_no, order_id, exchange, token, symbol, trade_type, side,
-                  quantity, price, traded_at, position_ids
+                  quantity, price, traded_at, position_ids, trading_date, realized_pnl
            FROM fills WHERE client_id = $1 ORDER BY traded_at DESC, trade_no DESC LIMIT $2""",
         client_id,
         limit,

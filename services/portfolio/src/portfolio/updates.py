@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -54,8 +55,14 @@ def _service_envelope() -> dict[str, Any]:
     return {"correlation_id": new_id(), "actor": SERVICE_ACTOR}
 
 
-def _pnl_out(pnl: ClientPnl) -> PnlOut:
-    return PnlOut(realized_pnl=pnl.realized, unrealized_pnl=pnl.unrealized, total_pnl=pnl.total)
+def _pnl_out(pnl: ClientPnl, day: date) -> PnlOut:
+    return PnlOut(
+        realized_pnl=pnl.realized,
+        unrealized_pnl=pnl.unrealized,
+        total_pnl=pnl.total,
+        realized_pnl_today=pnl.realized_today,
+        trading_date=day,
+    )
 
 
 class UpdatePublisher:
@@ -86,7 +93,12 @@ class UpdatePublisher:
 
     async def after_fills(self, batch: AppliedBatch) -> None:
         """Follow a COMMITTED batch in the book, then publish its updates together."""
-        self.book.apply(batch.positions.values(), batch.realized_delta, batch.stored_prices)
+        self.book.apply(
+            batch.positions.values(),
+            batch.realized_delta,
+            batch.stored_prices,
+            batch.realized_by_day,
+        )
         OPEN_POSITIONS.set(self.book.open_count)
         current = {pid: self.held(p) for pid, p in batch.positions.items()}
         for again in batch.announced_again:
@@ -98,6 +110,7 @@ class UpdatePublisher:
             groups.setdefault(result.event.correlation_id, []).append(result)
         messages: list[Message] = []
         sent: dict[str, ClientPnl] = {}
+        day = self.book.day()
         for results in groups.values():
             envelope = results[-1].event.caused()
             ids = dict.fromkeys(pid for r in results for pid in r.position_ids)
@@ -105,7 +118,7 @@ class UpdatePublisher:
             messages.extend(position_changed(h, envelope) for h in held)
             for client in sorted({h.position.key.client_id for h in held}):
                 pnl = sent.setdefault(client, self.book.pnl(client))
-                messages.append(pnl_changed(client, _pnl_out(pnl), envelope))
+                messages.append(pnl_changed(client, _pnl_out(pnl, day), envelope))
         if not messages:
             return
         await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
@@ -121,6 +134,7 @@ class UpdatePublisher:
         if not due:
             return
         env = _service_envelope()
+        day = self.book.day()
         messages: list[Message] = []
         figures: dict[str, ClientPnl] = {}
         for client in due:
@@ -129,7 +143,7 @@ class UpdatePublisher:
                 PNL_UNCHANGED.inc()
                 continue
             figures[client] = pnl
-            messages.append(pnl_changed(client, _pnl_out(pnl), env))
+            messages.append(pnl_changed(client, _pnl_out(pnl, day), env))
         if messages:
             try:
                 await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
@@ -157,6 +171,13 @@ class UpdatePublisher:
                 log.exception("publishing conflated P&L failed; retrying in one window")
                 await asyncio.sleep(self._conflator.window)
 
-    def load(self, open_positions: Iterable[Held], realized: Mapping[str, Decimal]) -> None:
-        self.book.load(((h.position, h.last_price) for h in open_positions), realized)
+    def load(
+        self,
+        open_positions: Iterable[Held],
+        realized: Mapping[str, Decimal],
+        realized_today: Mapping[str, Decimal] | None = None,
+        day: date | None = None,
+    ) -> None:
+        positions = ((h.position, h.last_price) for h in open_positions)
+        self.book.load(positions, realized, realized_today, day)
         OPEN_POSITIONS.set(self.book.open_count)

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -95,22 +95,37 @@ def position_changed(held: Held, envelope: dict[str, Any]) -> PositionChanged:
 
 
 class PnlOut(Contract):
+    """Total realized (every position ever), today's realized (booked to `trading_date`:
+    zero each morning until a fill books some), unrealized (open positions at the mark)."""
+
     realized_pnl: Money
     unrealized_pnl: Money
     total_pnl: Money
+    realized_pnl_today: Money
+    trading_date: date
 
 
 def pnl_by_client(
-    realized: dict[str, Decimal], active: Iterable[Held], client_ids: Iterable[str]
+    realized: dict[str, Decimal],
+    realized_today: dict[str, Decimal],
+    day: date,
+    active: Iterable[Held],
+    client_ids: Iterable[str],
 ) -> dict[str, PnlOut]:
-    """Realized P&L over every position, unrealized over the open ones, per client."""
+    """Realized P&L over every position and on `day`, unrealized over the open ones."""
     unrealized: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for held in active:
         unrealized[held.position.key.client_id] += held.position.unrealized_pnl(held.last_price)
     out = {}
     for client_id in client_ids:
         r, u = realized.get(client_id, ZERO), unrealized.get(client_id, ZERO)
-        out[client_id] = PnlOut(realized_pnl=r, unrealized_pnl=u, total_pnl=r + u)
+        out[client_id] = PnlOut(
+            realized_pnl=r,
+            unrealized_pnl=u,
+            total_pnl=r + u,
+            realized_pnl_today=realized_today.get(client_id, ZERO),
+            trading_date=day,
+        )
     return out
 
 

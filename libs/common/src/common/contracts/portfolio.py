@@ -1,5 +1,7 @@
 """`portfolio.updates.v1`: positions, P&L and margins as the portfolio sees them, by client_id."""
 
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -33,11 +35,16 @@ class PositionChanged(Message):
 
 
 class PnlChanged(Message):
+    """A client's P&L: realized over every position (and the part booked to `trading_date`,
+    today's, which starts at zero each morning), unrealized over the open ones."""
+
     type: Literal["pnl.changed"] = "pnl.changed"
     client_id: str
     realized_pnl: Money
     unrealized_pnl: Money
     total_pnl: Money
+    realized_pnl_today: Money = Decimal(0)
+    trading_date: date | None = None
 
 
 class MarginChanged(Message):

@@ -35,6 +35,10 @@ class Funds(BaseModel):
     realized_pnl: str = Field(description="realized P&L of the platform's positions")
     unrealized_pnl: str = Field(description="open positions marked at the latest quote")
     total_pnl: str
+    realized_pnl_today: str | None = Field(
+        default=None, description="realized P&L booked to today's trading date (0 each morning)"
+    )
+    trading_date: str | None = Field(default=None, description="the trading date of 'today'")
     open_positions: int
 
 
@@ -56,6 +60,8 @@ def funds_of(summary: dict[str, Any]) -> Funds:
         realized_pnl=pnl["realized_pnl"],
         unrealized_pnl=pnl["unrealized_pnl"],
         total_pnl=pnl["total_pnl"],
+        realized_pnl_today=pnl.get("realized_pnl_today"),
+        trading_date=pnl.get("trading_date"),
         open_positions=summary["open_positions"],
     )
 
