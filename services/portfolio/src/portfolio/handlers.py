@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 FILLS_APPLIED = Counter("portfolio_fills_applied_total", "Fills applied to positions")
 FILLS_DUPLICATE = Counter(
-    "portfolio_fills_duplicate_total", "Fills seen again and ignored (same client and trade_no)"
+    "portfolio_fills_duplicate_total",
+    "Fills seen again and ignored (same client, exchange, trading date and trade_no)",
 )
 DRIFT = Gauge(
     "portfolio_position_drift",
@@ -63,8 +64,12 @@ class PortfolioHandlers:
 
     async def load(self) -> None:
         """Fill the live book from the stored positions, with prices from Redis."""
+        day = self.updates.book.day()
         self.updates.load(
-            await store.open_positions(self.pool), await store.realized_by_client(self.pool, None)
+            await store.open_positions(self.pool),
+            await store.realized_by_client(self.pool, None),
+            await store.realized_on(self.pool, None, day),
+            day,
         )
         self.updates.book.seed(await self._latest_quotes(set(self.updates.book.instruments())))
 
