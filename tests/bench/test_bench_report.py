@@ -81,3 +81,19 @@ def test_long_run_windows_are_the_first_each_tenth_and_the_last_without_overlap(
     assert starts[0] == 0 and starts[-1] == 990 and len(starts) == 11
     assert all(b - a >= 10 for a, b in itertools.pairwise(starts))
     assert window_starts(total_batches=15, per_window=10) == [0]
+
+
+def test_report_prints_idle_cpu_with_prices_ticking_and_still() -> None:
+    result = {
+        "started_at": "2026-11-30T09:00:00+00:00",
+        "machine": "2 cores",
+        "processes": PROCESSES,
+        "idle": {"clients": 1000, "settle_s": 60.0, "window_s": 10.0},
+        "idle_cpu_percent": {"kafka": 30.0, "gateway": 2.0, PLATFORM: 32.0},
+        "idle_cpu_percent_quiet_market": {"kafka": 4.0, "gateway": 0.5, PLATFORM: 4.5},
+    }
+    lines = render(result).splitlines()
+    ticking = next(line for line in lines if line.startswith("prices ticking"))
+    still = next(line for line in lines if line.startswith("prices still"))
+    assert ticking.split()[-3:] == ["30.0", "2.0", "32.0"]
+    assert still.split()[-3:] == ["4.0", "0.5", "4.5"]

@@ -257,6 +257,13 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
             "settle_s": args.settle,
             "window_s": args.idle_seconds,
         }
+        # The same, with the simulator's price walk paused: what the platform burns when
+        # nothing trades AND nothing ticks (no P&L to re-mark and publish for the holders).
+        (await h.sim.post("/sim/walk", json={"paused": True})).raise_for_status()
+        await asyncio.sleep(5)  # the last ticks' conflated P&L flushes within a second
+        quiet = await measure_idle(with_self(h.pids()), args.idle_seconds)
+        (await h.sim.post("/sim/walk", json={"paused": False})).raise_for_status()
+        result["idle_cpu_percent_quiet_market"] = with_platform_total(quiet.cpu_percent)
         whole = Sampler(with_self(h.pids()))
         whole.start()
         wanted = 0 if "direct" in args.skip else max(args.fanout)

@@ -252,7 +252,11 @@ def render(result: dict[str, Any]) -> str:
             if how
             else "CPU % per process with the platform idle (5 s, nothing traded)"
         )
-        parts += ["", title, table(list(idle), [[f"{v:.1f}" for v in idle.values()]])]
+        rows = [["prices ticking", *(f"{v:.1f}" for v in idle.values())]]
+        quiet = result.get("idle_cpu_percent_quiet_market")
+        if quiet:
+            rows.append(["prices still", *(f"{quiet.get(k, 0.0):.1f}" for k in idle)])
+        parts += ["", title, table(["market", *idle], rows)]
     memory = result.get("memory_mb")
     if memory:
         parts += [
