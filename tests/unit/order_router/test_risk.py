@@ -7,7 +7,6 @@ import pytest
 from common.contracts.accounts import RiskLimits
 from common.contracts.instruments import Instrument
 from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
-from order_router.margin import available_margin
 from order_router.risk import (
     ClientState,
     KillSwitch,
@@ -119,11 +118,3 @@ def test_risk_market_order_uses_ltp_for_value_limit() -> None:
 def test_risk_kill_switch_for_another_client_does_not_deny() -> None:
     ctx = replace(CTX, kill_switch=KillSwitch(client_reasons={"c2": "review"}))
     assert check(ORDER, ctx, CONFIG).approved
-
-
-def test_margin_rows_segment_row_wins_over_total() -> None:
-    rows = {100: Decimal("50"), 102: Decimal("40"), 103: Decimal("30")}
-    assert available_margin(rows, Exchange.NSE) == Decimal("40")
-    assert available_margin(rows, Exchange.NSEFO) == Decimal("30")
-    assert available_margin({100: Decimal("50")}, Exchange.MCX) == Decimal("50")
-    assert available_margin(None, Exchange.NSE) is None

@@ -20,6 +20,7 @@ from typing import Any
 from common.contracts.envelope import Message
 from common.contracts.quotes import Quote
 from common.enums import Exchange
+from common.redis_keys import latest_quote
 from common.service import ServiceRuntime
 from common.topics import QUOTES
 
@@ -102,11 +103,8 @@ class QuoteFeed:
             return []
         self.watched.add(ident)
         await self._lease([ident])
-        raw = await self.runtime.redis.get(f"quote:{parsed[1]}")
-        if raw is None:
-            return []
-        quote = QUOTES.parse(raw)
-        if not isinstance(quote, Quote) or (parsed[0] and quote.exchange != parsed[0]):
+        quote = await latest_quote(self.runtime.redis, parsed[1])
+        if quote is None or (parsed[0] and quote.exchange != parsed[0]):
             return []
         return [("", quote_message(f"quotes:{ident}", quote))]
 

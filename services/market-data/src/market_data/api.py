@@ -15,6 +15,7 @@ import httpx
 from common.contracts.instruments import InstrumentDetails
 from common.contracts.quotes import Quote
 from common.enums import Exchange
+from common.redis_keys import latest_quote
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 from motilal.errors import MotilalError
@@ -23,7 +24,6 @@ from redis.asyncio import Redis
 
 from market_data.catalog import Catalog, ScripMasterEmpty
 from market_data.master import AmbiguousToken, UnknownToken
-from market_data.quote_cache import latest_quote
 from market_data.search import Match
 from market_data.token_file import TokenFileError
 

@@ -27,6 +27,7 @@ import asyncpg
 from common.contracts.quotes import Quote
 from common.enums import Exchange
 from common.kafka import Publisher
+from common.redis_keys import save_quotes
 from common.topics import QUOTES
 from motilal import MotilalClient, MotilalSettings
 from motilal.feed import codec
@@ -42,7 +43,6 @@ from market_data.feed_session import FeedSession
 from market_data.interest import FeedKey, Selection, select
 from market_data.poller import LtpPoller
 from market_data.quote_book import QuoteBook
-from market_data.quote_cache import save_quotes
 
 log = logging.getLogger(__name__)
 

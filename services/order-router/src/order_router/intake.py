@@ -23,7 +23,6 @@ import asyncpg
 from common.contracts.envelope import Message
 from common.contracts.instruments import Instrument
 from common.contracts.order_events import OrderEvent
-from common.contracts.quotes import Quote
 from common.contracts.requests import (
     BatchRequested,
     CancelRequested,
@@ -38,14 +37,14 @@ from common.contracts.requests import (
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher
 from common.logs import bound
+from common.redis_keys import kill_switch_key, latest_quotes
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
-from pydantic import ValidationError
+from motilal.margin_rows import available_margin
 from redis.asyncio import Redis
 
 from order_router import store
 from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
-from order_router.margin import available_margin
 from order_router.messages import (
     cancel_command,
     denied_event,
@@ -70,7 +69,6 @@ log = logging.getLogger(__name__)
 
 CLIENT_COPY_RETRIES = 3
 """Re-reads (1 s apart) of a client missing from the copies before it is denied unknown."""
-KILL_SWITCH_KEY = "killswitch:{scope}"
 """Redis flag per engaged scope ('*' or a client id); value = the reason. Mirrors the DB."""
 
 
@@ -248,6 +246,7 @@ class Intake:
             quantity=order.quantity,
             price=order.price,
             trigger_price=order.trigger_price,
+            amo=order.amo,
         )
         ctx = RiskContext(
             client=facts.clients.get(order.client_id),
@@ -295,16 +294,8 @@ class Intake:
 
     async def _ltps(self, tokens: set[int]) -> dict[int, Decimal | None]:
         """The last price of each token from Redis, in one round trip (None: no quote)."""
-        ordered = sorted(tokens)
-        raws = await self.redis.mget([f"quote:{t}" for t in ordered])
-        ltps: dict[int, Decimal | None] = {}
-        for token, raw in zip(ordered, raws, strict=True):
-            try:
-                ltps[token] = Quote.model_validate_json(raw).ltp if raw else None
-            except ValidationError:
-                log.warning("quote:%s in Redis is not a Quote; price band skipped", token)
-                ltps[token] = None
-        return ltps
+        quotes = await latest_quotes(self.redis, sorted(tokens))
+        return {token: quotes[token].ltp if token in quotes else None for token in tokens}
 
     # --- changing working orders ----------------------------------------------------------
 
@@ -352,7 +343,7 @@ class Intake:
     async def kill_switch(self, m: KillSwitchRequested) -> None:
         scope = m.client_id or store.GLOBAL_SCOPE
         await self.accounts.set_kill_switch(scope, m.engaged, m.reason, m.actor)
-        key = KILL_SWITCH_KEY.format(scope=scope)
+        key = kill_switch_key(scope)
         if m.engaged:
             await self.redis.set(key, m.reason)
         else:
@@ -449,6 +440,7 @@ def _new_order(req: _Request, client_order: ClientOrder, instrument: Instrument)
         price=terms.price,
         trigger_price=terms.trigger_price,
         tag=terms.tag,
+        amo=terms.amo,
         status=OrderStatus.PENDING,
         actor=req.message.actor,
         correlation_id=req.message.correlation_id,

@@ -8,7 +8,6 @@
 Each handler takes a Kafka batch with a fixed number of statements, whatever its size.
 """
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from common.contracts.order_events import Fill
 from common.contracts.quotes import Quote
 from common.enums import Exchange
 from common.kafka import Publisher, bound
+from common.redis_keys import latest_quotes
 from common.topics import PORTFOLIO_UPDATES
 from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
@@ -164,15 +164,9 @@ class PortfolioHandlers:
         wanted = sorted(instruments)
         if not wanted:
             return {}
-        raw = await self.redis.mget([f"quote:{token}" for _, token in wanted])
-        prices = {}
-        for (exchange, token), value in zip(wanted, raw, strict=True):
-            if not value:
-                continue
-            try:
-                quote = json.loads(value)
-                if quote.get("exchange") == exchange.value:
-                    prices[(exchange, token)] = Decimal(str(quote["ltp"]))
-            except (ValueError, KeyError, TypeError):
-                log.warning("unreadable quote in Redis for token %s", token)
-        return prices
+        quotes = await latest_quotes(self.redis, [token for _, token in wanted])
+        return {
+            (exchange, token): quotes[token].ltp
+            for exchange, token in wanted
+            if token in quotes and quotes[token].exchange is exchange
+        }

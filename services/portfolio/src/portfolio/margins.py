@@ -8,7 +8,7 @@ Both the margin summary and the margin detail report are flat lists of
 | available_cash | 201 (cash balance); else 102 - 220 + 300 - 600 |
 | collateral | 220 (non-cash deposit, after haircut) |
 | margin_used | 300; else 301 + 321 + 340 + 360 + 380 + 381 |
-| margin_available | 100 (detail: A-B-C-D); else 102; else cash + collateral - used + mtm |
+| margin_available | 102 (cash segment); else 100 (A-B-C-D); else cash + collateral - used + mtm |
 | mtm (unrealised) | Σ 402, 422, 442, 462, 482; else 600 |
 | booked_pnl | Σ 403, 423, 443, 463, 483; else 700 |
 
@@ -22,10 +22,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from common.contracts.accounts import MarginRow
+from motilal.margin_rows import (
+    BOOKED_PNL,
+    CASH_BALANCE,
+    COLLATERAL,
+    REALISED_ROWS,
+    SEGMENT_AVAILABLE,
+    TOTAL_MTM,
+    UNREALISED_ROWS,
+    USAGE_ROWS,
+    USAGE_TOTAL,
+    available_margin,
+    first_by_srno,
+)
 
-USAGE_ROWS = (301, 321, 340, 360, 380, 381)
-UNREALISED_ROWS = (402, 422, 442, 462, 482)
-REALISED_ROWS = (403, 423, 443, 463, 483)
 ZERO = Decimal(0)
 
 
@@ -39,13 +49,6 @@ class Funds:
     booked_pnl: Decimal
 
 
-def _first_by_srno(rows: Iterable[MarginRow]) -> dict[int, Decimal]:
-    first: dict[int, Decimal] = {}
-    for row in rows:
-        first.setdefault(row.srno, row.amount)
-    return first
-
-
 def _sum_present(amounts: dict[int, Decimal], srnos: tuple[int, ...]) -> Decimal | None:
     present = [amounts[s] for s in srnos if s in amounts]
     return sum(present, ZERO) if present else None
@@ -53,22 +56,22 @@ def _sum_present(amounts: dict[int, Decimal], srnos: tuple[int, ...]) -> Decimal
 
 def funds_from_rows(rows: Iterable[MarginRow]) -> Funds:
     """Map one report's rows (summary or detail) to funds figures."""
-    amount = _first_by_srno(rows)
-    collateral = amount.get(220, ZERO)
-    used = amount.get(300)
+    amount = first_by_srno(rows)
+    collateral = amount.get(COLLATERAL, ZERO)
+    used = amount.get(USAGE_TOTAL)
     if used is None:
         used = _sum_present(amount, USAGE_ROWS) or ZERO
     mtm = _sum_present(amount, UNREALISED_ROWS)
     if mtm is None:
-        mtm = amount.get(600, ZERO)
+        mtm = amount.get(TOTAL_MTM, ZERO)
     booked = _sum_present(amount, REALISED_ROWS)
     if booked is None:
-        booked = amount.get(700, ZERO)
-    cash = amount.get(201)
+        booked = amount.get(BOOKED_PNL, ZERO)
+    cash = amount.get(CASH_BALANCE)
     if cash is None:
-        net_cash = amount.get(102, ZERO)
-        cash = net_cash - collateral + used - amount.get(600, ZERO)
-    available = amount.get(100, amount.get(102))
+        net_cash = amount.get(SEGMENT_AVAILABLE["NSE"], ZERO)
+        cash = net_cash - collateral + used - amount.get(TOTAL_MTM, ZERO)
+    available = available_margin(amount)
     if available is None:
         available = cash + collateral - used + mtm
     return Funds(

@@ -13,23 +13,16 @@ from decimal import Decimal
 
 from common.contracts.instruments import Instrument
 from common.contracts.quotes import Quote
+from common.redis_keys import latest_quote
 from motilal.client import MotilalClient
-from pydantic import ValidationError
 from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
 
 async def cached_ltp(redis: Redis, token: int, max_age_seconds: float) -> Decimal | None:
-    raw = await redis.get(f"quote:{token}")
-    if not raw:
-        return None
-    try:
-        quote = Quote.model_validate_json(raw)
-    except ValidationError:
-        log.warning("quote:%s in Redis does not parse; ignoring it", token)
-        return None
-    return _fresh_ltp(quote, max_age_seconds)
+    quote = await latest_quote(redis, token)
+    return None if quote is None else _fresh_ltp(quote, max_age_seconds)
 
 
 def _fresh_ltp(quote: Quote, max_age_seconds: float) -> Decimal | None:

@@ -7,9 +7,8 @@ is declared before /tokens/{token_id} so "search" is never read as a token id.
 from typing import Annotated, Any, Literal
 
 from common.contracts.instruments import TOKEN_MAX
-from common.contracts.quotes import Quote
 from common.enums import Exchange
-from common.topics import QUOTES
+from common.redis_keys import latest_quote
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
@@ -57,9 +56,8 @@ async def get_token(
 ) -> dict[str, Any]:
     """`quote` is null until the token has been quoted (watch it over /ws to start quotes)."""
     instrument = await market_data.instrument(token_id, exchange)
-    raw = await redis.get(f"quote:{token_id}")
-    quote = QUOTES.parse(raw) if raw is not None else None
-    if isinstance(quote, Quote) and quote.exchange.value == instrument["exchange"]:
+    quote = await latest_quote(redis, token_id)
+    if quote is not None and quote.exchange.value == instrument["exchange"]:
         instrument["quote"] = quote.model_dump(
             mode="json", exclude={"event_id", "type", "schema_version", "correlation_id",
                                   "causation_id", "actor", "occurred_at"}
