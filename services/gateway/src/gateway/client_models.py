@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 _PAN = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
 _MOTILAL_ID = re.compile(r"^[A-Z0-9]{2,20}$")
-CREDENTIAL_FIELDS = ("api_key", "password", "dob", "pan", "totp_secret")
+CREDENTIAL_FIELDS = ("api_key", "password", "dob", "pan", "totp_secret", "api_secret")
 
 
 def _dob(value: str) -> str:
@@ -80,8 +80,11 @@ class _CredentialsIn(BaseModel):
     totp_secret: SecretStr | None = Field(
         default=None, description="base32 TOTP secret; without it logins need an OTP"
     )
+    api_secret: SecretStr | None = Field(
+        default=None, description="Motilal app secret (apisecretkey); default: the adapter's"
+    )
 
-    @field_validator("api_key", "password")
+    @field_validator("api_key", "password", "api_secret")
     @classmethod
     def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().strip():
@@ -124,6 +127,7 @@ class _CredentialsIn(BaseModel):
             dob=self.dob,
             pan=self.pan,
             totp_secret=self.totp_secret,
+            api_secret=self.api_secret,
         )
 
 

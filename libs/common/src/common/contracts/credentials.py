@@ -27,6 +27,8 @@ class BrokerCredentials(Contract):
     """PAN in capitals (the other 2FA option)."""
     totp_secret: SecretStr | None = None
     """Base32 TOTP secret from the Motilal portal; without it login takes the OTP path."""
+    api_secret: SecretStr | None = None
+    """This client's app secret (`apisecretkey`); unset, MOTILAL_API_SECRET is sent."""
 
     @property
     def two_fa(self) -> SecretStr:
@@ -43,12 +45,13 @@ class BrokerCredentials(Contract):
             "dob": self.dob is not None,
             "pan": self.pan is not None,
             "totp_secret": self.totp_secret is not None,
+            "api_secret": self.api_secret is not None,
         }
 
     def reveal_json(self) -> bytes:
         """The clear-text JSON to seal. Never log or return it."""
         body: dict[str, object] = {"version": self.version}
-        for name in ("api_key", "password", "dob", "pan", "totp_secret"):
+        for name in ("api_key", "password", "dob", "pan", "totp_secret", "api_secret"):
             value: SecretStr | None = getattr(self, name)
             body[name] = value.get_secret_value() if value is not None else None
         return json.dumps(body).encode()

@@ -380,6 +380,7 @@ class SessionManager:
             api_key=opened.api_key,
             two_fa=opened.two_fa,
             totp_secret=opened.totp_secret,
+            api_secret=opened.api_secret,  # unset: MOTILAL_API_SECRET, if any
         )
         # relogin_on_expiry=False: logins go through this manager (locks, Redis), not the
         # client on its own.
