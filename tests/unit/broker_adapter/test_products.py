@@ -7,7 +7,8 @@ from common.enums import Exchange, TradeType
     ("trade_type", "exchange", "product"),
     [
         (TradeType.INTRADAY, Exchange.NSE, "VALUEPLUS"),
-        (TradeType.INTRADAY, Exchange.NSEFO, "VALUEPLUS"),
+        (TradeType.INTRADAY, Exchange.NSEFO, "NORMAL"),
+        (TradeType.INTRADAY, Exchange.MCX, "NORMAL"),
         (TradeType.DELIVERY, Exchange.NSE, "DELIVERY"),
         (TradeType.DELIVERY, Exchange.BSE, "DELIVERY"),
         (TradeType.DELIVERY, Exchange.NSEFO, "NORMAL"),

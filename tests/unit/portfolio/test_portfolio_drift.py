@@ -54,14 +54,16 @@ def test_drift_closed_broker_row_matches_our_flat_position() -> None:
     assert find_drift([], [broker(1594, "VALUEPLUS", 5, 5)]) == []
 
 
-def test_drift_fo_delivery_is_normal_and_intraday_is_valueplus() -> None:
+def test_drift_fo_orders_are_normal_and_intraday_plus_delivery_compare_together() -> None:
     assert motilal_product(Exchange.NSEFO, TradeType.DELIVERY) == "NORMAL"
     assert motilal_product(Exchange.NSE, TradeType.DELIVERY) == "DELIVERY"
-    assert motilal_product(Exchange.NSEFO, TradeType.INTRADAY) == "VALUEPLUS"
+    assert motilal_product(Exchange.NSEFO, TradeType.INTRADAY) == "NORMAL"
+    assert motilal_product(Exchange.NSE, TradeType.INTRADAY) == "VALUEPLUS"
     assert trade_type_of(Exchange.NSEFO, "normal") is TradeType.DELIVERY
     assert trade_type_of(Exchange.NSE, "NORMAL") is None
-    ours = [HeldQuantity(Exchange.NSEFO, 35001, TradeType.DELIVERY, 50)]
-    assert find_drift(ours, [broker(35001, "NORMAL", 50, 0, Exchange.NSEFO)]) == []
+    ours = [HeldQuantity(Exchange.NSEFO, 35001, TradeType.DELIVERY, 50),
+            HeldQuantity(Exchange.NSEFO, 35001, TradeType.INTRADAY, 25)]  # fmt: skip
+    assert find_drift(ours, [broker(35001, "NORMAL", 75, 0, Exchange.NSEFO)]) == []
 
 
 def test_drift_next_counts_the_same_difference_up_and_restarts_a_changed_one() -> None:

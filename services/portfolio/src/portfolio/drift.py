@@ -1,10 +1,11 @@
 """Reconciliation: the broker's net quantities against ours (pure, no I/O).
 
 The broker reports positions per (exchange, token, Motilal product); ours are per trade
-type. Our trade type is mapped to the product the adapter sends (INTRADAY → VALUEPLUS,
-DELIVERY → DELIVERY on cash or NORMAL on F&O, MTF → MTF) and both sides are compared per
-(exchange, token, product). A product we never send (BTST, SELLFROMDP, ...) compares with
-our zero. Drift is reported, never used to overwrite our positions.
+type. Our trade type is mapped to the product the adapter sends (motilal.products: on cash
+INTRADAY → VALUEPLUS, DELIVERY → DELIVERY, MTF → MTF; every F&O order is NORMAL, so our
+INTRADAY and DELIVERY F&O positions are compared together against the broker's NORMAL) and
+both sides are compared per (exchange, token, product). A product we never send (BTST,
+SELLFROMDP, ...) compares with our zero. Drift is reported, never used to overwrite our positions.
 """
 
 from collections import defaultdict
@@ -14,22 +15,23 @@ from datetime import datetime
 
 from common.contracts.accounts import BrokerPosition
 from common.enums import Exchange, TradeType
+from motilal.products import UnsupportedProduct, product_for
 
-DERIVATIVE_EXCHANGES = frozenset({Exchange.NSEFO, Exchange.BSEFO, Exchange.NSECD, Exchange.MCX})
+# NORMAL on F&O holds both INTRADAY and DELIVERY: labelled as the carry-forward one.
+_LABEL_ORDER = (TradeType.DELIVERY, TradeType.INTRADAY, TradeType.MTF)
 
 
 def motilal_product(exchange: Exchange, trade_type: TradeType) -> str:
     """The Motilal product name an order of this trade type is placed with."""
-    if trade_type is TradeType.INTRADAY:
-        return "VALUEPLUS"
-    if trade_type is TradeType.MTF:
-        return "MTF"
-    return "NORMAL" if exchange in DERIVATIVE_EXCHANGES else "DELIVERY"
+    try:
+        return product_for(trade_type.value, exchange.value)
+    except UnsupportedProduct:  # never placed (the adapter refuses it): compared as its name
+        return trade_type.value
 
 
 def trade_type_of(exchange: Exchange, product: str) -> TradeType | None:
     """The trade type a broker product row belongs to, or None for one we never send."""
-    for trade_type in TradeType:
+    for trade_type in _LABEL_ORDER:
         if motilal_product(exchange, trade_type) == product.upper():
             return trade_type
     return None

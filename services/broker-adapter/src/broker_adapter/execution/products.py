@@ -1,30 +1,17 @@
 """The platform's trade types as Motilal products, per exchange segment.
 
-INTRADAY is Motilal's VALUEPLUS on every segment; DELIVERY is DELIVERY on cash and the
-carry-forward NORMAL on derivatives; MTF exists on cash only. Keeping INTRADAY and DELIVERY
-apart on derivatives (VALUEPLUS vs NORMAL) lets the books be read back without guessing.
+The rule lives in `motilal.products` (the portfolio reconciles with the same one): INTRADAY
+is VALUEPLUS on cash, DELIVERY is DELIVERY on cash, MTF is cash only, and every derivatives
+order is sent as NORMAL (what Motilal accepts for F&O); the intent keeps the platform's own
+trade type, so fills and positions are still INTRADAY or DELIVERY here.
 """
 
 from common.enums import Exchange, TradeType
+from motilal.products import UnsupportedProduct, product_for
 
-CASH_SEGMENTS = frozenset({Exchange.NSE, Exchange.BSE})
-
-
-class UnsupportedProduct(ValueError):
-    """The trade type has no Motilal product on this exchange."""
+__all__ = ["UnsupportedProduct", "motilal_product"]
 
 
 def motilal_product(trade_type: TradeType, exchange: Exchange) -> str:
     """Motilal's `producttype` for `trade_type` on `exchange`."""
-    cash = exchange in CASH_SEGMENTS
-    if trade_type is TradeType.INTRADAY:
-        return "VALUEPLUS"
-    if trade_type is TradeType.DELIVERY:
-        return "DELIVERY" if cash else "NORMAL"
-    if trade_type is TradeType.MTF:
-        if not cash:
-            raise UnsupportedProduct(
-                f"trade type MTF is not available on {exchange.value}: MTF is cash equity only"
-            )
-        return "MTF"
-    raise UnsupportedProduct(f"trade type {trade_type!r} has no Motilal product")
+    return product_for(trade_type.value, exchange.value)
