@@ -8,6 +8,7 @@ together do not race. Alembic would bring SQLAlchemy for no gain here: the files
 import hashlib
 import re
 from pathlib import Path
+from typing import TypeAlias
 
 import asyncpg
 
@@ -91,3 +92,7 @@ async def _applied_versions(conn: asyncpg.Connection, schema: str) -> set[int]:
 def _check_schema(schema: str) -> None:
     if not _SCHEMA_NAME.match(schema):
         raise ValueError(f"schema name {schema!r} must be lowercase letters, digits, underscores")
+
+
+Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
+"""What a store function runs its SQL on: the pool, or a connection inside a transaction."""

@@ -2,15 +2,13 @@
 
 import json
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
-import asyncpg
-
-DB: TypeAlias = asyncpg.Pool | asyncpg.Connection
+from common.db import Executor
 
 
 async def append(
-    db: DB,
+    db: Executor,
     *,
     actor: str,
     actor_role: str | None,
@@ -32,7 +30,7 @@ async def append(
 
 
 async def entries(
-    db: DB,
+    db: Executor,
     *,
     target: str | None = None,
     actor: str | None = None,

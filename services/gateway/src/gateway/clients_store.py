@@ -7,13 +7,12 @@ it returns what they need to know about a client, never its sealed credentials.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 from common.contracts.accounts import RiskLimits, SessionChanged
+from common.db import Executor
 from common.enums import Exchange, TradeType
-
-DB: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,9 @@ def _record(row: asyncpg.Record) -> ClientRecord:
     )
 
 
-async def find_clients(db: DB, client_ids: Iterable[str] | None = None) -> dict[str, ClientRecord]:
+async def find_clients(
+    db: Executor, client_ids: Iterable[str] | None = None
+) -> dict[str, ClientRecord]:
     """Clients by id (all of them when `client_ids` is None); unknown ids are simply absent."""
     if client_ids is None:
         rows = await db.fetch(_SELECT + " ORDER BY c.client_id")
@@ -110,13 +111,13 @@ async def find_clients(db: DB, client_ids: Iterable[str] | None = None) -> dict[
     return {r["client_id"]: _record(r) for r in rows}
 
 
-async def get_client(db: DB, client_id: str) -> ClientRecord | None:
+async def get_client(db: Executor, client_id: str) -> ClientRecord | None:
     row = await db.fetchrow(_SELECT + " WHERE c.client_id = $1", client_id)
     return _record(row) if row else None
 
 
 async def list_clients(
-    db: DB, *, active: bool | None = None, group: str | None = None
+    db: Executor, *, active: bool | None = None, group: str | None = None
 ) -> list[ClientRecord]:
     rows = await db.fetch(
         _SELECT
@@ -129,11 +130,11 @@ async def list_clients(
     return [_record(r) for r in rows]
 
 
-async def count_clients(db: DB) -> int:
+async def count_clients(db: Executor) -> int:
     return int(await db.fetchval("SELECT count(*) FROM clients") or 0)
 
 
-async def motilal_id_owner(db: DB, motilal_client_id: str) -> str | None:
+async def motilal_id_owner(db: Executor, motilal_client_id: str) -> str | None:
     owner: str | None = await db.fetchval(
         "SELECT client_id FROM clients WHERE motilal_client_id = $1", motilal_client_id
     )
@@ -212,11 +213,11 @@ async def update_client(
     )
 
 
-async def all_rows(db: DB) -> list[ClientRow]:
+async def all_rows(db: Executor) -> list[ClientRow]:
     return [_row(r) for r in await db.fetch("SELECT * FROM clients ORDER BY client_id")]
 
 
-async def apply_session(db: DB, event: SessionChanged) -> None:
+async def apply_session(db: Executor, event: SessionChanged) -> None:
     """Keep the newest report per client (a redelivered or older one changes nothing)."""
     await db.execute(
         """INSERT INTO client_sessions

@@ -2,13 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
+from common.db import Executor
 
 from gateway.auth.roles import Role
-
-DB: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 @dataclass(frozen=True)
@@ -32,17 +30,19 @@ def _user(row: asyncpg.Record) -> UserRecord:
     )
 
 
-async def get_user(db: DB, username: str) -> UserRecord | None:
+async def get_user(db: Executor, username: str) -> UserRecord | None:
     row = await db.fetchrow("SELECT * FROM users WHERE username = $1", username)
     return _user(row) if row else None
 
 
-async def list_users(db: DB) -> list[UserRecord]:
+async def list_users(db: Executor) -> list[UserRecord]:
     rows = await db.fetch("SELECT * FROM users ORDER BY username")
     return [_user(r) for r in rows]
 
 
-async def insert_user(db: DB, username: str, password_hash: str, role: Role) -> UserRecord | None:
+async def insert_user(
+    db: Executor, username: str, password_hash: str, role: Role
+) -> UserRecord | None:
     """The new user, or None when the username is taken."""
     row = await db.fetchrow(
         """INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
@@ -55,7 +55,7 @@ async def insert_user(db: DB, username: str, password_hash: str, role: Role) -> 
 
 
 async def update_user(
-    db: DB,
+    db: Executor,
     username: str,
     *,
     password_hash: str | None = None,
@@ -76,13 +76,13 @@ async def update_user(
     return _user(row) if row else None
 
 
-async def count_active_admins(db: DB) -> int:
+async def count_active_admins(db: Executor) -> int:
     value = await db.fetchval("SELECT count(*) FROM users WHERE role = 'admin' AND active")
     return int(value or 0)
 
 
 async def insert_refresh_token(
-    db: DB, jti: str, family: str, username: str, expires_at: datetime
+    db: Executor, jti: str, family: str, username: str, expires_at: datetime
 ) -> None:
     await db.execute(
         """INSERT INTO refresh_tokens (jti, family, username, expires_at)
@@ -94,7 +94,7 @@ async def insert_refresh_token(
     )
 
 
-async def use_refresh_token(db: DB, jti: str) -> str:
+async def use_refresh_token(db: Executor, jti: str) -> str:
     """Mark a refresh token used, once: 'ok', 'reused' (already used/revoked) or 'unknown'."""
     used = await db.fetchval(
         """UPDATE refresh_tokens SET used_at = now()
@@ -108,21 +108,21 @@ async def use_refresh_token(db: DB, jti: str) -> str:
     return "reused" if exists else "unknown"
 
 
-async def revoke_family(db: DB, family: str) -> None:
+async def revoke_family(db: Executor, family: str) -> None:
     await db.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE family = $1 AND revoked_at IS NULL",
         family,
     )
 
 
-async def revoke_user_tokens(db: DB, username: str) -> None:
+async def revoke_user_tokens(db: Executor, username: str) -> None:
     await db.execute(
         "UPDATE refresh_tokens SET revoked_at = now() WHERE username = $1 AND revoked_at IS NULL",
         username,
     )
 
 
-async def delete_expired_tokens(db: DB) -> int:
+async def delete_expired_tokens(db: Executor) -> int:
     status = await db.execute(
         "DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'"
     )

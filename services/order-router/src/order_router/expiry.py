@@ -6,11 +6,11 @@
 import asyncio
 import logging
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from common.kafka import Publisher
 from common.topics import ORDER_EVENTS, ORDER_UPDATES
+from common.trading_days import IST
 
 from order_router import store
 from order_router.messages import expired_event, updated_event
@@ -18,7 +18,6 @@ from order_router.orders import Order
 from order_router.transitions import Ev, IllegalTransition
 
 log = logging.getLogger(__name__)
-IST = ZoneInfo("Asia/Kolkata")
 
 
 def last_cutoff(now: datetime, expire_at: time) -> datetime:

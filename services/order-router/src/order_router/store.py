@@ -5,19 +5,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 from common.contracts.accounts import ClientUpserted, MarginSnapshot, RiskLimits, SessionChanged
 from common.contracts.instruments import Instrument
 from common.contracts.order_events import Fill
+from common.db import Executor
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 
 from order_router.orders import Order
 from order_router.risk import ClientState, SessionState
 from order_router.transitions import TERMINAL_STATUSES, WORKING_STATUSES
-
-Conn: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 _ORDER_COLUMNS = (
     "order_id, batch_id, client_id, token, exchange, symbol, lot_size, tick_size, "
@@ -136,7 +135,7 @@ _BATCHES_FROM, _ = _unnest(
 
 
 async def insert_batch_orders(
-    conn: Conn, batches: Sequence[BatchRow], orders: Sequence[Order]
+    conn: Executor, batches: Sequence[BatchRow], orders: Sequence[Order]
 ) -> set[str]:
     """Batches and their new orders in ONE statement; returns the order ids inserted now.
 
@@ -176,7 +175,7 @@ _UPDATE_SET = ", ".join(
 )
 
 
-async def update_orders(conn: Conn, orders: Sequence[Order]) -> None:
+async def update_orders(conn: Executor, orders: Sequence[Order]) -> None:
     """Write back what events and requests change on orders: ONE statement for all."""
     if not orders:
         return
@@ -208,7 +207,7 @@ async def update_orders(conn: Conn, orders: Sequence[Order]) -> None:
 
 
 async def orders_by_id(
-    conn: Conn, order_ids: Iterable[str], *, for_update: bool = False
+    conn: Executor, order_ids: Iterable[str], *, for_update: bool = False
 ) -> dict[str, Order]:
     lock = " ORDER BY order_id FOR UPDATE" if for_update else ""
     rows = await conn.fetch(
@@ -218,7 +217,7 @@ async def orders_by_id(
     return {r["order_id"]: _order(r) for r in rows}
 
 
-async def get_order(conn: Conn, order_id: str) -> Order | None:
+async def get_order(conn: Executor, order_id: str) -> Order | None:
     return (await orders_by_id(conn, [order_id])).get(order_id)
 
 
@@ -234,7 +233,7 @@ class OrderFilter:
     offset: int = 0
 
 
-async def list_orders(conn: Conn, f: OrderFilter) -> list[Order]:
+async def list_orders(conn: Executor, f: OrderFilter) -> list[Order]:
     rows = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM orders
             WHERE ($1::text IS NULL OR client_id = $1)
@@ -250,7 +249,7 @@ async def list_orders(conn: Conn, f: OrderFilter) -> list[Order]:
     return [_order(r) for r in rows]
 
 
-async def batch_orders(conn: Conn, batch_id: str) -> list[Order]:
+async def batch_orders(conn: Executor, batch_id: str) -> list[Order]:
     rows = await conn.fetch(
         f"SELECT {_ORDER_COLUMNS} FROM orders WHERE batch_id = $1 ORDER BY client_id",  # noqa: S608
         batch_id,
@@ -258,11 +257,11 @@ async def batch_orders(conn: Conn, batch_id: str) -> list[Order]:
     return [_order(r) for r in rows]
 
 
-async def get_batch(conn: Conn, batch_id: str) -> asyncpg.Record | None:
+async def get_batch(conn: Executor, batch_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM batches WHERE batch_id = $1", batch_id)
 
 
-async def working_orders(conn: Conn, client_id: str | None) -> list[Order]:
+async def working_orders(conn: Executor, client_id: str | None) -> list[Order]:
     """Orders that may still trade, for one client or everyone."""
     rows = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM orders
@@ -275,7 +274,7 @@ async def working_orders(conn: Conn, client_id: str | None) -> list[Order]:
 
 
 async def open_orders_created_before(
-    conn: Conn, cutoff: datetime, *, for_update: bool = False
+    conn: Executor, cutoff: datetime, *, for_update: bool = False
 ) -> list[Order]:
     lock = " FOR UPDATE" if for_update else ""
     rows = await conn.fetch(
@@ -333,7 +332,7 @@ async def claim(
 # (an older message than the stored one changes nothing).
 
 
-async def upsert_clients(conn: Conn, clients: Sequence[ClientUpserted]) -> list[str]:
+async def upsert_clients(conn: Executor, clients: Sequence[ClientUpserted]) -> list[str]:
     rows = await conn.fetch(
         """INSERT INTO clients (client_id, active, exchanges, trade_types, max_order_quantity,
                max_order_value, max_open_positions, updated_at)
@@ -365,7 +364,7 @@ async def upsert_clients(conn: Conn, clients: Sequence[ClientUpserted]) -> list[
     return [r["client_id"] for r in rows]
 
 
-async def upsert_sessions(conn: Conn, sessions: Sequence[SessionChanged]) -> list[str]:
+async def upsert_sessions(conn: Executor, sessions: Sequence[SessionChanged]) -> list[str]:
     rows = await conn.fetch(
         """INSERT INTO sessions (client_id, state, error_code, reason, updated_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
@@ -384,7 +383,7 @@ async def upsert_sessions(conn: Conn, sessions: Sequence[SessionChanged]) -> lis
     return [r["client_id"] for r in rows]
 
 
-async def upsert_margins(conn: Conn, snapshots: Sequence[MarginSnapshot]) -> list[str]:
+async def upsert_margins(conn: Executor, snapshots: Sequence[MarginSnapshot]) -> list[str]:
     """One snapshot per (client, report) at most in `snapshots`."""
     rows = await conn.fetch(
         """INSERT INTO margins (client_id, report, rows, taken_at)
@@ -420,7 +419,7 @@ class StoredAccounts:
     margins: dict[tuple[str, str], Dated]  # (client, report) -> {srno: amount}
 
 
-async def load_accounts(conn: Conn, client_ids: Sequence[str] | None) -> StoredAccounts:
+async def load_accounts(conn: Executor, client_ids: Sequence[str] | None) -> StoredAccounts:
     """The account copies of `client_ids` (None: every client), in three queries."""
     ids = None if client_ids is None else list(client_ids)
     where = "WHERE $1::text[] IS NULL OR client_id = ANY($1::text[])"
@@ -461,7 +460,7 @@ def client_state(r: asyncpg.Record) -> ClientState:
     )
 
 
-async def notify(conn: Conn, channel: str, payloads: Sequence[str]) -> None:
+async def notify(conn: Executor, channel: str, payloads: Sequence[str]) -> None:
     """NOTIFY `channel` once per payload (each under PostgreSQL's 8000-byte limit)."""
     if payloads:
         await conn.execute("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p", channel,
@@ -474,7 +473,7 @@ GLOBAL_SCOPE = "*"
 
 
 async def set_kill_switch(
-    conn: Conn, scope: str, engaged: bool, reason: str, actor: str
+    conn: Executor, scope: str, engaged: bool, reason: str, actor: str
 ) -> asyncpg.Record:
     row = await conn.fetchrow(
         """INSERT INTO kill_switches (scope, engaged, reason, actor, updated_at)
@@ -492,7 +491,9 @@ async def set_kill_switch(
     return row
 
 
-async def kill_switches(conn: Conn, scopes: Sequence[str] | None = None) -> list[asyncpg.Record]:
+async def kill_switches(
+    conn: Executor, scopes: Sequence[str] | None = None
+) -> list[asyncpg.Record]:
     return list(
         await conn.fetch(
             """SELECT * FROM kill_switches WHERE $1::text[] IS NULL OR scope = ANY($1::text[])

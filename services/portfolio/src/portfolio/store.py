@@ -5,17 +5,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 from common.contracts.accounts import MarginRow
+from common.db import Executor
 from common.enums import Exchange, TradeType
 
 from portfolio.book import FillIn, FillMarker, Position, PositionKey, PositionStatus
 from portfolio.drift import DriftKey, DriftRecord, HeldQuantity
 from portfolio.margins import Funds
-
-Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 _POSITION_COLUMNS = """position_id, client_id, exchange, token, trade_type, symbol,
     opening_trade_no, net_quantity, open_value, buy_quantity, buy_value, sell_quantity,

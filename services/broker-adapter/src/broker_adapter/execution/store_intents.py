@@ -8,15 +8,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 from common.contracts.instruments import Instrument
+from common.db import Executor
 from common.enums import OrderType, Side, TradeType
 
 from broker_adapter.execution.intents import Intent, IntentState, check_transition
-
-Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 
 
 def _intent(row: asyncpg.Record) -> Intent:
@@ -49,6 +48,7 @@ def _intent(row: asyncpg.Record) -> Intent:
         actor=row["actor"],
         place_attempts=row["place_attempts"],
         trading_date=row["trading_date"],
+        amo=row["amo"],
     )
 
 
@@ -56,11 +56,12 @@ _COLUMNS = (
     "order_id", "client_id", "tag", "state", "instrument", "exchange", "side", "trade_type",
     "product", "order_type", "quantity", "price", "trigger_price", "sent_order_type",
     "sent_price", "sent_trigger_price", "protected", "correlation_id", "causation_id", "actor",
-    "place_attempts",
+    "place_attempts", "amo",
 )  # fmt: skip
 _TYPES = (
     "text", "text", "text", "text", "jsonb", "text", "text", "text", "text", "text", "int",
     "numeric", "numeric", "text", "numeric", "numeric", "bool", "text", "text", "text", "int",
+    "bool",
 )  # fmt: skip
 
 
@@ -71,7 +72,7 @@ def _values(intent: Intent) -> tuple[Any, ...]:
         intent.trade_type.value, intent.product, intent.order_type.value, intent.quantity,
         intent.price, intent.trigger_price, intent.sent_order_type.value, intent.sent_price,
         intent.sent_trigger_price, intent.protected, intent.correlation_id, intent.causation_id,
-        intent.actor, intent.place_attempts,
+        intent.actor, intent.place_attempts, intent.amo,
     )  # fmt: skip
 
 

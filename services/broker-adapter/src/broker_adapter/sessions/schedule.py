@@ -9,9 +9,9 @@ retrying a wrong password daily would lock the account).
 import asyncio
 import logging
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import asyncpg
+from common.trading_days import IST
 from redis.asyncio import Redis
 
 from broker_adapter.sessions import store
@@ -19,7 +19,6 @@ from broker_adapter.sessions.manager import SessionManager
 
 log = logging.getLogger(__name__)
 
-IST = ZoneInfo("Asia/Kolkata")
 RUN_KEY = "broker-adapter:daily-relogin:{day}"
 
 

@@ -3,12 +3,10 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
 
 import asyncpg
 from common.contracts.accounts import ClientUpserted
-
-DB: TypeAlias = asyncpg.Pool | asyncpg.Connection
+from common.db import Executor
 
 
 def credentials_hash(sealed: str | None) -> str | None:
@@ -48,7 +46,7 @@ def _account(row: asyncpg.Record) -> Account:
     )
 
 
-async def upsert_account(db: DB, message: ClientUpserted) -> tuple[str | None, str | None]:
+async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | None, str | None]:
     """Apply a registry message unless a newer one is already applied.
 
     Returns (credentials hash before, after); (None, None) when the message was stale.
@@ -85,17 +83,17 @@ async def upsert_account(db: DB, message: ClientUpserted) -> tuple[str | None, s
     return row["before_hash"], new_hash
 
 
-async def get_account(db: DB, client_id: str) -> Account | None:
+async def get_account(db: Executor, client_id: str) -> Account | None:
     row = await db.fetchrow("SELECT * FROM accounts WHERE client_id = $1", client_id)
     return _account(row) if row else None
 
 
-async def active_accounts(db: DB) -> list[Account]:
+async def active_accounts(db: Executor) -> list[Account]:
     rows = await db.fetch("SELECT * FROM accounts WHERE active ORDER BY client_id")
     return [_account(r) for r in rows]
 
 
-async def get_session(db: DB, client_id: str) -> SessionRow | None:
+async def get_session(db: Executor, client_id: str) -> SessionRow | None:
     row = await db.fetchrow("SELECT * FROM sessions WHERE client_id = $1", client_id)
     if row is None:
         return None
@@ -111,7 +109,7 @@ async def get_session(db: DB, client_id: str) -> SessionRow | None:
 
 
 async def save_session(
-    db: DB,
+    db: Executor,
     client_id: str,
     state: str,
     *,
