@@ -31,6 +31,11 @@ class _Terms(_Body):
         default=None, ge=0, description="rupees; required for STOPLOSS and STOPLOSS_MARKET"
     )
     tag: str | None = Field(default=None, max_length=40, description="your own label")
+    amo: bool = Field(
+        default=False,
+        description="after-market order: outside market hours it is sent to Motilal as an "
+        "AMO (queued for the next open) instead of being denied market_closed",
+    )
 
 
 class PlaceOrderIn(_Terms):

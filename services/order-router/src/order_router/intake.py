@@ -246,6 +246,7 @@ class Intake:
             quantity=order.quantity,
             price=order.price,
             trigger_price=order.trigger_price,
+            amo=order.amo,
         )
         ctx = RiskContext(
             client=facts.clients.get(order.client_id),
@@ -439,6 +440,7 @@ def _new_order(req: _Request, client_order: ClientOrder, instrument: Instrument)
         price=terms.price,
         trigger_price=terms.trigger_price,
         tag=terms.tag,
+        amo=terms.amo,
         status=OrderStatus.PENDING,
         actor=req.message.actor,
         correlation_id=req.message.correlation_id,

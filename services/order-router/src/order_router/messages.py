@@ -48,6 +48,7 @@ def place_command(order: Order, cause: Message | None) -> PlaceOrder:
         quantity=order.quantity,
         price=order.price,
         trigger_price=order.trigger_price,
+        amo=order.amo,
     )
 
 

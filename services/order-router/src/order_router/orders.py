@@ -60,6 +60,8 @@ class Order:
     sent_order_type: OrderType | None = None
     sent_price: Decimal | None = None
     protected: bool = False
+    amo: bool = False
+    """An after-market order: sent with amoorder Y, Motilal queues it for the next open."""
     created_at: datetime = field(default_factory=utc_now)
     updated_at: datetime = field(default_factory=utc_now)
 
@@ -102,6 +104,7 @@ class Order:
             "sent_order_type": self.sent_order_type.value if self.sent_order_type else None,
             "sent_price": _money(self.sent_price),
             "protected": self.protected,
+            "amo": self.amo,
             "actor": self.actor,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),

@@ -22,12 +22,13 @@ _ORDER_COLUMNS = (
     "order_id, batch_id, client_id, token, exchange, symbol, lot_size, tick_size, "
     "execution_type, side, order_type, trade_type, quantity, price, trigger_price, tag, "
     "status, rule, reason, risk_notes, filled_quantity, average_price, broker_order_id, "
-    "sent_order_type, sent_price, protected, actor, correlation_id, created_at, updated_at"
+    "sent_order_type, sent_price, protected, actor, correlation_id, created_at, updated_at, "
+    "amo"
 )
 _ORDER_TYPES = (
     "text, text, text, integer, text, text, integer, numeric, text, text, text, text, integer, "
     "numeric, numeric, text, text, text, text, text, integer, numeric, text, text, numeric, "
-    "boolean, text, text, timestamptz, timestamptz"
+    "boolean, text, text, timestamptz, timestamptz, boolean"
 )
 """Postgres type of each of _ORDER_COLUMNS, for unnest; risk_notes travels as JSON text
 (unnest would flatten an array of arrays)."""
@@ -56,7 +57,7 @@ def _order_values(o: Order) -> tuple[Any, ...]:
         o.status.value, o.rule, o.reason, json.dumps(list(o.risk_notes)), o.filled_quantity,
         o.average_price, o.broker_order_id,
         o.sent_order_type.value if o.sent_order_type else None, o.sent_price, o.protected,
-        o.actor, o.correlation_id, o.created_at, o.updated_at,
+        o.actor, o.correlation_id, o.created_at, o.updated_at, o.amo,
     )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ def _order(row: asyncpg.Record) -> Order:
         sent_order_type=OrderType(row["sent_order_type"]) if row["sent_order_type"] else None,
         sent_price=row["sent_price"],
         protected=row["protected"],
+        amo=row["amo"],
         actor=row["actor"],
         correlation_id=row["correlation_id"],
         created_at=row["created_at"],

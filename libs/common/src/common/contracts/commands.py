@@ -25,6 +25,7 @@ class PlaceOrder(Message):
     quantity: int = Field(gt=0, description="shares; a whole number of lots")
     price: Money | None = None
     trigger_price: Money | None = None
+    amo: bool = Field(default=False, description="sent as an after-market order (amoorder Y)")
 
 
 class ModifyOrder(Message):

@@ -28,6 +28,10 @@ class OrderTerms(Contract):
         default=None, gt=0, description="rupees; STOPLOSS and STOPLOSS_MARKET"
     )
     tag: str | None = Field(default=None, max_length=40, description="the operator's own label")
+    amo: bool = Field(
+        default=False,
+        description="after-market order: outside market hours Motilal queues it for the open",
+    )
 
     @model_validator(mode="after")
     def _prices_fit_order_type(self) -> "OrderTerms":

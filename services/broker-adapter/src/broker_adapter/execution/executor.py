@@ -296,6 +296,7 @@ def _new_intent(command: PlaceOrder, terms: SentTerms, product: str) -> Intent:
         causation_id=command.event_id,
         actor=command.actor,
         place_attempts=1,
+        amo=command.amo,
     )
 
 
@@ -312,6 +313,7 @@ def _order_request(intent: Intent) -> OrderRequest:
         trigger_price=intent.sent_trigger_price,
         lot_size=instrument.lot_size,
         symbol=instrument.symbol,
+        amo=intent.amo,
         tag=intent.tag,
     )
 

@@ -78,6 +78,8 @@ class Intent:
     place_attempts: int
     trading_date: date | None = None
     """the session its broker order id was given in (ids restart every trading day)"""
+    amo: bool = False
+    """sent as an after-market order (amoorder Y): Motilal queues it for the next open"""
 
     @property
     def needs_reconcile(self) -> bool:

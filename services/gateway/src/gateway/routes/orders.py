@@ -90,6 +90,7 @@ def _terms(body: PlaceOrderIn | ExecuteAllIn, prices: Prices) -> OrderTerms:
         price=prices.price,
         trigger_price=prices.trigger_price,
         tag=body.tag,
+        amo=body.amo,
     )
 
 
