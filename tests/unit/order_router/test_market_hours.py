@@ -9,6 +9,7 @@ import pytest
 from common.contracts.instruments import Instrument
 from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
 from common.trading_days import IST, TradingCalendar
+from order_router.expiry import last_cutoff
 from order_router.market_hours import MarketHours
 from order_router.risk import (
     ClientState,
@@ -102,3 +103,28 @@ def test_market_hours_each_segment_uses_its_own_session() -> None:
 def test_market_hours_kill_switch_still_comes_first() -> None:
     halted = replace(CTX, kill_switch=KillSwitch(global_reason="desk halt"))
     assert check(ORDER, halted, at(SATURDAY, 11, 0)).rule == Rule.KILL_SWITCH
+
+
+def trading_day(day: date) -> bool:
+    return CALENDAR.session(Exchange.NSE, day) is not None
+
+
+@pytest.mark.parametrize(
+    ("now", "cutoff_day"),
+    [
+        (datetime.combine(SATURDAY, time(12, 0), IST), FRIDAY),  # an AMO of Friday evening waits
+        (datetime.combine(MONDAY, time(10, 0), IST), FRIDAY),
+        (datetime.combine(MONDAY, time(15, 45), IST), MONDAY),
+        (datetime.combine(date(2026, 1, 27), time(10, 0), IST), date(2026, 1, 23)),  # holiday
+    ],
+)
+def test_market_hours_expiry_cutoff_is_the_last_trading_days(
+    now: datetime, cutoff_day: date
+) -> None:
+    cutoff = last_cutoff(now.astimezone(UTC), time(15, 45), trading_day)
+    assert cutoff == datetime.combine(cutoff_day, time(15, 45), IST).astimezone(UTC)
+
+
+def test_market_hours_expiry_without_a_calendar_ends_every_day() -> None:
+    saturday_evening = datetime.combine(SATURDAY, time(16, 0), IST).astimezone(UTC)
+    assert last_cutoff(saturday_evening, time(15, 45)).astimezone(IST).date() == SATURDAY

@@ -6,7 +6,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 from common.contracts.envelope import Message
-from common.enums import TradeType
+from common.enums import Exchange, TradeType
 from common.http import service_client
 from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
@@ -50,6 +50,7 @@ async def _build() -> None:
     market_data = service_client(settings.market_data_url)
     portfolio = service_client(settings.portfolio_url)
     parts.clients = [market_data, portfolio]
+    calendar = load_calendar(settings.trading_calendar_file, settings.market_sessions)
     risk = RiskConfig(
         price_band_percent=settings.price_band_percent,
         margin_rates={
@@ -57,11 +58,7 @@ async def _build() -> None:
             TradeType.DELIVERY: settings.margin_rate_delivery,
             TradeType.MTF: settings.margin_rate_mtf,
         },
-        market_hours=MarketHours(
-            load_calendar(settings.trading_calendar_file, settings.market_sessions)
-        )
-        if settings.market_hours_enforced
-        else None,
+        market_hours=MarketHours(calendar) if settings.market_hours_enforced else None,
     )
     # before any consumer starts: listen for other replicas, then load the copies once
     parts.accounts = AccountCopies(runtime.pool, AccountBook(), _listener_connection)
@@ -77,7 +74,12 @@ async def _build() -> None:
     )
     parts.events = EventApplier(runtime.pool, runtime.publisher)
     parts.expiry = Expiry(
-        runtime.pool, runtime.publisher, settings.expire_at_ist, settings.expiry_check_seconds
+        runtime.pool,
+        runtime.publisher,
+        settings.expire_at_ist,
+        settings.expiry_check_seconds,
+        # only an NSE trading day ends: an AMO made after Friday's close waits for Monday
+        lambda day: calendar.session(Exchange.NSE, day) is not None,
     )
 
 

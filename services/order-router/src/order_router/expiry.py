@@ -1,11 +1,15 @@
 """End of day: the day's orders still open become EXPIRED (the exchange ends them too).
 
+Only a trading day ends (the calendar says which): an AMO placed on Friday evening or
+over the weekend waits at the broker for Monday's open, so it must not expire on Saturday.
+
 `expire_open_orders(now)` does one sweep and is what tests call; `run` repeats it.
 """
 
 import asyncio
 import logging
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 from common.kafka import Publisher
@@ -20,27 +24,46 @@ from order_router.transitions import Ev, IllegalTransition
 log = logging.getLogger(__name__)
 
 
-def last_cutoff(now: datetime, expire_at: time) -> datetime:
-    """The latest end-of-day instant (IST `expire_at`) at or before `now`, in UTC."""
+def _every_day(_: date) -> bool:
+    return True
+
+
+def last_cutoff(
+    now: datetime, expire_at: time, trading_day: Callable[[date], bool] = _every_day
+) -> datetime:
+    """The latest end-of-day instant (IST `expire_at` of a trading day) at or before `now`,
+    in UTC; a month without a trading day falls back to the last calendar day's."""
     local = now.astimezone(IST)
-    cutoff = datetime.combine(local.date(), expire_at, tzinfo=IST)
-    if cutoff > local:
-        cutoff -= timedelta(days=1)
-    return cutoff.astimezone(UTC)
+    day = local.date()
+    if datetime.combine(day, expire_at, tzinfo=IST) > local:
+        day -= timedelta(days=1)
+    for _ in range(31):
+        if trading_day(day):
+            break
+        day -= timedelta(days=1)
+    else:
+        day = local.date() - timedelta(days=1)
+    return datetime.combine(day, expire_at, tzinfo=IST).astimezone(UTC)
 
 
 class Expiry:
     def __init__(
-        self, pool: asyncpg.Pool, publisher: Publisher, expire_at: time, every_seconds: float
+        self,
+        pool: asyncpg.Pool,
+        publisher: Publisher,
+        expire_at: time,
+        every_seconds: float,
+        trading_day: Callable[[date], bool] = _every_day,
     ) -> None:
         self.pool = pool
         self.publisher = publisher
         self.expire_at = expire_at
         self.every = every_seconds
+        self.trading_day = trading_day
 
     async def expire_open_orders(self, now: datetime | None = None) -> list[Order]:
         """Expire every open order created before the last cutoff; returns them."""
-        cutoff = last_cutoff(now or datetime.now(UTC), self.expire_at)
+        cutoff = last_cutoff(now or datetime.now(UTC), self.expire_at, self.trading_day)
         async with self.pool.acquire() as conn, conn.transaction():
             expired = []
             for order in await store.open_orders_created_before(conn, cutoff, for_update=True):
