@@ -12,6 +12,7 @@ Pure once built (`load_calendar` reads the override file once).
 """
 
 import csv
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +22,8 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from common.enums import Exchange
+
+log = logging.getLogger(__name__)
 
 IST = ZoneInfo("Asia/Kolkata")
 """India Standard Time: the exchanges' clock (UTC+05:30, no daylight saving)."""
@@ -53,6 +56,7 @@ NSE_HOLIDAY_SEGMENTS = frozenset(
 evening of an NSE holiday): weekends and the override file only."""
 
 DEFAULT_OVERRIDES = Path(__file__).resolve().parents[4] / "data" / "trading-calendar.csv"
+"""The repository's override file (a checkout); an image has it at ./data (its WORKDIR)."""
 _SEARCH_DAYS = 30  # no exchange closes for longer than this (next_open looks this far)
 
 
@@ -233,9 +237,10 @@ def _nse_holidays() -> Callable[[date], bool]:
 def load_calendar(path: Path | None = None, sessions: str = "") -> TradingCalendar:
     """The calendar with the override file at `path` (default: data/trading-calendar.csv,
     none when that file is absent) and `sessions` (MARKET_SESSIONS) over the normal hours."""
-    file = path or DEFAULT_OVERRIDES
-    if path is None and not file.exists():
-        overrides: list[Override] = []
-    else:
-        overrides = parse_overrides(file.read_text(), str(file))
-    return TradingCalendar(parse_sessions(sessions), overrides)
+    if path is None:
+        found = [f for f in (DEFAULT_OVERRIDES, Path("data/trading-calendar.csv")) if f.exists()]
+        if not found:
+            log.warning("no data/trading-calendar.csv: no special sessions or extra holidays")
+            return TradingCalendar(parse_sessions(sessions))
+        path = found[0]
+    return TradingCalendar(parse_sessions(sessions), parse_overrides(path.read_text(), str(path)))
