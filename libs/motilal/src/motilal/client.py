@@ -10,20 +10,18 @@ import io
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from motilal import envelope
-from motilal.auth import next_expiry, next_totp, password_hash, totp_code
+from motilal.auth import next_expiry
 from motilal.config import Credentials, MotilalSettings
 from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
-    LoginFailed,
-    LoginFailure,
     MotilalError,
     ProtocolError,
     RateLimited,
@@ -35,6 +33,7 @@ from motilal.errors import (
 from motilal.feed.orders import OrderStream
 from motilal.headers import build_headers
 from motilal.http import make_http_client
+from motilal.login import direct_login
 from motilal.models import (
     Holding,
     IndexQuote,
@@ -51,6 +50,7 @@ from motilal.models import (
     Session,
     Trade,
 )
+from motilal.models.orders import usable_stamp
 from motilal.paths import ORDER_WRITES, PATHS, Endpoint
 from motilal.units import to_lots
 
@@ -216,71 +216,30 @@ class MotilalClient:
     # ---- session ---------------------------------------------------------------------------
 
     async def login(self) -> Session:
-        """Direct login: password hash + DOB/PAN, and TOTP when a secret is stored.
+        """Direct login: password hash + DOB/PAN, and TOTP when a secret is stored (see
+        motilal.login for what is retried). Without a TOTP secret the token is unverified
+        until `verify_otp` succeeds."""
 
-        Transient trouble (MO8000, MO5000-MO5003, timeouts, 5xx, unparseable answers) is
-        retried with backoff, `login_retries` attempts in all; a refusal raises LoginFailed
-        at once. Without a TOTP secret the token is unverified until `verify_otp` succeeds.
-        """
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type((BrokerUnavailable, RateLimited, ProtocolError)),
-            stop=stop_after_attempt(max(1, self._settings.login_retries)),
-            wait=wait_exponential(multiplier=self._settings.login_backoff_seconds, max=10),
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                answer = await self._login_once()
-        token = answer.get("AuthToken")
+        async def send(body: Body) -> Body:
+            return await self._send(Endpoint.LOGIN, body, login_error_for)
+
+        answer = await direct_login(send, self._credentials, self._settings)
         verified = str(answer.get("isAuthTokenVerified", "")).upper() == "TRUE"
-        self.use_token(str(token), verified=verified)
+        self.use_token(str(answer["AuthToken"]), verified=verified)
         log.info("logged in %s (verified=%s)", self.client_code, verified)
         assert self._session is not None
         return self._session
-
-    async def _login_once(self) -> Body:
-        creds = self._credentials
-        body: Body = {
-            "userid": self.client_code,
-            "password": password_hash(
-                creds.password.get_secret_value(), creds.api_key.get_secret_value()
-            ),
-            "2FA": creds.two_fa.get_secret_value().upper(),
-        }
-        if creds.totp_secret is None:
-            answer = await self._send(Endpoint.LOGIN, body, login_error_for)
-        else:
-            secret = creds.totp_secret.get_secret_value()
-            sent_at = datetime.now(UTC)
-            try:
-                answer = await self._send(
-                    Endpoint.LOGIN, {**body, "totp": totp_code(secret, sent_at)}, login_error_for
-                )
-            except LoginFailed as error:
-                # A code made at the end of its 30 s window can be stale when it arrives (or
-                # Motilal's clock is ahead): one more try with the next code, never more
-                # (accounts lock on repeats).
-                if error.category is not LoginFailure.TOTP:
-                    raise
-                log.info("TOTP of %s refused (%s); one retry with the next code",
-                         self.client_code, error.code)  # fmt: skip
-                answer = await self._send(
-                    Endpoint.LOGIN, {**body, "totp": next_totp(secret, sent_at)}, login_error_for
-                )
-        if not answer.get("AuthToken"):
-            raise ProtocolError("login succeeded without an AuthToken")
-        return answer
 
     async def verify_otp(self, otp: str) -> Session:
         """Completes an OTP login; Motilal keeps the same token (no new one comes back)."""
         if self._session is None:
             raise SessionExpired("MO8003", "verify_otp needs the token from login()")
-        await self._send(Endpoint.VERIFY_OTP, {"otp": otp}, LoginFailed)
+        await self._send(Endpoint.VERIFY_OTP, {"otp": otp}, login_error_for)
         self._session = self._session.model_copy(update={"verified": True})
         return self._session
 
     async def resend_otp(self) -> None:
-        await self._send(Endpoint.RESEND_OTP, {}, LoginFailed)
+        await self._send(Endpoint.RESEND_OTP, {}, login_error_for)
 
     async def profile(self) -> Profile:
         """Who the token belongs to, its exchanges and products (getprofile)."""
@@ -331,9 +290,9 @@ class MotilalClient:
         if qty_traded_today is None:
             current = await self.find_order(change.unique_order_id)
             qty_traded_today = current.traded_quantity
-            if not _usable(last_modified_time):
-                last_modified_time = await self.modify_stamp(current)
-        if not _usable(last_modified_time):
+            if not usable_stamp(last_modified_time):
+                last_modified_time = current.modify_stamp
+        if not usable_stamp(last_modified_time):
             last_modified_time = await self._detail_stamp(change.unique_order_id)
         body: Body = {
             "uniqueorderid": change.unique_order_id,
@@ -348,10 +307,6 @@ class MotilalClient:
             "qtytradedtoday": qty_traded_today,
         }
         await self._call(Endpoint.MODIFY_ORDER, body)
-
-    async def modify_stamp(self, order: Order) -> str:
-        """`order.modify_stamp`, or the order detail's when the book row has no usable time."""
-        return order.modify_stamp or await self._detail_stamp(order.unique_order_id)
 
     async def _detail_stamp(self, unique_order_id: str) -> str:
         # The detail lists every state of the order; its newest usable time is the stamp.
@@ -442,7 +397,3 @@ class MotilalClient:
             raise BrokerUnavailable(f"scrip master {exchange}: HTTP {response.status_code}")
         reader = csv.DictReader(io.StringIO(response.text))
         return [ScripRow.from_row(row) for row in reader]
-
-
-def _usable(stamp: str | None) -> TypeGuard[str]:
-    return stamp is not None and stamp.strip() not in ("", "0")

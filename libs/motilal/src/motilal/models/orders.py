@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import Field, field_validator
 
@@ -176,6 +176,11 @@ class Order(Frozen):
             if stamp and stamp != "0":
                 return stamp
         return None
+
+
+def usable_stamp(stamp: str | None) -> TypeGuard[str]:
+    """A lastmodifiedtime modify may send: not blank and not Motilal's "0"."""
+    return stamp is not None and stamp.strip() not in ("", "0")
 
 
 def _stamp(value: object) -> str:
