@@ -18,7 +18,7 @@ async def test_keys_older_than_keep_hours_are_forgotten_newer_kept(stack: TestSt
     try:
         await apply_migrations(pool, schema, MIGRATIONS)
         for key in ("old", "fresh"):
-            assert await idempotency_store.reserve(pool, "trader", key, "hash")
+            assert await idempotency_store.claim(pool, "trader", key, "hash", 60)
         await pool.execute(
             "UPDATE idempotency_keys SET created_at = now() - make_interval(hours => $1) "
             "WHERE key = 'old'",

@@ -1,32 +1,70 @@
-"""`Idempotency-Key` on POSTs: a retry with the same key gets the first answer again.
+"""Order POSTs: decide, fix the outcome under the `Idempotency-Key`, then publish.
 
-The key is scoped to the user. The first request claims it (state 'pending'), runs, and
-stores its response; a retry with the same body gets that response (and the header
-`Idempotent-Replayed: true`) without publishing anything. The same key with a different
-body is a 422 that says so; a retry while the first is still running is a 409. A request
-that fails (4xx/5xx) releases the key, so a corrected request may reuse it. Keys are
-forgotten KEEP_HOURS after their first use.
+Every order-making POST (place, execute-all, modify, cancel, exits) goes through
+`OncePost.run`. The route's `decide()` validates and mints every id but has no effect;
+it returns an `Outcome`: the messages for orders.requests.v1, the answer, the audit
+entries. With a key, the outcome is stored with the key ('prepared') BEFORE anything is
+published, so whatever happens after (an error, a cancelled request, a crash), a retry
+with the same key republishes the very same messages (the order-router and the adapter
+ignore an order id they already have) and gets the same answer. The key is released only
+when the request failed before its outcome was fixed: nothing had left the gateway.
+
+The key is scoped to the user. The same key with a different body is a 422 that says so;
+a retry while the first is still validating is a 409. Keys are forgotten KEEP_HOURS after
+their first use.
+
+Tests can fail a request right after its publish: set `app.state.fault_after_publish` to
+an async callable that raises (unset, the default, does nothing). It is deliberately not a
+setting, so no deployment can switch it on.
 """
 
 import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import HTTPException, status
+from common.contracts.envelope import Message
+from common.kafka import Publisher
+from common.logs import bound
+from common.topics import ORDER_REQUESTS
+from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
+from gateway import audit, deps
 from gateway import idempotency_store as store
+from gateway.auth.deps import CurrentUser, Trader
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
 KEEP_HOURS = 24
 PURGE_EVERY_SECONDS = 3600
+STALE_PENDING_SECONDS = 60.0
+"""A claim still validating after this long died with its request; a retry takes it over."""
+FAULT_HOOK = "fault_after_publish"
 
 log = logging.getLogger("gateway.idempotency")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    action: str
+    target: str | None
+    details: Mapping[str, Any] | None = None
+    correlation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a POST decided, before anything leaves the gateway."""
+
+    answer: dict[str, Any]
+    messages: tuple[Message, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
+    status_code: int = status.HTTP_202_ACCEPTED
 
 
 def request_hash(method: str, path: str, body: Any) -> str:
@@ -34,70 +72,136 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-async def run_once(
-    pool: asyncpg.Pool,
-    username: str,
-    key: str | None,
-    fingerprint: str,
-    produce: Callable[[], Awaitable[tuple[int, Any]]],
-) -> JSONResponse:
-    """Run `produce` (returns status code and JSON body) at most once per key."""
-    if key is None:
-        code, body = await produce()
-        return JSONResponse(body, status_code=code)
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            [
-                {
-                    "loc": ["header", HEADER],
-                    "msg": f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters",
-                    "type": "value_error",
-                }
-            ],
-        )
-    if not await store.reserve(pool, username, key, fingerprint):
-        return await _replay(pool, username, key, fingerprint)
-    try:
-        code, body = await produce()
-    except BaseException:
-        await store.release(pool, username, key)
-        raise
-    if code >= 400:
-        await store.release(pool, username, key)
-    else:
-        await store.complete(pool, username, key, code, body)
-    return JSONResponse(body, status_code=code)
+def _header_problem(msg: str) -> HTTPException:
+    problem = {"loc": ["header", HEADER], "msg": msg, "type": "value_error"}
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem])
 
 
-async def _replay(pool: asyncpg.Pool, username: str, key: str, fingerprint: str) -> JSONResponse:
-    row = await store.find(pool, username, key)
-    if row is None:  # released between our insert and this read: the caller may retry
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{HEADER} {key!r} was just released; retry the request"
+class OncePost:
+    """One order POST of one user, with its optional Idempotency-Key."""
+
+    def __init__(
+        self,
+        request: Request,
+        user: CurrentUser,
+        pool: asyncpg.Pool,
+        publisher: Publisher,
+        key: str | None,
+    ) -> None:
+        self.request = request
+        self.user = user
+        self.pool = pool
+        self.publisher = publisher
+        self.key = key
+
+    async def run(self, body: Any, decide: Callable[[], Awaitable[Outcome]]) -> JSONResponse:
+        """Decide, then publish and audit at most once per key; `body` is what a retry must
+        repeat exactly (the JSON body, or None)."""
+        key = self.key
+        if key is None:
+            outcome = await decide()
+            await self._deliver(outcome.messages, outcome.audit)
+            return JSONResponse(outcome.answer, outcome.status_code)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise _header_problem(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+        username = self.user.username
+        fingerprint = request_hash("POST", self.request.url.path, body)
+        if not await store.claim(self.pool, username, key, fingerprint, STALE_PENDING_SECONDS):
+            return await self._resume(key, fingerprint)
+        try:
+            outcome = await decide()
+            await store.prepare(
+                self.pool,
+                username,
+                key,
+                status_code=outcome.status_code,
+                response=outcome.answer,
+                messages=[m.model_dump(mode="json") for m in outcome.messages],
+                audit=[_entry_json(e) for e in outcome.audit],
+            )
+        except BaseException:
+            # Nothing published yet. A prepare that committed keeps its row (not pending).
+            await asyncio.shield(store.release(self.pool, username, key))
+            raise
+        # From here the key is never released: a retry republishes the same messages.
+        await self._deliver(outcome.messages, outcome.audit, key)
+        return JSONResponse(outcome.answer, outcome.status_code)
+
+    async def _deliver(
+        self, messages: tuple[Message, ...], entries: tuple[AuditEntry, ...], key: str | None = None
+    ) -> None:
+        """Publish, then (once per key) audit, in that order: the audit says what left."""
+        for message in messages:
+            with bound(correlation_id=message.correlation_id):
+                await self.publisher.publish(ORDER_REQUESTS, message)
+        fault = getattr(self.request.app.state, FAULT_HOOK, None)
+        if fault is not None:
+            await fault()
+        async with self.pool.acquire() as conn, conn.transaction():
+            if key is not None and not await store.complete(conn, self.user.username, key):
+                return  # a concurrent retry completed (and audited) it
+            for entry in entries:
+                with bound(correlation_id=entry.correlation_id):
+                    await audit.record(conn, self.user, entry.action, entry.target, entry.details)
+
+    async def _resume(self, key: str, fingerprint: str) -> JSONResponse:
+        row = await store.find(self.pool, self.user.username, key)
+        if row is None:  # released between our claim and this read: the caller may retry
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"{HEADER} {key!r} was just released; retry the request"
+            )
+        if row["request_hash"] != fingerprint:
+            raise _header_problem(
+                f"{HEADER} {key!r} was already used for a different request; "
+                "use a new key for a new request"
+            )
+        if row["state"] == "pending":
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"the request with {HEADER} {key!r} is still being processed; retry in a moment",
+            )
+        if row["state"] == "prepared":  # the first try may have failed after its publish
+            messages = tuple(
+                ORDER_REQUESTS.parse(json.dumps(m)) for m in json.loads(row["messages"])
+            )
+            entries = tuple(AuditEntry(**e) for e in json.loads(row["audit"]))
+            log.warning("republishing the request of %s %r (same ids)", HEADER, key)
+            await self._deliver(messages, entries, key)
+        return JSONResponse(
+            json.loads(row["response"]),
+            status_code=row["status_code"],
+            headers={"Idempotent-Replayed": "true"},
         )
-    if row["request_hash"] != fingerprint:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            [
-                {
-                    "loc": ["header", HEADER],
-                    "msg": f"{HEADER} {key!r} was already used for a different request; "
-                    "use a new key for a new request",
-                    "type": "value_error",
-                }
-            ],
-        )
-    if row["state"] != "done":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"the request with {HEADER} {key!r} is still being processed; retry in a moment",
-        )
-    return JSONResponse(
-        json.loads(row["response"]),
-        status_code=row["status_code"],
-        headers={"Idempotent-Replayed": "true"},
-    )
+
+
+def _entry_json(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "action": entry.action,
+        "target": entry.target,
+        "details": json.loads(json.dumps(dict(entry.details or {}), default=str)),
+        "correlation_id": entry.correlation_id,
+    }
+
+
+async def _once(
+    request: Request,
+    user: Trader,
+    pool: deps.Pool,
+    publisher: deps.KafkaPublisher,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="any unique string; a retry with the same key places nothing again "
+            "and returns the first answer",
+        ),
+    ] = None,
+) -> OncePost:
+    return OncePost(request, user, pool, publisher, idempotency_key)
+
+
+Once = Annotated[OncePost, Depends(_once)]
+"""An order POST by a trader, run at most once per Idempotency-Key (`once.run(...)`)."""
 
 
 async def purge_forever(pool: asyncpg.Pool) -> None:

@@ -23,15 +23,13 @@ from common.contracts.requests import (
 from common.enums import ExecutionType, OrderStatus, OrderType
 from common.http import MAX_OFFSET
 from common.ids import new_id
-from common.logs import bound
-from common.topics import ORDER_REQUESTS
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 
-from gateway import audit, deps
-from gateway.auth.deps import Trader, Viewer
+from gateway import deps
+from gateway.auth.deps import Viewer
 from gateway.clients_store import find_clients
-from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.order_models import (
     Accepted,
     ExecuteAllIn,
@@ -54,13 +52,6 @@ from gateway.router_client import Instruments, Router, UnknownInstrument
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=HEADER,
-        description="any unique string; a retry with the same key returns the first answer",
-    ),
-]
 _422: dict[int | str, dict[str, Any]] = {
     422: {"description": "the request is invalid: one entry per bad field, nothing placed"}
 }
@@ -106,46 +97,34 @@ def _invalid(problems: list[dict[str, Any]]) -> HTTPException:
     summary="Place one order for one client (answers at once; the broker works later)",
 )
 async def place_order(
-    body: PlaceOrderIn,
-    request: Request,
-    user: Trader,
-    pool: deps.Pool,
-    publisher: deps.KafkaPublisher,
-    instruments: Instruments,
-    idempotency_key: IdempotencyKey = None,
+    body: PlaceOrderIn, once: Once, pool: deps.Pool, instruments: Instruments
 ) -> JSONResponse:
-    async def produce() -> tuple[int, Any]:
+    async def decide() -> Outcome:
         instrument, prices, problems = await _checked_terms(instruments, body)
-        async with pool.acquire() as db:  # one connection (one reset) for the whole request
-            clients = await find_clients(db, [body.client_id])
-            problems += check_client([BODY, "client_id"], body.client_id, clients)
-            problems += check_quantity(
-                [BODY, "quantity"], body.quantity, body.execution_type, instrument
-            )
-            if problems:
-                raise _invalid(problems)
-            batch_id, order_id = new_id(), new_id()
-            with bound(correlation_id=batch_id, client_id=body.client_id, order_id=order_id):
-                order = ClientOrder(
-                    order_id=order_id, client_id=body.client_id, quantity=body.quantity
-                )
-                message = OrderRequested(
-                    correlation_id=batch_id,
-                    actor=user.username,
-                    batch_id=batch_id,
-                    order=order,
-                    terms=_terms(body, prices),
-                )
-                await publisher.publish(ORDER_REQUESTS, message)
-                details = body.model_dump(mode="json")
-                await audit.record(db, user, "order.place", order_id, details)
+        clients = await find_clients(pool, [body.client_id])
+        problems += check_client([BODY, "client_id"], body.client_id, clients)
+        problems += check_quantity(
+            [BODY, "quantity"], body.quantity, body.execution_type, instrument
+        )
+        if problems:
+            raise _invalid(problems)
+        batch_id, order_id = new_id(), new_id()
+        order = ClientOrder(order_id=order_id, client_id=body.client_id, quantity=body.quantity)
+        message = OrderRequested(
+            correlation_id=batch_id,
+            actor=once.user.username,
+            batch_id=batch_id,
+            order=order,
+            terms=_terms(body, prices),
+        )
         answer = Accepted(
             batch_id=batch_id, orders=[OrderRef(client_id=body.client_id, order_id=order_id)]
         )
-        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+        details = body.model_dump(mode="json")
+        entry = AuditEntry("order.place", order_id, details, correlation_id=batch_id)
+        return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
-    fingerprint = request_hash("POST", request.url.path, body.model_dump(mode="json"))
-    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+    return await once.run(body.model_dump(mode="json"), decide)
 
 
 @router.post(
@@ -156,50 +135,39 @@ async def place_order(
     summary="One order per client with a non-zero quantity, on the same terms (a batch)",
 )
 async def execute_all(
-    body: ExecuteAllIn,
-    request: Request,
-    user: Trader,
-    pool: deps.Pool,
-    publisher: deps.KafkaPublisher,
-    instruments: Instruments,
-    idempotency_key: IdempotencyKey = None,
+    body: ExecuteAllIn, once: Once, pool: deps.Pool, instruments: Instruments
 ) -> JSONResponse:
-    async def produce() -> tuple[int, Any]:
+    async def decide() -> Outcome:
         instrument, prices, problems = await _checked_terms(instruments, body)
         entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
-        async with pool.acquire() as db:  # one connection (one reset) for the whole request
-            clients = await find_clients(db, [e.client_id for e in entries if e.quantity != 0])
-            problems += check_batch(entries, body.execution_type, clients, instrument)
-            if problems:
-                raise _invalid(problems)
-            batch_id = new_id()
-            orders = [
-                ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
-                for e in entries
-                if e.quantity != 0
-            ]
-            skipped = [e.client_id for e in entries if e.quantity == 0]
-            with bound(correlation_id=batch_id):
-                message = BatchRequested(
-                    correlation_id=batch_id,
-                    actor=user.username,
-                    batch_id=batch_id,
-                    terms=_terms(body, prices),
-                    orders=tuple(orders),
-                )
-                await publisher.publish(ORDER_REQUESTS, message)
-                details = body.model_dump(mode="json", exclude={"client_orders"})
-                details["orders"] = {o.client_id: o.quantity for o in orders}
-                await audit.record(db, user, "batch.place", batch_id, details)
+        clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
+        problems += check_batch(entries, body.execution_type, clients, instrument)
+        if problems:
+            raise _invalid(problems)
+        batch_id = new_id()
+        orders = [
+            ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
+            for e in entries
+            if e.quantity != 0
+        ]
+        message = BatchRequested(
+            correlation_id=batch_id,
+            actor=once.user.username,
+            batch_id=batch_id,
+            terms=_terms(body, prices),
+            orders=tuple(orders),
+        )
         answer = Accepted(
             batch_id=batch_id,
             orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
-            skipped=skipped,
+            skipped=[e.client_id for e in entries if e.quantity == 0],
         )
-        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+        details = body.model_dump(mode="json", exclude={"client_orders"})
+        details["orders"] = {o.client_id: o.quantity for o in orders}
+        entry = AuditEntry("batch.place", batch_id, details, correlation_id=batch_id)
+        return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
-    fingerprint = request_hash("POST", request.url.path, body.model_dump(mode="json"))
-    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+    return await once.run(body.model_dump(mode="json"), decide)
 
 
 @router.get("/batches/{batch_id}", summary="A batch: counts by status and every client's order")
@@ -280,17 +248,8 @@ _CANCELABLE = {
     responses=_422,
     summary="Change a working order's type, quantity, price or trigger",
 )
-async def modify_order(
-    order_id: str,
-    body: ModifyIn,
-    request: Request,
-    user: Trader,
-    pool: deps.Pool,
-    publisher: deps.KafkaPublisher,
-    orders: Router,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def produce() -> tuple[int, Any]:
+async def modify_order(order_id: str, body: ModifyIn, once: Once, orders: Router) -> JSONResponse:
+    async def decide() -> Outcome:
         order = await _order_or_404(orders, order_id)
         current = OrderStatus(order["status"])
         if current not in _MODIFIABLE:
@@ -304,31 +263,12 @@ async def modify_order(
                                     "price, trigger_price")])  # fmt: skip
         new_type = body.order_type or OrderType(order["order_type"])
         prices = _modified_prices(order, body, new_type)
-        instrument = Instrument(
-            token=order["token_id"],
-            exchange=order["exchange"],
-            symbol=order["symbol"],
-            lot_size=order["lot_size"],
-            tick_size=order["tick_size"],
-        )
-        problems = check_terms(new_type, prices, instrument)
-        if body.quantity is not None:
-            problems += check_quantity(
-                [BODY, "quantity"], body.quantity, order_execution(order), instrument
-            )
-            if body.quantity <= order["filled_quantity"]:
-                problems.append(
-                    problem(
-                        [BODY, "quantity"],
-                        f"quantity {body.quantity} must be above the {order['filled_quantity']} "
-                        "shares already filled",
-                    )
-                )
+        problems = _modify_problems(order, body, new_type, prices)
         if problems:
             raise _invalid(problems)
         message = ModifyRequested(
             correlation_id=order["batch_id"],
-            actor=user.username,
+            actor=once.user.username,
             order_id=order_id,
             client_id=order["client_id"],
             order_type=new_type,
@@ -336,17 +276,38 @@ async def modify_order(
             price=prices.price,
             trigger_price=prices.trigger_price,
         )
-        with bound(correlation_id=order["batch_id"], order_id=order_id):
-            await publisher.publish(ORDER_REQUESTS, message)
-            await audit.record(pool, user, "order.modify", order_id, body.model_dump(mode="json"))
-        return status.HTTP_202_ACCEPTED, {
-            "order_id": order_id,
-            "client_id": order["client_id"],
-            "requested": "modify",
-        }
+        answer = {"order_id": order_id, "client_id": order["client_id"], "requested": "modify"}
+        details = body.model_dump(mode="json")
+        entry = AuditEntry("order.modify", order_id, details, correlation_id=order["batch_id"])
+        return Outcome(answer, (message,), (entry,))
 
-    fingerprint = request_hash("POST", request.url.path, body.model_dump(mode="json"))
-    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+    return await once.run(body.model_dump(mode="json"), decide)
+
+
+def _modify_problems(
+    order: dict[str, Any], body: ModifyIn, new_type: OrderType, prices: Prices
+) -> list[dict[str, Any]]:
+    instrument = Instrument(
+        token=order["token_id"],
+        exchange=order["exchange"],
+        symbol=order["symbol"],
+        lot_size=order["lot_size"],
+        tick_size=order["tick_size"],
+    )
+    problems = check_terms(new_type, prices, instrument)
+    if body.quantity is not None:
+        problems += check_quantity(
+            [BODY, "quantity"], body.quantity, order_execution(order), instrument
+        )
+        if body.quantity <= order["filled_quantity"]:
+            problems.append(
+                problem(
+                    [BODY, "quantity"],
+                    f"quantity {body.quantity} must be above the {order['filled_quantity']} "
+                    "shares already filled",
+                )
+            )
+    return problems
 
 
 def order_execution(order: dict[str, Any]) -> ExecutionType:
@@ -375,21 +336,13 @@ def _modified_prices(order: dict[str, Any], body: ModifyIn, new_type: OrderType)
     status_code=status.HTTP_202_ACCEPTED,
     summary="Cancel a working order",
 )
-async def cancel_order(
-    order_id: str,
-    request: Request,
-    user: Trader,
-    pool: deps.Pool,
-    publisher: deps.KafkaPublisher,
-    orders: Router,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def produce() -> tuple[int, Any]:
+async def cancel_order(order_id: str, once: Once, orders: Router) -> JSONResponse:
+    async def decide() -> Outcome:
         order = await _order_or_404(orders, order_id)
         current = OrderStatus(order["status"])
         answer = {"order_id": order_id, "client_id": order["client_id"], "requested": "cancel"}
         if current is OrderStatus.PENDING_CANCEL:
-            return status.HTTP_202_ACCEPTED, answer  # already on its way
+            return Outcome(answer)  # already on its way
         if current not in _CANCELABLE:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
@@ -397,14 +350,11 @@ async def cancel_order(
             )
         message = CancelRequested(
             correlation_id=order["batch_id"],
-            actor=user.username,
+            actor=once.user.username,
             order_id=order_id,
             client_id=order["client_id"],
         )
-        with bound(correlation_id=order["batch_id"], order_id=order_id):
-            await publisher.publish(ORDER_REQUESTS, message)
-            await audit.record(pool, user, "order.cancel", order_id)
-        return status.HTTP_202_ACCEPTED, answer
+        entry = AuditEntry("order.cancel", order_id, correlation_id=order["batch_id"])
+        return Outcome(answer, (message,), (entry,))
 
-    fingerprint = request_hash("POST", request.url.path, None)
-    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+    return await once.run(None, decide)

@@ -15,24 +15,16 @@ from common.contracts.instruments import TOKEN_MAX
 from common.contracts.requests import ClientOrder, ExitByTokenRequested, ExitTradeRequested
 from common.enums import Exchange, TradeType
 from common.ids import new_id
-from common.logs import bound
-from common.topics import ORDER_REQUESTS
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gateway import audit, deps
-from gateway.auth.deps import Trader, Viewer
-from gateway.idempotency import HEADER, request_hash, run_once
+from gateway.auth.deps import Viewer
+from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.order_models import Accepted, OrderRef, problem
 from gateway.portfolio_client import Portfolio
 
 router = APIRouter(prefix="/api/v1", tags=["trades"])
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias=HEADER, description="any unique string; a retry with it returns the first answer"),
-]
 
 
 class TradeOut(BaseModel):
@@ -117,16 +109,8 @@ async def get_trade(trade_id: str, _: Viewer, portfolio: Portfolio) -> TradeOut:
     response_model=Accepted,
     summary="Close one trade with an EXIT order (opposite side, its quantity and trade type)",
 )
-async def exit_trade(
-    trade_id: str,
-    request: Request,
-    user: Trader,
-    pool: deps.Pool,
-    publisher: deps.KafkaPublisher,
-    portfolio: Portfolio,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    async def produce() -> tuple[int, Any]:
+async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONResponse:
+    async def decide() -> Outcome:
         position = await portfolio.position(trade_id)
         if position is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"trade {trade_id} does not exist")
@@ -136,30 +120,27 @@ async def exit_trade(
             )
         batch_id, order_id = new_id(), new_id()
         client_id = position["client_id"]
-        with bound(correlation_id=batch_id, client_id=client_id, order_id=order_id):
-            message = ExitTradeRequested(
-                correlation_id=batch_id,
-                actor=user.username,
-                batch_id=batch_id,
-                order_id=order_id,
-                client_id=client_id,
-                position_id=trade_id,
-                token_id=position["token"],
-                exchange=Exchange(position["exchange"]),
-                trade_type=TradeType(position["trade_type"]),
-            )
-            await publisher.publish(ORDER_REQUESTS, message)
-            await audit.record(pool, user, "trade.exit", trade_id, {
-                "batch_id": batch_id, "order_id": order_id, "client_id": client_id,
-                "token": position["token"], "net_quantity": position["net_quantity"],
-            })  # fmt: skip
+        message = ExitTradeRequested(
+            correlation_id=batch_id,
+            actor=once.user.username,
+            batch_id=batch_id,
+            order_id=order_id,
+            client_id=client_id,
+            position_id=trade_id,
+            token_id=position["token"],
+            exchange=Exchange(position["exchange"]),
+            trade_type=TradeType(position["trade_type"]),
+        )
+        entry = AuditEntry("trade.exit", trade_id, {
+            "batch_id": batch_id, "order_id": order_id, "client_id": client_id,
+            "token": position["token"], "net_quantity": position["net_quantity"],
+        }, correlation_id=batch_id)  # fmt: skip
         answer = Accepted(
             batch_id=batch_id, orders=[OrderRef(client_id=client_id, order_id=order_id)]
         )
-        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+        return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
-    fingerprint = request_hash("POST", request.url.path, {})
-    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+    return await once.run({}, decide)
 
 
 def _exit_plan(
@@ -215,17 +196,13 @@ def _exit_orders(
 )
 async def exit_by_token(
     token_id: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
-    request: Request,
-    user: Trader,
-    pool: deps.Pool,
-    publisher: deps.KafkaPublisher,
+    once: Once,
     portfolio: Portfolio,
     body: ExitByTokenIn | None = None,
-    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     wanted = body or ExitByTokenIn()
 
-    async def produce() -> tuple[int, Any]:
+    async def decide() -> Outcome:
         holders = await portfolio.holders(
             token_id,
             exchange=wanted.exchange.value if wanted.exchange else None,
@@ -234,27 +211,24 @@ async def exit_by_token(
         targets, exchange, trade_type = _exit_plan(token_id, wanted, holders)
         batch_id = new_id()
         orders = _exit_orders(targets, trade_type, holders)
-        with bound(correlation_id=batch_id):
-            message = ExitByTokenRequested(
-                correlation_id=batch_id,
-                actor=user.username,
-                batch_id=batch_id,
-                token_id=token_id,
-                exchange=exchange,
-                trade_type=trade_type,
-                orders=orders,
-            )
-            await publisher.publish(ORDER_REQUESTS, message)
-            await audit.record(pool, user, "trade.exit_by_token", str(token_id), {
-                "batch_id": batch_id, "client_ids": list(targets),
-                "trade_type": trade_type.value if trade_type else None,
-                "exchange": exchange.value,
-            })  # fmt: skip
+        message = ExitByTokenRequested(
+            correlation_id=batch_id,
+            actor=once.user.username,
+            batch_id=batch_id,
+            token_id=token_id,
+            exchange=exchange,
+            trade_type=trade_type,
+            orders=orders,
+        )
+        entry = AuditEntry("trade.exit_by_token", str(token_id), {
+            "batch_id": batch_id, "client_ids": list(targets),
+            "trade_type": trade_type.value if trade_type else None,
+            "exchange": exchange.value,
+        }, correlation_id=batch_id)  # fmt: skip
         answer = Accepted(
             batch_id=batch_id,
             orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
         )
-        return status.HTTP_202_ACCEPTED, answer.model_dump(mode="json")
+        return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
-    fingerprint = request_hash("POST", request.url.path, wanted.model_dump(mode="json"))
-    return await run_once(pool, user.username, idempotency_key, fingerprint, produce)
+    return await once.run(wanted.model_dump(mode="json"), decide)
