@@ -32,11 +32,11 @@ from common.contracts.order_events import (
 )
 from common.contracts.order_updates import OrderUpdated
 from common.enums import OrderStatus
-from common.http import service_client
 from common.service import ServiceRuntime
 from common.topics import ORDER_UPDATES
 
 from gateway.live import LIVE_GROUP, Hub
+from gateway.peers import peers_of
 from gateway.router_client import RouterClient
 
 log = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def _wrap(channel: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
 def install(runtime: ServiceRuntime, hub: Hub) -> OrderFeed:
     """Register the `orders` and `batch` channel kinds and this replica's event consumer."""
     feed = OrderFeed(hub)
-    router = RouterClient(service_client(runtime.settings.order_router_url))
+    router = RouterClient(peers_of(runtime).router)
 
     async def batch_snapshot(batch_id: str) -> list[tuple[str, dict[str, Any]]]:
         batch = await router.batch(batch_id)
@@ -171,5 +171,4 @@ def install(runtime: ServiceRuntime, hub: Hub) -> OrderFeed:
         group=LIVE_GROUP,
         from_beginning=False,
     )
-    runtime.on_shutdown(router.client.aclose)
     return feed

@@ -14,11 +14,11 @@ from typing import Any
 
 from common.contracts.envelope import Message
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
-from common.http import service_client
 from common.service import ServiceRuntime
 from common.topics import PORTFOLIO_UPDATES
 
 from gateway.live import LIVE_GROUP, Hub
+from gateway.peers import peers_of
 from gateway.portfolio_client import PortfolioClient
 
 log = logging.getLogger(__name__)
@@ -72,8 +72,7 @@ class PortfolioFeed:
 
 def install(runtime: ServiceRuntime, hub: Hub) -> PortfolioFeed:
     """Register the `portfolio` channel kind and this replica's consumer of the updates."""
-    client = service_client(runtime.settings.portfolio_url)
-    feed = PortfolioFeed(hub, PortfolioClient(client))
+    feed = PortfolioFeed(hub, PortfolioClient(peers_of(runtime).portfolio))
     hub.add_kind(
         KIND,
         "one client's positions, P&L and margin as they change; id = client_id",
@@ -88,5 +87,4 @@ def install(runtime: ServiceRuntime, hub: Hub) -> PortfolioFeed:
         # moves every second while prices do; parsing it for no one was the idle cost)
         wants=lambda _type, client_id: hub.has_subscribers(f"{KIND}:{client_id}"),
     )
-    runtime.on_shutdown(client.aclose)
     return feed

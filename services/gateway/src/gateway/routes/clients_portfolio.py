@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 from gateway import clients_store, deps
 from gateway.auth.deps import Viewer
 from gateway.client_models import ClientOut
-from gateway.portfolio_client import PortfolioClient, PortfolioUnavailable, portfolio_client
-from gateway.router_client import Router, ServiceUnavailable
+from gateway.peers import PeerUnavailable
+from gateway.portfolio_client import PortfolioClient, portfolio_client
+from gateway.router_client import Router
 from gateway.routes.trades import TradeOut, trade_out
 
 router = APIRouter(prefix="/api/v1", tags=["clients"])
@@ -70,7 +71,7 @@ async def funds_by_client(portfolio: PortfolioClient, client_ids: list[str]) -> 
     """Funds per client; empty when the portfolio is unavailable (lists still answer)."""
     try:
         summaries = await portfolio.summaries(client_ids)
-    except PortfolioUnavailable:
+    except PeerUnavailable:
         return {}
     return {s["client_id"]: funds_of(s) for s in summaries}
 
@@ -135,7 +136,7 @@ async def client_portfolio(
     notes: list[str] = []
     try:
         recent = await orders.orders({"client_id": client_id, "limit": limit})
-    except ServiceUnavailable as unavailable:
+    except PeerUnavailable as unavailable:
         recent, notes = {}, [f"recent orders: {unavailable.detail}"]
     return PortfolioOut(
         client_id=client_id,
