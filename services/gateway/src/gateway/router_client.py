@@ -9,10 +9,6 @@ from typing import Annotated, Any, cast
 from common.http import path_segment
 from fastapi import Depends
 
-from gateway.market_data_client import (  # noqa: F401  (routes/orders.py imports them here)
-    Instruments,
-    UnknownInstrument,
-)
 from gateway.peers import Peer, PeersDep
 
 

@@ -30,6 +30,7 @@ from gateway import deps
 from gateway.auth.deps import Viewer
 from gateway.clients_store import find_clients
 from gateway.idempotency import AuditEntry, Once, Outcome
+from gateway.market_data_client import Instruments, UnknownInstrument
 from gateway.order_models import (
     Accepted,
     ExecuteAllIn,
@@ -48,7 +49,7 @@ from gateway.order_validation import (
     check_terms,
     normalised_prices,
 )
-from gateway.router_client import Instruments, Router, UnknownInstrument
+from gateway.router_client import Router
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -233,15 +234,6 @@ async def _order_or_404(orders: Router, order_id: str) -> dict[str, Any]:
     return order
 
 
-_MODIFIABLE = {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED}
-_CANCELABLE = {
-    OrderStatus.SUBMITTED,
-    OrderStatus.ACCEPTED,
-    OrderStatus.PARTIALLY_FILLED,
-    OrderStatus.PENDING_MODIFY,
-}
-
-
 @router.post(
     "/orders/{order_id}/modify",
     status_code=status.HTTP_202_ACCEPTED,
@@ -252,7 +244,7 @@ async def modify_order(order_id: str, body: ModifyIn, once: Once, orders: Router
     async def decide() -> Outcome:
         order = await _order_or_404(orders, order_id)
         current = OrderStatus(order["status"])
-        if current not in _MODIFIABLE:
+        if not order["modifiable"]:  # the router's transition table says
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"order {order_id} is {current}: only ACCEPTED or PARTIALLY_FILLED orders "
@@ -343,7 +335,7 @@ async def cancel_order(order_id: str, once: Once, orders: Router) -> JSONRespons
         answer = {"order_id": order_id, "client_id": order["client_id"], "requested": "cancel"}
         if current is OrderStatus.PENDING_CANCEL:
             return Outcome(answer)  # already on its way
-        if current not in _CANCELABLE:
+        if not order["cancelable"]:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"order {order_id} is {current}: there is nothing left to cancel",
