@@ -1,0 +1,88 @@
+// Live updates over /ws. The socket reconnects after a drop (backing off up to 10 s),
+// subscribes again to every channel it had, and asks the current page to reload its data,
+// since updates sent while it was away are lost.
+import { session } from "./api.js";
+import { $ } from "./util.js";
+
+const channels = new Set();
+let handlers = [];
+let socket = null;
+let retry = 0;
+let everOpened = false;
+let onReconnect = () => {};
+
+export const liveState = { connected: false, reconnects: 0 };
+
+export function connect(reconnected) {
+  onReconnect = reconnected;
+  open();
+}
+
+function open() {
+  if (!session.tokens) return;
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(session.tokens.access_token)}`);
+  const mine = socket;
+  mine.onopen = () => {
+    retry = 0;
+    show(true);
+    if (channels.size) send({ action: "subscribe", channels: [...channels] });
+    if (everOpened) { liveState.reconnects += 1; onReconnect(); }
+    everOpened = true;
+  };
+  mine.onmessage = (event) => dispatch(JSON.parse(event.data));
+  mine.onclose = () => {
+    if (socket !== mine) return;
+    show(false);
+    if (!session.tokens) return;
+    retry = Math.min(retry + 1, 5);
+    setTimeout(open, Math.min(500 * 2 ** retry, 10000));
+  };
+}
+
+export function disconnect() {
+  const old = socket;
+  socket = null;
+  everOpened = false;
+  channels.clear();
+  if (old) old.close();
+  show(false);
+}
+
+// For the browser tests and the curious: drop the connection as a network would.
+export function drop() { if (socket) socket.close(); }
+
+function send(message) { if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message)); }
+
+function show(connected) {
+  liveState.connected = connected;
+  const badge = $("live");
+  if (!badge) return;
+  badge.textContent = connected ? "live" : "reconnecting…";
+  badge.title = connected ? "live updates connected" : "live updates lost; reconnecting, the page reloads its data when back";
+  badge.classList.toggle("down", !connected);
+}
+
+export function watch(...names) {
+  const fresh = names.filter((c) => !channels.has(c));
+  fresh.forEach((c) => channels.add(c));
+  if (fresh.length) send({ action: "subscribe", channels: fresh });
+}
+
+// Handlers of the current page; the router clears them on every navigation.
+export function on(prefix, handler) { handlers.push([prefix, handler]); }
+export function clearHandlers() { handlers = []; }
+
+function dispatch(message) {
+  const channel = message.channel || "";
+  // "quotes:" matches every quotes channel; "quotes:2885" only that one.
+  for (const [name, handler] of handlers) {
+    if (name.endsWith(":") ? channel.startsWith(name) : channel === name) handler(message, channel);
+  }
+}
+
+// Calls fn at most once per `ms`, however many updates arrive meanwhile.
+export function throttled(fn, ms = 300) {
+  let timer = null;
+  return () => { if (!timer) timer = setTimeout(() => { timer = null; fn(); }, ms); };
+}

@@ -1,0 +1,186 @@
+"""The desk's screen in Chromium against the real stack: sign in, the clients grid, a batch
+from the dashboard, exits, the blotter, the kill switch, a 422, deep links, reconnects."""
+
+from typing import Any
+
+import httpx
+import pytest
+from desk_kit import (
+    COALINDIA,
+    DASH,
+    HINDUNILVR,
+    NTPC,
+    POWERGRID,
+    SCREENSHOTS,
+    buy,
+    choose_instrument,
+    holders_are,
+    indian,
+    wait_batch_statuses,
+)
+from orders_testkit import Trading, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_indian_grouping() -> None:
+    assert indian("1234567.8") == "12,34,567.80"
+    assert indian("-999.5") == "-999.50"
+    assert indian("100000") == "1,00,000.00"
+    assert indian(None) == DASH
+
+
+def own(trading: Trading) -> list[str]:
+    """Clients past the first 150 and before the 200 that e2e tests use for themselves."""
+    return trading.require(160)[150:160]
+
+
+async def test_clients_grid_shows_the_apis_funds_and_pnl(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    clients = own(trading)[:4]
+
+    async def agree() -> bool:
+        for client in clients:
+            api = (await gateway.get(f"/api/v1/clients/{client}")).json()["portfolio"]
+            row = page.locator(f"#clients tbody tr[data-client='{client}']")
+            shown = [
+                await row.locator(f"td.{c}").inner_text() for c in ("available", "used", "total")
+            ]
+            wanted = [
+                indian(api and api[k]) for k in ("margin_available", "margin_used", "total_pnl")
+            ]
+            if [s.strip() for s in shown] != wanted:
+                return False
+        return True
+
+    await wait_for(agree, 30, "the grid to show the API's figures")
+    missing = page.locator("#clients td .missing").first
+    if await missing.count():  # a figure the page lacks is a dash that says why, never 0
+        assert await missing.get_attribute("title")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
+
+
+async def test_batch_from_the_dashboard_reaches_filled(page: Any, trading: Trading) -> None:
+    clients = own(trading)[:3]
+    await choose_instrument(page, "NTPC", NTPC)
+    first = page.locator(f"input.qty[data-client='{clients[0]}']")
+    await first.fill("2")
+    for client in clients[1:]:  # keyboard: type, Tab to the next client, type
+        await page.locator(f"input.qty[data-client='{client}']").fill("1")
+    await first.focus()
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.dataset.client") != clients[0]
+    await page.keyboard.press("Enter")
+    await wait_batch_statuses(page, clients, "FILLED")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "batch.png"))
+
+
+async def test_exit_by_token_page_exits_every_holder(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    clients = own(trading)[3:6]
+    await buy(gateway, POWERGRID, dict.fromkeys(clients, 3))
+    await page.goto(f"/exit/{POWERGRID}")  # a deep link to the seed's page
+    await page.wait_for_selector("#holders tbody input[type=checkbox]")
+    boxes = page.locator("#holders tbody input[type=checkbox]")
+    assert await boxes.count() == len(clients)
+    assert all([await boxes.nth(i).is_checked() for i in range(len(clients))])
+    assert await page.locator(f"#holders tr[data-client='{clients[0]}'] td.qty").inner_text() == "3"
+    await page.click("#exit-holders")
+    await page.click("#exit-confirm-send")
+    await wait_batch_statuses(page, clients, "FILLED")
+    await holders_are(gateway, POWERGRID, set())
+
+
+async def test_client_detail_exits_a_position(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    client = own(trading)[6]
+    await buy(gateway, COALINDIA, {client: 4})
+    await page.click(f"#clients tr[data-client='{client}'] a")
+    await page.wait_for_url(f"**/clients/{client}")
+    row = page.locator(f"#open-positions tr[data-token='{COALINDIA}']")
+    await row.locator("button.exit").click()
+    await row.locator("button.exit-confirm").click()
+    await wait_batch_statuses(page, [client], "FILLED")
+    await holders_are(gateway, COALINDIA, set())
+
+
+async def test_blotter_cancels_a_resting_limit(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    client = own(trading)[7]
+    quote = (await gateway.get(f"/api/v1/tokens/{HINDUNILVR}")).json()
+    low = quote["lower_circuit"] if quote.get("lower_circuit") else "2205"
+    placed = await gateway.post("/api/v1/orders/execute-all", json={
+        "token_id": HINDUNILVR, "execution_type": "BUY", "order_type": "LIMIT",
+        "trade_type": "INTRADAY", "price": str(low),
+        "client_orders": [{"client_id": client, "quantity": 1}]})  # fmt: skip
+    assert placed.status_code == 202, placed.text
+    batch = placed.json()["batch_id"]
+    await page.click("nav a[href='/orders']")
+    await page.fill("#order-filters input[name=batch_id]", batch)
+    await page.click("#order-filters button[type=submit]")
+    row = page.locator("#blotter tbody tr").first
+    await page.wait_for_selector("#blotter tbody tr[data-status='ACCEPTED']")
+    await row.locator("button.cancel").click()
+    await page.wait_for_selector("#blotter tbody tr[data-status='CANCELED']")
+
+
+async def test_kill_switch_denies_the_next_batch(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    clients = own(trading)[8:10]
+    await page.click("nav a[href='/admin']")
+    await page.fill("#ks-reason", "browser test")
+    await page.click("#ks-engage")
+    try:
+        await page.wait_for_selector("#kill-switch.engaged")
+        await page.click("nav a[href='/']")
+        await choose_instrument(page, "NTPC", NTPC)
+        for client in clients:
+            await page.locator(f"input.qty[data-client='{client}']").fill("1")
+        await page.wait_for_selector("#summary:has-text('2 clients')")
+        await page.click("#execute")
+        await wait_batch_statuses(page, clients, "DENIED")
+        assert "kill" in (await page.locator("#batch tbody").inner_text()).lower()
+    finally:
+        released = await gateway.post(
+            "/api/v1/admin/kill-switch", json={"engaged": False, "reason": "browser test done"}
+        )
+        assert released.status_code == 200, released.text
+
+
+async def test_a_422_names_the_field(page: Any, trading: Trading) -> None:
+    client = own(trading)[0]
+    await choose_instrument(page, "NTPC", NTPC)
+    await page.select_option("#order-type", "LIMIT")
+    await page.locator(f"input.qty[data-client='{client}']").fill("1")
+    await page.click("#execute")
+    await page.wait_for_selector("#price.bad")
+    assert "price" in await page.locator("#execute-error").inner_text()
+
+
+async def test_deep_links_back_button_and_positions(page: Any, trading: Trading) -> None:
+    await page.click("nav a[href='/positions']")
+    await page.wait_for_selector("#net-positions")
+    await page.click("nav a[href='/orders']")
+    await page.wait_for_selector("#blotter")
+    await page.go_back()
+    assert page.url.endswith("/positions")
+    await page.wait_for_selector("#net-positions")
+    await page.goto(f"/exit/{NTPC}")
+    await page.wait_for_selector("#holders")
+    await page.goto("/orders?status=FILLED")
+    await page.wait_for_selector("#blotter tbody tr[data-status='FILLED']")
+
+
+async def test_live_updates_survive_a_dropped_socket(page: Any, trading: Trading) -> None:
+    await page.wait_for_selector("#live:not(.down)", timeout=60_000)
+    await page.evaluate("window.desk.drop()")
+    await page.wait_for_function("window.desk.liveState.reconnects >= 1", timeout=60_000)
+    await page.wait_for_selector("#live:not(.down)")
+    assert await page.locator("#clients tbody tr").count() > 0
