@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from common.cache import create_redis
 from common.contracts.envelope import Message
 from common.db import apply_migrations, create_pool, pending_migrations
+from common.doorbell import Doorbell
 from common.http import (
     UNSTORABLE_TEXT_ERRORS,
     ControlCharacterGuard,
@@ -69,6 +70,7 @@ class ServiceRuntime:
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: list[Consumer] = []
+        self._doorbell: Doorbell | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -105,7 +107,7 @@ class ServiceRuntime:
         for consumer in self._consumers:
             together.setdefault((consumer.group, consumer.from_beginning), []).append(consumer)
         for consumers in together.values():
-            subscribe(self.broker, self.settings, self.name, consumers)
+            subscribe(self.broker, self.settings, self.name, consumers, self._doorbell)
         self._consumers.clear()
 
     def add_check(self, name: str, check: Check) -> None:
@@ -136,9 +138,17 @@ class ServiceRuntime:
             try:
                 problem = await asyncio.wait_for(check(), timeout=3)
             except Exception as error:
-                problem = f"check failed: {error!r}"
+                problem = self._failed_check(name, error)
             results[name] = problem or "ok"
         return all(v == "ok" for v in results.values()), results
+
+    def _failed_check(self, name: str, error: Exception) -> str:
+        """The error's text may hold a connection string (user, host, password): only the
+        log and the embedded dev mode see it; elsewhere the body names the error's type."""
+        log.warning("readiness check %s failed: %r", name, error)
+        if self.settings.dev_mode:
+            return f"check failed: {error!r}"
+        return f"check failed: {type(error).__name__} (details in the service log)"
 
     async def _check_kafka(self) -> str | None:
         return None if await self.broker.ping(timeout=2) else "Kafka is not reachable"
@@ -169,6 +179,9 @@ class ServiceRuntime:
             if applied:
                 log.info("applied migrations %s to schema %s", applied, self.schema)
         self._redis = create_redis(self.settings.redis_url)
+        if self.settings.kafka_doorbell:
+            self._doorbell = self.publisher.doorbell = Doorbell(self._redis)
+            self._background.append(self._doorbell.listen)
         for hook in self._startup:
             await hook()
         self._subscribe_consumers()
@@ -232,6 +245,9 @@ class ServiceRuntime:
             port=self.settings.port,
             log_config=None,
             timeout_graceful_shutdown=5,
+            # X-Forwarded-For is trusted only where a service says so (the gateway's
+            # GATEWAY_TRUSTED_PROXIES); uvicorn would trust it from any local process.
+            proxy_headers=False,
         )
 
 
