@@ -16,7 +16,7 @@ import test_adapter_execution as execution
 from common.contracts.commands import CancelOrder, ModifyOrder
 from common.enums import OrderType, Side
 from orders_testkit import Trading
-from test_adapter_execution import ITC, SBIN, Events, counters, ltp_of, place, tick
+from test_adapter_execution import ITC, SBIN, Events, counters, place, set_price
 
 # The execution tests' fixtures: the same adapter, event reader and command sender.
 adapter, events, commands, sim = (
@@ -43,6 +43,11 @@ def spare(trading: Trading) -> list[str]:
     return codes[-20:]  # past the 200 the burst test uses
 
 
+# Resting prices inside the circuit band whatever the walk did: the price is set first.
+SBIN_MARKET, SBIN_BID = Decimal("960.00"), Decimal("950.00")  # band 864.00-1056.00
+ITC_MARKET, ITC_BID = Decimal("405.00"), Decimal("400.00")  # band 364.50-445.50
+
+
 async def _placed(sim: httpx.AsyncClient, client_code: str) -> int:
     return int((await counters(sim)).get("orders_placed", {}).get(client_code, 0))
 
@@ -56,8 +61,8 @@ async def test_adapter_place_answer_is_unknown_outcome_settled_once_from_the_boo
     fault = {**PLACE_ANSWERS[answer], "limit": 1, "endpoints": ["place_order"]}
     await sim.put("/sim/faults", json=fault)
     try:
-        ltp = await ltp_of(sim, SBIN)
-        order = place(client_code, SBIN, Side.BUY, 1, price=tick(ltp * Decimal("0.95")))
+        await set_price(sim, SBIN, SBIN_MARKET)
+        order = place(client_code, SBIN, Side.BUY, 1, price=SBIN_BID)
         await commands(order)
         accepted = await events.wait_type(order.order_id, "order.accepted")
     finally:
@@ -74,8 +79,8 @@ async def test_adapter_cancel_answered_mo8000_is_confirmed_from_the_book(
     events: Events, commands: Any, sim: httpx.AsyncClient, spare: list[str]
 ) -> None:
     client_code = spare[6]
-    ltp = await ltp_of(sim, ITC)
-    order = place(client_code, ITC, Side.BUY, 1, price=tick(ltp * Decimal("0.9")))
+    await set_price(sim, ITC, ITC_MARKET)
+    order = place(client_code, ITC, Side.BUY, 1, price=ITC_BID)
     await commands(order)
     await events.wait_type(order.order_id, "order.accepted")
     await sim.put("/sim/faults", json={"broker_error": 1.0, "limit": 1,
@@ -92,8 +97,8 @@ async def test_adapter_modify_answered_mo5002_is_confirmed_from_the_book(
     events: Events, commands: Any, sim: httpx.AsyncClient, spare: list[str]
 ) -> None:
     client_code = spare[7]
-    ltp = await ltp_of(sim, ITC)
-    low = tick(ltp * Decimal("0.9"))
+    await set_price(sim, ITC, ITC_MARKET)
+    low = ITC_BID
     order = place(client_code, ITC, Side.BUY, 1, price=low)
     await commands(order)
     await events.wait_type(order.order_id, "order.accepted")
@@ -118,7 +123,8 @@ async def test_adapter_expired_session_logs_in_again_and_places_once(
     events: Events, commands: Any, sim: httpx.AsyncClient, spare: list[str]
 ) -> None:
     client_code = spare[8]
-    price = tick(await ltp_of(sim, ITC) * Decimal("0.9"))
+    await set_price(sim, ITC, ITC_MARKET)
+    price = ITC_BID
     warm = place(client_code, ITC, Side.BUY, 1, price=price)
     await commands(warm)  # the client has a session
     await events.wait_type(warm.order_id, "order.accepted")
