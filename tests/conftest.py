@@ -28,6 +28,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestS
             "MOTILAL_SIM_ACCOUNTS": str(accounts),
             "GATEWAY_DEMO_ACCOUNTS_PATH": str(accounts),
             "BROKER_ADAPTER_DEV_ACCOUNTS_FILE": str(accounts),
+            # tests act as a proxy: X-Forwarded-For gives each sign-in test its own address
+            "GATEWAY_TRUSTED_PROXIES": "127.0.0.1",
         },
     )
     try:

@@ -6,10 +6,13 @@ stops the service at start with a message naming the variable (see `secret_probl
 """
 
 from pathlib import Path
+from typing import Annotated
 
 from common.settings import ServiceSettings
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from gateway.auth.client_address import networks
 
 _REPO_DATA = Path(__file__).resolve().parents[4] / "data"
 
@@ -47,13 +50,23 @@ class GatewaySettings(ServiceSettings):
         description="the first admin's password; dev mode defaults to 'admin' (with a warning)",
     )
     login_user_failures: int = Field(
-        default=5, gt=0, description="failed logins allowed per username per window"
+        default=5,
+        gt=0,
+        description="failed logins allowed per (username, client address) per window; past "
+        "it that pair waits (429 with Retry-After). The same user from another address is "
+        "not slowed, so nobody can lock a user out by failing on purpose",
     )
     login_address_failures: int = Field(
         default=30, gt=0, description="failed logins allowed per client address per window"
     )
     login_window_seconds: int = Field(
         default=300, gt=0, description="the rate-limit window; 429 with Retry-After past it"
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="addresses or CIDR blocks of the proxies in front of the gateway "
+        "(GATEWAY_TRUSTED_PROXIES, comma-separated, e.g. 10.0.0.0/8). Only a connection from "
+        "one of them may name the client in X-Forwarded-For; empty: the header is ignored",
     )
 
     # ---- orders -----------------------------------------------------------------------------
@@ -82,6 +95,19 @@ class GatewaySettings(ServiceSettings):
         default=_REPO_DATA / "sim-accounts.json",
         description="the simulator's demo accounts file (GATEWAY_DEMO_ACCOUNTS_PATH)",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return (
+            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        networks(value)  # a bad entry is a ValueError naming it
+        return value
 
     def effective_jwt_secret(self) -> str:
         if self.jwt_secret is not None:

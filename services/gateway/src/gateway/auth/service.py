@@ -68,7 +68,7 @@ async def login(
     if not user.active:
         await limiter.failed(username, address)
         raise LoginRefused(f"user {username} is disabled; ask an admin")
-    await limiter.succeeded(username)
+    await limiter.succeeded(username, address)
     if needs_rehash(user.password_hash):
         new_hash = await asyncio.to_thread(hash_password, password)
         await users_store.update_user(pool, username, password_hash=new_hash)

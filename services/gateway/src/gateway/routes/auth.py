@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from gateway import audit, deps, users_store
 from gateway.auth import service
+from gateway.auth.client_address import client_address, networks
 from gateway.auth.deps import Codec, Viewer
 from gateway.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from gateway.auth.rate_limit import LoginRateLimiter
@@ -86,10 +87,14 @@ async def login(
     request: Request,
     pool: deps.Pool,
     codec: Codec,
+    settings: deps.Settings,
     limiter: Annotated[LoginRateLimiter, Depends(_limiter)],
 ) -> TokenResponse:
-    # Behind a proxy, uvicorn puts the forwarded address here (FORWARDED_ALLOW_IPS).
-    address = request.client.host if request.client else "unknown"
+    address = client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        networks(settings.trusted_proxies),
+    )
     try:
         pair = await service.login(pool, codec, limiter, body.username, body.password, address)
     except service.LoginThrottled as error:
