@@ -119,6 +119,8 @@ def test_calendar_the_shipped_override_file_parses() -> None:
         ("2026-12-01,NSE,open,,,x", "line 3: kind 'open' must be closed or session"),
         ("2026-12-01,NSE,session,9.15,15:30,x", "line 3: open and close must be HH:MM"),
         ("2026-12-01,NSE,session,15:30,09:15,x", "line 3: open 15:30:00 is not before close"),
+        ("2026-12-01,NSE", "line 3: write 6 columns"),
+        ("2026-12-01,NSE,closed,,,x,extra", "line 3: write 6 columns"),
     ],
 )
 def test_calendar_bad_override_row_names_its_line(row: str, words: str) -> None:
@@ -137,3 +139,8 @@ def test_calendar_a_long_closure_is_reported_not_looped_over() -> None:
     shut = [Override(day + timedelta(days=i), frozenset(Exchange), None) for i in range(40)]
     with pytest.raises(LookupError, match="no session"):
         TradingCalendar(overrides=shut).next_open(Exchange.NSE, ist(day, 8, 0))
+
+
+def test_calendar_override_file_with_a_wrong_header_says_the_right_one() -> None:
+    with pytest.raises(CalendarFileError, match="line 1: header must be date,exchanges,kind"):
+        parse_overrides("day,exchanges,kind,open,close,note\n", "cal.csv")

@@ -98,40 +98,44 @@ class CalendarFileError(ValueError):
 def parse_overrides(text: str, source: str = "data/trading-calendar.csv") -> list[Override]:
     """Rows `date,exchanges,kind,open,close,note`; `kind` is `closed` or `session`,
     `exchanges` is `*` or names joined by `;`. Blank lines and `#` comments are skipped."""
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1)]
-    rows = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
+    numbered = enumerate(text.splitlines(), 1)
+    rows = [(n, line) for n, line in numbered if line.strip() and not line.lstrip().startswith("#")]
     if not rows:
         return []
     header, *body = rows
     reader = csv.DictReader([line for _, line in rows])
-    expected = {"date", "exchanges", "kind", "open", "close", "note"}
-    if set(reader.fieldnames or ()) != expected:
+    if reader.fieldnames != list(_OVERRIDE_COLUMNS):
         raise CalendarFileError(
-            f"{source} line {header[0]}: header must be {','.join(sorted(expected))}"
+            f"{source} line {header[0]}: header must be {','.join(_OVERRIDE_COLUMNS)}"
         )
     return [_override(row, source, n) for (n, _), row in zip(body, reader, strict=True)]
 
 
-def _override(row: Mapping[str, str], source: str, line: int) -> Override:
+_OVERRIDE_COLUMNS = ("date", "exchanges", "kind", "open", "close", "note")
+
+
+def _override(row: Mapping[str | None, str | None], source: str, line: int) -> Override:
     where = f"{source} line {line}"
+    if None in row or any(row.get(c) is None for c in _OVERRIDE_COLUMNS):
+        raise CalendarFileError(f"{where}: write 6 columns: {','.join(_OVERRIDE_COLUMNS)}")
+    cell = {c: (row[c] or "").strip() for c in _OVERRIDE_COLUMNS}
     try:
-        day = date.fromisoformat(row["date"].strip())
+        day = date.fromisoformat(cell["date"])
     except ValueError:
-        raise CalendarFileError(f"{where}: date {row['date']!r} is not YYYY-MM-DD") from None
-    raw = row["exchanges"].strip()
+        raise CalendarFileError(f"{where}: date {cell['date']!r} is not YYYY-MM-DD") from None
+    raw = cell["exchanges"]
     try:
         names = list(Exchange) if raw == "*" else [Exchange(x.strip()) for x in raw.split(";")]
     except ValueError:
         known = ", ".join(Exchange)
         raise CalendarFileError(f"{where}: exchanges {raw!r}: use * or ;-joined {known}") from None
-    kind = row["kind"].strip()
-    note = (row.get("note") or "").strip()
+    kind, note = cell["kind"], cell["note"]
     if kind == "closed":
         return Override(day, frozenset(names), None, note)
     if kind != "session":
         raise CalendarFileError(f"{where}: kind {kind!r} must be closed or session")
     try:
-        hours = (time.fromisoformat(row["open"].strip()), time.fromisoformat(row["close"].strip()))
+        hours = (time.fromisoformat(cell["open"]), time.fromisoformat(cell["close"]))
     except ValueError:
         raise CalendarFileError(f"{where}: open and close must be HH:MM (IST)") from None
     if hours[0] >= hours[1]:
