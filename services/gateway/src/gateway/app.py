@@ -16,6 +16,7 @@ from gateway import (
     ws,
 )
 from gateway.auth import bootstrap as auth_bootstrap
+from gateway.browser_security import BrowserSecurity
 from gateway.config import GatewaySettings
 from gateway.live import hub
 from gateway.routes import (
@@ -61,6 +62,7 @@ portfolio_feed.install(runtime, hub)  # live portfolio:{client_id} channels on /
 quote_feed.install(runtime, hub)  # live quotes:{token} channels on /ws, watch leases
 accounts_wiring.wire(runtime)  # session view consumer, registry republish, demo clients
 app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
+app.add_middleware(BrowserSecurity, settings=settings)  # CSP and friends; docs/metrics gates
 runtime.background(lambda: idempotency.purge_forever(runtime.pool))  # keys live KEEP_HOURS
 
 

@@ -69,6 +69,23 @@ class GatewaySettings(ServiceSettings):
         "one of them may name the client in X-Forwarded-For; empty: the header is ignored",
     )
 
+    # ---- browser and ops pages -------------------------------------------------------------
+    api_docs: bool = Field(
+        default=True,
+        description="serve /docs, /redoc and /openapi.json (GATEWAY_API_DOCS); false answers 404",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="when set (GATEWAY_METRICS_TOKEN), /metrics asks for it as a bearer token "
+        "(Prometheus: `authorization: {credentials: ...}`); unset, /metrics is open",
+    )
+    hsts_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="Strict-Transport-Security max-age sent on answers served over HTTPS "
+        "(directly or per X-Forwarded-Proto from a trusted proxy); 0 sends none",
+    )
+
     # ---- orders -----------------------------------------------------------------------------
     instrument_cache_seconds: float = Field(
         default=60.0,

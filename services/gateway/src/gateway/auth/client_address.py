@@ -19,7 +19,7 @@ def networks(entries: Sequence[str]) -> list[Network]:
     return [ip_network(entry.strip(), strict=False) for entry in entries if entry.strip()]
 
 
-def _trusted(address: str, trusted: Sequence[Network]) -> bool:
+def is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     try:
         ip = ip_address(address)
     except ValueError:
@@ -30,10 +30,10 @@ def _trusted(address: str, trusted: Sequence[Network]) -> bool:
 def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
     if peer is None:
         return UNKNOWN
-    if not forwarded_for or not _trusted(peer, trusted):
+    if not forwarded_for or not is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop
     return hops[0] if hops else peer  # every hop is a proxy of ours: the first is nearest
