@@ -2,7 +2,8 @@
 
 A Kafka batch is applied in one transaction of three statements, whatever its size: one
 claims the event ids and fills (event ids already applied are skipped, fills already
-recorded for the same client and broker trade number are skipped), one reads and locks
+recorded with the same `Fill.trade_key` are skipped: client, exchange, trading date and
+broker trade number, as trade numbers restart every session), one reads and locks
 the orders named, and after each remaining event has moved its order through the
 transition table in memory, one UPDATE ... FROM unnest writes every changed order. A
 transition the table refuses is logged and not applied; the event still counts as seen,
@@ -15,6 +16,7 @@ between the commit and that publish loses those updates; the read API stays exac
 
 import logging
 from collections.abc import Sequence
+from datetime import date
 
 import asyncpg
 from common.contracts.envelope import Message
@@ -65,12 +67,14 @@ class EventApplier:
         await self.publisher.publish_many(ORDER_UPDATES, updates)
 
 
-def _apply(order: Order | None, event: OrderEvent, new_fills: set[tuple[str, str]]) -> Order | None:
+def _apply(
+    order: Order | None, event: OrderEvent, new_fills: set[tuple[str, str, date, str]]
+) -> Order | None:
     if order is None:
         log.warning("%s for an order the router does not know; skipped", event.type)
         return None
     if isinstance(event, Fill):
-        key = (event.client_id, event.trade_no)
+        key = event.trade_key
         if key not in new_fills:
             log.info("fill %s of order %s already applied; skipped", event.trade_no, order.order_id)
             return None

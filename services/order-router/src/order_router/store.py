@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -296,28 +296,35 @@ class Claimed:
     """What a batch of events has that was not applied before."""
 
     event_ids: set[str]
-    fills: set[tuple[str, str]]  # (client_id, trade_no)
+    fills: set[tuple[str, str, date, str]]  # Fill.trade_key
 
 
 async def claim(
     conn: asyncpg.Connection, event_ids: Sequence[str], fills: Sequence[Fill]
 ) -> Claimed:
-    """Record event ids and fills (by client and broker trade number) as applied, in ONE
-    statement; returns those not recorded before."""
+    """Record event ids and fills (by `Fill.trade_key`: client, exchange, trading date and
+    broker trade number) as applied, in ONE statement; returns those not recorded before."""
+    keys = [f.trade_key for f in fills]
     rows = await conn.fetch(
         """WITH events AS (
                INSERT INTO applied_events (event_id) SELECT unnest($1::text[])
                ON CONFLICT DO NOTHING RETURNING event_id),
            fills AS (
-               INSERT INTO fills (client_id, trade_no, order_id, quantity, price, traded_at)
-               SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[],
-                                    $6::numeric[], $7::timestamptz[])
-               ON CONFLICT DO NOTHING RETURNING client_id, trade_no)
-           SELECT event_id, NULL AS client_id, NULL AS trade_no FROM events
-           UNION ALL SELECT NULL, client_id, trade_no FROM fills""",
+               INSERT INTO fills (client_id, exchange, trading_date, trade_no, order_id,
+                                  quantity, price, traded_at)
+               SELECT * FROM unnest($2::text[], $3::text[], $4::date[], $5::text[],
+                                    $6::text[], $7::integer[], $8::numeric[],
+                                    $9::timestamptz[])
+               ON CONFLICT DO NOTHING
+               RETURNING client_id, exchange, trading_date, trade_no)
+           SELECT event_id, NULL AS client_id, NULL AS exchange, NULL::date AS trading_date,
+                  NULL AS trade_no FROM events
+           UNION ALL SELECT NULL, client_id, exchange, trading_date, trade_no FROM fills""",
         list(event_ids),
-        [f.client_id for f in fills],
-        [f.trade_no for f in fills],
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        [k[3] for k in keys],
         [f.order_id for f in fills],
         [f.quantity for f in fills],
         [f.price for f in fills],
@@ -325,7 +332,11 @@ async def claim(
     )
     return Claimed(
         {r["event_id"] for r in rows if r["event_id"] is not None},
-        {(r["client_id"], r["trade_no"]) for r in rows if r["event_id"] is None},
+        {
+            (r["client_id"], r["exchange"], r["trading_date"], r["trade_no"])
+            for r in rows
+            if r["event_id"] is None
+        },
     )
 
 

@@ -6,6 +6,7 @@ broker's refusal with its own code and text, and an unknown outcome produces no 
 all until the broker's books settle it.
 """
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -13,6 +14,7 @@ from pydantic import Field
 from common.contracts.envelope import Message, Money, UtcDateTime
 from common.contracts.instruments import Instrument
 from common.enums import OrderType, Side, TradeType
+from common.trading_days import trading_date
 
 
 class OrderEvent(Message):
@@ -62,7 +64,7 @@ class OrderRejected(OrderEvent):
 
 
 class Fill(OrderEvent):
-    """One broker trade. Applied once per (client_id, trade_no), whatever the redeliveries."""
+    """One broker trade. Applied once per `trade_key`, whatever the redeliveries."""
 
     trade_no: str
     instrument: Instrument
@@ -73,6 +75,13 @@ class Fill(OrderEvent):
     filled_quantity: int = Field(gt=0, description="shares filled so far, this trade included")
     leaves_quantity: int = Field(ge=0, description="shares still working after this trade")
     traded_at: UtcDateTime
+
+    @property
+    def trade_key(self) -> tuple[str, str, date, str]:
+        """(client, exchange, trading date, trade number): exchanges number trades afresh
+        every session, so the trade number alone names another trade the next day."""
+        exchange = self.instrument.exchange.value
+        return (self.client_id, exchange, trading_date(self.traded_at), self.trade_no)
 
 
 class OrderPartiallyFilled(Fill):
