@@ -1,12 +1,15 @@
 """The simulator's trading days: what the end of a day does to books, positions and accounts."""
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from motilal.units import parse_time
 from motilal_sim import saved_days
 from motilal_sim.config import SimSettings
+from motilal_sim.days import next_session_date, today_ist
 from motilal_sim.state import SimState
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -129,3 +132,21 @@ def test_sim_reset_forgets_the_saved_days(state: SimState) -> None:
     assert not (state.settings.state_dir / saved_days.FILE_NAME).exists()  # type: ignore[operator]
     [reliance] = [h for h in state.engine.holdings(CLIENT) if h["nsesymboltoken"] == 2885]
     assert reliance["dpquantity"] == 120
+
+
+def test_sim_next_day_trades_carry_the_next_trading_date(state: SimState) -> None:
+    set_price(state, SBIN, "950.00")
+    buy(state, SBIN, "VALUEPLUS", 1)
+    [day1] = state.engine.trade_book(CLIENT)
+    state.next_day()
+    buy(state, SBIN, "VALUEPLUS", 1)
+    [day2] = state.engine.trade_book(CLIENT)
+    assert day2["tradeno"] == day1["tradeno"]  # the same number, another session
+    first, second = parse_time(day1["tradetime"]), parse_time(day2["tradetime"])
+    assert first is not None and second is not None
+    assert (today_ist(second) - today_ist(first)).days == 1
+
+
+def test_sim_next_session_date_is_the_next_day_or_a_later_today() -> None:
+    assert next_session_date(date(2026, 11, 30), today=date(2026, 11, 30)) == date(2026, 12, 1)
+    assert next_session_date(date(2026, 11, 30), today=date(2026, 12, 3)) == date(2026, 12, 3)

@@ -14,8 +14,11 @@ Pure logic over the engine's state, no I/O; the engine calls `end_day`.
 """
 
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from motilal.units import IST
 
 from motilal_sim.accounts import Account, DemoHolding
 from motilal_sim.instruments import Instrument
@@ -23,6 +26,12 @@ from motilal_sim.ledger import SimPosition
 
 if TYPE_CHECKING:
     from motilal_sim.engine import Engine
+
+
+def today_ist(now: datetime | None = None) -> date:
+    """The trading date (IST) of `now`, or of this moment."""
+    return (now or datetime.now(UTC)).astimezone(IST).date()
+
 
 INTRADAY_PRODUCTS = frozenset({"VALUEPLUS"})
 """Products the broker squares off at the day's end (Motilal's intraday margin product)."""
@@ -154,4 +163,11 @@ def end_day(engine: "Engine") -> DayEnd:
         quote.volume, quote.turnover = 0, Decimal(0)
     engine.clear_books()
     engine.day += 1
+    engine.session_date = next_session_date(engine.session_date)
     return report
+
+
+def next_session_date(current: date, today: date | None = None) -> date:
+    """The day after `current`, or today when the simulator was away longer (a restart on a
+    later morning). Weekends and holidays are not skipped: every simulator day trades."""
+    return max(current + timedelta(days=1), today or today_ist())

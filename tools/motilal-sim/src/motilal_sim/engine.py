@@ -12,12 +12,13 @@ every state change passes through.
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from motilal_sim.accounts import Account
 from motilal_sim.config import SimSettings
+from motilal_sim.days import today_ist
 from motilal_sim.instruments import Instrument
 from motilal_sim.ledger import MarginFigures, SimPosition, detail_rows, summary_rows
 from motilal_sim.margin import MarginModel
@@ -59,7 +60,15 @@ class Engine:
         self.counters: dict[str, Counter[str]] = defaultdict(Counter)
         self.day = 1
         """The trading day's number since the simulator's first (days.py ends one)."""
+        self.session_date = today_ist()
+        """The trading date of the day: its order and trade times carry this date."""
         self.clear_books()
+
+    def now(self) -> datetime:
+        """The time of day now, on the session's date (a later day than today after
+        /sim/next-day: its trade numbers then start again under another date, as at NSE)."""
+        real = datetime.now(UTC)
+        return real + timedelta(days=(self.session_date - today_ist(real)).days)
 
     def clear_books(self) -> None:
         """Empty order and trade books, numbering from 1 again (a new trading day)."""
@@ -158,7 +167,7 @@ class Engine:
             price=terms.price,
             trigger_price=terms.trigger_price,
             quantity=terms.quantity,
-            entry_time=datetime.now(UTC),
+            entry_time=self.now(),
             tag=terms.tag,
             disclosed_quantity=terms.disclosed_quantity,
         )
@@ -246,7 +255,7 @@ class Engine:
         check_terms(inst, order.side, new_type, price, trigger, quote)
         order.order_type, order.price, order.trigger_price = new_type, price, trigger
         order.quantity, order.triggered = quantity, False
-        order.last_modified = datetime.now(UTC)
+        order.last_modified = self.now()
         self.counters["orders_modified"][client] += 1
         self._emit_order(order)
         self._match(order, quote)
@@ -255,7 +264,7 @@ class Engine:
     def cancel(self, client: str, body: Row) -> Row:
         self.counters["cancel_calls"][client] += 1
         order = self._own_order(client, body)
-        order.status, order.last_modified = "Cancel", datetime.now(UTC)
+        order.status, order.last_modified = "Cancel", self.now()
         self._emit_order(order)
         return {"uniqueorderid": order.unique_order_id}
 
@@ -285,7 +294,7 @@ class Engine:
         return min(remaining, max(lot, part))
 
     def _fill(self, order: SimOrder, qty: int, price: Decimal, quote: Quote) -> None:
-        now = datetime.now(UTC)
+        now = self.now()
         self._trade_seq += 1
         trade = SimTrade(str(50_000_000 + self._trade_seq), order, qty, price, now)
         self.trades.append(trade)

@@ -1,20 +1,23 @@
 """The broker's books that outlive a day, kept in a folder between runs.
 
 With `MOTILAL_SIM_STATE_DIR` set, the simulator writes each account's funds and holdings,
-the carried positions and the day's number to `<dir>/simulator.json` whenever a day ends
-(`POST /sim/next-day`, or a shutdown: a restarted simulator is the next trading day), and
-reads them at start. Orders and trades are never kept: the books start empty every day.
+the carried positions, the day's number and its trading date to `<dir>/simulator.json`
+whenever a day ends (`POST /sim/next-day`, or a shutdown: a restarted simulator is the next
+trading day), and reads them at start. Orders and trades are never kept: the books start
+empty every day.
 """
 
 import json
 import logging
 import os
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from motilal_sim.accounts import DemoHolding
+from motilal_sim.days import today_ist
 from motilal_sim.engine import Engine
 from motilal_sim.ledger import SimPosition
 
@@ -27,6 +30,7 @@ def save(folder: Path, engine: Engine) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     data = {
         "day": engine.day,
+        "session_date": engine.session_date.isoformat(),
         "accounts": {
             code: {
                 "funds": str(account.funds),
@@ -54,6 +58,8 @@ def load(folder: Path, engine: Engine) -> bool:
         return False
     data = json.loads(path.read_text(encoding="utf-8"))
     engine.day = int(data.get("day", 1))
+    if "session_date" in data:  # a later morning than the saved day is that morning
+        engine.session_date = max(date.fromisoformat(data["session_date"]), today_ist())
     for code, saved in data.get("accounts", {}).items():
         account = engine.accounts.get(code)
         if account is not None:

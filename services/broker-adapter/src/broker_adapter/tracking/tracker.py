@@ -15,7 +15,7 @@ A client without open orders is never read. Nothing here scans every client on a
 
 Broker order ids and trade numbers restart every trading day: a row names an order by
 (client, exchange, today's trading date, broker order id), never yesterday's order with the
-same id, and a fill is claimed for that trading date.
+same id, and a fill is claimed for the trading date of its trade time.
 """
 
 import asyncio
@@ -35,6 +35,7 @@ from common.contracts.order_events import (
     OrderRejected,
 )
 from common.locks import ClientLocks
+from common.trading_days import trading_date
 from motilal.client import MotilalClient
 from motilal.feed.orders import StreamUpdate
 from motilal.models import Order, Trade
@@ -111,8 +112,10 @@ class Tracker:
         self._enqueue(client_id, [update])
 
     def _on_connect(self, client_id: str) -> None:
-        if self.open.of(client_id):  # frames sent while it was down are lost: read the books
-            self._read_in(client_id, 0.0)
+        # Frames sent while it was down are lost: read the books. Also with nothing open yet:
+        # a stream opened by a placement's login may connect after that order's frames were
+        # sent and before the order is tracked (the read waits for the placement's lock).
+        self._read_in(client_id, 0.0)
 
     def _enqueue(self, client_id: str, updates: list[StreamUpdate], front: bool = False) -> None:
         queue = self._frames.setdefault(client_id, deque())
@@ -182,8 +185,8 @@ class Tracker:
             leaves_quantity=max(intent.quantity - filled, 0),
             traded_at=trade.time or utc_now(),
         )
-        new = await self.fills.report(event, intent.trading_date or key.trading_date, filled,
-                                      complete)  # fmt: skip
+        # The trade's own session (the portfolio and router key fills the same way).
+        new = await self.fills.report(event, trading_date(event.traded_at), filled, complete)
         followed.reported.add(trade.trade_no)
         if not new:  # reported before (a restart, another replica): take the stored count
             stored = await store.get_intent(self.pool, intent.order_id)
@@ -300,12 +303,12 @@ class Tracker:
 
     async def recover(self, client_id: str) -> bool:
         """Reads the client's books once and applies what is new; True if anything was."""
-        if not self.open.of(client_id):
-            return False
-        METRICS.book_reads.inc()
         # Under the client's lock: a placement in flight finishes first, so its order is
         # known when the books are read, and frames wait until the read is applied.
         async with self.locks.of(client_id):
+            if not self.open.of(client_id):
+                return False
+            METRICS.book_reads.inc()
             before = self._progress(client_id)
             book: list[Order] = await self.executor.read(
                 client_id, "order_book", lambda c: c.order_book()
