@@ -61,3 +61,21 @@ class OrderStatus(StrEnum):
     PENDING_CANCEL = "PENDING_CANCEL"
     CANCELED = "CANCELED"
     EXPIRED = "EXPIRED"
+
+
+class PositionStatus(StrEnum):
+    """A position ("trade") is ACTIVE while it holds shares, CLOSED once flat."""
+
+    ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
+
+
+class SessionState(StrEnum):
+    """A client's broker session. FAILED and OTP_REQUIRED need a human; LOGGING_IN and
+    LOGGED_OUT pass by themselves (a login is on its way or will be tried)."""
+
+    LOGGED_OUT = "LOGGED_OUT"
+    LOGGING_IN = "LOGGING_IN"
+    ACTIVE = "ACTIVE"
+    FAILED = "FAILED"
+    OTP_REQUIRED = "OTP_REQUIRED"

@@ -7,12 +7,12 @@ in memory only (PostgreSQL holds the price known at the position's last fill).
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import asyncpg
 from common.contracts.envelope import Contract
 from common.contracts.instruments import TOKEN_MAX
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import Field
 
@@ -29,8 +29,6 @@ from portfolio.views import (
     pnl_by_client,
     position_out,
 )
-
-Status = Literal["ACTIVE", "CLOSED"]
 
 
 class FillOut(Contract):
@@ -95,7 +93,7 @@ def build_router(
         token: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
         exchange: Exchange | None = None,
         trade_type: TradeType | None = None,
-        status: Status | None = None,
+        status: PositionStatus | None = None,
         limit: Annotated[int | None, Query(gt=0)] = None,
     ) -> list[PositionOut]:
         found = await store.find_positions(
@@ -164,7 +162,7 @@ def build_router(
         trade_type: TradeType | None = None,
     ) -> list[HolderOut]:
         found = await store.find_positions(
-            db, token=token, exchange=exchange, trade_type=trade_type, status="ACTIVE",
+            db, token=token, exchange=exchange, trade_type=trade_type, status=PositionStatus.ACTIVE,
             limit=100_000,
         )  # fmt: skip
         return sorted(

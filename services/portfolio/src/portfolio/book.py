@@ -32,16 +32,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Literal
 
-from common.enums import Exchange, Side, TradeType
+from common.enums import Exchange, PositionStatus, Side, TradeType
 from common.trading_days import trading_date
 
 PAISA = Decimal("0.01")
 PRICE_PLACES = Decimal("0.0001")
 ZERO = Decimal(0)
-
-PositionStatus = Literal["ACTIVE", "CLOSED"]
 
 
 @dataclass(frozen=True)
@@ -122,7 +119,7 @@ class Position:
 
     @property
     def status(self) -> PositionStatus:
-        return "ACTIVE" if self.net_quantity != 0 else "CLOSED"
+        return PositionStatus.ACTIVE if self.net_quantity != 0 else PositionStatus.CLOSED
 
     @property
     def average_price(self) -> Decimal:

@@ -10,9 +10,9 @@ from typing import Any
 import asyncpg
 from common.contracts.accounts import MarginRow
 from common.db import Executor
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 
-from portfolio.book import FillIn, FillMarker, Position, PositionKey, PositionStatus
+from portfolio.book import FillIn, FillMarker, Position, PositionKey
 from portfolio.drift import DriftKey, DriftRecord, HeldQuantity
 from portfolio.margins import Funds
 

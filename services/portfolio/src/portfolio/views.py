@@ -4,11 +4,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from common.contracts.envelope import Contract, Money
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 
 from portfolio.margins import Funds
 from portfolio.store import Held, StoredMargins
@@ -36,7 +36,7 @@ class PositionOut(Contract):
     total_pnl: Money
     last_price: Money | None
     market_value: Money
-    status: Literal["ACTIVE", "CLOSED"]
+    status: PositionStatus
     opening_trade_no: str
     opened_at: datetime
     closed_at: datetime | None

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from common.contracts.envelope import Contract, Message, Money, UtcDateTime
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, SessionState, TradeType
 
 
 class RiskLimits(Contract):
@@ -40,9 +40,6 @@ class ClientUpserted(Message):
     sealed_credentials: str | None = Field(
         default=None, description="base64 sealed box; only the broker-adapter can open it"
     )
-
-
-SessionState = Literal["LOGGED_OUT", "LOGGING_IN", "ACTIVE", "FAILED", "OTP_REQUIRED"]
 
 
 class SessionChanged(Message):

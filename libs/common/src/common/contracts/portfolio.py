@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from common.contracts.envelope import Message, Money
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 
 
 class PositionChanged(Message):
@@ -31,7 +31,7 @@ class PositionChanged(Message):
     realized_pnl: Money
     unrealized_pnl: Money
     last_price: Money | None = None
-    status: Literal["ACTIVE", "CLOSED"]
+    status: PositionStatus
 
 
 class PnlChanged(Message):

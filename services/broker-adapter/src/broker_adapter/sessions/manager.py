@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import asyncpg
 import httpx
 from common.contracts.accounts import SessionChanged
+from common.enums import SessionState
 from common.ids import new_id
 from common.logs import bound, correlation_id
 from motilal.client import MotilalClient
@@ -55,11 +56,11 @@ ACTOR = "broker-adapter"
 TOKEN_KEY = "broker-adapter:session:{client_id}"  # noqa: S105  (a key name)
 LOCK_KEY = "broker-adapter:login-lock:{client_id}"
 FAILED, OTP_REQUIRED, ACTIVE, LOGGING_IN, LOGGED_OUT = (
-    "FAILED",
-    "OTP_REQUIRED",
-    "ACTIVE",
-    "LOGGING_IN",
-    "LOGGED_OUT",
+    SessionState.FAILED,
+    SessionState.OTP_REQUIRED,
+    SessionState.ACTIVE,
+    SessionState.LOGGING_IN,
+    SessionState.LOGGED_OUT,
 )
 
 

@@ -14,11 +14,12 @@ A missing session is not a broker rejection, and denials belong to the order-rou
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from common.enums import SessionState
 from motilal.client import MotilalClient
 
 from broker_adapter.sessions.manager import SessionUnavailable
 
-_FAILED_STATES = frozenset({"FAILED", "OTP_REQUIRED"})
+_FAILED_STATES = frozenset({SessionState.FAILED, SessionState.OTP_REQUIRED})
 
 
 class SessionSource(Protocol):
