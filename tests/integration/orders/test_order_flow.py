@@ -39,6 +39,19 @@ async def order_when(
     return await wait_for(probe, seconds, f"order {order_id} in {statuses}")
 
 
+async def marker_order(gateway: httpx.AsyncClient, client: str) -> dict[str, Any]:
+    """One share of TATASTEEL at market for `client`, followed until the broker settled it:
+    the positive signal a test waits for before saying nothing else reached the broker."""
+    response = await gateway.post(
+        "/api/v1/orders/place",
+        json={"client_id": client, "token_id": TATASTEEL, "execution_type": "BUY",
+              "order_type": "MARKET", "trade_type": "INTRADAY", "quantity": 1},
+    )  # fmt: skip
+    assert response.status_code == 202, response.text
+    order_id = response.json()["orders"][0]["order_id"]
+    return await order_when(gateway, order_id, {"FILLED", "REJECTED", "DENIED"})
+
+
 async def test_execute_all_fifty_clients_with_zeros_places_one_order_each_filled(
     trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
 ) -> None:
@@ -106,9 +119,9 @@ async def test_execute_all_invalid_entries_answer_422_per_field_and_place_nothin
     }
     listed = await gateway.get("/api/v1/orders", params={"client_id": good, "token_id": NIFTY_FUT})
     assert listed.json()["orders"] == []
-    await asyncio.sleep(1)
+    await marker_order(gateway, good)  # sent after the refused batch, and at the broker now
     after = await sim_counters(sim)
-    assert placed(after, good) == placed(before, good)
+    assert placed(after, good) == placed(before, good) + 1  # the marker alone
 
 
 async def test_place_missing_limit_price_and_unknown_token_answers_422(
@@ -161,9 +174,9 @@ async def test_place_same_idempotency_key_twice_places_once(
         "/api/v1/orders", params={"client_id": client, "token_id": TATASTEEL}
     )
     assert [o["order_id"] for o in listed.json()["orders"]].count(order_id) == 1
-    await asyncio.sleep(1)
+    await marker_order(gateway, client)  # sent after the replay, and at the broker now
     after = await sim_counters(sim)
-    assert placed(after, client) - placed(before, client) == 1
+    assert placed(after, client) - placed(before, client) == 2  # the order once, the marker
 
 
 async def ltp(sim: httpx.AsyncClient, token: int) -> Decimal:
@@ -377,8 +390,10 @@ async def test_modify_through_gateway_reaches_broker_then_cancel_ends_it(
     # The broker holds the new terms: a price between the old and new limits fills nothing.
     midway = ((resting + lower) / 2).quantize(Decimal("0.01"))
     between = {"exchange": "NSE", "token": TATASTEEL, "price": str(midway)}
+    fills = (await sim_counters(sim)).get("fills", {}).get(client, 0)
     assert (await sim.post("/sim/prices", json=between)).status_code == 200
-    await asyncio.sleep(2)
+    # the simulator matches as it moves a price: once it has answered, no trade was made
+    assert (await sim_counters(sim)).get("fills", {}).get(client, 0) == fills
     assert (await gateway.get(f"/api/v1/orders/{order_id}")).json()["filled_quantity"] == 0
 
     canceled = await gateway.post(f"/api/v1/orders/{order_id}/cancel")

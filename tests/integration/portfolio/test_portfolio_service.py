@@ -202,16 +202,21 @@ async def test_portfolio_margin_snapshot_maps_rows_and_keeps_newest(
     snap = make(MarginSnapshot, client_id=client, report="summary", rows=rows, taken_at=NOW)
     older = make(MarginSnapshot, client_id=client, report="summary", rows=rows[:1],
                  taken_at=NOW.replace(hour=3))  # fmt: skip
+    # the newest, same figures, last on the client's partition: once it shows, the older
+    # snapshot before it has been handled
+    marker = make(MarginSnapshot, client_id=client, report="summary", rows=rows,
+                  taken_at=NOW.replace(hour=5))  # fmt: skip
     await publish(MARGINS, snap)
     await publish(MARGINS, older)
+    await publish(MARGINS, marker)
 
-    async def got() -> dict | None:
+    async def marker_shown() -> dict | None:
         answer = await http.get(f"/internal/margins/{client}")
-        return answer.json() if answer.status_code == 200 else None
+        body = answer.json() if answer.status_code == 200 else None
+        taken = body and datetime.fromisoformat(body["taken_at"].replace("Z", "+00:00"))
+        return body if taken == marker.taken_at else None
 
-    funds = await until(got)
-    await asyncio.sleep(1)  # let the older snapshot arrive: it must not win
-    funds = (await http.get(f"/internal/margins/{client}")).json()
+    funds = await until(marker_shown)
     assert Decimal(funds["available_cash"]) == 100000
     assert Decimal(funds["collateral"]) == 25000
     assert Decimal(funds["margin_used"]) == 35000
@@ -219,6 +224,8 @@ async def test_portfolio_margin_snapshot_maps_rows_and_keeps_newest(
     assert Decimal(funds["mtm"]) == -900 and Decimal(funds["booked_pnl"]) == 800
     changes = await updates_for(stack.kafka_bootstrap, client, 1)
     assert changes[0]["type"] == "margin.changed"
+    # the older snapshot never won, not even for a moment
+    assert {Decimal(c["available_cash"]) for c in changes} == {Decimal(100000)}
     assert (await http.get("/internal/margins/nobody")).status_code == 404
 
 
