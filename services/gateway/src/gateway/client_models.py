@@ -25,9 +25,9 @@ def _dob(value: str) -> str:
     try:
         born = datetime.strptime(value, "%d/%m/%Y").date()
     except ValueError as error:
-        raise ValueError(f"dob {value!r} must be a date as dd/mm/yyyy, e.g. 14/03/1986") from error
+        raise ValueError("dob must be a date as dd/mm/yyyy, e.g. 14/03/1986") from error
     if born >= datetime.now(UTC).date() or born < date(1900, 1, 1):
-        raise ValueError(f"dob {value} is not a plausible date of birth")
+        raise ValueError("dob must be a date of birth after 01/01/1900 and before today")
     return value
 
 

@@ -33,9 +33,11 @@ def redact(errors: Any) -> list[dict[str, Any]]:
     for error in errors:
         error = dict(error)
         loc = {str(part) for part in error.get("loc", ())}
-        # A body-level error (loc = ("body",)) may carry the whole body as its input.
-        if loc & SENSITIVE_FIELDS or loc <= {"body"}:
+        # A body-level error (loc = ("body",)) may carry the whole body as its input, and
+        # an object's or list's input may hold a credential nested in it.
+        if loc & SENSITIVE_FIELDS or loc <= {"body"} or isinstance(error.get("input"), dict | list):
             error.pop("input", None)
+            error.pop("ctx", None)  # a validator's own error text is already `msg`
         cleaned.append(error)
     return cleaned
 
