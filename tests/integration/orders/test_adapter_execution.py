@@ -341,6 +341,7 @@ async def test_adapter_per_client_throttle_holds_and_other_clients_not_slowed(
 ) -> None:
     busy, others = clients[-1], clients[:5]
     before = await counters(sim)
+    await set_price(sim, ITC, Decimal("405.00"))  # mid-band: 10% below stays above the circuit
     ltp = await ltp_of(sim, ITC)
     price = tick(ltp * Decimal("0.9"))  # resting: nothing fills, nothing needs margin twice
     burst = [place(busy, ITC, Side.BUY, 1, price=price) for _ in range(30)]
