@@ -91,6 +91,9 @@ def main() -> None:
     except AlreadyRunning as error:
         sys.exit(str(error))
     services = SERVICES if args.command == "run" else ()
+    # The simulator keeps funds, holdings and carried positions here: the next run is the
+    # next trading day at the same broker (`make clean` starts afresh).
+    os.environ.setdefault("MOTILAL_SIM_STATE_DIR", str(settings.state_dir / "motilal-sim"))
     platform = Platform(settings, services=services)
     try:
         code = asyncio.run(_run(platform))
