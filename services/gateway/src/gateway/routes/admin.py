@@ -1,4 +1,6 @@
-"""Kill switch (issue 5): stop new orders globally or for one client, optionally cancel.
+"""Admin: the kill switch (issue 5) and the audit log's integrity check (issue 13).
+
+Kill switch: stop new orders globally or for one client, optionally cancel.
 
 POST publishes a KillSwitchRequested on orders.requests.v1; the order-router applies it
 (its database and a Redis flag) and, with cancel_open_orders, sends a cancel for every
@@ -17,7 +19,7 @@ from common.topics import ORDER_REQUESTS
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from gateway import audit, deps
+from gateway import audit, audit_store, deps
 from gateway.auth.deps import Admin
 from gateway.clients_store import find_clients
 from gateway.order_models import KillSwitchIn
@@ -98,3 +100,14 @@ async def _wait_applied(orders: Router, body: KillSwitchIn) -> dict[str, Any] | 
             return scope
         await asyncio.sleep(0.2)
     return None
+
+
+@router.get(
+    "/admin/audit/verify",
+    summary="Does the audit log's hash chain hold? Where it first breaks, if not",
+)
+async def verify_audit(user: Admin, pool: deps.Pool) -> dict[str, Any]:
+    """Every audit row carries the hash of the one before it (kept by the database): an
+    edited, removed or inserted row breaks the chain there. Note `head.hash` outside the
+    database now and then: a rewrite of the whole chain would change it."""
+    return await audit_store.verify_chain(pool)
