@@ -9,6 +9,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from common.contracts.envelope import Message
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderLifecycleEvent
+from common.doorbell import Doorbell
 from common.ids import new_id
 from common.kafka import (
     Consumer,
@@ -22,6 +23,7 @@ from common.kafka import (
 from common.settings import ServiceSettings
 from common.topics import Topic
 from factories import make
+from redis.asyncio import Redis
 from stack.testing import TestStack
 
 
@@ -274,6 +276,47 @@ async def test_consumer_wants_filters_by_event_type_and_key_without_starving_oth
         ("order.accepted", "c9"),  # the foreign record, read whatever its key
         ("order.filled", "c1"),
     ]
+
+
+async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    _, topic = wiring
+    settings = ServiceSettings(  # type: ignore[call-arg]
+        KAFKA_BOOTSTRAP=stack.kafka_bootstrap,
+        KAFKA_IDLE_AFTER_SECONDS=0.2,
+        KAFKA_DOORBELL_BACKSTOP_SECONDS=600,  # only a ring can wake it within the test
+    )
+    redis = Redis.from_url(stack.redis_url, decode_responses=True)
+    doorbell = Doorbell(redis)
+    seen: list[str] = []
+
+    async def handler(batch: Sequence[Message]) -> None:
+        seen.extend(m.event_id for m in batch)
+
+    broker = build_broker(settings, "test")
+    subscribe(broker, settings, "test", [Consumer(topic, f"g-{new_id()}", handler)], doorbell)
+    listening = asyncio.create_task(doorbell.listen())
+    await broker.start()
+    try:
+        consumer = broker.subscribers[0].consumer  # type: ignore[attr-defined]
+        await _until(lambda: consumer.assignment() and consumer.paused() == consumer.assignment())
+        # produced without a ring (a producer that is not ours): waits for one
+        quiet = make(OrderFilled, client_id="c1", trade_no="T-quiet")
+        await broker.publish(quiet.model_dump_json().encode(), topic.name, key=b"c1")
+        await doorbell.ring(topic.name)
+        await _until(lambda: quiet.event_id in seen)
+        # a Publisher with the doorbell rings by itself
+        publisher = Publisher(broker)
+        publisher.doorbell = doorbell
+        await _until(lambda: consumer.paused() == consumer.assignment())
+        rung = make(OrderFilled, client_id="c2", trade_no="T-rung")
+        await publisher.publish(topic, rung)
+        await _until(lambda: rung.event_id in seen)
+    finally:
+        await broker.stop()
+        listening.cancel()
+        await redis.aclose()
 
 
 async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_each_key(

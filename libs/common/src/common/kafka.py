@@ -32,6 +32,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
 from common.contracts.envelope import Message
+from common.doorbell import Doorbell
 from common.logs import bound, configure_logging  # noqa: F401  (re-exported for handlers)
 from common.metrics import consumer_metrics
 from common.settings import ServiceSettings
@@ -124,6 +125,8 @@ class Publisher:
 
     def __init__(self, broker: KafkaBroker) -> None:
         self.broker = broker
+        self.doorbell: Doorbell | None = None
+        """Rung after every produce when set (the embedded stack; see common.doorbell)."""
 
     async def publish(self, topic: Topic, message: Message) -> None:
         await self.publish_many(topic, [message])
@@ -166,6 +169,8 @@ class Publisher:
             for batch in chain_of
         ]
         await asyncio.gather(*futures)
+        if self.doorbell is not None:
+            await self.doorbell.ring(topic.name)
 
 
 _PARTITIONER = DefaultPartitioner()
@@ -222,6 +227,7 @@ def subscribe(
     settings: ServiceSettings,
     service: str,
     consumers: Sequence[Consumer],
+    doorbell: Doorbell | None = None,
 ) -> None:
     """Register consumers that share a group as ONE group member over all their topics.
 
@@ -297,14 +303,16 @@ def subscribe(
             metrics.batch_seconds.labels(topic_name).observe(time.perf_counter() - started)
 
     subscriber(on_batch)
-    _fetch_adaptively(subscriber, settings)
+    _fetch_adaptively(subscriber, settings, doorbell.bell(topics) if doorbell else None)
 
 
 _BATCH_WAIT_MS = 1000
 """How long one poll of the consumer waits for records; it returns as soon as any arrive."""
 
 
-def _fetch_adaptively(subscriber: Any, settings: ServiceSettings) -> None:
+def _fetch_adaptively(
+    subscriber: Any, settings: ServiceSettings, bell: asyncio.Event | None
+) -> None:
     """Polls without faststream's pause after an empty poll, and fetches adaptively.
 
     faststream's batch subscriber sleeps `batch_timeout_ms` after every empty poll, which
@@ -313,29 +321,50 @@ def _fetch_adaptively(subscriber: Any, settings: ServiceSettings) -> None:
     A broker that answers a fetch as soon as data arrives (Apache Kafka) needs nothing
     more. The embedded tansu broker answers only when the fetch wait ends, so its latency
     and its idle CPU both follow the wait: a consumer that received records in the last
-    `kafka_idle_after_seconds` fetches every `kafka_fetch_max_wait_ms` (fast), an idle one
-    every `kafka_idle_fetch_max_wait_ms` (cheap).
+    `kafka_idle_after_seconds` fetches every `kafka_fetch_max_wait_ms` (fast). An idle
+    one, with a doorbell (`bell`, see common.doorbell), sends no fetch until its topics
+    are rung or the backstop passes; without one it fetches every
+    `kafka_idle_fetch_max_wait_ms` (cheap, slow).
     """
     busy_ms = settings.kafka_fetch_max_wait_ms
     idle_ms = max(settings.kafka_idle_fetch_max_wait_ms, busy_ms)
     idle_after = settings.kafka_idle_after_seconds
+    backstop = settings.kafka_doorbell_backstop_seconds
     last_records = time.monotonic()
 
     async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
         nonlocal last_records
-        batches = await consumer.getmany(
-            timeout_ms=_BATCH_WAIT_MS, max_records=settings.kafka_max_records
-        )
+        wait_ms = _BATCH_WAIT_MS
+        if bell is not None and time.monotonic() - last_records > idle_after:
+            await _until_rung(consumer, bell, backstop)
+            wait_ms = _RUNG_WAIT_MS
+        batches = await consumer.getmany(timeout_ms=wait_ms, max_records=settings.kafka_max_records)
         fetcher = consumer._fetcher
         now = time.monotonic()
         if batches:
             last_records = now
             fetcher._fetch_max_wait_ms = busy_ms
-        elif now - last_records > idle_after:
+        elif bell is None and now - last_records > idle_after:
             fetcher._fetch_max_wait_ms = idle_ms
         return tuple(chain.from_iterable(batches.values()))
 
     subscriber.get_msg = get_msg
+
+
+_RUNG_WAIT_MS = 100
+"""How long a consumer woken by its doorbell looks for records before it sleeps again (a
+ring is per topic: the records may be on another member's partitions)."""
+
+
+async def _until_rung(consumer: AIOKafkaConsumer, bell: asyncio.Event, backstop: float) -> None:
+    """No fetches (partitions paused) until the bell rings or `backstop` seconds pass."""
+    consumer.pause(*consumer.assignment())
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bell.wait(), backstop)
+    finally:
+        bell.clear()  # before the fetch: a ring from now on means records after it
+        consumer.resume(*consumer.paused())  # what a rebalance left assigned
 
 
 async def _commit(msg: KafkaMessage, records: Sequence[Any]) -> None:

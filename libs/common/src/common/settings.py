@@ -51,6 +51,19 @@ class ServiceSettings(BaseSettings):
         validation_alias=_shared("KAFKA_IDLE_AFTER_SECONDS"),
         description="a consumer with no records for this long fetches at the idle wait",
     )
+    kafka_doorbell: bool = Field(
+        default=False,
+        validation_alias=_shared("KAFKA_DOORBELL"),
+        description="idle consumers send no fetches and wake on a Redis ring from the "
+        "producers (common.doorbell): for the embedded tansu broker, which holds a fetch "
+        "for its whole wait; Apache Kafka does not need it",
+    )
+    kafka_doorbell_backstop_seconds: float = Field(
+        default=1.0,
+        validation_alias=_shared("KAFKA_DOORBELL_BACKSTOP_SECONDS"),
+        description="with the doorbell, an idle consumer looks at least this often (a "
+        "ring lost while Redis restarts, a producer that is not ours)",
+    )
     kafka_session_timeout_ms: int = Field(
         default=6000,
         validation_alias=_shared("KAFKA_SESSION_TIMEOUT_MS"),

@@ -103,6 +103,10 @@ class Platform:
             # the embedded stack runs at any hour: no market_closed denials (README)
             "MARKET_HOURS_ENFORCED": "false",
             "MOTILAL_BASE_URL": self.simulator_url,
+            # tansu holds a fetch for its whole wait: idle consumers sleep until a
+            # producer rings (common.doorbell) instead of polling it
+            "KAFKA_DOORBELL": "true",
+            "KAFKA_IDLE_AFTER_SECONDS": "1",
         }
         for peer in SERVICES:
             env[f"{peer.env_prefix}_PORT"] = str(getattr(self.settings, peer.port_field))
