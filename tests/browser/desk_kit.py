@@ -11,7 +11,7 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 """Screenshots of failed tests (and of the dashboard for the README); gitignored."""
 DASH = "\u2013"
 """What the page shows for a figure it does not have."""
-NTPC, POWERGRID, COALINDIA, HINDUNILVR = 11630, 14977, 20374, 1394
+NTPC, POWERGRID, COALINDIA, HINDUNILVR, TITAN = 11630, 14977, 20374, 1394, 3506
 """Tokens no other test trades, so the holders the pages show are this module's."""
 
 

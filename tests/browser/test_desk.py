@@ -1,6 +1,7 @@
 """The desk's screen in Chromium against the real stack: sign in, the clients grid, a batch
 from the dashboard, exits, the blotter, the kill switch, a 422, deep links, reconnects."""
 
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from desk_kit import (
     NTPC,
     POWERGRID,
     SCREENSHOTS,
+    TITAN,
     buy,
     choose_instrument,
     holders_are,
@@ -58,8 +60,19 @@ async def test_clients_grid_shows_the_apis_funds_and_pnl(
     missing = page.locator("#clients td .missing").first
     if await missing.count():  # a figure the page lacks is a dash that says why, never 0
         assert await missing.get_attribute("title")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
+
+
+async def test_an_unwatched_tokens_quote_is_read_at_once(
+    page: Any, gateway: httpx.AsyncClient
+) -> None:
+    """No socket watches TITAN: the REST quote subscribes it and answers with its price."""
+    answer = await gateway.get(f"/api/v1/tokens/{TITAN}")
+    assert answer.status_code == 200, answer.text
+    quote = answer.json()["quote"]
+    assert quote is not None and float(quote["ltp"]) > 0, answer.text
+    await choose_instrument(page, "TITAN", TITAN)
+    await page.wait_for_selector("#inst-ltp:not(:has-text('\u2013'))")
+    assert float((await page.locator("#inst-ltp").inner_text()).replace(",", "")) > 0
 
 
 async def test_batch_from_the_dashboard_reaches_filled(page: Any, trading: Trading) -> None:
@@ -74,8 +87,9 @@ async def test_batch_from_the_dashboard_reaches_filled(page: Any, trading: Tradi
     assert await page.evaluate("document.activeElement.dataset.client") != clients[0]
     await page.keyboard.press("Enter")
     await wait_batch_statuses(page, clients, "FILLED")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "batch.png"))
+    SCREENSHOTS.mkdir(exist_ok=True)  # the README's picture: a batch filled, at the top
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
 
 
 async def test_exit_by_token_page_exits_every_holder(
@@ -113,8 +127,11 @@ async def test_blotter_cancels_a_resting_limit(
     page: Any, trading: Trading, gateway: httpx.AsyncClient
 ) -> None:
     client = own(trading)[7]
-    quote = (await gateway.get(f"/api/v1/tokens/{HINDUNILVR}")).json()
-    low = quote["lower_circuit"] if quote.get("lower_circuit") else "2205"
+    quote = (await gateway.get(f"/api/v1/tokens/{HINDUNILVR}")).json()["quote"]
+    assert quote is not None, "no price for HINDUNILVR"
+    # 7% under the market: inside the router's 10% band, far enough not to fill
+    low = (Decimal(quote["ltp"]) * Decimal("0.93") / Decimal("0.05")).to_integral_value(ROUND_DOWN)
+    low = low * Decimal("0.05")
     placed = await gateway.post("/api/v1/orders/execute-all", json={
         "token_id": HINDUNILVR, "execution_type": "BUY", "order_type": "LIMIT",
         "trade_type": "INTRADAY", "price": str(low),
@@ -181,6 +198,9 @@ async def test_deep_links_back_button_and_positions(page: Any, trading: Trading)
 async def test_live_updates_survive_a_dropped_socket(page: Any, trading: Trading) -> None:
     await page.wait_for_selector("#live:not(.down)", timeout=60_000)
     await page.evaluate("window.desk.drop()")
-    await page.wait_for_function("window.desk.liveState.reconnects >= 1", timeout=60_000)
+    # (wait_for_function would eval a string, which the page's CSP forbids)
+    await wait_for(
+        lambda: page.evaluate("window.desk.liveState.reconnects >= 1"), 60, "a reconnect"
+    )
     await page.wait_for_selector("#live:not(.down)")
     assert await page.locator("#clients tbody tr").count() > 0

@@ -44,9 +44,9 @@ export function render(view) {
         el("details", {}, el("summary", {}, "Quantities from CSV (client code, quantity)"), csv,
           el("div", { class: "row" }, file, el("button", { id: "csv-apply", onclick: () => applyCsv(csv.value) }, "apply")), csvError),
         summary, execute, confirmBox, error),
-      el("section", { class: "card wide" }, el("h2", {}, "Clients ",
-        el("span", { class: "muted small" }, "quantity in shares; empty or 0 skips; Tab to the next, Enter to execute")), grid.table)),
-    batchBox);
+      el("div", { class: "stack" }, batchBox,
+        el("section", { class: "card wide" }, el("h2", {}, "Clients ",
+          el("span", { class: "muted small" }, "quantity in shares; empty or 0 skips; Tab to the next, Enter to execute")), grid.table))));
 
   // ---------- instrument ----------
   let searchTimer = null;
@@ -167,6 +167,7 @@ export function render(view) {
       const answer = await once("/orders/execute-all", body);
       grid.clear();
       state.batch = followBatch(batchBox, answer.batch_id, grid.names());
+      batchBox.scrollIntoView({ block: "nearest" });
     } catch (failure) {
       setError(error, failure);
       markFields(failure.fields || [], orders);

@@ -27,7 +27,7 @@ export function clientsGrid(changed) {
       const old = rows.get(c.client_id);
       const cells = figures(c);
       if (!old) return el("tr", { dataset: { client: c.client_id } }, ...cells, el("td", { class: "num" }, quantityInput(c)));
-      old.replaceChildren(...cells, old.lastElementChild);
+      cells.forEach((cell, i) => old.replaceChild(cell, old.children[i])); // the quantity cell stays put, focus and all
       return old;
     });
     if (!same) body.replaceChildren(...updated); // moving rows would take the focus away

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from gateway import audit, deps
 from gateway.auth.deps import Admin, Viewer
+from gateway.fresh_quote import fresh_quote, usable
 from gateway.market_data_client import MarketData
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"])
@@ -54,10 +55,13 @@ async def get_token(
     token_id: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
     exchange: Exchange | None = None,
 ) -> dict[str, Any]:
-    """`quote` is null until the token has been quoted (watch it over /ws to start quotes)."""
+    """Without a cached quote the token is subscribed for a while and its first price
+    awaited (a few seconds); `quote` is null only if none came in that time."""
     instrument = await market_data.instrument(token_id, exchange)
     quote = await latest_quote(redis, token_id)
-    if quote is not None and quote.exchange.value == instrument["exchange"]:
+    if not usable(quote, instrument["exchange"]):  # nobody watches it: ask market-data now
+        quote = await fresh_quote(redis, token_id, instrument["exchange"])
+    if quote is not None and usable(quote, instrument["exchange"]):
         instrument["quote"] = quote.model_dump(
             mode="json", exclude={"event_id", "type", "schema_version", "correlation_id",
                                   "causation_id", "actor", "occurred_at"}
