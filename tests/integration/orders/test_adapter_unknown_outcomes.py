@@ -2,9 +2,9 @@
 
 Each answer is injected once by the simulator on a place, modify or cancel: MO8000 and
 MO5002 (the work was done, the answer says only "technical error"), an unreadable body,
-HTTP 503 and 429 (nothing was done). The order must end as the book says, exactly once, with
-no second order at the broker and no rejection. A session that expired is logged in again
-and the call retried once.
+HTTP 503 and 429, and a timeout (nothing was done). The order must end as the book says,
+exactly once, with no second order at the broker and no rejection. A session that expired
+is logged in again and the call retried once.
 """
 
 from decimal import Decimal
@@ -33,6 +33,8 @@ PLACE_ANSWERS = {
     "unreadable": {"garbled": 1.0},
     "http503": {"error_5xx": 1.0},
     "http429": {"rate_429": 1.0},
+    # Longer than the client's 10 s read timeout (MOTILAL_READ_TIMEOUT): no answer in time.
+    "timeout": {"timeout": 1.0, "timeout_seconds": 11.0},
 }
 
 
