@@ -1,11 +1,10 @@
 """SQL of the Idempotency-Key store (and nothing else)."""
 
 import json
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
-
-DB: TypeAlias = asyncpg.Pool | asyncpg.Connection
+from common.db import Executor
 
 
 async def claim(
@@ -61,7 +60,7 @@ async def prepare(
     )
 
 
-async def complete(db: DB, username: str, key: str) -> bool:
+async def complete(db: Executor, username: str, key: str) -> bool:
     """Mark a prepared key done; False when another request completed it first."""
     row = await db.fetchrow(
         """UPDATE idempotency_keys SET state = 'done'

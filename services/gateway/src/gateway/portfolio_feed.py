@@ -14,6 +14,7 @@ from typing import Any
 
 from common.contracts.envelope import Message
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
+from common.enums import PositionStatus
 from common.service import ServiceRuntime
 from common.topics import PORTFOLIO_UPDATES
 
@@ -58,7 +59,9 @@ class PortfolioFeed:
             self.hub.publish(f"{KIND}:{client_id}", key, payload)
 
     async def snapshot(self, client_id: str) -> list[tuple[str, dict[str, Any]]]:
-        positions = await self.portfolio.positions(client_id=client_id, status="ACTIVE")
+        positions = await self.portfolio.positions(
+            client_id=client_id, status=PositionStatus.ACTIVE
+        )
         first: list[tuple[str, dict[str, Any]]] = [
             (f"position:{p['position_id']}",
              _wrap(client_id, "position", {**p, "trade_id": p["position_id"]}))

@@ -14,6 +14,7 @@ from common.contracts.order_events import (
     OrderSubmitted,
 )
 from common.contracts.portfolio import PositionChanged
+from common.enums import PositionStatus
 from common.kafka import of_types
 
 from market_data import store_interest
@@ -44,7 +45,7 @@ def position_changes(messages: Sequence[Message]) -> list[PositionChange]:
             m.position_id,
             m.exchange,
             m.token,
-            open=m.status == "ACTIVE" and m.net_quantity != 0,
+            open=m.status == PositionStatus.ACTIVE and m.net_quantity != 0,
         )
         for m in messages
         if isinstance(m, PositionChanged)

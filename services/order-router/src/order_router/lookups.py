@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 from common.contracts.instruments import Instrument
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,11 @@ class PositionLookup:
         self, client_id: str, token: int, trade_type: TradeType | None
     ) -> OpenPosition | None:
         """The client's ACTIVE net position in the token (None: flat), or LookupFailed."""
-        params: dict[str, Any] = {"client_id": client_id, "token": token, "status": "ACTIVE"}
+        params: dict[str, Any] = {
+            "client_id": client_id,
+            "token": token,
+            "status": PositionStatus.ACTIVE.value,
+        }
         if trade_type is not None:
             params["trade_type"] = trade_type.value
         try:
@@ -100,7 +104,7 @@ class PositionLookup:
         rows = data if isinstance(data, list) else (data or {}).get("positions", [])
         for row in rows:
             net = int(row.get("net_quantity", 0))
-            if net != 0 and row.get("status", "ACTIVE") == "ACTIVE":
+            if net != 0 and row.get("status", PositionStatus.ACTIVE) == PositionStatus.ACTIVE:
                 avg = row.get("average_price")
                 return OpenPosition(
                     net_quantity=net,

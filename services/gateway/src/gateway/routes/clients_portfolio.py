@@ -9,6 +9,7 @@
 
 from typing import Annotated, Any
 
+from common.enums import PositionStatus
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
@@ -130,8 +131,10 @@ async def client_portfolio(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"client {client_id} does not exist")
     portfolio = portfolio_client(request)
     (summary,) = await portfolio.summaries([client_id])
-    active = await portfolio.positions(client_id=client_id, status="ACTIVE")
-    closed = await portfolio.positions(client_id=client_id, status="CLOSED", limit=limit)
+    active = await portfolio.positions(client_id=client_id, status=PositionStatus.ACTIVE)
+    closed = await portfolio.positions(
+        client_id=client_id, status=PositionStatus.CLOSED, limit=limit
+    )
     fills = await portfolio.fills(client_id, limit)
     notes: list[str] = []
     try:

@@ -9,11 +9,11 @@ closing fill arrives, not when the order is sent. Follow it with GET /batches/{b
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from common.contracts.instruments import TOKEN_MAX
 from common.contracts.requests import ClientOrder, ExitByTokenRequested, ExitTradeRequested
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 from common.ids import new_id
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse
@@ -36,7 +36,7 @@ class TradeOut(BaseModel):
     exchange: Exchange
     symbol: str
     trade_type: TradeType
-    status: Literal["ACTIVE", "CLOSED"]
+    status: PositionStatus
     net_quantity: int
     average_price: str = Field(description="volume-weighted average open price of the open qty")
     last_price: str | None
@@ -79,7 +79,7 @@ async def list_trades(
     portfolio: Portfolio,
     client_id: str | None = None,
     token_id: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
-    status_: Annotated[Literal["ACTIVE", "CLOSED"] | None, Query(alias="status")] = None,
+    status_: Annotated[PositionStatus | None, Query(alias="status")] = None,
     trade_type: TradeType | None = None,
     exchange: Exchange | None = None,
     limit: Annotated[int, Query(gt=0, le=1000)] = 200,
@@ -114,7 +114,7 @@ async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONRes
         position = await portfolio.position(trade_id)
         if position is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"trade {trade_id} does not exist")
-        if position["status"] != "ACTIVE":
+        if position["status"] != PositionStatus.ACTIVE:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"trade {trade_id} is already CLOSED: nothing to exit"
             )
