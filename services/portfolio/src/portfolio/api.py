@@ -16,7 +16,7 @@ from common.enums import Exchange, PositionStatus, TradeType
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import Field
 
-from portfolio import store
+from portfolio import store, store_accounts
 from portfolio.live import LiveBook
 from portfolio.store import Held
 from portfolio.views import (
@@ -115,7 +115,7 @@ def build_router(
         return position_out(marked(found[0]))
 
     async def _summaries(db: asyncpg.Pool, client_ids: list[str]) -> list[ClientSummary]:
-        margins = await store.margins_of(db, client_ids)
+        margins = await store_accounts.margins_of(db, client_ids)
         realized = await store.realized_by_client(db, client_ids)
         day = book.day()
         today = await store.realized_on(db, client_ids, day)
@@ -149,7 +149,7 @@ def build_router(
 
     @router.get("/margins/{client_id}", summary="Latest margin figures (for pre-trade checks)")
     async def margins(client_id: str, db: Db) -> FundsOut:
-        found = await store.margins_of(db, [client_id])
+        found = await store_accounts.margins_of(db, [client_id])
         if client_id not in found:
             raise HTTPException(404, f"no margin snapshot for client_id {client_id} yet")
         return funds_out(found[client_id])
@@ -183,12 +183,12 @@ def build_router(
     async def drift(
         db: Db, client_id: str | None = None, confirmed_only: bool = False
     ) -> dict[str, Any]:
-        rows = await store.list_drift(db, client_id, drift_confirmations)
+        rows = await store_accounts.list_drift(db, client_id, drift_confirmations)
         items = [DriftOut(**r) for r in rows if r["confirmed"] or not confirmed_only]
         return {
             "confirmations_needed": drift_confirmations,
             "drift": items,
-            "reconciled_at": await store.reconciled_at(db, client_id),
+            "reconciled_at": await store_accounts.reconciled_at(db, client_id),
         }
 
     return router

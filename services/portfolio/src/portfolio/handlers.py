@@ -25,11 +25,11 @@ from common.topics import PORTFOLIO_UPDATES
 from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 
-from portfolio import store
+from portfolio import store, store_accounts
 from portfolio.drift import Drift, find_drift, next_drift
 from portfolio.ledger import apply_fills
 from portfolio.margins import funds_from_rows
-from portfolio.store import Reconciliation, StoredMargins
+from portfolio.store_accounts import Reconciliation, StoredMargins
 from portfolio.updates import UpdatePublisher
 from portfolio.views import margin_changed
 
@@ -109,7 +109,7 @@ class PortfolioHandlers:
         if not newest:
             return
         funds = {c: funds_from_rows(m.rows) for c, m in newest.items()}
-        kept = await store.save_margins(
+        kept = await store_accounts.save_margins(
             self.pool,
             [(StoredMargins(c, m.report, funds[c], m.taken_at), m.rows) for c, m in newest.items()],
         )
@@ -127,8 +127,8 @@ class PortfolioHandlers:
         clients = sorted(snapshots)
         found: list[tuple[str, list[Drift]]] = []
         async with self.pool.acquire() as conn, conn.transaction():
-            ours = await store.held_quantities(conn, clients)
-            compared, records = await store.drift_state(conn, clients)
+            ours = await store_accounts.held_quantities(conn, clients)
+            compared, records = await store_accounts.drift_state(conn, clients)
             saved: dict[str, Reconciliation] = {}
             for client in clients:
                 last = compared.get(client)
@@ -144,7 +144,7 @@ class PortfolioHandlers:
                     saved[client] = Reconciliation(m.taken_at, len(m.positions), len(drifts))
                     found.append((client, drifts))
                 records[client] = current
-            await store.save_drift(conn, {c: records[c].values() for c in saved}, saved)
+            await store_accounts.save_drift(conn, {c: records[c].values() for c in saved}, saved)
         for client, drifts in found:
             for d in drifts:
                 with bound(client_id=client):
@@ -155,7 +155,7 @@ class PortfolioHandlers:
         await self.refresh_drift_gauge()
 
     async def refresh_drift_gauge(self) -> None:
-        DRIFT.set(await store.count_confirmed_drift(self.pool, self.drift_confirmations))
+        DRIFT.set(await store_accounts.count_confirmed_drift(self.pool, self.drift_confirmations))
 
     async def _latest_quotes(
         self, instruments: set[tuple[Exchange, int]]

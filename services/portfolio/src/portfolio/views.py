@@ -11,7 +11,8 @@ from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChange
 from common.enums import Exchange, PositionStatus, TradeType
 
 from portfolio.margins import Funds
-from portfolio.store import Held, StoredMargins
+from portfolio.store import Held
+from portfolio.store_accounts import StoredMargins
 
 ZERO = Decimal(0)
 
