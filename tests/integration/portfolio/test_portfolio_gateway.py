@@ -64,15 +64,18 @@ async def requests_for(bootstrap: str, batch_id: str) -> dict[str, Any]:
         ORDER_REQUESTS.name, bootstrap_servers=bootstrap, auto_offset_reset="earliest"
     )
     await consumer.start()
+
+    async def request() -> dict[str, Any] | None:
+        for records in (await consumer.getmany(timeout_ms=300)).values():
+            for r in records:
+                body = json.loads(r.value)
+                if body.get("batch_id") == batch_id:
+                    return dict(body)
+        return None
+
     try:
-        deadline = asyncio.get_running_loop().time() + 30
-        while asyncio.get_running_loop().time() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for r in records:
-                    body = json.loads(r.value)
-                    if body.get("batch_id") == batch_id:
-                        return dict(body)
-        raise AssertionError(f"no request with batch_id {batch_id} on {ORDER_REQUESTS.name}")
+        found: dict[str, Any] = await until(request, 30)
+        return found
     finally:
         await consumer.stop()
 

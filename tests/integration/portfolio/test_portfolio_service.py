@@ -93,15 +93,15 @@ async def updates_for(bootstrap: str, client_id: str, wanted: int) -> list[dict[
     )
     await consumer.start()
     found: list[dict[str, Any]] = []
+
+    async def enough() -> bool:
+        for records in (await consumer.getmany(timeout_ms=300)).values():
+            found.extend(b for b in (json.loads(r.value) for r in records)
+                         if b.get("client_id") == client_id)  # fmt: skip
+        return len(found) >= wanted
+
     try:
-        deadline = asyncio.get_running_loop().time() + 60
-        while len(found) < wanted and asyncio.get_running_loop().time() < deadline:
-            batches = await consumer.getmany(timeout_ms=300)
-            for records in batches.values():
-                for r in records:
-                    body = json.loads(r.value)
-                    if body.get("client_id") == client_id:
-                        found.append(body)
+        await until(enough)
         return found
     finally:
         await consumer.stop()
