@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from common.service import ServiceRuntime
+from motilal.config import MotilalSettings, require_startable
 
 from broker_adapter.accounts.snapshots import install_account_snapshots
 from broker_adapter.config import BrokerAdapterSettings
@@ -10,6 +11,7 @@ from broker_adapter.execution.wiring import default_sessions, install
 from broker_adapter.sessions.wiring import install_sessions
 
 settings = BrokerAdapterSettings()
+require_startable("broker-adapter", MotilalSettings(), dev_mode=settings.dev_mode)
 runtime = ServiceRuntime(
     "broker-adapter",
     settings,

@@ -6,6 +6,7 @@ from pathlib import Path
 from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS, PORTFOLIO_UPDATES
 from motilal import MotilalClient, MotilalSettings
+from motilal.config import require_startable
 
 from market_data.api import build_router
 from market_data.catalog import Catalog
@@ -16,6 +17,7 @@ from market_data.quotes import QuoteService, feed_url
 
 settings = MarketDataSettings()
 motilal_settings = MotilalSettings()
+require_startable("market-data", motilal_settings, dev_mode=settings.dev_mode)
 runtime = ServiceRuntime(
     "market-data",
     settings,

@@ -32,7 +32,6 @@ from common.topics import QUOTES
 from motilal import MotilalClient, MotilalSettings
 from motilal.feed import codec
 from motilal.feed.backoff import Backoff
-from motilal.paths import FEED_PATH
 from redis.asyncio import Redis
 
 from market_data import metrics, store_interest, watch
@@ -276,8 +275,5 @@ class QuoteService:
 
 
 def feed_url(motilal: MotilalSettings) -> str:
-    """Where the feed is. The simulator serves it on its REST port, so in the "sim"
-    environment the feed follows MOTILAL_BASE_URL unless MOTILAL_FEED_URL says otherwise."""
-    if motilal.feed_url or motilal.environment != "sim" or not motilal.base_url:
-        return motilal.hosts.feed
-    return "ws" + motilal.base_url.rstrip("/").removeprefix("http") + FEED_PATH
+    """Where the feed is: MotilalSettings.hosts derives it from the environment and base URL."""
+    return motilal.hosts.feed

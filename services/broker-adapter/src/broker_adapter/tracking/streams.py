@@ -11,24 +11,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from motilal.client import MotilalClient
 from motilal.config import MotilalSettings
 from motilal.errors import SessionExpired
 from motilal.feed.orders import OrderStream, StreamUpdate
-from motilal.paths import ORDER_STREAM_PATH
 
 log = logging.getLogger(__name__)
 
 
 def order_stream_url(settings: MotilalSettings) -> str:
-    """The stream URL; next to the REST base when only MOTILAL_BASE_URL points elsewhere."""
-    if settings.order_stream_url or not settings.base_url:
-        return settings.hosts.order_stream
-    parts = urlsplit(settings.base_url)
-    scheme = "wss" if parts.scheme == "https" else "ws"
-    return f"{scheme}://{parts.netloc}{ORDER_STREAM_PATH}"
+    """The stream URL: MotilalSettings.hosts derives it from the environment and base URL."""
+    return settings.hosts.order_stream
 
 
 class OrderStreams:
