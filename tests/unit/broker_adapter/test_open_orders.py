@@ -114,3 +114,12 @@ def test_open_orders_early_frames_of_another_day_are_not_replayed() -> None:
     book = OpenOrders()
     book.hold_early(key("U1", DAY1), trade("U1", "501"))
     assert book.track(intent("o2", "U1", day=DAY2)) == []
+
+
+def test_open_orders_placed_orders_of_earlier_days_are_found_for_ending() -> None:
+    book = OpenOrders()
+    book.track(intent("o1", "U1", day=DAY1))
+    book.track(intent("o2", "U2", day=DAY2))
+    book.track(intent("o3", None, IntentState.UNKNOWN))  # no broker id yet: reconciled by tag
+    assert [f.intent.order_id for f in book.of_earlier_days("C1", DAY2)] == ["o1"]
+    assert book.of_earlier_days("C1", DAY1) == []

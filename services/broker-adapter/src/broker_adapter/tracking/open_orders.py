@@ -109,6 +109,17 @@ class OpenOrders:
             return None, False
         return followed, is_open
 
+    def of_earlier_days(self, client_id: str, today: date) -> list[Followed]:
+        """Placed orders of a trading date before `today`: the broker dropped them with that
+        day's books (DAY orders), and today's rows with their ids are other orders."""
+        return [
+            f
+            for f in self.of(client_id)
+            if f.intent.state is IntentState.PLACED
+            and f.intent.trading_date is not None
+            and f.intent.trading_date < today
+        ]
+
     def unknown_with_tag(self, client_id: str, tag: str) -> Followed | None:
         """An order whose placement outcome is unknown and that carries this tag."""
         for followed in self._open.get(client_id, {}).values():

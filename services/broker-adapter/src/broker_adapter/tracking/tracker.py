@@ -306,6 +306,7 @@ class Tracker:
         # Under the client's lock: a placement in flight finishes first, so its order is
         # known when the books are read, and frames wait until the read is applied.
         async with self.locks.of(client_id):
+            await self._end_earlier_days(client_id)
             if not self.open.of(client_id):
                 return False
             METRICS.book_reads.inc()
@@ -322,6 +323,14 @@ class Tracker:
             for order in book:
                 await self._apply_order(client_id, order, from_book=True)
             return self._progress(client_id) != before
+
+    async def _end_earlier_days(self, client_id: str) -> None:
+        """Stops following orders of an earlier trading day: the broker dropped them with
+        that day's books, and the order-router expires them (so no event from here)."""
+        for followed in self.open.of_earlier_days(client_id, self.journal.today()):
+            log.info("order %s of %s ended with its trading day", followed.intent.order_id,
+                     followed.intent.trading_date)  # fmt: skip
+            await self._end(followed, Settlement(followed.intent, "order.expired", "Expired"))
 
     async def _recall_ended(self, client_id: str, trades: list[Trade]) -> None:
         """Orders of ours that ended before this process knew them, for their late fills
