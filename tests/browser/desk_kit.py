@@ -79,3 +79,9 @@ async def choose_instrument(page: Any, query: str, token: int) -> None:
     await page.fill("#token-search", query)
     await page.click(f"#token-results li[data-token='{token}']")
     await page.wait_for_selector("#instrument:not([hidden])")
+
+
+async def snap(page: Any, name: str) -> None:
+    """A picture of the page as it is (kept with the failure shots, for a human to look at)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"page-{name}.png"))

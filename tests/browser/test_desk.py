@@ -18,6 +18,7 @@ from desk_kit import (
     choose_instrument,
     holders_are,
     indian,
+    snap,
     wait_batch_statuses,
 )
 from orders_testkit import Trading, wait_for
@@ -104,6 +105,7 @@ async def test_exit_by_token_page_exits_every_holder(
     assert all([await boxes.nth(i).is_checked() for i in range(len(clients))])
     assert await page.locator(f"#holders tr[data-client='{clients[0]}'] td.qty").inner_text() == "3"
     await page.click("#exit-holders")
+    await snap(page, "exit")
     await page.click("#exit-confirm-send")
     await wait_batch_statuses(page, clients, "FILLED")
     await holders_are(gateway, POWERGRID, set())
@@ -117,6 +119,8 @@ async def test_client_detail_exits_a_position(
     await page.click(f"#clients tr[data-client='{client}'] a")
     await page.wait_for_url(f"**/clients/{client}")
     row = page.locator(f"#open-positions tr[data-token='{COALINDIA}']")
+    await row.wait_for()
+    await snap(page, "client")
     await row.locator("button.exit").click()
     await row.locator("button.exit-confirm").click()
     await wait_batch_statuses(page, [client], "FILLED")
@@ -143,6 +147,7 @@ async def test_blotter_cancels_a_resting_limit(
     await page.click("#order-filters button[type=submit]")
     row = page.locator("#blotter tbody tr").first
     await page.wait_for_selector("#blotter tbody tr[data-status='ACCEPTED']")
+    await snap(page, "orders")
     await row.locator("button.cancel").click()
     await page.wait_for_selector("#blotter tbody tr[data-status='CANCELED']")
 
@@ -156,6 +161,7 @@ async def test_kill_switch_denies_the_next_batch(
     await page.click("#ks-engage")
     try:
         await page.wait_for_selector("#kill-switch.engaged")
+        await snap(page, "admin")
         await page.click("nav a[href='/']")
         await choose_instrument(page, "NTPC", NTPC)
         for client in clients:
@@ -183,14 +189,16 @@ async def test_a_422_names_the_field(page: Any, trading: Trading) -> None:
 
 async def test_deep_links_back_button_and_positions(page: Any, trading: Trading) -> None:
     await page.click("nav a[href='/positions']")
-    await page.wait_for_selector("#net-positions")
+    await page.wait_for_selector("#net-positions tbody tr")
+    await snap(page, "positions")
     await page.click("nav a[href='/orders']")
     await page.wait_for_selector("#blotter")
     await page.go_back()
     assert page.url.endswith("/positions")
     await page.wait_for_selector("#net-positions")
-    await page.goto(f"/exit/{NTPC}")
-    await page.wait_for_selector("#holders")
+    await page.click(f"#net-positions tr[data-token='{NTPC}'] a")  # each row links to its exit
+    await page.wait_for_url(f"**/exit/{NTPC}")
+    await page.wait_for_selector("#holders tbody input[type=checkbox]")
     await page.goto("/orders?status=FILLED")
     await page.wait_for_selector("#blotter tbody tr[data-status='FILLED']")
 

@@ -59,7 +59,7 @@ export function render(view, _params, me, refreshHeader) {
     clients.replaceChildren(...clientList.map((c) => {
       const k = perClient.get(c.client_id);
       return el("tr", { dataset: { client: c.client_id } }, el("td", {}, link(`/clients/${encodeURIComponent(c.client_id)}`, c.name)), el("td", {}, c.motilal_client_id),
-        el("td", {}, c.active ? "yes" : "no"), el("td", {}, k?.engaged ? el("span", { class: "badge engaged" }, "ENGAGED") : "–"),
+        el("td", {}, c.active ? "yes" : "no"), el("td", {}, k?.engaged ? el("span", { class: "badge engaged" }, "ENGAGED") : "off"),
         el("td", {}, el("button", { class: "link", onclick: () => setSwitch(c.client_id, !k?.engaged) }, k?.engaged ? "release" : "stop"), " ",
           el("button", { class: "link", onclick: () => api("POST", `/clients/${encodeURIComponent(c.client_id)}/${c.active ? "disable" : "enable"}`).then(load, (e) => setError(error, e)) }, c.active ? "disable" : "enable")));
     }));

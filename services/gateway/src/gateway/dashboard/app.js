@@ -21,6 +21,7 @@ const ROUTES = [
 
 let me = null;
 let current = null;
+let killSwitchTimer = null;
 
 function route() {
   clearHandlers();
@@ -93,7 +94,7 @@ async function start() {
   // After a drop the socket is back: reload what the page shows and the header.
   connect(() => { current?.reload(); loadKillSwitch(); });
   await loadKillSwitch();
-  setInterval(loadKillSwitch, 15000); // another admin may flip it; no live channel for it
+  killSwitchTimer ??= setInterval(loadKillSwitch, 15000); // another admin may flip it; no live channel for it
   route();
 }
 

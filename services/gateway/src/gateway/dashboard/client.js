@@ -5,12 +5,12 @@ import { api, once } from "./api.js";
 import { followBatch } from "./batch.js";
 import { on, throttled, watch } from "./live.js";
 import { cancelButton, modifyButton } from "./orders_actions.js";
-import { count, el, money, pnl, setError, statusCell, time, WORKING } from "./util.js";
+import { count, el, head, money, pnl, setError, statusCell, time, WORKING } from "./util.js";
 
 const NO_MARGINS = "no margin report read from the broker yet";
 
 export function render(view, { clientId }, me) {
-  const head = el("h2", {}, clientId);
+  const title = el("h2", {}, clientId);
   const error = el("p", { class: "error", id: "client-error" });
   const session = el("div", { id: "session" });
   const funds = el("dl", { class: "funds", id: "funds" });
@@ -20,12 +20,12 @@ export function render(view, { clientId }, me) {
   const today = el("tbody");
   const fills = el("tbody");
   const batchBox = el("section", { class: "card", id: "batch", hidden: true });
-  const table = (id, headers, body) => el("table", { id }, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", {}, h)))), body);
+  const table = (id, headers, body) => el("table", { id }, head(headers), body);
   const positionHeaders = ["Instrument", "Type", "Net qty", "Avg price", "LTP", "Realized", "Unrealized", "Total", ""];
   const orderHeaders = ["Time", "Instrument", "Side", "Type", "Qty", "Price", "Filled", "Avg price", "Status", "Reason", ""];
   let batch = null;
   view.replaceChildren(
-    el("section", { class: "card" }, head, error, el("div", { class: "columns" }, session, funds)),
+    el("section", { class: "card" }, title, error, el("div", { class: "columns" }, session, funds)),
     el("section", { class: "card" }, el("h3", {}, "Open positions"), table("open-positions", positionHeaders, open),
       el("h3", {}, "Working orders"), table("working-orders", orderHeaders, working)),
     batchBox,
@@ -40,7 +40,7 @@ export function render(view, { clientId }, me) {
         api("GET", `/clients/${encodeURIComponent(clientId)}/portfolio`)]);
     } catch (failure) { setError(error, failure); return; }
     setError(error, book.notes?.length ? new Error(book.notes.join("; ")) : null);
-    head.replaceChildren(client.name, " ", el("span", { class: "muted" }, client.motilal_client_id), client.active ? "" : el("span", { class: "badge engaged" }, "disabled"));
+    title.replaceChildren(client.name, " ", el("span", { class: "muted" }, client.motilal_client_id), client.active ? "" : el("span", { class: "badge engaged" }, "disabled"));
     showSession(client.session);
     const f = book.funds;
     const pair = (label, node) => [el("dt", {}, label), el("dd", {}, node)];
@@ -68,7 +68,7 @@ export function render(view, { clientId }, me) {
     const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
     working.replaceChildren(...book.recent_orders.filter((o) => WORKING.includes(o.status)).map(orderRow));
     today.replaceChildren(...book.recent_orders.filter((o) => new Date(o.created_at) >= midnight).map(orderRow));
-    fills.replaceChildren(...book.recent_fills.map((x) => el("tr", {}, el("td", { class: "small" }, time(x.filled_at || x.occurred_at || x.at)),
+    fills.replaceChildren(...book.recent_fills.map((x) => el("tr", {}, el("td", { class: "small" }, time(x.traded_at)),
       el("td", {}, x.symbol || x.token), el("td", {}, x.side || ""), el("td", { class: "num" }, x.quantity ?? ""),
       el("td", { class: "num" }, money(x.price)), el("td", { class: "small muted" }, (x.order_id || "").slice(0, 8)))));
   }

@@ -15,6 +15,7 @@ export function render(view, { token }) {
   const error = el("p", { class: "error", id: "holders-error" });
   const batchBox = el("section", { class: "card", id: "batch", hidden: true });
   let holders = [];
+  let symbol = `token ${token}`;
   let batch = null;
   view.replaceChildren(
     el("section", { class: "card", id: "holders" }, title,
@@ -29,6 +30,7 @@ export function render(view, { token }) {
       api("GET", `/tokens/${token}`).catch(() => null),
       api("GET", `/tokens/${token}/holders`).catch((e) => { setError(error, e); return null; }),
     ]);
+    if (instrument) symbol = instrument.symbol;
     if (instrument) title.textContent = `Holders of ${instrument.symbol} (${instrument.exchange} · token ${token})`;
     if (!found) return;
     const ticked = new Set(holders.length ? [...body.querySelectorAll("input:checked")].map((b) => b.dataset.trade) : found.holders.map((h) => h.trade_id));
@@ -57,7 +59,7 @@ export function render(view, { token }) {
     const shares = picked.reduce((t, b) => t + Math.abs(Number(holders.find((h) => h.trade_id === b.dataset.trade)?.quantity || 0)), 0);
     confirmBox.hidden = false;
     confirmBox.replaceChildren(
-      el("p", {}, `Exit ${shares} shares of token ${token} for ${new Set(picked.map((b) => b.dataset.client)).size} clients at MARKET?`),
+      el("p", {}, `Exit ${shares} shares of ${symbol} for ${new Set(picked.map((b) => b.dataset.client)).size} clients at MARKET?`),
       el("button", { id: "exit-confirm-send", class: "danger", onclick: () => send(picked) }, "Confirm exit"),
       el("button", { class: "link", onclick: () => { confirmBox.hidden = true; } }, "back"));
   });

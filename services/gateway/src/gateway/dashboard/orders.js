@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { on, throttled, watch } from "./live.js";
 import { cancelButton, modifyButton } from "./orders_actions.js";
-import { el, link, listOf, money, setError, statusCell, time } from "./util.js";
+import { el, head, link, listOf, money, setError, statusCell, time } from "./util.js";
 
 const STATUSES = ["", "WORKING", "PENDING", "SUBMITTED", "ACCEPTED", "PARTIALLY_FILLED", "PENDING_MODIFY", "PENDING_CANCEL",
   "FILLED", "CANCELED", "REJECTED", "DENIED", "EXPIRED"];
@@ -30,8 +30,7 @@ export function render(view) {
   const form = el("form", { class: "filters", id: "order-filters" }, ...Object.entries(filters).map(([name, input]) => el("label", {}, `${name.replace("_id", "")} `, input)),
     el("button", { type: "submit" }, "filter"), download);
   view.replaceChildren(el("section", { class: "card" }, el("h2", {}, "Orders ", shown), form, error,
-    el("table", { id: "blotter" }, el("thead", {}, el("tr", {}, ...["Time", "Client", "Instrument", "Side", "Type", "Trade", "Qty", "Price", "Filled", "Avg price", "Status", "Reason", "Batch", ""]
-      .map((h) => el("th", {}, h)))), body)));
+    el("table", { id: "blotter" }, head(["Time", "Client", "Instrument", "Side", "Type", "Trade", "Qty", "Price", "Filled", "Avg price", "Status", "Reason", "Batch", ""]), body)));
 
   function query() {
     const q = new URLSearchParams({ limit: "500" });

@@ -1,7 +1,7 @@
 // Positions (/positions): the net position per token across clients, each linking to its
 // exit page.
 import { api } from "./api.js";
-import { on, throttled } from "./live.js";
+import { on, throttled, watch } from "./live.js";
 import { el, link, money, pnl, setError } from "./util.js";
 
 export function render(view) {
@@ -39,6 +39,7 @@ export function render(view) {
     if (!sorted.length) body.replaceChildren(el("tr", {}, el("td", { colSpan: 9, class: "muted" }, "no open positions")));
   }
   on("portfolio:", throttled(load, 1000));
+  api("GET", "/clients").then((all) => all.forEach((c) => watch(`portfolio:${c.client_id}`))).catch(() => {});
   load();
   return { reload: load };
 }

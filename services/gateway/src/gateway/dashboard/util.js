@@ -54,3 +54,8 @@ export const link = (href, ...children) => el("a", { href, dataset: { link: "" }
 export function setError(node, error) {
   node.textContent = error ? error.message || String(error) : "";
 }
+
+// A table head whose number columns are right-aligned like their figures.
+const NUMERIC = new Set(["Qty", "Quantity", "Net qty", "Price", "Filled", "Avg price", "LTP", "Value", "Realized",
+  "Unrealized", "Total", "Holders", "Unrealized P&L", "Total P&L"]);
+export const head = (labels) => el("thead", {}, el("tr", {}, ...labels.map((h) => el("th", { class: NUMERIC.has(h) ? "num" : "" }, h))));
