@@ -157,6 +157,8 @@ async def test_kill_switch_denies_the_next_batch(
 ) -> None:
     clients = own(trading)[8:10]
     await page.click("nav a[href='/admin']")
+    await page.fill("#confirm-clients", "1")  # batches of more than 1 client ask first
+    await page.click("#confirm-save")
     await page.fill("#ks-reason", "browser test")
     await page.click("#ks-engage")
     try:
@@ -168,6 +170,7 @@ async def test_kill_switch_denies_the_next_batch(
             await page.locator(f"input.qty[data-client='{client}']").fill("1")
         await page.wait_for_selector("#summary:has-text('2 clients')")
         await page.click("#execute")
+        await page.click("#confirm-send")
         await wait_batch_statuses(page, clients, "DENIED")
         assert "kill" in (await page.locator("#batch tbody").inner_text()).lower()
     finally:
@@ -212,3 +215,15 @@ async def test_live_updates_survive_a_dropped_socket(page: Any, trading: Trading
     )
     await page.wait_for_selector("#live:not(.down)")
     assert await page.locator("#clients tbody tr").count() > 0
+
+
+async def test_quantities_from_a_pasted_csv_name_unknown_codes(page: Any, trading: Trading) -> None:
+    known = own(trading)[0]
+    await page.click("#order-panel details summary")
+    await page.fill("#csv", f"client code,quantity\n{known.lower()},5\nNOSUCH1,3\n")
+    await page.click("#csv-apply")
+    assert await page.locator(f"input.qty[data-client='{known}']").input_value() == "5"
+    assert "NOSUCH1" in await page.locator("#csv-error").inner_text()
+    await page.fill("#fill-n", "2")
+    await page.click("#fill-all")
+    assert await page.locator(f"input.qty[data-client='{known}']").input_value() == "2"

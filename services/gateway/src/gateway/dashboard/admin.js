@@ -24,7 +24,7 @@ export function render(view, _params, me, refreshHeader) {
     el("section", { class: "card" }, el("h2", {}, "Confirmation before sending"),
       el("p", { class: "muted small" }, "The dashboard asks to confirm a batch above this value or client count (kept in this browser)."),
       el("div", { class: "row" }, el("label", {}, "Value ₹ ", limitValue), el("label", {}, "Clients ", limitClients),
-        el("button", { onclick: () => { localStorage.setItem("confirmValue", limitValue.value); localStorage.setItem("confirmClients", limitClients.value); } }, "save"))),
+        el("button", { id: "confirm-save", onclick: () => { localStorage.setItem("confirmValue", limitValue.value); localStorage.setItem("confirmClients", limitClients.value); } }, "save"))),
     el("section", { class: "card" }, el("h2", {}, "Users"),
       el("table", { id: "users" }, el("thead", {}, el("tr", {}, ...["User", "Role", "Active", ""].map((h) => el("th", {}, h)))), users),
       el("form", { class: "row", id: "new-user", onsubmit: createUser }, newUser.username, newUser.password, newUser.role, el("button", { type: "submit" }, "add user"))),
