@@ -249,21 +249,24 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
             f"last trade, then measuring CPU for {args.idle_seconds:.0f} s"
         )
         await asyncio.sleep(args.settle)
-        idle_usage = await measure_idle(with_self(h.pids()), args.idle_seconds)
-        idle = idle_usage.cpu_percent
-        result["idle_cpu_percent"] = with_platform_total(idle)
+        # With the bench's Kafka tap reading: the burn taken out of every scenario's CPU
+        # per order (the tap reads during the scenarios too).
+        idle = (await measure_idle(with_self(h.pids()), args.idle_seconds)).cpu_percent
+        result["idle_cpu_percent_with_tap"] = with_platform_total(idle)
+        async with h.tap.paused():  # the platform alone
+            usage = await measure_idle(with_self(h.pids()), args.idle_seconds)
+            result["idle_cpu_percent"] = with_platform_total(usage.cpu_percent)
+            # prices still: nothing trades AND nothing ticks (no P&L to re-mark and publish)
+            (await h.sim.post("/sim/walk", json={"paused": True})).raise_for_status()
+            await asyncio.sleep(5)  # the last ticks' conflated P&L flushes within a second
+            quiet = await measure_idle(with_self(h.pids()), args.idle_seconds)
+            (await h.sim.post("/sim/walk", json={"paused": False})).raise_for_status()
+            result["idle_cpu_percent_quiet_market"] = with_platform_total(quiet.cpu_percent)
         result["idle"] = {
             "clients": clients,
             "settle_s": args.settle,
             "window_s": args.idle_seconds,
         }
-        # The same, with the simulator's price walk paused: what the platform burns when
-        # nothing trades AND nothing ticks (no P&L to re-mark and publish for the holders).
-        (await h.sim.post("/sim/walk", json={"paused": True})).raise_for_status()
-        await asyncio.sleep(5)  # the last ticks' conflated P&L flushes within a second
-        quiet = await measure_idle(with_self(h.pids()), args.idle_seconds)
-        (await h.sim.post("/sim/walk", json={"paused": False})).raise_for_status()
-        result["idle_cpu_percent_quiet_market"] = with_platform_total(quiet.cpu_percent)
         whole = Sampler(with_self(h.pids()))
         whole.start()
         wanted = 0 if "direct" in args.skip else max(args.fanout)

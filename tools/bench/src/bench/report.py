@@ -253,10 +253,19 @@ def render(result: dict[str, Any]) -> str:
             else "CPU % per process with the platform idle (5 s, nothing traded)"
         )
         rows = [["prices ticking", *(f"{v:.1f}" for v in idle.values())]]
-        quiet = result.get("idle_cpu_percent_quiet_market")
-        if quiet:
-            rows.append(["prices still", *(f"{quiet.get(k, 0.0):.1f}" for k in idle)])
+        for label, key in (
+            ("prices still", "idle_cpu_percent_quiet_market"),
+            ("ticking, tap on", "idle_cpu_percent_with_tap"),
+        ):
+            other = result.get(key)
+            if other:
+                rows.append([label, *(f"{other.get(k, 0.0):.1f}" for k in idle)])
         parts += ["", title, table(["market", *idle], rows)]
+        if result.get("idle_cpu_percent_with_tap"):
+            parts.append(
+                "   (the bench's Kafka tap paused, but for the last row: the burn taken out "
+                "of each scenario's CPU per order, as the tap reads during the scenarios)"
+            )
     memory = result.get("memory_mb")
     if memory:
         parts += [

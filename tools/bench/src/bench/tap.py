@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,6 +91,18 @@ class Tap:
                 await self._task
         if self._consumer is not None:
             await self._consumer.stop()
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No fetches while inside (the platform's idle CPU is measured without the tap's
+        polling of the broker); nothing is missed, reading resumes where it stopped."""
+        assert self._consumer is not None
+        partitions = self._consumer.assignment()
+        self._consumer.pause(*partitions)
+        try:
+            yield
+        finally:
+            self._consumer.resume(*partitions)
 
     def order(self, order_id: str) -> OrderTimes:
         times = self.orders.get(order_id)
