@@ -386,14 +386,15 @@ class MotilalClient:
         return IndexQuote.from_row(envelope.one(answer))
 
     async def scrip_master(self, exchange: str) -> list[ScripRow]:
-        """The exchange's instrument master CSV (needs no login)."""
+        """The instrument master CSV (no login); a bad row raises (not in scrip_master_rows)."""
+        return [ScripRow.from_row(row) for row in await self.scrip_master_rows(exchange)]
+
+    async def scrip_master_rows(self, exchange: str) -> list[dict[str, str]]:
         try:
-            response = await self._http.get(
-                PATHS[Endpoint.SCRIP_MASTER_CSV], params={"name": exchange}
-            )
+            path, params = PATHS[Endpoint.SCRIP_MASTER_CSV], {"name": exchange}
+            response = await self._http.get(path, params=params)
         except httpx.TransportError as exc:
             raise BrokerUnavailable(f"scrip master: {type(exc).__name__}") from exc
         if response.status_code != 200:
             raise BrokerUnavailable(f"scrip master {exchange}: HTTP {response.status_code}")
-        reader = csv.DictReader(io.StringIO(response.text))
-        return [ScripRow.from_row(row) for row in reader]
+        return list(csv.DictReader(io.StringIO(response.text)))

@@ -25,7 +25,7 @@ runtime = ServiceRuntime(
 )
 # One account serves the feed login, the REST fallback and scrip-master downloads.
 motilal = MotilalClient(motilal_settings, feed_credentials(settings))
-catalog = Catalog(lambda: runtime.pool, settings.tokens_csv, motilal.scrip_master)
+catalog = Catalog(lambda: runtime.pool, settings.tokens_csv, motilal.scrip_master_rows)
 quotes = QuoteService(
     settings,
     catalog,

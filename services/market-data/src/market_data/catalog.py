@@ -12,18 +12,18 @@ from pathlib import Path
 
 import asyncpg
 from common.enums import Exchange
-from motilal.models import ScripRow
 
 from market_data import store
 from market_data.instruments import InstrumentRecord
 from market_data.master import InstrumentMaster
-from market_data.scrip_master import records_from_scrips
+from market_data.scrip_master import parse_scrip_rows, records_from_scrips
 from market_data.store import Layer, LoadInfo
 from market_data.token_file import RowProblem, TokenFileError, parse_token_csv
 
 log = logging.getLogger(__name__)
 
-ScripSource = Callable[[Exchange], Awaitable[list[ScripRow]]]
+# getscripmastercsv's rows as Motilal wrote them (MotilalClient.scrip_master_rows).
+ScripSource = Callable[[Exchange], Awaitable[list[dict[str, str]]]]
 
 
 class ScripMasterEmpty(ValueError):
@@ -84,7 +84,7 @@ class Catalog:
             raise RuntimeError("no Motilal client is configured for scrip master downloads")
         records: list[InstrumentRecord] = []
         for exchange in exchanges:
-            rows = await self._scrips(exchange)
+            rows = parse_scrip_rows(exchange, await self._scrips(exchange))
             found = records_from_scrips(exchange, rows)
             if not found:
                 raise ScripMasterEmpty(exchange)

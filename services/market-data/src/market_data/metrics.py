@@ -34,3 +34,8 @@ QUOTE_SAVE_FAILURES = Counter(
     "market_data_quote_save_failures_total",
     "Flushes whose Redis write failed (Kafka still got them; the next flush overwrites)",
 )
+SCRIP_ROWS_SKIPPED = Counter(
+    "market_data_scrip_rows_skipped_total",
+    "Scrip-master rows skipped because a field is not what Motilal sends (the rest load)",
+    ["exchange"],
+)

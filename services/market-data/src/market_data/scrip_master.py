@@ -3,8 +3,10 @@
 Symbols follow the desk's compact convention so that they match data/tokens.csv:
 cash "INFY EQ" -> INFY; futures NIFTY + expiry -> NIFTY26DECFUT; options -> NIFTY26DEC24000CE.
 Suspended scrips are left out: they cannot be traded and would only clutter search.
+A row Motilal wrote oddly is skipped and counted on its own; the rest of the exchange loads.
 """
 
+import logging
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -12,9 +14,49 @@ from common.enums import Exchange
 from motilal.models import ScripRow
 
 from market_data.instruments import InstrumentRecord
+from market_data.metrics import SCRIP_ROWS_SKIPPED
+
+log = logging.getLogger(__name__)
 
 _CASH_SERIES = (" EQ", " BE", " BZ", " SM", " ST")
 _DERIVATIVE_EXCHANGES = {Exchange.NSEFO, Exchange.BSEFO, Exchange.NSECD, Exchange.MCX}
+
+
+# Enough bad rows in the log to see what is wrong, not a line per row of a broken file.
+_LOGGED_PER_EXCHANGE = 5
+
+
+def parse_scrip_rows(exchange: Exchange, raw: Iterable[dict[str, str]]) -> list[ScripRow]:
+    """The rows of getscripmastercsv that parse; each other row is logged and counted in
+    market_data_scrip_rows_skipped_total, and never costs the exchange its other rows."""
+    rows: list[ScripRow] = []
+    skipped = 0
+    for line, fields in enumerate(raw, start=2):  # line 1 is the header
+        try:
+            row = ScripRow.from_row(fields)
+            problem = _implausible(row)
+        except (ValueError, ArithmeticError) as error:
+            problem = str(error)
+        if problem is None:
+            rows.append(row)
+            continue
+        skipped += 1
+        SCRIP_ROWS_SKIPPED.labels(exchange=exchange.value).inc()
+        if skipped <= _LOGGED_PER_EXCHANGE:
+            code = (fields.get("scripcode") or "").strip() or "?"
+            log.warning("%s scrip master line %d (scripcode %s) skipped: %s",
+                        exchange, line, code, problem)  # fmt: skip
+    if skipped:
+        log.warning("%s scrip master: %d row(s) skipped, %d loaded", exchange, skipped, len(rows))
+    return rows
+
+
+def _implausible(row: ScripRow) -> str | None:
+    if row.token <= 0:
+        return f"scripcode {row.token} is not a scrip code"
+    if row.tick_size <= 0:
+        return f"ticksize {row.tick_size} is not positive"
+    return None
 
 
 def records_from_scrips(exchange: Exchange, rows: Iterable[ScripRow]) -> list[InstrumentRecord]:

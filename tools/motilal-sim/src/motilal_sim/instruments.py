@@ -2,12 +2,17 @@
 
 Columns: symbol,token_id,exchange,instrument_type,lot_size,tick_size and, optionally,
 name,lower_circuit,upper_circuit. The previous close is the middle of the circuit band.
+A derivative's expiry is the date in its name, as Motilal writes it ("NIFTY 29-Dec-2026 FUT").
 """
 
 import csv
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+
+_DATE_IN_NAME = re.compile(r"\b(\d{1,2}-[A-Za-z]{3}-\d{4})\b")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,16 @@ class Instrument:
     @property
     def key(self) -> tuple[str, int]:
         return (self.exchange, self.token)
+
+    @property
+    def expiry(self) -> date | None:
+        found = _DATE_IN_NAME.search(self.name) if self.is_derivative else None
+        return datetime.strptime(found.group(1), "%d-%b-%Y").date() if found else None
+
+    @property
+    def underlying(self) -> str:
+        """Motilal's `scripshortname`: the bare name ("NIFTY" for NIFTY26DECFUT)."""
+        return self.name.split(" ")[0] if self.is_derivative else self.symbol
 
     @property
     def tradeable(self) -> bool:

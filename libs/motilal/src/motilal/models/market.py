@@ -1,11 +1,11 @@
 """Quotes over REST (paisa converted to rupees) and scrip-master rows."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from motilal.models.base import Frozen
-from motilal.units import decimal_of, paisa_to_rupees
+from motilal.units import IST, decimal_of, paisa_to_rupees
 
 
 class Quote(Frozen):
@@ -83,20 +83,43 @@ class ScripRow(Frozen):
 
     @classmethod
     def from_row(cls, row: dict[str, str]) -> "ScripRow":
-        expiry_text = (row.get("expirydate") or "").strip()
-        expiry = datetime.strptime(expiry_text, "%d-%b-%Y").date() if expiry_text else None
+        """One getscripmastercsv row in Motilal's units: `expirydate` in seconds since
+        1980-01-01 ("0" for none; doc 27: 1328365800 is 03-Feb-2022), `ticksize` in paisa
+        (OpenAlgo divides by 100; only the JSON variant, doc 27, gives rupees), strikes in
+        rupees. Raises ValueError naming the field when a value is not what Motilal sends."""
         return cls(
             exchange=row.get("exchangename", "") or row.get("exchange", ""),
-            token=int(row["scripcode"]),
+            token=_whole(row.get("scripcode"), "scripcode"),
             name=row.get("scripname", ""),
             short_name=row.get("scripshortname", ""),
             full_name=row.get("scripfullname", ""),
             isin=row.get("scripisinno", ""),
             instrument=row.get("instrumentname", ""),
-            expiry=expiry,
+            expiry=expiry_of_1980_seconds(row.get("expirydate")),
             strike=decimal_of(row.get("strikeprice"), "strikeprice"),
             option_type=row.get("optiontype", ""),
-            lot_size=int(row.get("marketlot") or 1),
-            tick_size=decimal_of(row.get("ticksize"), "ticksize"),
+            lot_size=_whole(row.get("marketlot") or 1, "marketlot"),
+            tick_size=paisa_to_rupees(row.get("ticksize"), "ticksize"),
             suspended=(row.get("issuspended", "") or "").upper() in ("Y", "1", "TRUE"),
         )
+
+
+# Motilal's clock starts at 1980-01-01 IST (the feed's time field counts from it too).
+_EPOCH_1980 = datetime(1980, 1, 1, tzinfo=IST)
+
+
+def expiry_of_1980_seconds(value: object) -> date | None:
+    """The expiry date of a scrip-master `expirydate`; None for "0" or empty (no expiry)."""
+    seconds = _whole(value or 0, "expirydate")
+    if seconds < 0:
+        raise ValueError(f"expirydate: {value!r} is not seconds since 1980-01-01")
+    if seconds == 0:
+        return None
+    return (_EPOCH_1980 + timedelta(seconds=seconds)).date()
+
+
+def _whole(value: object, field: str) -> int:
+    number = decimal_of(value, field)
+    if value is None or value == "" or number != number.to_integral_value():
+        raise ValueError(f"{field}: {value!r} is not a whole number")
+    return int(number)

@@ -13,6 +13,7 @@ from motilal.paths import PATHS, Endpoint
 from motilal_sim.api.handlers import HANDLERS
 from motilal_sim.faults import Fault
 from motilal_sim.rejects import Reject
+from motilal_sim.scrip_csv import scrip_master_csv
 from motilal_sim.state import SimState
 
 router = APIRouter()
@@ -118,70 +119,13 @@ async def motilal_call(request: Request) -> Response:
 _TECHNICAL = {"MO8000": "Technical Error", "MO5000": "Connectivity or network issue"}
 
 
-_SCRIP_COLUMNS = (
-    "exchange",
-    "exchangename",
-    "scripcode",
-    "scripname",
-    "scripshortname",
-    "scripfullname",
-    "scripisinno",
-    "instrumentname",
-    "expirydate",
-    "strikeprice",
-    "optiontype",
-    "marketlot",
-    "ticksize",
-    "facevalue",
-    "calevel",
-    "issuspended",
-    "markettype",
-    "foexposurepercent",
-    "indicesidentifier",
-    "isbanscrip",
-    "maxqtyperorder",
-)
-_EXCHANGE_IDS = {"NSE": 1, "BSE": 2, "NSEFO": 3, "NSECD": 4, "MCX": 5, "BSEFO": 6}
-
-
 @router.get(PATHS[Endpoint.SCRIP_MASTER_CSV])
 async def scrip_master(request: Request, name: str = "") -> Response:
     state = _state(request)
     if state.faults.down:
         return PlainTextResponse("Service Unavailable", status_code=503)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_SCRIP_COLUMNS)
-    for inst in state.engine.instruments.values():
-        if inst.exchange != name.upper() or not inst.tradeable:
-            continue
-        scripname = inst.name if inst.is_derivative else f"{inst.symbol} EQ"
-        writer.writerow(
-            (
-                _EXCHANGE_IDS.get(inst.exchange, 0),
-                inst.exchange,
-                inst.token,
-                scripname,
-                inst.symbol,
-                inst.name,
-                "",
-                inst.instrument_type,
-                "",
-                0,
-                "",
-                inst.lot_size,
-                inst.tick_size,
-                1,
-                100,
-                "N",
-                "NORMAL",
-                0,
-                "",
-                "N",
-                0,
-            )
-        )
-    return PlainTextResponse(out.getvalue(), media_type="text/csv")
+    body = scrip_master_csv(name.upper(), state.engine.instruments.values())
+    return PlainTextResponse(body, media_type="text/csv")
 
 
 @router.get("/getindexdatacsv")
