@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import common.service
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -34,8 +33,6 @@ async def inprocess(
     """The gateway app in this process, configured as the stack's gateway process is."""
     for name, value in trading.stack.service_env("gateway").items():
         monkeypatch.setenv(name, value)
-    # A service process exits if its shutdown hangs; this one is the test process.
-    monkeypatch.setattr(common.service, "_exit_if_stuck", lambda seconds: None)
     module = sys.modules.get("gateway.app")
     module = importlib.reload(module) if module else importlib.import_module("gateway.app")
     app: FastAPI = module.app

@@ -191,7 +191,7 @@ class ServiceRuntime:
         try:
             yield
         finally:
-            _exit_if_stuck(SHUTDOWN_DEADLINE_S)
+            deadline = _exit_if_stuck(SHUTDOWN_DEADLINE_S)
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -200,6 +200,7 @@ class ServiceRuntime:
                 await hook()
             await self._redis.aclose()
             await self._pool.close()
+            deadline.cancel()  # a clean stop must not end a process that goes on (tests)
             log.info("%s stopped", self.name)
 
     def create_app(self, routers: Sequence[APIRouter] = (), **fastapi_args: Any) -> FastAPI:
@@ -251,7 +252,7 @@ class ServiceRuntime:
         )
 
 
-def _exit_if_stuck(seconds: float) -> None:
+def _exit_if_stuck(seconds: float) -> threading.Timer:
     """Once shutdown starts, the process ends within `seconds`, whatever hangs.
 
     Closing Kafka consumers and pools can wait on servers that are already gone (the
@@ -265,6 +266,7 @@ def _exit_if_stuck(seconds: float) -> None:
     timer = threading.Timer(seconds, give_up)
     timer.daemon = True
     timer.start()
+    return timer
 
 
 async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
