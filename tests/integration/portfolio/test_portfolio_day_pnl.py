@@ -1,7 +1,10 @@
-"""Day P&L against real PostgreSQL: fills on day one, the trading date moves (a settable
-clock), fills on day two whose trade numbers restart: today's realized shows only day two's,
-the total shows both, through the ledger, the live book and the read API."""
+"""Day P&L against real PostgreSQL and Kafka: fills on day one, the trading date moves (a
+settable clock), fills on day two whose trade numbers restart: today's realized shows only day
+two's, the total shows both, through the ledger, the live book, the read API and the
+pnl.changed updates (a client with yesterday's figure is told today's zero)."""
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,16 +15,22 @@ import asyncpg
 import httpx
 import portfolio
 import pytest
+from aiokafka import AIOKafkaConsumer
 from common.contracts.order_events import Fill, OrderFilled
 from common.db import apply_migrations, create_pool
 from common.enums import Side, TradeType
 from common.ids import new_id
+from common.kafka import Publisher, build_broker, ensure_topics
+from common.settings import ServiceSettings
+from common.topics import PORTFOLIO_UPDATES
 from common.trading_days import IST
 from factories import RELIANCE, make
 from fastapi import FastAPI
 from portfolio.api import build_router
 from portfolio.ledger import apply_fills
 from portfolio.live import LiveBook
+from portfolio.updates import UpdatePublisher
+from portfolio_testkit import until
 from stack.testing import TestStack
 
 MIGRATIONS = Path(portfolio.__file__).parent / "migrations"
@@ -50,10 +59,12 @@ async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
         await pool.close()
 
 
-def trade(day: date, trade_no: str, side: Side, quantity: int, price: str, minute: int) -> Fill:
+def trade(
+    day: date, trade_no: str, side: Side, quantity: int, price: str, minute: int, client: str = "c1"
+) -> Fill:
     return make(
         OrderFilled,
-        client_id="c1",
+        client_id=client,
         order_id=f"o-{day}-{trade_no}",
         trade_no=trade_no,
         instrument=RELIANCE,
@@ -129,3 +140,48 @@ async def test_day_pnl_redelivered_fill_of_the_same_day_is_still_a_duplicate(
                                                   10, "100", 0)])  # fmt: skip
     assert [a.duplicate for a in again.applied] == [True, False]
     assert await pool.fetchval("SELECT count(*) FROM fills") == 2
+
+
+async def test_day_pnl_new_morning_tells_clients_with_yesterdays_figure(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    client = f"d-{new_id()[:10]}"
+    clock = Clock(DAY_ONE)
+    live = LiveBook(clock=clock)
+    await ensure_topics(stack.kafka_bootstrap, [PORTFOLIO_UPDATES])
+    broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "day-pnl-test")
+    await broker.start()
+    consumer = AIOKafkaConsumer(
+        PORTFOLIO_UPDATES.name, bootstrap_servers=stack.kafka_bootstrap,
+        auto_offset_reset="earliest",
+    )  # fmt: skip
+    await consumer.start()
+    try:
+        updates = UpdatePublisher(live, Publisher(broker), window_s=0.05)
+        flusher = asyncio.create_task(updates.run())  # the service's publishing loop
+        fills = [trade(DAY_ONE, "T1", Side.BUY, 10, "100", 0, client),
+                 trade(DAY_ONE, "T2", Side.SELL, 4, "110", 1, client)]  # fmt: skip
+        await updates.after_fills(await apply_fills(pool, fills))
+        clock.day = DAY_TWO
+        updates.on_new_day()  # what the loop does at IST midnight
+
+        seen: list[dict[str, Any]] = []
+
+        async def morning() -> dict[str, Any] | None:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                for r in records:
+                    body = json.loads(r.value)
+                    if body.get("client_id") == client and body["type"] == "pnl.changed":
+                        seen.append(body)
+            return next((b for b in seen if b["trading_date"] == DAY_TWO.isoformat()), None)
+
+        fresh = await until(morning, 30)
+        assert Decimal(fresh["realized_pnl_today"]) == 0
+        assert Decimal(fresh["realized_pnl"]) == Decimal("40")
+        first = seen[0]
+        assert first["trading_date"] == DAY_ONE.isoformat()
+        assert Decimal(first["realized_pnl_today"]) == Decimal("40")
+    finally:
+        flusher.cancel()
+        await consumer.stop()
+        await broker.stop()

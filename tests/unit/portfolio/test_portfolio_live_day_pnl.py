@@ -1,11 +1,14 @@
 """Today's realized P&L in the live book: booked to the fill's trading date, zero again when
 the clock's trading date moves (a settable clock, no sleeping), the total keeps every day."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
+from common.trading_days import IST
 from portfolio.book import FillIn, Position, PositionBook, realized_by
-from portfolio.live import LiveBook
+from portfolio.live import Conflator, LiveBook
+from portfolio.updates import seconds_to_next_day
 from portfolio_fills import T0, fill
 
 DAY_ONE = T0.date()  # T0 is 09:30 IST
@@ -79,3 +82,32 @@ def test_day_pnl_figures_read_for_another_day_are_not_loaded_as_today() -> None:
     live = LiveBook(clock=Clock(DAY_TWO))
     live.load([], {"c1": Decimal("70")}, {"c1": Decimal("30")}, DAY_ONE)
     assert live.pnl("c1").realized_today == 0
+
+
+def test_day_pnl_new_date_names_the_clients_whose_today_went_to_zero() -> None:
+    clock = Clock(DAY_ONE)
+    live = LiveBook(clock=clock)
+    live.load([], {"a": Decimal("5"), "b": Decimal("0")}, {"a": Decimal("5"), "b": Decimal(0)},
+              DAY_ONE)  # fmt: skip
+    assert live.take_cleared() == set()
+    clock.day = DAY_TWO
+    live.day()
+    assert live.take_cleared() == {"a"}  # b's figure was zero already: nothing to tell
+    assert live.take_cleared() == set()
+
+
+def test_day_pnl_forgotten_client_is_published_even_if_its_total_did_not_move() -> None:
+    window = Conflator(1.0)
+    window.sent("a", Decimal("40"), 0.0)
+    assert not window.changed("a", Decimal("40"))
+    window.forget(["a"])
+    assert window.changed("a", Decimal("40"))
+
+
+@pytest.mark.parametrize(
+    ("ist_time", "seconds"),
+    [(time(23, 59), 61.0), (time(0, 0, 30), 86371.0), (time(9, 15), 53101.0)],
+)
+def test_day_pnl_next_trading_date_starts_at_ist_midnight(ist_time: time, seconds: float) -> None:
+    now = datetime.combine(DAY_ONE, ist_time, IST).astimezone(UTC)
+    assert seconds_to_next_day(now) == seconds

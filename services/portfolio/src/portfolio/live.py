@@ -62,14 +62,22 @@ class LiveBook:
     """The trading date now; `_day` is the one `_realized_today` counts."""
     _day: date | None = None
     _realized_today: dict[str, Decimal] = field(default_factory=dict)
+    _cleared: set[str] = field(default_factory=set)
 
     def day(self) -> date:
         """Today's trading date; today's realized P&L starts at zero when it moves."""
         day = self.clock()
         if day != self._day:
             self._day = day
+            self._cleared.update(c for c, v in self._realized_today.items() if v)
             self._realized_today.clear()
         return day
+
+    def take_cleared(self) -> set[str]:
+        """Clients whose today's realized P&L went back to zero at a new trading date since
+        the last call (their published figure is yesterday's until they are published)."""
+        cleared, self._cleared = self._cleared, set()
+        return cleared
 
     def load(
         self,
@@ -216,6 +224,12 @@ class Conflator:
         due = [c for c in self._dirty if self._sent_at.get(c, float("-inf")) + self.window <= now]
         self._dirty.difference_update(due)
         return sorted(due)
+
+    def forget(self, clients: Iterable[str]) -> None:
+        """Their last published figure is stale (a new day): the next one goes out even if
+        the total did not move."""
+        for client in clients:
+            self._sent_total.pop(client, None)
 
     def changed(self, client_id: str, total: Decimal) -> bool:
         """True when `total` differs from the last published figure by a paisa or more."""

@@ -15,14 +15,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from common.contracts.envelope import Message
+from common.contracts.envelope import Message, utc_now
 from common.ids import new_id
 from common.kafka import Publisher
 from common.topics import PORTFOLIO_UPDATES
+from common.trading_days import IST
 from prometheus_client import Counter, Gauge
 
 from portfolio.book import Position
@@ -53,6 +54,13 @@ OPEN_POSITIONS = Gauge("portfolio_open_positions", "Open positions held in the l
 
 def _service_envelope() -> dict[str, Any]:
     return {"correlation_id": new_id(), "actor": SERVICE_ACTOR}
+
+
+def seconds_to_next_day(now: datetime) -> float:
+    """Seconds from `now` to the next IST midnight (a second after, so the date has moved)."""
+    local = now.astimezone(IST)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), IST)
+    return (midnight - local).total_seconds() + 1
 
 
 def _pnl_out(pnl: ClientPnl, day: date) -> PnlOut:
@@ -154,10 +162,26 @@ class UpdatePublisher:
         for client, pnl in figures.items():
             self._conflator.sent(client, pnl.total, now)
 
+    def on_new_day(self) -> None:
+        """Clients whose today's realized P&L went back to zero are owed a PnlChanged (the
+        one they have says yesterday's figure), published like a tick's."""
+        self.book.day()
+        cleared = self.book.take_cleared()
+        if cleared:
+            self._conflator.forget(cleared)
+            self._conflator.touch(cleared)
+            self._wake.set()
+
     async def run(self) -> None:
-        """Flush as clients fall due, for the service's lifetime; asleep while none is dirty."""
+        """Flush as clients fall due, for the service's lifetime; asleep while none is dirty
+        but for the start of each trading date (IST midnight)."""
         while True:
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), seconds_to_next_day(utc_now()))
+            except TimeoutError:
+                self.on_new_day()
+                continue
+            self.on_new_day()  # a fill may have moved the date first: its clients are owed
             wait = self._conflator.seconds_until_due(self._clock())
             if wait is None:
                 self._wake.clear()
