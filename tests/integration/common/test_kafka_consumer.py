@@ -284,7 +284,6 @@ async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
     _, topic = wiring
     settings = ServiceSettings(  # type: ignore[call-arg]
         KAFKA_BOOTSTRAP=stack.kafka_bootstrap,
-        KAFKA_IDLE_AFTER_SECONDS=0.2,
         KAFKA_DOORBELL_BACKSTOP_SECONDS=600,  # only a ring can wake it within the test
     )
     redis = Redis.from_url(stack.redis_url, decode_responses=True)

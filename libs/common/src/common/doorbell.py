@@ -4,10 +4,10 @@ The embedded broker (tansu) holds a fetch for its whole wait even when data arri
 the meantime, and each fetch costs it about a millisecond of CPU. A consumer that
 long-polls there pays the wait as latency on every hop; one that polls fast keeps the
 broker busy while nothing happens. With the doorbell (KAFKA_DOORBELL, on in the embedded
-stack), a consumer that got nothing for KAFKA_IDLE_AFTER_SECONDS pauses its partitions,
-so it sends no fetches at all, and waits for a ring: every `Publisher` publishes the
-topic's name on Redis after a produce was acknowledged. A ring resumes the consumer at
-the short busy wait at once. A missed ring (Redis restarting, a producer that is not
+stack), a consumer that has read all there is pauses its partitions, so it sends no
+fetches at all, and waits for a ring: every `Publisher` publishes the topic's name on
+Redis after a produce was acknowledged. A ring resumes the consumer at once, and it reads
+until a fetch finds nothing new. A missed ring (Redis restarting, a producer that is not
 ours) costs at most KAFKA_DOORBELL_BACKSTOP_SECONDS, after which the consumer looks anyway.
 
 Apache Kafka answers a fetch as soon as data arrives: there the doorbell is not needed

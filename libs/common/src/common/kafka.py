@@ -320,38 +320,42 @@ def _fetch_adaptively(
 
     A broker that answers a fetch as soon as data arrives (Apache Kafka) needs nothing
     more. The embedded tansu broker answers only when the fetch wait ends, so its latency
-    and its idle CPU both follow the wait: a consumer that received records in the last
-    `kafka_idle_after_seconds` fetches every `kafka_fetch_max_wait_ms` (fast). An idle
-    one, with a doorbell (`bell`, see common.doorbell), sends no fetch until its topics
-    are rung or the backstop passes; without one it fetches every
-    `kafka_idle_fetch_max_wait_ms` (cheap, slow).
+    and its idle CPU both follow the wait. With a doorbell (`bell`, see common.doorbell) a
+    consumer fetches only after a ring (or the backstop) and for as long as it finds
+    records, then sends no fetch until the next ring. Without one, a consumer that
+    received records in the last `kafka_idle_after_seconds` fetches every
+    `kafka_fetch_max_wait_ms` (fast), an idle one every `kafka_idle_fetch_max_wait_ms`.
     """
     busy_ms = settings.kafka_fetch_max_wait_ms
     idle_ms = max(settings.kafka_idle_fetch_max_wait_ms, busy_ms)
     idle_after = settings.kafka_idle_after_seconds
     backstop = settings.kafka_doorbell_backstop_seconds
     last_records = time.monotonic()
+    found_records = True
 
     async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
-        nonlocal last_records
-        wait_ms = _BATCH_WAIT_MS
-        if bell is not None and time.monotonic() - last_records > idle_after:
-            await _until_rung(consumer, bell, backstop)
-            wait_ms = _RUNG_WAIT_MS
-        batches = await consumer.getmany(timeout_ms=wait_ms, max_records=settings.kafka_max_records)
+        nonlocal last_records, found_records
+        max_records = settings.kafka_max_records
+        if bell is not None:
+            if not found_records:  # caught up: records from now on come with a ring
+                await _until_rung(consumer, bell, backstop)
+            batches = await consumer.getmany(timeout_ms=_RUNG_WAIT_MS, max_records=max_records)
+            found_records = bool(batches)
+            return tuple(chain.from_iterable(batches.values()))
+        batches = await consumer.getmany(timeout_ms=_BATCH_WAIT_MS, max_records=max_records)
         fetcher = consumer._fetcher
         now = time.monotonic()
         if batches:
             last_records = now
             fetcher._fetch_max_wait_ms = busy_ms
-        elif bell is None and now - last_records > idle_after:
+        elif now - last_records > idle_after:
             fetcher._fetch_max_wait_ms = idle_ms
         return tuple(chain.from_iterable(batches.values()))
 
     subscriber.get_msg = get_msg
 
 
-_RUNG_WAIT_MS = 100
+_RUNG_WAIT_MS = 20
 """How long a consumer woken by its doorbell looks for records before it sleeps again (a
 ring is per topic: the records may be on another member's partitions)."""
 

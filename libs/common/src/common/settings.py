@@ -49,7 +49,8 @@ class ServiceSettings(BaseSettings):
     kafka_idle_after_seconds: float = Field(
         default=30.0,
         validation_alias=_shared("KAFKA_IDLE_AFTER_SECONDS"),
-        description="a consumer with no records for this long fetches at the idle wait",
+        description="without the doorbell: a consumer with no records for this long "
+        "fetches at the idle wait",
     )
     kafka_doorbell: bool = Field(
         default=False,

@@ -106,7 +106,6 @@ class Platform:
             # tansu holds a fetch for its whole wait: idle consumers sleep until a
             # producer rings (common.doorbell) instead of polling it
             "KAFKA_DOORBELL": "true",
-            "KAFKA_IDLE_AFTER_SECONDS": "1",
         }
         for peer in SERVICES:
             env[f"{peer.env_prefix}_PORT"] = str(getattr(self.settings, peer.port_field))
