@@ -12,7 +12,8 @@ export const confirmLimits = () => ({
 
 export function render(view) {
   const state = { instrument: null, batch: null };
-  const grid = clientsGrid(() => update());
+  // A quantity typed (not a live update) withdraws a confirmation already shown.
+  const grid = clientsGrid((edited) => { update(); if (edited) confirmBox.hidden = true; });
   const results = el("ul", { id: "token-results", class: "results" });
   const search = el("input", { id: "token-search", placeholder: "symbol, name or token (e.g. RELI)", autocomplete: "off" });
   const quote = el("div", { id: "instrument", class: "instrument", hidden: true });
@@ -40,7 +41,7 @@ export function render(view) {
         el("label", {}, "Instrument ", search), results, quote,
         el("div", { class: "grid" }, el("label", {}, "Trade type ", trade), el("label", {}, "Order type ", type),
           el("label", {}, "Execution ", exec), priceField, triggerField),
-        el("div", { class: "row" }, "Fill all with ", fillN, el("button", { id: "fill-all", onclick: () => { grid.fill(fillN.value); update(); } }, "fill")),
+        el("div", { class: "row" }, "Fill all with ", fillN, el("button", { id: "fill-all", onclick: () => { grid.fill(fillN.value); confirmBox.hidden = true; update(); } }, "fill")),
         el("details", {}, el("summary", {}, "Quantities from CSV (client code, quantity)"), csv,
           el("div", { class: "row" }, file, el("button", { id: "csv-apply", onclick: () => applyCsv(csv.value) }, "apply")), csvError),
         summary, execute, confirmBox, error),
@@ -103,6 +104,7 @@ export function render(view) {
     priceField.hidden = !["LIMIT", "STOPLOSS"].includes(type.value);
     triggerField.hidden = !["STOPLOSS", "STOPLOSS_MARKET"].includes(type.value);
     grid.exitMode(exec.value === "EXIT");
+    confirmBox.hidden = true; // the terms changed: confirm again
     update();
   }
   [trade, type, exec, price, trigger].forEach((node) => node.addEventListener("input", syncFields));
@@ -118,11 +120,11 @@ export function render(view) {
   function update() {
     const t = totals();
     const exit = exec.value === "EXIT";
-    summary.textContent = exit ? `${t.orders.length} clients: each exits its whole position`
+    summary.textContent = !t.orders.length ? "no quantities yet"
+      : exit ? `${t.orders.length} clients: each exits its whole position`
       : `${t.orders.length} clients · ${t.shares} shares · ${Number.isInteger(t.lots) ? t.lots : t.lots.toFixed(2)} lots · `
         + (t.priced ? `about ₹${moneyText(t.value)}${trade.value === "INTRADAY" ? " (intraday margin is a fraction of it)" : ""}` : "value –: no price yet");
     execute.disabled = !state.instrument || t.orders.length === 0;
-    confirmBox.hidden = true;
   }
 
   // ---------- CSV quantities ----------
@@ -130,6 +132,7 @@ export function render(view) {
   function applyCsv(text) {
     const unknown = grid.applyCsv(text);
     csvError.textContent = unknown.length ? `unknown client codes: ${unknown.join(", ")}` : "";
+    confirmBox.hidden = true;
     update();
   }
 

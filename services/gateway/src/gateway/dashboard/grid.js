@@ -39,7 +39,7 @@ export function clientsGrid(changed) {
 
   function quantityInput(c) {
     return el("input", { class: "qty", inputMode: "numeric", dataset: { client: c.client_id },
-      oninput: changed, onkeydown: (e) => { if (e.key === "Enter") { e.preventDefault(); enter(); } } });
+      oninput: () => changed(true), onkeydown: (e) => { if (e.key === "Enter") { e.preventDefault(); enter(); } } });
   }
 
   function figures(c) {
