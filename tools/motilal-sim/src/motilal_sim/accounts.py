@@ -31,6 +31,8 @@ class Account:
     allowed_ips: tuple[str, ...] = ()
     """Static-IP whitelist checked against ClientPublicIp; empty allows any (MO2035)."""
     holdings: tuple[DemoHolding, ...] = field(default_factory=tuple)
+    clients: tuple[str, ...] = ()
+    """A dealer's clients ("dealer_of"): it acts for them with `clientcode` in every body."""
 
 
 def _account(raw: dict[str, Any]) -> Account:
@@ -45,6 +47,7 @@ def _account(raw: dict[str, Any]) -> Account:
         name=str(raw.get("name", "")),
         collateral=Decimal(str(raw.get("collateral", 0))),
         allowed_ips=tuple(raw.get("allowed_ips", ())),
+        clients=tuple(str(code).upper() for code in raw.get("dealer_of", ())),
         holdings=tuple(
             DemoHolding(
                 symbol=h["symbol"],

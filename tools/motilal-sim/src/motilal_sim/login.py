@@ -82,9 +82,27 @@ def authenticate(
     if headers["vendorinfo"].upper() != session.client_code:
         raise Reject("MO2012", "Vendor Tag is Invalid: vendorinfo must be the client code")
     code = str(body.get("clientcode") or "").strip()
-    if code and code.upper() != session.client_code:
+    if code and code.upper() != session.client_code and not account.clients:
         raise Reject("MO2031", "Client and Vendor Cannot Enter UserId")
     return session
+
+
+def acting_client(state: SimState, headers: Mapping[str, str], body: Row) -> str:
+    """Whose books a call works on: the caller's own, or for a dealer the body's `clientcode`
+    (reference A.5: mandatory for a dealer, MO1062 without it)."""
+    session = authenticate(state, headers, body)
+    dealer = state.accounts[session.client_code]
+    if not dealer.clients:
+        return session.client_code
+    code = str(body.get("clientcode") or "").strip().upper()
+    if not code:
+        raise Reject("MO1062", "Please Provide Client Code In Input Parameter")
+    if code == dealer.client_code:
+        raise Reject("MO1087", "clientcode cannot be a dealer id")
+    if code not in dealer.clients or code not in state.accounts:
+        # Not in doc 31: the simulator's own answer for a client the dealer does not serve.
+        raise Reject("MO1062", f"Client Code {code} is not mapped to dealer {dealer.client_code}")
+    return code
 
 
 def verify_otp(state: SimState, session: SimSession, body: Row) -> Row:

@@ -21,7 +21,7 @@ def ok(message: str = "", data: object = None, **extra: object) -> Row:
 
 
 def _client(state: SimState, headers: Mapping[str, str], body: Row) -> str:
-    return login.authenticate(state, headers, body).client_code
+    return login.acting_client(state, headers, body)
 
 
 def _uid(body: Row) -> str:
