@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from common.internal_auth import internal_headers
 from stack.testing import TestStack, free_port
 
 
@@ -28,6 +29,7 @@ from stack.testing import TestStack, free_port
 class MarketDataProcess:
     url: str
     redis_url: str
+    headers: dict[str, str]  # the internal API's token
     log_path: Path
 
     def log(self) -> str:
@@ -77,7 +79,9 @@ def market_data_process(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"market-data not ready ({last}):\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield MarketDataProcess(url, redis_url, log)
+        yield MarketDataProcess(
+            url, redis_url, internal_headers(child_env["INTERNAL_API_TOKEN"]), log
+        )
     finally:
         process.terminate()
         try:

@@ -58,7 +58,7 @@ def ltp_is(redis: Redis, token: int, price: str) -> Callable[[], Awaitable[bool]
 
 
 async def feed_status(md: MarketDataProcess) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=md.url) as http:
+    async with httpx.AsyncClient(base_url=md.url, headers=md.headers) as http:
         body: dict[str, Any] = (await http.get("/internal/feed")).json()
         return body
 
@@ -128,7 +128,7 @@ async def test_feed_dropped_by_simulator_reconnects_and_resubscribes(
             return not (await feed_status(live_md))["connected"]
 
         await eventually(down, 10, "the feed seen as disconnected")
-        async with httpx.AsyncClient(base_url=live_md.url) as http:
+        async with httpx.AsyncClient(base_url=live_md.url, headers=live_md.headers) as http:
             ready = await http.get("/ready")
         assert ready.status_code == 200
 
@@ -155,7 +155,7 @@ async def test_feed_unreachable_polls_ltp_over_rest_and_stays_ready(
             await watch(redis, str(YESBANK))
             await set_price(private_sim, YESBANK, "22.10")
             await eventually(ltp_is(redis, YESBANK, "22.10"), 30, "a polled quote in Redis")
-            async with httpx.AsyncClient(base_url=md.url) as http:
+            async with httpx.AsyncClient(base_url=md.url, headers=md.headers) as http:
                 ready = await http.get("/ready")
                 metrics = (await http.get("/metrics")).text
             assert ready.status_code == 200

@@ -19,8 +19,8 @@ async def market_data(stack: TestStack) -> str:
     return urls["market-data"]
 
 
-async def test_instrument_known_token_returns_details(market_data: str) -> None:
-    async with httpx.AsyncClient(base_url=market_data) as http:
+async def test_instrument_known_token_returns_details(market_data: str, stack: TestStack) -> None:
+    async with httpx.AsyncClient(base_url=market_data, headers=stack.internal_headers()) as http:
         response = await http.get("/internal/instruments/2885")
     assert response.status_code == 200
     details = InstrumentDetails.model_validate(response.json())
@@ -30,16 +30,18 @@ async def test_instrument_known_token_returns_details(market_data: str) -> None:
     assert details.lower_circuit is not None and details.upper_circuit is not None
 
 
-async def test_instrument_index_row_is_not_tradeable(market_data: str) -> None:
-    async with httpx.AsyncClient(base_url=market_data) as http:
+async def test_instrument_index_row_is_not_tradeable(market_data: str, stack: TestStack) -> None:
+    async with httpx.AsyncClient(base_url=market_data, headers=stack.internal_headers()) as http:
         response = await http.get("/internal/instruments/26000", params={"exchange": "NSE"})
     assert response.status_code == 200
     assert response.json()["tradeable"] is False
     assert response.json()["instrument_type"] == "INDEX"
 
 
-async def test_instrument_unknown_token_is_404_naming_it(market_data: str) -> None:
-    async with httpx.AsyncClient(base_url=market_data) as http:
+async def test_instrument_unknown_token_is_404_naming_it(
+    market_data: str, stack: TestStack
+) -> None:
+    async with httpx.AsyncClient(base_url=market_data, headers=stack.internal_headers()) as http:
         response = await http.get("/internal/instruments/987654")
         wrong_exchange = await http.get("/internal/instruments/2885", params={"exchange": "BSE"})
     assert response.status_code == 404
@@ -48,8 +50,10 @@ async def test_instrument_unknown_token_is_404_naming_it(market_data: str) -> No
     assert wrong_exchange.json() == {"detail": "unknown token 2885 on BSE"}
 
 
-async def test_instruments_many_tokens_returns_each_found(market_data: str) -> None:
-    async with httpx.AsyncClient(base_url=market_data) as http:
+async def test_instruments_many_tokens_returns_each_found(
+    market_data: str, stack: TestStack
+) -> None:
+    async with httpx.AsyncClient(base_url=market_data, headers=stack.internal_headers()) as http:
         response = await http.get("/internal/instruments", params={"tokens": "500325,2885,987654"})
         bad = await http.get("/internal/instruments", params={"tokens": "2885,abc"})
     assert response.status_code == 200
@@ -74,7 +78,9 @@ async def test_quote_latest_in_redis_is_served(market_data: str, stack: TestStac
     )
     try:
         await redis.set(f"quote:{token}", quote.model_dump_json())
-        async with httpx.AsyncClient(base_url=market_data) as http:
+        async with httpx.AsyncClient(
+            base_url=market_data, headers=stack.internal_headers()
+        ) as http:
             response = await http.get(f"/internal/quotes/{token}")
             missing = await http.get("/internal/quotes/987655")
     finally:

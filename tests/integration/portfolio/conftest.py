@@ -23,6 +23,7 @@ async def producer(stack: TestStack) -> AsyncIterator[AIOKafkaProducer]:
 
 
 @pytest.fixture
-async def http(portfolio_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=portfolio_url, timeout=10) as client:
+async def http(portfolio_url: str, stack: TestStack) -> AsyncIterator[httpx.AsyncClient]:
+    headers = stack.internal_headers()
+    async with httpx.AsyncClient(base_url=portfolio_url, timeout=10, headers=headers) as client:
         yield client

@@ -25,7 +25,7 @@ async def urls(stack: TestStack) -> dict[str, str]:
 async def test_reconcile_simulator_position_changed_behind_our_back_is_drift(
     urls: dict[str, str], stack: TestStack
 ) -> None:
-    async with httpx.AsyncClient(timeout=30) as http:
+    async with httpx.AsyncClient(timeout=30, headers=stack.internal_headers()) as http:
         changed = await http.post(
             f"{urls['sim']}/sim/positions",
             json={"client_code": CLIENT, "exchange": "NSE", "token": TCS,

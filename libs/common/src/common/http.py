@@ -7,10 +7,12 @@ import asyncpg
 import httpx
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.ids import new_id
+from common.internal_auth import internal_headers
 from common.logs import bound, correlation_id
 
 CORRELATION_HEADER = "X-Correlation-ID"
@@ -96,11 +98,16 @@ def path_segment(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
-def service_client(base_url: str, timeout: float = 5.0) -> httpx.AsyncClient:
-    """A pooled client for another service's internal API that forwards the correlation id."""
+def service_client(
+    base_url: str, token: SecretStr | str, timeout: float = 5.0
+) -> httpx.AsyncClient:
+    """A pooled client for another service's internal API: it presents the deployment's
+    INTERNAL_API_TOKEN (common.internal_auth) and forwards the correlation id."""
+    secret = token.get_secret_value() if isinstance(token, SecretStr) else token
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=timeout,
+        headers=internal_headers(secret),
         event_hooks={"request": [_propagate]},
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
     )

@@ -30,6 +30,7 @@ from common.http import (
     CorrelationIds,
     unstorable_text,
 )
+from common.internal_auth import InternalAuth, internal_token
 from common.kafka import Consumer, Publisher, Wants, build_broker, ensure_topics, subscribe
 from common.logs import configure_logging
 from common.metrics import metrics_response
@@ -170,6 +171,7 @@ class ServiceRuntime:
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         configure_logging(self.name, self.settings.log_level)
+        internal_token(self.settings.internal_api_token, dev_mode=self.settings.dev_mode)
         await ensure_topics(self.settings.kafka_bootstrap)
         self._pool = await create_pool(
             self.settings.postgres_dsn, self.schema, self.settings.postgres_pool_max
@@ -203,9 +205,17 @@ class ServiceRuntime:
             deadline.cancel()  # a clean stop must not end a process that goes on (tests)
             log.info("%s stopped", self.name)
 
-    def create_app(self, routers: Sequence[APIRouter] = (), **fastapi_args: Any) -> FastAPI:
+    def create_app(
+        self, routers: Sequence[APIRouter] = (), *, internal: bool = True, **fastapi_args: Any
+    ) -> FastAPI:
+        """`internal`: every route but /health, /ready, /metrics requires the deployment's
+        INTERNAL_API_TOKEN (common.internal_auth); only the public gateway says False."""
         app = FastAPI(title=self.name, lifespan=self.lifespan, **fastapi_args)
         app.state.runtime = self  # routes reach the pool, Redis and publisher through it
+        if internal:
+            app.add_middleware(
+                InternalAuth, token=self.settings.internal_api_token.get_secret_value()
+            )
         app.add_middleware(ControlCharacterGuard)
         app.add_middleware(CorrelationIds)  # outermost: a refusal carries the id too
         for error in UNSTORABLE_TEXT_ERRORS:

@@ -5,7 +5,7 @@ a service's own settings carry its prefix (GATEWAY_PORT, ORDER_ROUTER_PORT, ...)
 point at the embedded stack that `make run` starts, so a fresh checkout needs no setup.
 """
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_KAFKA_PORT = 19092
@@ -89,6 +89,13 @@ class ServiceSettings(BaseSettings):
     postgres_pool_max: int = Field(default=10, validation_alias=_shared("POSTGRES_POOL_MAX"))
     redis_url: str = Field(
         default=f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0", validation_alias=_shared("REDIS_URL")
+    )
+
+    internal_api_token: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=_shared("INTERNAL_API_TOKEN"),
+        description="the shared secret internal APIs require in X-Internal-Token (one per "
+        "deployment; required outside dev mode; common.internal_auth)",
     )
 
     gateway_url: str = Field(

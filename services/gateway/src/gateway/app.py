@@ -55,6 +55,7 @@ app = runtime.create_app(
     ],
     description="Multi-client trading platform for Motilal Oswal desks: public REST API.",
     version="1.0.0",
+    internal=False,  # the public API: users sign in (the peers it calls are internal)
 )
 app.state.runtime = runtime  # routes reach the pool, Redis and publisher through gateway.deps
 order_feed.install(runtime, hub)  # live order/batch channels on /ws

@@ -57,9 +57,12 @@ class Peers:
     """Every peer of one gateway process."""
 
     def __init__(self, settings: GatewaySettings) -> None:
-        self.router = Peer("the order-router", service_client(settings.order_router_url))
-        self.portfolio = Peer("the portfolio service", service_client(settings.portfolio_url))
-        self.market_data = Peer("market-data", service_client(settings.market_data_url))
+        token = settings.internal_api_token
+        self.router = Peer("the order-router", service_client(settings.order_router_url, token))
+        self.portfolio = Peer(
+            "the portfolio service", service_client(settings.portfolio_url, token)
+        )
+        self.market_data = Peer("market-data", service_client(settings.market_data_url, token))
 
     async def aclose(self) -> None:
         for peer in (self.router, self.portfolio, self.market_data):

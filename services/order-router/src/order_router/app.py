@@ -47,8 +47,8 @@ async def _listener_connection() -> asyncpg.Connection:
 
 @runtime.on_startup
 async def _build() -> None:
-    market_data = service_client(settings.market_data_url)
-    portfolio = service_client(settings.portfolio_url)
+    market_data = service_client(settings.market_data_url, settings.internal_api_token)
+    portfolio = service_client(settings.portfolio_url, settings.internal_api_token)
     parts.clients = [market_data, portfolio]
     calendar = load_calendar(settings.trading_calendar_file, settings.market_sessions)
     risk = RiskConfig(

@@ -75,7 +75,7 @@ def service_resources() -> list[dict[str, Any]]:
             {"name": f"{service.env_prefix}_HOST", "value": "0.0.0.0"},
             {"name": f"{service.env_prefix}_PORT", "value": str(port)},
         ]
-        secret_keys = ["POSTGRES_DSN"]
+        secret_keys = ["POSTGRES_DSN", "INTERNAL_API_TOKEN"]
         if name == "gateway":
             secret_keys += ["GATEWAY_JWT_SECRET", "ADMIN_PASSWORD"]
         if name == "broker-adapter":

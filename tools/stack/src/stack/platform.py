@@ -7,6 +7,7 @@ Stop order is the reverse, so services drain while their infrastructure is still
 import asyncio
 import importlib.util
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 
@@ -66,6 +67,8 @@ class Platform:
         self.supervisor = Supervisor(settings.state_dir)
         self.endpoints: dict[str, str] = {}
         self.embedded: list[str] = []
+        # the services' shared INTERNAL_API_TOKEN: a fresh one each run (common.internal_auth)
+        self.internal_token = secrets.token_urlsafe(32)
 
     @property
     def postgres_dsn(self) -> str:
@@ -106,6 +109,7 @@ class Platform:
             # tansu holds a fetch for its whole wait: idle consumers sleep until a
             # producer rings (common.doorbell) instead of polling it
             "KAFKA_DOORBELL": "true",
+            "INTERNAL_API_TOKEN": self.internal_token,
         }
         for peer in SERVICES:
             env[f"{peer.env_prefix}_PORT"] = str(getattr(self.settings, peer.port_field))

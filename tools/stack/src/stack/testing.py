@@ -11,6 +11,8 @@ import socket
 from collections.abc import Iterable
 from pathlib import Path
 
+from common.internal_auth import internal_headers
+
 from stack.config import StackSettings
 from stack.platform import SERVICES, Platform, ServiceDef
 
@@ -65,6 +67,10 @@ class TestStack:
 
     def service_env(self, name: str | None = None) -> dict[str, str]:
         return self.platform.service_env(_service(name) if name else None)
+
+    def internal_headers(self) -> dict[str, str]:
+        """What a test sends to call a service's internal API directly (INTERNAL_API_TOKEN)."""
+        return internal_headers(self.platform.internal_token)
 
     def url_of(self, name: str) -> str:
         return self.platform.service_url(_service(name))

@@ -167,7 +167,9 @@ class OtpBody(BaseModel):
 async def _adapter_call(request: Request, client_id: str, action: str, body: Any) -> SessionView:
     settings = deps.settings(request)
     try:
-        async with service_client(settings.broker_adapter_url, timeout=30) as http:
+        async with service_client(
+            settings.broker_adapter_url, settings.internal_api_token, 30
+        ) as http:
             path = f"/internal/sessions/{path_segment(client_id)}/{action}"
             response = await http.post(path, json=body)
     except httpx.HTTPError as error:

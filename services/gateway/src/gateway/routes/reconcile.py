@@ -31,7 +31,9 @@ async def reconcile(
 ) -> dict[str, Any]:
     wanted = body or ReconcileIn()
     settings = deps.settings(request)
-    async with service_client(settings.broker_adapter_url, timeout=60) as adapter:
+    async with service_client(
+        settings.broker_adapter_url, settings.internal_api_token, 60
+    ) as adapter:
         try:
             answer = await adapter.post("/internal/reconcile", json=wanted.model_dump())
         except httpx.HTTPError as error:

@@ -127,7 +127,8 @@ def check_one_broker_order_each(
 async def portfolio_nets(h: Harness, clients: list[str]) -> dict[tuple[str, int, str], int]:
     url = h.stack.url_of("portfolio")
     nets: Counter[tuple[str, int, str]] = Counter()
-    async with httpx.AsyncClient(base_url=url, timeout=60) as portfolio:
+    headers = h.stack.internal_headers()
+    async with httpx.AsyncClient(base_url=url, timeout=60, headers=headers) as portfolio:
         for client in clients:
             response = await portfolio.get("/internal/positions", params={"client_id": client})
             response.raise_for_status()
