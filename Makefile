@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON_PREFERENCE := only-system
 MOTILAL_SIM_PORT ?= 8100
 
-.PHONY: install run test test-fast sim lint fmt clean help bench drill
+.PHONY: install run test test-fast sim lint fmt clean help bench drill contracts
 
 help:
 	@echo "make run    - the whole platform on embedded PostgreSQL, Redis and Kafka (Ctrl-C stops it)"
@@ -17,6 +17,7 @@ help:
 	@echo "make sim    - only the Motilal simulator, on 127.0.0.1:$(MOTILAL_SIM_PORT)"
 	@echo "make bench  - benchmarks on the embedded stack (free ports): table + bench/results/*.json"
 	@echo "make drill  - fault drills (kills, broker down, DLQ, API fuzz): PASS/FAIL with figures"
+	@echo "make contracts - regenerate docs/asyncapi.yaml, docs/schemas/, docs/samples/ from the code"
 	@echo "make lint / make fmt / make clean"
 
 $(CURDIR)/.tools/bin/uv:
@@ -46,6 +47,9 @@ bench: install
 
 drill: install
 	$(UV) run --locked python -m bench.drill
+
+contracts: install
+	$(UV) run --locked python -m common.asyncapi write --docs docs
 
 lint: install
 	$(UV) run --locked ruff check .
