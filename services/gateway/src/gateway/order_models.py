@@ -1,11 +1,11 @@
 """HTTP bodies of the order API (field names as the original dashboard sent them)."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal, Self
 
 from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, ExecutionType, OrderType, TradeType
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Body(BaseModel):
@@ -73,24 +73,74 @@ class ClientQuantity(_Body):
     )
 
 
-class ExecuteAllIn(_Terms):
-    """One order per client with a non-zero quantity, all on the same terms."""
+class FixedIn(_Body):
+    mode: Literal["fixed"]
+    quantity: int = Field(ge=1, description="shares for every member (rounded down to lots)")
 
+
+class MultiplierIn(_Body):
+    mode: Literal["multiplier"]
+    base_quantity: int = Field(ge=1, description="shares x each member's multiplier")
+
+
+class CapitalIn(_Body):
+    mode: Literal["capital"]
+    percent: Decimal = Field(
+        gt=0, le=100, description="share of each member's available margin, at the order's price"
+    )
+
+
+class ExplicitIn(_Body):
+    mode: Literal["explicit"]
     client_orders: list[ClientQuantity] = Field(min_length=1, max_length=5000)
+
+
+AllocationIn = Annotated[
+    FixedIn | MultiplierIn | CapitalIn | ExplicitIn, Field(discriminator="mode")
+]
+
+
+class ExecuteAllIn(_Terms):
+    """One order per client with a non-zero quantity, all on the same terms: either the
+    clients' quantities (`client_orders`) or a desk group with an allocation rule."""
+
+    client_orders: list[ClientQuantity] | None = Field(default=None, min_length=1, max_length=5000)
+    group: str | None = Field(default=None, min_length=1, description="a desk group's name")
+    allocation: AllocationIn | None = Field(
+        default=None, description="how the group's members get their quantities"
+    )
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        if (self.client_orders is None) == (self.group is None):
+            raise ValueError("give either client_orders, or group with allocation")
+        if (self.group is None) != (self.allocation is None):
+            raise ValueError("group and allocation go together")
+        return self
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "example": {
-                "token_id": 2885,
-                "execution_type": "BUY",
-                "order_type": "MARKET",
-                "trade_type": "INTRADAY",
-                "client_orders": [
-                    {"client_id": "EMUM7551", "quantity": 10},
-                    {"client_id": "EMUM7552", "quantity": 0},
-                ],
-            }
+            "examples": [
+                {
+                    "token_id": 2885,
+                    "execution_type": "BUY",
+                    "order_type": "MARKET",
+                    "trade_type": "INTRADAY",
+                    "client_orders": [
+                        {"client_id": "EMUM7551", "quantity": 10},
+                        {"client_id": "EMUM7552", "quantity": 0},
+                    ],
+                },
+                {
+                    "token_id": 62151,
+                    "execution_type": "BUY",
+                    "order_type": "MARKET",
+                    "trade_type": "INTRADAY",
+                    "group": "hni",
+                    "allocation": {"mode": "multiplier", "base_quantity": 130},
+                },
+            ]
         },
     )
 
@@ -118,12 +168,24 @@ class OrderRef(BaseModel):
     order_id: str
 
 
+class AllotmentOut(BaseModel):
+    """One group member's resolved quantity (None: EXIT of the whole position)."""
+
+    client_id: str
+    quantity: int | None
+    lots: int | None
+    reason: str | None = Field(description="why skipped, or what cut the quantity")
+
+
 class Accepted(BaseModel):
     """The request was validated and published; follow it with GET /batches/{batch_id}."""
 
     batch_id: str
     orders: list[OrderRef]
     skipped: list[str] = Field(default_factory=list, description="clients given quantity 0")
+    allocation: list[AllotmentOut] | None = Field(
+        default=None, description="a group order: every member's resolved quantity or skip"
+    )
 
 
 def problem(loc: list[Any], msg: str) -> dict[str, Any]:

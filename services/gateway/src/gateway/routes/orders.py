@@ -39,16 +39,16 @@ from gateway.order_models import (
     PlaceOrderIn,
     problem,
 )
+from gateway.order_plan import allotment_out, plan
 from gateway.order_validation import (
     BODY,
-    Entry,
     Prices,
-    check_batch,
     check_client,
     check_quantity,
     check_terms,
     normalised_prices,
 )
+from gateway.portfolio_client import Portfolio
 from gateway.router_client import Router
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -136,15 +136,20 @@ async def place_order(
     summary="One order per client with a non-zero quantity, on the same terms (a batch)",
 )
 async def execute_all(
-    body: ExecuteAllIn, once: Once, pool: deps.Pool, instruments: Instruments
+    body: ExecuteAllIn,
+    once: Once,
+    pool: deps.Pool,
+    instruments: Instruments,
+    portfolio: Portfolio,
+    redis: deps.RedisClient,
 ) -> JSONResponse:
     async def decide() -> Outcome:
         instrument, prices, problems = await _checked_terms(instruments, body)
-        entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
-        clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
-        problems += check_batch(entries, body.execution_type, clients, instrument)
+        resolved = await plan(body, instrument, prices, pool, portfolio, redis)
+        problems += resolved.problems
         if problems:
             raise _invalid(problems)
+        entries = resolved.entries
         batch_id = new_id()
         orders = [
             ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
@@ -158,13 +163,19 @@ async def execute_all(
             terms=_terms(body, prices),
             orders=tuple(orders),
         )
+        allotments = resolved.allotments
         answer = Accepted(
             batch_id=batch_id,
             orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
             skipped=[e.client_id for e in entries if e.quantity == 0],
+            allocation=None if allotments is None else [allotment_out(a) for a in allotments],
         )
-        details = body.model_dump(mode="json", exclude={"client_orders"})
+        details = body.model_dump(mode="json", exclude={"client_orders", "group", "allocation"})
         details["orders"] = {o.client_id: o.quantity for o in orders}
+        if answer.allocation is not None:  # the group's rule, resolved quantities and skips
+            details["group"] = body.group
+            details["allocation"] = body.model_dump(mode="json")["allocation"]
+            details["allotments"] = [a.model_dump(mode="json") for a in answer.allocation]
         entry = AuditEntry("batch.place", batch_id, details, correlation_id=batch_id)
         return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
