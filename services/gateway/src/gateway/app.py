@@ -21,6 +21,7 @@ from gateway.config import GatewaySettings
 from gateway.live import hub
 from gateway.routes import (
     admin,
+    asyncapi,
     auth,
     clients,
     clients_portfolio,
@@ -54,6 +55,7 @@ app = runtime.create_app(
         clients_portfolio.router,
         holders.router,
         reconcile.router,
+        asyncapi.router,  # the Kafka contract for other systems (AsyncAPI)
     ],
     description="Multi-client trading platform for Motilal Oswal desks: public REST API.",
     version="1.0.0",
