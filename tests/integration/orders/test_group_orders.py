@@ -5,12 +5,14 @@ allocation places each member's resolved quantity, which reaches the simulator a
 """
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
 import httpx
 from common.ids import new_id
-from orders_testkit import Trading, batch_when, complete
+from orders_testkit import Trading, batch_when, complete, sim_counters
+from test_order_flow import marker_order, placed
 
 NIFTY_FUT = 62151  # NSEFO, lot 65, tick 0.10
 LOT = 65
@@ -184,3 +186,56 @@ async def test_group_allocation_bad_input_is_one_422_and_places_nothing(
     )
     assert both.status_code == 422
     assert both.json()["detail"][0]["loc"][-1] == "percent"
+
+
+async def test_preview_shows_each_members_quantity_margin_and_risk_and_publishes_nothing(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    a, b, c = trading.require(7)[4:7]
+    name = f"g-{new_id()[:8]}"
+    members = [{"client_id": a, "multiplier": "1"}, {"client_id": b, "multiplier": "2"},
+               {"client_id": c, "multiplier": "0.1"}]  # fmt: skip
+    assert (
+        await gateway.post("/api/v1/groups", json={"name": name, "members": members})
+    ).is_success
+    listed_before = await gateway.get("/api/v1/orders", params={"client_id": a, "limit": 5000})
+    before = await sim_counters(sim)
+
+    response = await gateway.post(
+        "/api/v1/orders/preview",
+        json=sbin_buy(group=name, allocation={"mode": "multiplier", "base_quantity": 5}),
+    )
+    assert response.status_code == 200, response.text
+    preview = response.json()
+    assert preview["published"] is False and preview["orders"] == 2 and preview["skipped"] == 1
+    rows = {r["client_id"]: r for r in preview["rows"]}
+    assert {k: (r["quantity"], r["lots"], r["skipped"]) for k, r in rows.items()} == {
+        a: (5, 5, False),
+        b: (10, 10, False),
+        c: (0, 0, True),
+    }
+    assert rows[c]["reason"] == "0.5 shares rounded down to 0 lots of 1" and rows[c]["risk"] is None
+    for client in (a, b):
+        row = rows[client]
+        assert row["risk"]["approved"] is True, row
+        assert row["session"] is not None and row["session"]["state"]
+        expected = Decimal(row["price"]) * row["quantity"] * Decimal(row["margin_rate"])
+        assert Decimal(row["required_margin"]) == expected.quantize(Decimal("0.01"))
+        if row["available_margin"] is not None:
+            enough = Decimal(row["required_margin"]) <= Decimal(row["available_margin"])
+            assert row["margin_enough"] is enough
+
+    invalid = await gateway.post(
+        "/api/v1/orders/preview",
+        json=sbin_buy(group="no-such-group", allocation={"mode": "fixed", "quantity": 1}),
+    )
+    assert invalid.status_code == 422 and invalid.json()["detail"][0]["loc"] == ["body", "group"]
+
+    # a marker placed after the preview reaches the broker: then nothing else did
+    await marker_order(gateway, a)
+    after = await sim_counters(sim)
+    for client in (a, b):
+        expected_more = 1 if client == a else 0
+        assert placed(after, client) == placed(before, client) + expected_more
+    listed_after = await gateway.get("/api/v1/orders", params={"client_id": a, "limit": 5000})
+    assert len(listed_after.json()["orders"]) == len(listed_before.json()["orders"]) + 1

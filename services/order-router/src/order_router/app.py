@@ -12,7 +12,7 @@ from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
 from common.trading_days import load_calendar
 
-from order_router import api
+from order_router import api, dry_run
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.config import OrderRouterSettings
 from order_router.events import EventApplier
@@ -128,5 +128,6 @@ runtime.consume(ORDER_EVENTS, on_events)
 runtime.background(expire_at_end_of_day)
 runtime.background(keep_account_copies_in_step)
 
-app = runtime.create_app([api.router])
+app = runtime.create_app([api.router, dry_run.router])
 app.state.runtime = runtime
+app.state.parts = parts  # the dry run uses the intake's decision path

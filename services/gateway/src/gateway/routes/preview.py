@@ -1,0 +1,83 @@
+"""POST /api/v1/orders/preview (issue 14): what execute-all would do, placing nothing.
+
+Takes any body execute-all takes (an explicit list, or a group with an allocation),
+validates it the same way (422 naming every problem), resolves each client's quantity,
+and asks the order-router's risk dry run about every order; nothing is published, no
+batch is stored, nothing is audited.
+"""
+
+from typing import Any
+
+from common.contracts.requests import BatchRequested, ClientOrder
+from common.ids import new_id
+from fastapi import APIRouter
+
+from gateway import deps
+from gateway.auth.deps import Trader
+from gateway.market_data_client import Instruments
+from gateway.order_models import ExecuteAllIn
+from gateway.order_plan import plan
+from gateway.peers import PeersDep, PeerUnavailable
+from gateway.portfolio_client import Portfolio
+from gateway.preview import preview_rows
+from gateway.routes.orders import _checked_terms, _invalid, _terms
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+
+
+@router.post(
+    "/orders/preview",
+    summary="Preview execute-all: each client's quantity, margin, session and risk verdict",
+    responses={422: {"description": "the request is invalid: one entry per bad field"}},
+)
+async def preview(
+    body: ExecuteAllIn,
+    user: Trader,
+    pool: deps.Pool,
+    instruments: Instruments,
+    portfolio: Portfolio,
+    redis: deps.RedisClient,
+    peers: PeersDep,
+) -> dict[str, Any]:
+    instrument, prices, problems = await _checked_terms(instruments, body)
+    resolved = await plan(body, instrument, prices, pool, portfolio, redis)
+    problems += resolved.problems
+    if problems:
+        raise _invalid(problems)
+    assert instrument is not None  # else a problem above
+    orders = [
+        ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
+        for e in resolved.entries
+        if e.quantity != 0
+    ]
+    batch_id = new_id()
+    batch = BatchRequested(
+        correlation_id=batch_id,
+        actor=user.username,
+        batch_id=batch_id,
+        terms=_terms(body, prices),
+        orders=tuple(orders),
+    )
+    answer = await peers.router.send(
+        "POST", "/internal/risk/dry-run", json=batch.model_dump(mode="json")
+    )
+    if answer.status_code != 200:
+        raise PeerUnavailable(peers.router.name, f"HTTP {answer.status_code}")
+    dry_run = answer.json()
+    verdicts = {row["client_id"]: row for row in dry_run["orders"]}
+    rows = preview_rows(resolved.entries, resolved.allotments, resolved.clients, instrument,
+                        verdicts)  # fmt: skip
+    placed = [r for r in rows if not r["skipped"]]
+    return {
+        "token_id": instrument.token,
+        "exchange": instrument.exchange.value,
+        "symbol": instrument.symbol,
+        "lot_size": instrument.lot_size,
+        "ltp": dry_run["ltp"],
+        "group": body.group,
+        "published": False,
+        "orders": len(placed),
+        "approved": sum(1 for r in placed if r["risk"] and r["risk"]["approved"]),
+        "skipped": len(rows) - len(placed),
+        "rows": rows,
+    }
