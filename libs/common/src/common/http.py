@@ -1,10 +1,14 @@
 """HTTP plumbing shared by services: correlation ids in, correlation ids out."""
 
+import logging
 import re
+import socket
 from urllib.parse import parse_qsl, quote, unquote
 
+import aiokafka.errors
 import asyncpg
 import httpx
+import redis.exceptions
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import SecretStr
@@ -111,3 +115,44 @@ def service_client(
         event_hooks={"request": [_propagate]},
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
     )
+
+
+RETRY_AFTER_SECONDS = 2
+"""What an outage answer asks a client to wait: clients reconnect on their own meanwhile."""
+
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,  # refused, reset, aborted: any server we talk to is down
+    socket.gaierror,
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    aiokafka.errors.KafkaError,
+)
+"""PostgreSQL, Redis or Kafka unreachable: the request may succeed if tried again."""
+
+_log = logging.getLogger(__name__)
+
+
+async def infrastructure_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """An outage met by a request is a 503 with Retry-After, never a 500. The error's text
+    may hold a connection string: only the log sees it."""
+    _log.warning("%s %s met an outage: %r", request.method, request.url.path, exc)
+    if isinstance(exc, asyncpg.exceptions.PostgresConnectionError | ConnectionError):
+        await _reset_pool(request)
+    return JSONResponse(
+        {"detail": f"a platform dependency is unavailable ({type(exc).__name__}); try again"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+async def _reset_pool(request: Request) -> None:
+    """After PostgreSQL restarts, every pooled connection is dead: replace them all at their
+    next use instead of meeting each one in a failed request."""
+    runtime = getattr(request.app.state, "runtime", None)
+    pool = getattr(runtime, "_pool", None)
+    if isinstance(pool, asyncpg.Pool):
+        await pool.expire_connections()

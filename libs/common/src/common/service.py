@@ -21,17 +21,20 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
 from common.cache import create_redis
+from common.consumers import Consumer, Wants, subscribe
 from common.contracts.envelope import Message
 from common.db import apply_migrations, create_pool, pending_migrations
 from common.doorbell import Doorbell
 from common.http import (
+    OUTAGE_ERRORS,
     UNSTORABLE_TEXT_ERRORS,
     ControlCharacterGuard,
     CorrelationIds,
+    infrastructure_unavailable,
     unstorable_text,
 )
 from common.internal_auth import InternalAuth, internal_token
-from common.kafka import Consumer, Publisher, Wants, build_broker, ensure_topics, subscribe
+from common.kafka import Publisher, build_broker, ensure_topics
 from common.logs import configure_logging
 from common.metrics import metrics_response
 from common.settings import ServiceSettings
@@ -97,7 +100,7 @@ class ServiceRuntime:
     ) -> None:
         """Subscribe `handler` to `topic`; batches are committed after it returns.
 
-        `wants` (see `common.kafka.Wants`) skips records by event type or key unparsed."""
+        `wants` (see `common.consumers.Wants`) skips records by event type or key unparsed."""
         self._consumers.append(
             Consumer(topic, group or self.name, handler, max_attempts, from_beginning, wants)
         )
@@ -220,6 +223,8 @@ class ServiceRuntime:
         app.add_middleware(CorrelationIds)  # outermost: a refusal carries the id too
         for error in UNSTORABLE_TEXT_ERRORS:
             app.add_exception_handler(error, unstorable_text)
+        for outage in OUTAGE_ERRORS:  # PostgreSQL, Redis or Kafka down: 503, never 500
+            app.add_exception_handler(outage, infrastructure_unavailable)
 
         @app.get("/health", tags=["ops"], summary="The process is alive")
         async def health() -> dict[str, str]:
