@@ -7,19 +7,12 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from common.consumers import Consumer, PoisonMessage, of_types, subscribe
 from common.contracts.envelope import Message
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderLifecycleEvent
 from common.doorbell import Doorbell
 from common.ids import new_id
-from common.kafka import (
-    Consumer,
-    PoisonMessage,
-    Publisher,
-    build_broker,
-    ensure_topics,
-    of_types,
-    subscribe,
-)
+from common.kafka import Publisher, build_broker, ensure_topics
 from common.settings import ServiceSettings
 from common.topics import Topic
 from factories import make

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Sequence
 
 import asyncpg
+from common.consumers import of_types
 from common.contracts.envelope import Message
 from common.contracts.order_events import (
     Fill,
@@ -15,7 +16,6 @@ from common.contracts.order_events import (
 )
 from common.contracts.portfolio import PositionChanged
 from common.enums import PositionStatus
-from common.kafka import of_types
 
 from market_data import store_interest
 from market_data.store_interest import OrderChange, PositionChange

@@ -19,7 +19,8 @@ from common.contracts.envelope import Message
 from common.contracts.order_events import Fill
 from common.contracts.quotes import Quote
 from common.enums import Exchange
-from common.kafka import Publisher, bound
+from common.kafka import Publisher
+from common.logs import bound
 from common.redis_keys import latest_quotes
 from common.topics import PORTFOLIO_UPDATES
 from prometheus_client import Counter, Gauge
