@@ -35,7 +35,7 @@ from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
 from common.ids import new_id
 from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
-from order_router import store
+from order_router import store_orders
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
 from order_router.intake import Intake
@@ -231,7 +231,7 @@ async def run(stack: TestStack, rounds: int, client_count: int, sizes: Sequence[
         server_settings={"search_path": f"{SCHEMA},public"},
         init=init,
     )
-    await apply_migrations(pool, SCHEMA, Path(store.__file__).parent / "migrations")
+    await apply_migrations(pool, SCHEMA, Path(store_orders.__file__).parent / "migrations")
     redis = Redis.from_url(stack.redis_url)
     settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)
     broker = build_broker(settings, "router-bench")

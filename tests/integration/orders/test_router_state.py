@@ -29,7 +29,7 @@ from common.kafka import Publisher, build_broker
 from common.settings import ServiceSettings
 from common.topics import ORDER_UPDATES
 from factories import LIMIT_TERMS, NOW, RELIANCE, make
-from order_router import store
+from order_router import store_accounts, store_kill_switches, store_orders
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.events import EventApplier
 from order_router.expiry import IST, Expiry
@@ -41,7 +41,7 @@ from orders_testkit import wait_for
 from redis.asyncio import Redis
 from stack.testing import TestStack
 
-MIGRATIONS = Path(store.__file__).parent / "migrations"
+MIGRATIONS = Path(store_orders.__file__).parent / "migrations"
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def submitted(order_id: str, client_id: str = "c1") -> Order:
     )
 
 
-BATCH = store.BatchRow(
+BATCH = store_orders.BatchRow(
     "b1", "batch.requested", 2885, "NSE", "BUY", "LIMIT", "INTRADAY", None, None, None, "t", 2
 )
 
@@ -98,7 +98,9 @@ async def test_account_copies_kill_switch_and_clients_reach_the_other_replica(
     one = await replica(pool, stack.postgres_dsn)
     other = await replica(pool, stack.postgres_dsn)
     try:
-        await one.set_kill_switch(store.GLOBAL_SCOPE, True, "halt everything", "admin")
+        await one.set_kill_switch(
+            store_kill_switches.GLOBAL_SCOPE, True, "halt everything", "admin"
+        )
         await wait_for(
             lambda: _async(other.book.kill_switch().global_reason == "halt everything"),
             10,
@@ -124,7 +126,7 @@ async def test_account_copies_kill_switch_and_clients_reach_the_other_replica(
         facts = other.book.facts(["c9"])
         assert facts.clients["c9"].active is False
         assert facts.margin_rows["c9"] == {102: Decimal("5000")}
-        await one.set_kill_switch(store.GLOBAL_SCOPE, False, "resume", "admin")
+        await one.set_kill_switch(store_kill_switches.GLOBAL_SCOPE, False, "resume", "admin")
         await wait_for(
             lambda: _async(other.book.kill_switch().global_reason is None),
             10,
@@ -149,7 +151,7 @@ async def test_account_copies_older_client_message_changes_nothing(
         await copies.on_clients([newer])
         await copies.on_clients([older])
         assert copies.book.facts(["c7"]).clients["c7"].active is False
-        stored = await store.load_accounts(pool, ["c7"])
+        stored = await store_accounts.load_accounts(pool, ["c7"])
         assert stored.clients["c7"].value.active is False
     finally:
         await copies.close()
@@ -157,10 +159,10 @@ async def test_account_copies_older_client_message_changes_nothing(
 
 async def test_orders_insert_returns_only_new_ids_and_keeps_risk_notes(pool: asyncpg.Pool) -> None:
     orders = [submitted("o1"), submitted("o2", "c2")]
-    assert await store.insert_batch_orders(pool, [BATCH], orders) == {"o1", "o2"}
+    assert await store_orders.insert_batch_orders(pool, [BATCH], orders) == {"o1", "o2"}
     again = [replace(o, status=OrderStatus.DENIED) for o in orders]
-    assert await store.insert_batch_orders(pool, [BATCH], again) == set()
-    stored = await store.orders_by_id(pool, ["o1", "o2"])
+    assert await store_orders.insert_batch_orders(pool, [BATCH], again) == set()
+    stored = await store_orders.orders_by_id(pool, ["o1", "o2"])
     assert {o.status for o in stored.values()} == {OrderStatus.SUBMITTED}
     assert stored["o1"].risk_notes == orders[0].risk_notes
     assert stored["o1"].price == Decimal("2500.05")
@@ -169,7 +171,7 @@ async def test_orders_insert_returns_only_new_ids_and_keeps_risk_notes(pool: asy
 async def test_order_events_batch_applied_once_and_illegal_transition_refused(
     pool: asyncpg.Pool, stack: TestStack
 ) -> None:
-    await store.insert_batch_orders(pool, [BATCH], [submitted("o1"), submitted("o2", "c2")])
+    await store_orders.insert_batch_orders(pool, [BATCH], [submitted("o1"), submitted("o2", "c2")])
     broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "applier-test")
     await broker.start()
     updates = await UpdateReader.start(stack.kafka_bootstrap)
@@ -194,7 +196,7 @@ async def test_order_events_batch_applied_once_and_illegal_transition_refused(
         await applier.handle(
             [make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="X")]
         )
-        stored = await store.orders_by_id(pool, ["o1", "o2"])
+        stored = await store_orders.orders_by_id(pool, ["o1", "o2"])
         # a last, legal event: once its update is read, every update before it was too
         await applier.handle([last])
         published = await updates.until("o2", OrderStatus.CANCELED)
@@ -220,7 +222,7 @@ async def test_order_events_batch_applied_once_and_illegal_transition_refused(
 async def test_fill_status_comes_from_quantities_not_from_the_event_type(
     pool: asyncpg.Pool, stack: TestStack
 ) -> None:
-    await store.insert_batch_orders(pool, [BATCH], [submitted("o1")])
+    await store_orders.insert_batch_orders(pool, [BATCH], [submitted("o1")])
     broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "applier-test")
     await broker.start()
     try:
@@ -230,11 +232,11 @@ async def test_fill_status_comes_from_quantities_not_from_the_event_type(
         await applier.handle([
             make(OrderFilled, **fill, trade_no="T1", quantity=4, filled_quantity=4),
         ])  # fmt: skip
-        first = (await store.orders_by_id(pool, ["o1"]))["o1"]
+        first = (await store_orders.orders_by_id(pool, ["o1"]))["o1"]
         await applier.handle([
             make(OrderFilled, **fill, trade_no="T2", quantity=6, filled_quantity=10),
         ])  # fmt: skip
-        second = (await store.orders_by_id(pool, ["o1"]))["o1"]
+        second = (await store_orders.orders_by_id(pool, ["o1"]))["o1"]
     finally:
         await broker.stop()
     assert (first.status, first.filled_quantity) == (OrderStatus.PARTIALLY_FILLED, 4)
@@ -283,7 +285,7 @@ async def test_expiry_ends_open_orders_of_past_days_and_leaves_finished_ones(
     working = replace(submitted("o1"), created_at=yesterday)
     filled = replace(submitted("o2"), status=OrderStatus.FILLED, created_at=yesterday)
     today = submitted("o3")
-    await store.insert_batch_orders(pool, [BATCH], [working, filled, today])
+    await store_orders.insert_batch_orders(pool, [BATCH], [working, filled, today])
     settings = ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap)
     broker = build_broker(settings, "router-state-test")
     await broker.start()
@@ -295,7 +297,7 @@ async def test_expiry_ends_open_orders_of_past_days_and_leaves_finished_ones(
     finally:
         await broker.stop()
     assert [o.order_id for o in expired] == ["o1"]
-    stored = await store.orders_by_id(pool, ["o1", "o2", "o3"])
+    stored = await store_orders.orders_by_id(pool, ["o1", "o2", "o3"])
     assert {k: o.status for k, o in stored.items()} == {
         "o1": OrderStatus.EXPIRED,
         "o2": OrderStatus.FILLED,
@@ -349,13 +351,13 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
         await redis.aclose()
         await nowhere.aclose()
         await copies.close()
-    stored = await store.batch_orders(pool, batch_id)
+    stored = await store_orders.batch_orders(pool, batch_id)
     assert len(stored) == 2  # each order once, however often the request came
     assert {o.client_id: (o.status, o.rule) for o in stored} == {
         clients[0]: (OrderStatus.DENIED, Rule.KILL_SWITCH),
         clients[1]: (OrderStatus.SUBMITTED, None),
     }
-    far_order = await store.get_order(pool, f"{batch_id}-far")
+    far_order = await store_orders.get_order(pool, f"{batch_id}-far")
     assert far_order is not None
     assert (far_order.status, far_order.rule) == (OrderStatus.DENIED, Rule.PRICE_BAND)
 

@@ -9,7 +9,8 @@ from common.enums import Exchange, TradeType
 from factories import NOW
 from order_router.accounts import AccountBook, _payloads
 from order_router.risk import ClientState, SessionState
-from order_router.store import GLOBAL_SCOPE, Dated, StoredAccounts
+from order_router.store_accounts import Dated, StoredAccounts
+from order_router.store_kill_switches import GLOBAL_SCOPE
 
 
 def client(client_id: str, *, active: bool = True) -> ClientState:

@@ -12,10 +12,10 @@ from common.contracts.requests import OrderRequested
 from common.enums import OrderType
 from factories import LIMIT_TERMS, RELIANCE, make
 from gateway.order_models import PlaceOrderIn
-from order_router.intake import _new_order
-from order_router.intake import _order_request as parse_request
 from order_router.messages import place_command
 from order_router.orders import Order
+from order_router.placement import new_order as _new_order
+from order_router.placement import order_request as parse_request
 from order_router.transitions import Ev
 from pydantic import ValidationError
 

@@ -27,8 +27,9 @@ import asyncpg
 from common.contracts.accounts import ClientUpserted, MarginSnapshot, SessionChanged
 from common.contracts.envelope import Message
 
-from order_router import store
+from order_router import store_accounts, store_kill_switches
 from order_router.risk import ClientState, KillSwitch, SessionState
+from order_router.store_accounts import Dated, StoredAccounts
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,10 @@ class AccountFacts:
 class AccountBook:
     """In-memory facts, each kept with its ordering time (pure, no I/O)."""
 
-    clients: dict[str, store.Dated] = field(default_factory=dict)
-    sessions: dict[str, store.Dated] = field(default_factory=dict)
-    margins: dict[str, dict[str, store.Dated]] = field(default_factory=dict)  # client, report
-    kill_switches: dict[str, store.Dated] = field(default_factory=dict)  # scope -> reason|None
+    clients: dict[str, Dated] = field(default_factory=dict)
+    sessions: dict[str, Dated] = field(default_factory=dict)
+    margins: dict[str, dict[str, Dated]] = field(default_factory=dict)  # client, report
+    kill_switches: dict[str, Dated] = field(default_factory=dict)  # scope -> reason|None
     _kill: KillSwitch = field(default_factory=KillSwitch)
 
     def facts(self, client_ids: Sequence[str]) -> AccountFacts:
@@ -78,7 +79,7 @@ class AccountBook:
     def kill_switch(self) -> KillSwitch:
         return self._kill
 
-    def put(self, stored: store.StoredAccounts) -> None:
+    def put(self, stored: StoredAccounts) -> None:
         for client_id, dated in stored.clients.items():
             _newer(self.clients, client_id, dated)
         for client_id, dated in stored.sessions.items():
@@ -90,14 +91,15 @@ class AccountBook:
         """Rows of the kill_switches table (or what set_kill_switch returned)."""
         for r in rows:
             reason = r["reason"] if r["engaged"] else None
-            _newer(self.kill_switches, r["scope"], store.Dated(r["updated_at"], reason))
+            _newer(self.kill_switches, r["scope"], Dated(r["updated_at"], reason))
         engaged = {s: d.value for s, d in self.kill_switches.items() if d.value is not None}
         self._kill = KillSwitch(
-            global_reason=engaged.pop(store.GLOBAL_SCOPE, None), client_reasons=engaged
+            global_reason=engaged.pop(store_kill_switches.GLOBAL_SCOPE, None),
+            client_reasons=engaged,
         )
 
 
-def _newer(facts: dict[str, store.Dated], key: str, dated: store.Dated) -> None:
+def _newer(facts: dict[str, Dated], key: str, dated: Dated) -> None:
     """Keep the newer fact (a tie takes the new one, as the table's upsert does)."""
     current = facts.get(key)
     if current is None or current.at <= dated.at:
@@ -125,8 +127,8 @@ class AccountCopies:
         listener.add_termination_listener(lambda _conn: self._lost.set())
         await listener.add_listener(CHANNEL, self._on_notice)
         self._listener = listener
-        self.book.put(await store.load_accounts(self.pool, None))
-        self.book.put_kill_switches(await store.kill_switches(self.pool))
+        self.book.put(await store_accounts.load_accounts(self.pool, None))
+        self.book.put_kill_switches(await store_kill_switches.kill_switches(self.pool))
         log.info(
             "account copies loaded: %d clients, %d sessions, %d with margins, %d kill switches",
             len(self.book.clients),
@@ -164,9 +166,11 @@ class AccountCopies:
     async def _reload(self, kind: str, keys: list[str]) -> None:
         try:
             if kind == "kill_switch":
-                self.book.put_kill_switches(await store.kill_switches(self.pool, keys))
+                self.book.put_kill_switches(
+                    await store_kill_switches.kill_switches(self.pool, keys)
+                )
             else:
-                self.book.put(await store.load_accounts(self.pool, keys))
+                self.book.put(await store_accounts.load_accounts(self.pool, keys))
         except (OSError, asyncpg.PostgresError) as error:
             log.warning("could not re-read %s %s (%r); reloading everything", kind, keys, error)
             self._lost.set()  # a missed change must not stay missed: full reload
@@ -174,10 +178,10 @@ class AccountCopies:
     async def refresh(self, client_ids: Sequence[str]) -> None:
         """Re-read some clients (one that the gateway just registered may reach another
         replica's consumer, or ours a moment later)."""
-        self.book.put(await store.load_accounts(self.pool, client_ids))
+        self.book.put(await store_accounts.load_accounts(self.pool, client_ids))
 
     async def _tell(self, kind: str, keys: Sequence[str]) -> None:
-        await store.notify(self.pool, CHANNEL, _payloads(self.origin, kind, keys))
+        await store_accounts.notify(self.pool, CHANNEL, _payloads(self.origin, kind, keys))
 
     # --- consumers and writers --------------------------------------------------------
 
@@ -185,10 +189,10 @@ class AccountCopies:
         latest = _latest([m for m in messages if isinstance(m, ClientUpserted)])
         if not latest:
             return
-        changed = await store.upsert_clients(self.pool, latest)
+        changed = await store_accounts.upsert_clients(self.pool, latest)
         self.book.put(
-            store.StoredAccounts(
-                clients={m.client_id: store.Dated(m.occurred_at, _client(m)) for m in latest},
+            StoredAccounts(
+                clients={m.client_id: Dated(m.occurred_at, _client(m)) for m in latest},
                 sessions={},
                 margins={},
             )
@@ -199,14 +203,12 @@ class AccountCopies:
         latest = _latest([m for m in messages if isinstance(m, SessionChanged)])
         if not latest:
             return
-        changed = await store.upsert_sessions(self.pool, latest)
+        changed = await store_accounts.upsert_sessions(self.pool, latest)
         self.book.put(
-            store.StoredAccounts(
+            StoredAccounts(
                 clients={},
                 sessions={
-                    m.client_id: store.Dated(
-                        m.occurred_at, SessionState(m.state, m.reason, m.error_code)
-                    )
+                    m.client_id: Dated(m.occurred_at, SessionState(m.state, m.reason, m.error_code))
                     for m in latest
                 },
                 margins={},
@@ -224,13 +226,13 @@ class AccountCopies:
                 newest[key] = m
         if not newest:
             return
-        changed = await store.upsert_margins(self.pool, list(newest.values()))
+        changed = await store_accounts.upsert_margins(self.pool, list(newest.values()))
         self.book.put(
-            store.StoredAccounts(
+            StoredAccounts(
                 clients={},
                 sessions={},
                 margins={
-                    key: store.Dated(m.taken_at, {r.srno: r.amount for r in m.rows})
+                    key: Dated(m.taken_at, {r.srno: r.amount for r in m.rows})
                     for key, m in newest.items()
                 },
             )
@@ -238,7 +240,7 @@ class AccountCopies:
         await self._tell("margins", changed)
 
     async def set_kill_switch(self, scope: str, engaged: bool, reason: str, actor: str) -> None:
-        row = await store.set_kill_switch(self.pool, scope, engaged, reason, actor)
+        row = await store_kill_switches.set_kill_switch(self.pool, scope, engaged, reason, actor)
         self.book.put_kill_switches([row])
         await self._tell("kill_switch", [scope])
 

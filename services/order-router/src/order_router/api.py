@@ -8,7 +8,7 @@ import asyncpg
 from common.http import MAX_OFFSET
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from order_router import store
+from order_router import store_kill_switches, store_orders
 from order_router.orders import Order
 from order_router.transitions import is_terminal
 
@@ -25,7 +25,7 @@ Pool = Annotated[asyncpg.Pool, Depends(_pool)]
 
 @router.get("/orders/{order_id}", summary="One order as the OMS sees it")
 async def get_order(order_id: str, pool: Pool) -> dict[str, Any]:
-    order = await store.get_order(pool, order_id)
+    order = await store_orders.get_order(pool, order_id)
     if order is None:
         raise HTTPException(404, f"order {order_id} not found")
     return order.as_json()
@@ -44,19 +44,19 @@ async def list_orders(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     statuses = [s.strip().upper() for raw in status or [] for s in raw.split(",") if s.strip()]
-    orders = await store.list_orders(
+    orders = await store_orders.list_orders(
         pool,
-        store.OrderFilter(client_id, token, statuses, batch_id, since, until, limit, offset),
+        store_orders.OrderFilter(client_id, token, statuses, batch_id, since, until, limit, offset),
     )
     return {"orders": [o.as_json() for o in orders], "limit": limit, "offset": offset}
 
 
 @router.get("/batches/{batch_id}", summary="A batch: counts by status and one row per order")
 async def get_batch(batch_id: str, pool: Pool) -> dict[str, Any]:
-    batch = await store.get_batch(pool, batch_id)
+    batch = await store_orders.get_batch(pool, batch_id)
     if batch is None:
         raise HTTPException(404, f"batch {batch_id} not found (or not processed yet)")
-    orders = await store.batch_orders(pool, batch_id)
+    orders = await store_orders.batch_orders(pool, batch_id)
     return batch_view(batch, orders)
 
 
@@ -97,10 +97,10 @@ def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
 
 @router.get("/kill-switch", summary="Engaged and released kill switches")
 async def kill_switch(pool: Pool) -> dict[str, Any]:
-    rows = await store.kill_switches(pool)
+    rows = await store_kill_switches.kill_switches(pool)
     scopes = [
         {
-            "client_id": None if r["scope"] == store.GLOBAL_SCOPE else r["scope"],
+            "client_id": None if r["scope"] == store_kill_switches.GLOBAL_SCOPE else r["scope"],
             "engaged": r["engaged"],
             "reason": r["reason"],
             "actor": r["actor"],

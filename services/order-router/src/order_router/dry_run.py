@@ -15,7 +15,8 @@ from common.contracts.requests import BatchRequested
 from fastapi import APIRouter, Request
 from motilal.margin_rows import available_margin
 
-from order_router.intake import Intake, _order_request
+from order_router.intake import Intake
+from order_router.placement import order_request
 
 router = APIRouter(prefix="/internal/risk", tags=["internal"])
 CENT = Decimal("0.01")
@@ -28,7 +29,7 @@ def _money(value: Decimal | None) -> str | None:
 @router.post("/dry-run", summary="Pre-trade risk on a batch, without placing or storing it")
 async def dry_run(body: BatchRequested, request: Request) -> dict[str, Any]:
     intake: Intake = request.app.state.parts.intake
-    req = _order_request(body)
+    req = order_request(body)
     assert req is not None
     token = body.terms.token_id
     ltp = (await intake._ltps({token})).get(token)  # the intake's own path

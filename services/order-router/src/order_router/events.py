@@ -26,7 +26,7 @@ from common.kafka import Publisher
 from common.logs import bound
 from common.topics import ORDER_UPDATES
 
-from order_router import store
+from order_router import store_applied, store_orders
 from order_router.messages import updated_event
 from order_router.orders import EVENT_KINDS, Order, apply_event
 from order_router.transitions import IllegalTransition
@@ -46,10 +46,12 @@ class EventApplier:
             return
         async with self.pool.acquire() as conn, conn.transaction():
             fills = [e for e in events if isinstance(e, Fill)]
-            claimed = await store.claim(conn, [e.event_id for e in events], fills)
+            claimed = await store_applied.claim(conn, [e.event_id for e in events], fills)
             events = [e for e in events if e.event_id in claimed.event_ids]
             new_fills = claimed.fills
-            orders = await store.orders_by_id(conn, {e.order_id for e in events}, for_update=True)
+            orders = await store_orders.orders_by_id(
+                conn, {e.order_id for e in events}, for_update=True
+            )
             changed: dict[str, Order] = {}
             updates: list[OrderUpdated] = []
             for event in events:
@@ -63,7 +65,7 @@ class EventApplier:
                     if updated is not None:
                         changed[event.order_id] = updated
                         updates.append(updated_event(updated, event))
-            await store.update_orders(conn, list(changed.values()))
+            await store_orders.update_orders(conn, list(changed.values()))
         await self.publisher.publish_many(ORDER_UPDATES, updates)
 
 

@@ -16,7 +16,7 @@ from common.kafka import Publisher
 from common.topics import ORDER_EVENTS, ORDER_UPDATES
 from common.trading_days import IST
 
-from order_router import store
+from order_router import store_orders
 from order_router.messages import expired_event, updated_event
 from order_router.orders import Order
 from order_router.transitions import Ev, IllegalTransition
@@ -66,12 +66,14 @@ class Expiry:
         cutoff = last_cutoff(now or datetime.now(UTC), self.expire_at, self.trading_day)
         async with self.pool.acquire() as conn, conn.transaction():
             expired = []
-            for order in await store.open_orders_created_before(conn, cutoff, for_update=True):
+            for order in await store_orders.open_orders_created_before(
+                conn, cutoff, for_update=True
+            ):
                 try:
                     expired.append(order.to(Ev.EXPIRE))
                 except IllegalTransition as refused:
                     log.warning("cannot expire %s: %s", order.order_id, refused)
-            await store.update_orders(conn, expired)
+            await store_orders.update_orders(conn, expired)
         if expired:
             day = cutoff.astimezone(IST).date().isoformat()
             events = [expired_event(o, day) for o in expired]
