@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 from common.ids import new_id
-from orders_testkit import Trading, batch_when, complete, sim_counters
+from orders_testkit import Trading, batch_when, complete, sim_counters, wait_for
 from test_order_flow import marker_order, placed
 
 NIFTY_FUT = 62151  # NSEFO, lot 65, tick 0.10
@@ -239,3 +239,45 @@ async def test_preview_shows_each_members_quantity_margin_and_risk_and_publishes
         assert placed(after, client) == placed(before, client) + expected_more
     listed_after = await gateway.get("/api/v1/orders", params={"client_id": a, "limit": 5000})
     assert len(listed_after.json()["orders"]) == len(listed_before.json()["orders"]) + 1
+
+
+async def margin_of(gateway: httpx.AsyncClient, client: str) -> Decimal | None:
+    response = await gateway.get(f"/api/v1/clients/{client}/portfolio")
+    if response.status_code != 200:
+        return None
+    available = response.json()["funds"]["margin_available"]
+    return None if available is None else Decimal(available)
+
+
+async def test_capital_mode_takes_a_share_of_each_members_simulator_margin_at_the_limit_price(
+    trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    a, b = trading.require(9)[7:9]
+    reconciled = await gateway.post("/api/v1/admin/reconcile", json={"client_ids": [a, b]})
+    assert reconciled.status_code == 200, reconciled.text  # margins read at the broker now
+    for client in (a, b):
+        await wait_for(lambda c=client: margin_of(gateway, c), 60, f"{client}'s margins")  # type: ignore[misc]
+    name = f"g-{new_id()[:8]}"
+    members = [{"client_id": a, "multiplier": "3"}, {"client_id": b, "max_quantity": 7}]
+    assert (
+        await gateway.post("/api/v1/groups", json={"name": name, "members": members})
+    ).is_success
+    price = Decimal("800.00")
+    before = {c: await margin_of(gateway, c) for c in (a, b)}
+    response = await gateway.post(
+        "/api/v1/orders/preview",
+        json=sbin_buy(order_type="LIMIT", price=str(price), group=name,
+                      allocation={"mode": "capital", "percent": "1.5"}),
+    )  # fmt: skip
+    after = {c: await margin_of(gateway, c) for c in (a, b)}
+    assert response.status_code == 200, response.text
+    rows = {r["client_id"]: r for r in response.json()["rows"]}
+
+    def share(margin: Decimal | None) -> int:
+        assert margin is not None
+        return int(margin * Decimal("1.5") / 100 / price)  # SBIN lot 1; the multiplier unused
+
+    assert rows[a]["quantity"] in {share(before[a]), share(after[a])}
+    assert rows[a]["quantity"] > 7  # the accounts hold lakhs: the cap below bites
+    assert rows[b]["quantity"] == 7
+    assert "capped at max_quantity 7" in rows[b]["reason"]
