@@ -70,3 +70,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     # aiokafka reports every rebalance and retry at INFO/WARNING; keep the noise down.
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # httpx logs every request at INFO: a JSON line per broker call (the adapter logs what
+    # each call meant) cost CPU on the order path and buried the lines that matter.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
