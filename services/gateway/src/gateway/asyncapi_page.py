@@ -5,6 +5,7 @@ their keys, partitions and retention, then every message's fields with type, whe
 is always there, and what it means.
 """
 
+import json
 import re
 from html import escape
 from typing import Any
@@ -60,7 +61,7 @@ def _fields(schema: dict[str, Any]) -> str:
     for name, field in schema.get("properties", {}).items():
         text = field.get("description", "")
         if "default" in field and name not in required:
-            text = f"{text} (default {field['default']!r})".strip()
+            text = f"{text} (default {json.dumps(field['default'])})".strip()
         rows.append(
             f"<tr><td><code>{escape(name)}</code></td><td>{_type(field)}</td>"
             f"<td>{'yes' if name in required else 'no'}</td><td>{_inline(text)}</td></tr>"
