@@ -104,3 +104,15 @@ def test_kubernetes_topics_match_the_documented_partitions_and_retention() -> No
         config = binding["topicConfiguration"]
         assert [spec["config"]["cleanup.policy"]] == config["cleanup.policy"], name
         assert spec["config"].get("retention.ms") == config.get("retention.ms"), name
+
+
+def test_documented_headers_are_the_ones_the_publisher_writes() -> None:
+    from common.kafka import _headers  # the publisher's own header builder
+
+    document = build_document()
+    for topic, model in every_message():
+        message = topic.parse(json.dumps(_sample(schema_file(topic, model))))
+        written = _headers(message)
+        documented = document["components"]["messages"][model.__name__]
+        assert set(documented["headers"]["properties"]) == set(written)
+        assert documented["examples"][0]["headers"] == written
