@@ -281,3 +281,43 @@ async def test_capital_mode_takes_a_share_of_each_members_simulator_margin_at_th
     assert rows[a]["quantity"] > 7  # the accounts hold lakhs: the cap below bites
     assert rows[b]["quantity"] == 7
     assert "capped at max_quantity 7" in rows[b]["reason"]
+
+
+async def test_execute_with_preview_id_places_what_the_preview_showed_or_409_naming_changes(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    a, b = trading.require(11)[9:11]
+    name = f"g-{new_id()[:8]}"
+    members = [{"client_id": a, "multiplier": "1"}, {"client_id": b, "multiplier": "3"}]
+    assert (
+        await gateway.post("/api/v1/groups", json={"name": name, "members": members})
+    ).is_success
+    order = sbin_buy(group=name, allocation={"mode": "multiplier", "base_quantity": 2})
+    shown = (await gateway.post("/api/v1/orders/preview", json=order)).json()
+    before = await sim_counters(sim)
+
+    other = await gateway.post(
+        "/api/v1/orders/execute-all",
+        json={**order, "tag": "changed", "preview_id": shown["preview_id"]},
+    )
+    assert other.status_code == 422 and other.json()["detail"][0]["loc"] == ["body", "preview_id"]
+
+    response = await gateway.post(
+        "/api/v1/orders/execute-all", json={**order, "preview_id": shown["preview_id"]}
+    )
+    assert response.status_code == 202, response.text
+    batch = await batch_when(gateway, response.json()["batch_id"], complete)
+    sent = {o["client_id"]: o["quantity"] for o in batch["orders"]}
+    assert sent == {r["client_id"]: r["quantity"] for r in shown["rows"]} == {a: 2, b: 6}
+    after = await sim_counters(sim)
+    assert all(placed(after, c) == placed(before, c) + 1 for c in (a, b))  # one order each
+
+    again = (await gateway.post("/api/v1/orders/preview", json=order)).json()
+    members[1]["multiplier"] = "4"  # the group changes after the preview
+    changed = await gateway.put(f"/api/v1/groups/{name}", json={"members": members})
+    assert changed.status_code == 200
+    refused = await gateway.post(
+        "/api/v1/orders/execute-all", json={**order, "preview_id": again["preview_id"]}
+    )
+    assert refused.status_code == 409, refused.text
+    assert f"{b}: quantity 6 -> 8" in refused.json()["detail"]["changed"]

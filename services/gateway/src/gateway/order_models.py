@@ -109,6 +109,11 @@ class ExecuteAllIn(_Terms):
     allocation: AllocationIn | None = Field(
         default=None, description="how the group's members get their quantities"
     )
+    preview_id: str | None = Field(
+        default=None,
+        description="from POST /orders/preview of this same body: place exactly what it "
+        "showed, or 409 naming the account facts that changed since",
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:

@@ -26,7 +26,7 @@ from common.ids import new_id
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
 
-from gateway import deps
+from gateway import deps, previews
 from gateway.auth.deps import Viewer
 from gateway.clients_store import find_clients
 from gateway.idempotency import AuditEntry, Once, Outcome
@@ -48,6 +48,7 @@ from gateway.order_validation import (
     check_terms,
     normalised_prices,
 )
+from gateway.peers import PeersDep
 from gateway.portfolio_client import Portfolio
 from gateway.router_client import Router
 
@@ -142,6 +143,7 @@ async def execute_all(
     instruments: Instruments,
     portfolio: Portfolio,
     redis: deps.RedisClient,
+    peers: PeersDep,
 ) -> JSONResponse:
     async def decide() -> Outcome:
         instrument, prices, problems = await _checked_terms(instruments, body)
@@ -163,6 +165,11 @@ async def execute_all(
             terms=_terms(body, prices),
             orders=tuple(orders),
         )
+        if body.preview_id is not None:  # exactly what the preview showed, or 409
+            shown = await previews.shown(pool, once.user.username, body)
+            verdicts = await previews.dry_run(peers.router, message)
+            now = previews.facts_of(resolved, {v["client_id"]: v for v in verdicts["orders"]})
+            previews.refuse_if_changed(shown, now)
         allotments = resolved.allotments
         answer = Accepted(
             batch_id=batch_id,

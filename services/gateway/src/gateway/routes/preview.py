@@ -3,7 +3,8 @@
 Takes any body execute-all takes (an explicit list, or a group with an allocation),
 validates it the same way (422 naming every problem), resolves each client's quantity,
 and asks the order-router's risk dry run about every order; nothing is published, no
-batch is stored, nothing is audited.
+batch is stored, nothing is audited. The facts shown are kept for `preview_id`
+(gateway/previews.py): execute-all with it places exactly this, or 409.
 """
 
 from typing import Any
@@ -12,12 +13,12 @@ from common.contracts.requests import BatchRequested, ClientOrder
 from common.ids import new_id
 from fastapi import APIRouter
 
-from gateway import deps
+from gateway import deps, previews
 from gateway.auth.deps import Trader
 from gateway.market_data_client import Instruments
-from gateway.order_models import ExecuteAllIn
+from gateway.order_models import ExecuteAllIn, problem
 from gateway.order_plan import plan
-from gateway.peers import PeersDep, PeerUnavailable
+from gateway.peers import PeersDep
 from gateway.portfolio_client import Portfolio
 from gateway.preview import preview_rows
 from gateway.routes.orders import _checked_terms, _invalid, _terms
@@ -40,6 +41,8 @@ async def preview(
     peers: PeersDep,
 ) -> dict[str, Any]:
     instrument, prices, problems = await _checked_terms(instruments, body)
+    if body.preview_id is not None:
+        problems.append(problem(["body", "preview_id"], "preview_id is for execute-all"))
     resolved = await plan(body, instrument, prices, pool, portfolio, redis)
     problems += resolved.problems
     if problems:
@@ -58,17 +61,16 @@ async def preview(
         terms=_terms(body, prices),
         orders=tuple(orders),
     )
-    answer = await peers.router.send(
-        "POST", "/internal/risk/dry-run", json=batch.model_dump(mode="json")
-    )
-    if answer.status_code != 200:
-        raise PeerUnavailable(peers.router.name, f"HTTP {answer.status_code}")
-    dry_run = answer.json()
+    dry_run = await previews.dry_run(peers.router, batch)
     verdicts = {row["client_id"]: row for row in dry_run["orders"]}
+    facts = previews.facts_of(resolved, verdicts)
+    preview_id, expires_at = await previews.save(pool, user.username, body, facts)
     rows = preview_rows(resolved.entries, resolved.allotments, resolved.clients, instrument,
                         verdicts)  # fmt: skip
     placed = [r for r in rows if not r["skipped"]]
     return {
+        "preview_id": preview_id,
+        "expires_at": expires_at.isoformat(),
         "token_id": instrument.token,
         "exchange": instrument.exchange.value,
         "symbol": instrument.symbol,
