@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from common.contracts.instruments import Instrument
+from common.db import Executor
 from common.enums import ExecutionType
 from common.redis_keys import latest_quote
 from redis.asyncio import Redis
@@ -54,7 +55,7 @@ async def plan(
     body: ExecuteAllIn,
     instrument: Instrument | None,
     prices: Prices,
-    pool: Any,
+    pool: Executor,
     portfolio: PortfolioClient,
     redis: Redis,
 ) -> Plan:
@@ -71,7 +72,7 @@ async def _group_plan(
     body: ExecuteAllIn,
     instrument: Instrument | None,
     prices: Prices,
-    pool: Any,
+    pool: Executor,
     portfolio: PortfolioClient,
     redis: Redis,
 ) -> Plan:
