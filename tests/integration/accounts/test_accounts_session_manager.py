@@ -18,7 +18,8 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from broker_adapter.sessions import store as store_accounts
-from broker_adapter.sessions.manager import SessionManager, SessionUnavailable
+from broker_adapter.sessions.manager import SessionManager
+from broker_adapter.sessions.session import SessionUnavailable
 from common.contracts.accounts import ClientUpserted, RiskLimits, SessionChanged
 from common.contracts.credentials import BrokerCredentials
 from common.db import apply_migrations, create_pool

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 import test_accounts_session_manager as sessions
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 from test_accounts_session_manager import Harness
 
 harness = sessions.harness  # the session-manager tests' fixture: own schema, real simulator

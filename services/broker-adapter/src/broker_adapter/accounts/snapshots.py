@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from broker_adapter.accounts.margins import ACTOR, margin_snapshot
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.metrics import METRICS
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource, client_of
 from broker_adapter.sessions.wiring import REGISTRY_GROUP
 

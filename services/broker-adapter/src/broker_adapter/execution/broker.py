@@ -13,7 +13,7 @@ from motilal.errors import BrokerUnavailable, MotilalError, RateLimited, Session
 
 from broker_adapter.execution.intents import Intent
 from broker_adapter.metrics import METRICS
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource, client_of, session_failed
 
 log = logging.getLogger(__name__)

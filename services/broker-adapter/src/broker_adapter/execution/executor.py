@@ -45,7 +45,7 @@ from broker_adapter.execution.protection import NoReferencePrice, SentTerms, ter
 from broker_adapter.execution.store_intents import Settlement
 from broker_adapter.execution.throttle import Throttle
 from broker_adapter.metrics import METRICS
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from broker_adapter.execution.prices import LastPrices
 from broker_adapter.execution.throttle import Throttle
 from broker_adapter.execution.workers import CommandWorkers
 from broker_adapter.sessions.dev import DevSessions
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource
 from broker_adapter.tracking.fills import FillOutbox
 from broker_adapter.tracking.tracker import Tracker

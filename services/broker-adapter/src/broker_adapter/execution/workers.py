@@ -28,7 +28,7 @@ from broker_adapter.execution.broker import SESSION_ERROR, Park
 from broker_adapter.execution.changes import Change, Changes
 from broker_adapter.execution.executor import Executor
 from broker_adapter.execution.group_commit import GroupCommit
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = 10.0

@@ -16,7 +16,7 @@ from motilal.config import Credentials, MotilalSettings
 from motilal.errors import LoginFailed, MotilalError
 from motilal.http import make_http_client
 
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 
 
 class DevSessions:

@@ -13,7 +13,8 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from broker_adapter.sessions import store
-from broker_adapter.sessions.manager import SessionManager, SessionUnavailable
+from broker_adapter.sessions.manager import SessionManager
+from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.store import SessionRow
 
 PoolOf = Callable[[], asyncpg.Pool]

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from common.enums import SessionState
 from motilal.client import MotilalClient
 
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 
 _FAILED_STATES = frozenset({SessionState.FAILED, SessionState.OTP_REQUIRED})
 

@@ -1,6 +1,6 @@
 """Wires broker sessions into the adapter's runtime (app.py calls `install_sessions` once).
 
-- the SessionManager (sessions.py) that execution asks for sessions;
+- the SessionManager (manager.py) that execution asks for sessions;
 - the registry consumer (accounts.clients.v1 -> `accounts`), registry.py;
 - the daily re-login before market open, session_schedule.py;
 - the internal HTTP the gateway calls for an admin's login retry or an OTP.

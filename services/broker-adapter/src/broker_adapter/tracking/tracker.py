@@ -50,7 +50,7 @@ from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.journal import Journal
 from broker_adapter.execution.store_intents import Settlement
 from broker_adapter.metrics import METRICS
-from broker_adapter.sessions.manager import SessionUnavailable
+from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.tracking.fills import FillOutbox
 from broker_adapter.tracking.open_orders import BrokerKey, Followed, OpenOrders
 from broker_adapter.tracking.streams import OrderStreams

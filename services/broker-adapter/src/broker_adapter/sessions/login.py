@@ -1,0 +1,209 @@
+"""The login itself: a Motilal client opened from the sealed credentials, the login (or
+its OTP step), what each answer makes of the session state (recorded and published as
+SessionChanged), and the token shared in Redis.
+
+The SessionManager (manager.py) decides when to log in, under its per-client locks; this
+module does one login when asked.
+"""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+import asyncpg
+import httpx
+from common.contracts.accounts import SessionChanged
+from common.enums import SessionState
+from common.ids import new_id
+from common.logs import bound, correlation_id
+from motilal.client import MotilalClient
+from motilal.config import Credentials, MotilalSettings
+from motilal.errors import LoginFailed, MotilalError
+from motilal.http import make_http_client
+from nacl.public import PrivateKey
+from redis.asyncio import Redis
+
+from broker_adapter.sessions import store
+from broker_adapter.sessions.credentials import CredentialsUnavailable, unseal
+from broker_adapter.sessions.session import BrokerSession, Entry, SessionUnavailable
+from broker_adapter.sessions.shared_token import SharedTokens
+from broker_adapter.sessions.store import Account
+
+log = logging.getLogger(__name__)
+
+ACTOR = "broker-adapter"
+FAILED, OTP_REQUIRED, ACTIVE, LOGGING_IN, LOGGED_OUT = (
+    SessionState.FAILED,
+    SessionState.OTP_REQUIRED,
+    SessionState.ACTIVE,
+    SessionState.LOGGING_IN,
+    SessionState.LOGGED_OUT,
+)
+
+
+class Infra(Protocol):
+    """What sessions need from the service runtime (ServiceRuntime satisfies it)."""
+
+    @property
+    def pool(self) -> asyncpg.Pool: ...
+
+    @property
+    def redis(self) -> Redis: ...
+
+
+Publish = Callable[[SessionChanged], Awaitable[None]]
+
+
+class LoginFlow:
+    def __init__(
+        self,
+        infra: Infra,
+        publish: Publish,
+        *,
+        private_key: PrivateKey | None,
+        motilal: MotilalSettings,
+        otp_wait_seconds: int,
+        on_ready: Callable[[BrokerSession], None],
+    ) -> None:
+        self._infra = infra
+        self._publish = publish
+        self._key = private_key
+        self._motilal = motilal
+        self._otp_wait = otp_wait_seconds
+        self._on_ready = on_ready
+        self._http: httpx.AsyncClient | None = None
+
+    @property
+    def tokens(self) -> SharedTokens:
+        return SharedTokens(self._infra.redis)  # Redis opens with the service, after __init__
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    def client(self, account: Account) -> MotilalClient:
+        """A MotilalClient for the account; opens the sealed credentials in memory."""
+        if account.sealed_credentials is None:
+            raise CredentialsUnavailable("no credentials are registered for this client")
+        opened = unseal(account.sealed_credentials, self._key)
+        if self._http is None:
+            self._http = make_http_client(self._motilal)
+        credentials = Credentials(
+            client_code=account.motilal_client_id,
+            password=opened.password,
+            api_key=opened.api_key,
+            two_fa=opened.two_fa,
+            totp_secret=opened.totp_secret,
+            api_secret=opened.api_secret,  # unset: MOTILAL_API_SECRET, if any
+        )
+        # relogin_on_expiry=False: logins go through this manager (locks, Redis), not the
+        # client on its own.
+        return MotilalClient(self._motilal, credentials, http=self._http, relogin_on_expiry=False)
+
+    async def login(self, account: Account, entry: Entry) -> BrokerSession:
+        client_id = account.client_id
+        with bound(client_id=client_id):
+            await self.set_state(account, LOGGING_IN)
+            try:
+                client = self.client(account)
+            except CredentialsUnavailable as error:
+                await self.set_state(account, FAILED, reason=error.reason, error_code="CREDENTIALS")
+                raise SessionUnavailable(
+                    client_id, error.reason, "CREDENTIALS", state=FAILED
+                ) from None
+            try:
+                session = await client.login()
+            except LoginFailed as error:
+                reason = f"{error.category.value} ({error.code}: {error.reason})"
+                log.warning("login of %s refused: %s", client_id, reason)
+                await self.set_state(account, FAILED, reason=reason, error_code=error.code)
+                raise SessionUnavailable(client_id, reason, error.code, state=FAILED) from None
+            except MotilalError as error:
+                reason = f"Motilal could not be reached for the login: {error}"
+                log.warning("login of %s not done: %s", client_id, reason)
+                await self.set_state(account, LOGGED_OUT, reason=reason)
+                raise SessionUnavailable(client_id, reason, state=LOGGED_OUT) from None
+            except Exception as error:
+                # Not Motilal's answer: our side cannot make the login (e.g. a TOTP secret the
+                # generator refuses). Retrying will not help; it needs new credentials.
+                reason = f"the login could not be made: {type(error).__name__}: {error}"[:300]
+                log.error("login of %s not possible: %s", client_id, reason)
+                await self.set_state(account, FAILED, reason=reason, error_code="LOGIN_ERROR")
+                raise SessionUnavailable(client_id, reason, "LOGIN_ERROR", state=FAILED) from None
+            if not session.verified:
+                entry.pending_otp = client
+                await self.store_token(
+                    account, client, verified=False,
+                    ttl=timedelta(seconds=self._otp_wait), expires_at=session.expires_at,
+                )  # fmt: skip
+                reason = (
+                    "an OTP was sent to the client's registered mobile and e-mail: submit it "
+                    "with POST /api/v1/clients/{id}/otp (or store a TOTP secret)"
+                )
+                await self.set_state(account, OTP_REQUIRED, reason=reason)
+                raise SessionUnavailable(client_id, reason, state=OTP_REQUIRED)
+            return await self.activate(account, entry, client, session.expires_at)
+
+    async def activate(
+        self, account: Account, entry: Entry, client: MotilalClient, expires_at: datetime
+    ) -> BrokerSession:
+        await self.store_token(
+            account, client, verified=True,
+            ttl=expires_at - datetime.now(UTC), expires_at=expires_at,
+        )  # fmt: skip
+        token = client.session.auth_token.get_secret_value() if client.session else None
+        entry.session = BrokerSession(
+            account.client_id, account.motilal_client_id, client, expires_at
+        )
+        entry.token = token
+        entry.pending_otp = None
+        entry.obtained_at = time.monotonic()
+        await self.set_state(account, ACTIVE, expires_at=expires_at)
+        log.info("client %s logged in to Motilal until %s", account.client_id, expires_at)
+        self._on_ready(entry.session)
+        return entry.session
+
+    async def store_token(
+        self,
+        account: Account,
+        client: MotilalClient,
+        *,
+        verified: bool,
+        ttl: timedelta,
+        expires_at: datetime,
+    ) -> None:
+        assert client.session is not None
+        token = client.session.auth_token.get_secret_value()
+        await self.tokens.save(account, token, verified=verified, ttl=ttl, expires_at=expires_at)
+
+    async def set_state(
+        self,
+        account: Account,
+        state: str,
+        *,
+        reason: str | None = None,
+        error_code: str | None = None,
+        expires_at: datetime | None = None,
+    ) -> None:
+        await store.save_session(
+            self._infra.pool,
+            account.client_id,
+            state,
+            reason=reason,
+            error_code=error_code,
+            credentials_hash=account.credentials_hash,
+            expires_at=expires_at,
+        )
+        await self._publish(
+            SessionChanged(
+                correlation_id=correlation_id() or new_id(),
+                actor=ACTOR,
+                client_id=account.client_id,
+                state=state,
+                error_code=error_code,
+                reason=reason,
+                expires_at=expires_at,
+            )
+        )
