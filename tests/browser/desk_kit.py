@@ -31,6 +31,13 @@ def indian(value: str | None) -> str:
     return ("-" if amount < 0 else "") + ",".join([*groups, tail]) + "." + fraction
 
 
+def today_pnl(funds: dict[str, Any] | None) -> str | None:
+    """Today's P&L as the page computes it: realized today + unrealized (None: not known)."""
+    if not funds or funds.get("realized_pnl_today") is None:
+        return None
+    return str(Decimal(funds["realized_pnl_today"]) + Decimal(funds["unrealized_pnl"]))
+
+
 async def buy(gateway: httpx.AsyncClient, token: int, quantities: dict[str, int]) -> None:
     """A MARKET INTRADAY buy per client through the API, waited until all are FILLED."""
     answer = await gateway.post(

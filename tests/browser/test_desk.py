@@ -19,6 +19,7 @@ from desk_kit import (
     holders_are,
     indian,
     snap,
+    today_pnl,
     wait_batch_statuses,
 )
 from orders_testkit import Trading, wait_for
@@ -48,16 +49,22 @@ async def test_clients_grid_shows_the_apis_funds_and_pnl(
             api = (await gateway.get(f"/api/v1/clients/{client}")).json()["portfolio"]
             row = page.locator(f"#clients tbody tr[data-client='{client}']")
             shown = [
-                await row.locator(f"td.{c}").inner_text() for c in ("available", "used", "total")
+                await row.locator(f"td.{c}").inner_text()
+                for c in ("available", "used", "today", "total")
             ]
             wanted = [
-                indian(api and api[k]) for k in ("margin_available", "margin_used", "total_pnl")
+                indian(api and api["margin_available"]),
+                indian(api and api["margin_used"]),
+                indian(today_pnl(api)),
+                indian(api and api["total_pnl"]),
             ]
             if [s.strip() for s in shown] != wanted:
                 return False
         return True
 
     await wait_for(agree, 30, "the grid to show the API's figures")
+    tip = await page.locator("#clients thead th", has_text="Today's P&L").get_attribute("title")
+    assert tip and "realized today" in tip and "unrealized" in tip
     missing = page.locator("#clients td .missing").first
     if await missing.count():  # a figure the page lacks is a dash that says why, never 0
         assert await missing.get_attribute("title")
@@ -125,6 +132,18 @@ async def test_client_detail_exits_a_position(
     await row.locator("button.exit-confirm").click()
     await wait_batch_statuses(page, [client], "FILLED")
     await holders_are(gateway, COALINDIA, set())
+
+    async def today_agrees() -> bool:  # the round trip booked today's realized P&L
+        funds = (await gateway.get(f"/api/v1/clients/{client}/portfolio")).json()["funds"]
+        if funds["open_positions"]:
+            return False
+        shown = await page.locator("#today-pnl").inner_text()
+        realized = await page.locator("#realized-today").inner_text()
+        return (shown.strip(), realized.strip()) == (
+            indian(today_pnl(funds)), indian(funds["realized_pnl_today"])
+        )
+
+    await wait_for(today_agrees, 30, "the client's today's P&L to be the API's")
 
 
 async def test_blotter_cancels_a_resting_limit(

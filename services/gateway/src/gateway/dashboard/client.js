@@ -5,7 +5,7 @@ import { api, once } from "./api.js";
 import { followBatch } from "./batch.js";
 import { on, throttled, watch } from "./live.js";
 import { cancelButton, modifyButton } from "./orders_actions.js";
-import { count, el, head, money, pnl, setError, statusCell, time, WORKING } from "./util.js";
+import { count, el, head, money, pnl, setError, statusCell, time, TODAY_PNL, todayPnl, WORKING } from "./util.js";
 
 const NO_MARGINS = "no margin report read from the broker yet";
 
@@ -47,7 +47,8 @@ export function render(view, { clientId }, me) {
     funds.replaceChildren(
       ...pair("Available margin", money(f.margin_available, NO_MARGINS)), ...pair("Margin used", money(f.margin_used, NO_MARGINS)),
       ...pair("Cash", money(f.available_cash, NO_MARGINS)), ...pair("Collateral", money(f.collateral, NO_MARGINS)),
-      ...pair("Realized P&L", pnl(f.realized_pnl)), ...pair("Unrealized P&L", pnl(f.unrealized_pnl)),
+      ...todayPair(f),
+      ...pair("Realized P&L (all days)", pnl(f.realized_pnl)), ...pair("Unrealized P&L", pnl(f.unrealized_pnl)),
       ...pair("Total P&L", pnl(f.total_pnl)), ...pair("Open positions", count(f.open_positions)),
       ...pair("Margins read", f.margins_taken_at ? time(f.margins_taken_at) : el("span", { class: "missing", title: NO_MARGINS }, "–")));
     const positionRow = (t) => el("tr", { dataset: { trade: t.trade_id, token: t.token } },
@@ -71,6 +72,14 @@ export function render(view, { clientId }, me) {
     fills.replaceChildren(...book.recent_fills.map((x) => el("tr", {}, el("td", { class: "small" }, time(x.traded_at)),
       el("td", {}, x.symbol || x.token), el("td", {}, x.side || ""), el("td", { class: "num" }, x.quantity ?? ""),
       el("td", { class: "num" }, money(x.price)), el("td", { class: "small muted" }, (x.order_id || "").slice(0, 8)))));
+  }
+
+  // Today's P&L first: what a desk watches; its parts follow, with the trading date.
+  function todayPair(f) {
+    const today = todayPnl(f);
+    const day = f.trading_date ? ` (${f.trading_date})` : "";
+    return [el("dt", { title: TODAY_PNL }, "Today's P&L"), el("dd", { id: "today-pnl" }, pnl(today.value, today.why)),
+      el("dt", {}, `Realized today${day}`), el("dd", { id: "realized-today" }, pnl(f.realized_pnl_today, "the portfolio service did not send today's realized P&L"))];
   }
 
   function showSession(s) {

@@ -1,7 +1,7 @@
 // The clients grid of the dashboard: live funds and P&L per client, a quantity per client.
 import { api } from "./api.js";
 import { watch } from "./live.js";
-import { count, el, known, link, money, pnl } from "./util.js";
+import { addMoney, count, el, known, link, money, pnl, TODAY_PNL, todayPnl } from "./util.js";
 
 const NO_PORTFOLIO = "the portfolio service did not answer for this client";
 const NO_MARGINS = "no margin report read from the broker yet";
@@ -9,9 +9,10 @@ const NO_MARGINS = "no margin report read from the broker yet";
 export function clientsGrid(changed) {
   const body = el("tbody");
   const foot = el("tfoot");
+  const tips = { "Today's P&L": TODAY_PNL, "Total P&L": "realized (all days) + unrealized", Available: "net available margin the broker reported" };
   const table = el("table", { id: "clients" },
-    el("thead", {}, el("tr", {}, ...["Client", "Session", "Available", "Margin used", "Unrealized P&L", "Total P&L", "Open", "Quantity"]
-      .map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)))), body, foot);
+    el("thead", {}, el("tr", {}, ...["Client", "Session", "Available", "Margin used", "Today's P&L", "Total P&L", "Open", "Quantity"]
+      .map((h, i) => el("th", { class: i > 1 ? "num" : "", title: tips[h] }, h)))), body, foot);
   let clients = [];
   let enter = () => {};
   let exit = false;
@@ -53,25 +54,33 @@ export function clientsGrid(changed) {
       el("td", { class: "small" }, session),
       el("td", { class: "num available" }, p ? money(p.margin_available, NO_MARGINS) : money(null, NO_PORTFOLIO)),
       el("td", { class: "num used" }, p ? money(p.margin_used, margins ? "the broker reported no margin in use" : NO_MARGINS) : money(null, NO_PORTFOLIO)),
-      el("td", { class: "num unrealized" }, pnl(p?.unrealized_pnl, NO_PORTFOLIO)),
+      todayCell(p),
       el("td", { class: "num total" }, pnl(p?.total_pnl, NO_PORTFOLIO)),
       el("td", { class: "num open" }, count(p?.open_positions, NO_PORTFOLIO))];
   }
 
+  function todayCell(p) {
+    const today = todayPnl(p);
+    const node = pnl(today.value, today.why);
+    if (today.value !== null) node.title = `${TODAY_PNL}: ${p.realized_pnl_today} + ${p.unrealized_pnl}${p.trading_date ? ` (trading date ${p.trading_date})` : ""}`;
+    return el("td", { class: "num today" }, node);
+  }
+
   function totalsRow() {
+    const figure = (c, name) => (name === "today" ? todayPnl(c.portfolio).value : c.portfolio?.[name]);
     const sum = (name) => {
-      const have = clients.filter((c) => known(c.portfolio?.[name]));
-      return { value: have.reduce((t, c) => t + Number(c.portfolio[name]), 0), missingCount: clients.length - have.length, any: have.length > 0 };
+      const have = clients.filter((c) => known(figure(c, name)));
+      return { value: addMoney(...have.map((c) => figure(c, name))), missingCount: clients.length - have.length, any: have.length > 0 };
     };
     const cell = (name, show) => {
       const s = sum(name);
       const node = s.any ? show(s.value) : money(null, "no client has this figure yet");
       if (s.any && s.missingCount) node.title = `${s.missingCount} clients without this figure are left out`;
-      return el("td", { class: "num" }, node);
+      return el("td", { class: `num total-${name}` }, node);
     };
     return el("tr", { class: "totals" }, el("td", {}, `Total (${clients.length} clients)`), el("td"),
       cell("margin_available", (v) => money(v)), cell("margin_used", (v) => money(v)),
-      cell("unrealized_pnl", (v) => pnl(v)), cell("total_pnl", (v) => pnl(v)), cell("open_positions", (v) => count(v)), el("td"));
+      cell("today", (v) => pnl(v)), cell("total_pnl", (v) => pnl(v)), cell("open_positions", (v) => count(v)), el("td"));
   }
 
   // Quantities as typed: whole numbers are sent as numbers, anything else as typed so

@@ -32,6 +32,20 @@ export const money = (v, why = "not known yet") => (known(v) ? el("span", {}, RU
 export const moneyText = (v) => (known(v) ? RUPEES.format(Number(v)) : "–");
 export const count = (v, why = "not known yet") => (known(v) ? el("span", {}, WHOLE.format(Number(v))) : missing(why));
 
+// Sums money exactly (in paise), so a column's total is what its rows add up to.
+export const addMoney = (...values) => values.reduce((t, v) => t + Math.round(Number(v) * 100), 0) / 100;
+
+// Today's P&L = realized P&L booked to today's trading date + unrealized on open positions.
+// Without the day's realized figure (a portfolio service that does not send it) it is not
+// known: null with the reason, never a guess.
+export const TODAY_PNL = "Today's P&L = realized today (trades closed this trading date) + unrealized (open positions at the latest quote)";
+export function todayPnl(p) {
+  if (!p) return { value: null, why: "the portfolio service did not answer for this client" };
+  if (!known(p.realized_pnl_today)) return { value: null, why: "the portfolio service did not send today's realized P&L" };
+  if (!known(p.unrealized_pnl)) return { value: null, why: "no unrealized P&L yet" };
+  return { value: addMoney(p.realized_pnl_today, p.unrealized_pnl), why: null };
+}
+
 // Profit and loss, coloured by sign.
 export function pnl(v, why = "not known yet") {
   if (!known(v)) return missing(why);
@@ -57,5 +71,5 @@ export function setError(node, error) {
 
 // A table head whose number columns are right-aligned like their figures.
 const NUMERIC = new Set(["Qty", "Quantity", "Net qty", "Price", "Filled", "Avg price", "LTP", "Value", "Realized",
-  "Unrealized", "Total", "Holders", "Unrealized P&L", "Total P&L"]);
+  "Unrealized", "Total", "Holders", "Unrealized P&L", "Total P&L", "Today's P&L", "Lots", "Est. margin", "Available"]);
 export const head = (labels) => el("thead", {}, el("tr", {}, ...labels.map((h) => el("th", { class: NUMERIC.has(h) ? "num" : "" }, h))));
