@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from common.enums import Exchange
-from market_data.instruments import InstrumentRecord
-from market_data.master import InstrumentMaster
+from market_data.instruments.master import InstrumentMaster
+from market_data.instruments.records import InstrumentRecord
 
 WORDS = [
     "Industries",

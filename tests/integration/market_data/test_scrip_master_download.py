@@ -6,7 +6,7 @@ from pathlib import Path
 
 from common.db import apply_migrations, create_pool
 from common.enums import Exchange
-from market_data.catalog import Catalog
+from market_data.instruments.catalog import Catalog
 from motilal import Credentials, MotilalClient, MotilalSettings
 from motilal_sim.testing import RunningSimulator
 from pydantic import SecretStr

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 from common.db import apply_migrations, create_pool
-from market_data import store
-from market_data.catalog import Catalog
-from market_data.token_file import TokenFileError
+from market_data.instruments import store_instruments
+from market_data.instruments.catalog import Catalog
+from market_data.instruments.token_file import TokenFileError
 from stack.testing import TestStack
 
 MIGRATIONS = Path(__file__).resolve().parents[3] / (
@@ -21,7 +21,7 @@ async def test_reload_bad_file_names_rows_and_leaves_master_untouched(
     try:
         await apply_migrations(pool, "market_data", MIGRATIONS)
         before_rows = await pool.fetchval("SELECT count(*) FROM instruments")
-        before_load = await store.latest_load(pool)
+        before_load = await store_instruments.latest_load(pool)
         bad = tmp_path / "tokens.csv"
         bad.write_text(
             "symbol,token_id,exchange,instrument_type,lot_size,tick_size\n"
@@ -38,6 +38,6 @@ async def test_reload_bad_file_names_rows_and_leaves_master_untouched(
         ]
         assert await pool.fetchval("SELECT count(*) FROM instruments") == before_rows
         assert await pool.fetchval("SELECT count(*) FROM instruments WHERE token = 1") == 0
-        assert await store.latest_load(pool) == before_load
+        assert await store_instruments.latest_load(pool) == before_load
     finally:
         await pool.close()

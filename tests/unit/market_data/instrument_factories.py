@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from common.enums import Exchange
-from market_data.instruments import InstrumentRecord
+from market_data.instruments.records import InstrumentRecord
 
 
 def record(

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from common.contracts.quotes import Quote
 from common.enums import Exchange
-from market_data.conflator import Conflator
-from market_data.quote_book import QuoteBook
+from market_data.quotes.conflator import Conflator
+from market_data.quotes.quote_book import QuoteBook
 from motilal.feed import codec
 
 T0 = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)

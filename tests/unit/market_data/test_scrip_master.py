@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from common.enums import Exchange
-from market_data.scrip_master import parse_scrip_rows, records_from_scrips
+from market_data.instruments.scrip_master import parse_scrip_rows, records_from_scrips
 from motilal.models import ScripRow
 from prometheus_client import REGISTRY
 
@@ -107,7 +107,7 @@ def test_a_cash_row_has_no_expiry_when_motilal_writes_zero() -> None:
 
 def test_bad_rows_are_skipped_counted_and_logged_alone(caplog: pytest.LogCaptureFixture) -> None:
     before = _skipped("NSEFO")
-    with caplog.at_level(logging.WARNING, logger="market_data.scrip_master"):
+    with caplog.at_level(logging.WARNING, logger="market_data.instruments.scrip_master"):
         rows = parse_scrip_rows(
             Exchange.NSEFO, _csv_rows(_SAMPLE, _BAD_EXPIRY, _ZERO_TICK, _FUTURE)
         )

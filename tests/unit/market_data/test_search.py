@@ -3,8 +3,8 @@
 import pytest
 from common.enums import Exchange
 from instrument_factories import record
-from market_data.master import AmbiguousToken, InstrumentMaster, UnknownToken
-from market_data.search import Match
+from market_data.instruments.master import AmbiguousToken, InstrumentMaster, UnknownToken
+from market_data.instruments.search import Match
 
 MASTER = InstrumentMaster(
     [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from common.enums import Exchange
-from market_data.token_file import TokenFileError, parse_token_csv
+from market_data.instruments.token_file import TokenFileError, parse_token_csv
 
 HEADER = (
     "symbol,token_id,exchange,instrument_type,lot_size,tick_size,name,lower_circuit,upper_circuit"

@@ -22,10 +22,10 @@ from motilal.errors import MotilalError
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 
-from market_data.catalog import Catalog, ScripMasterEmpty
-from market_data.master import AmbiguousToken, UnknownToken
-from market_data.search import Match
-from market_data.token_file import TokenFileError
+from market_data.instruments.catalog import Catalog, ScripMasterEmpty
+from market_data.instruments.master import AmbiguousToken, UnknownToken
+from market_data.instruments.search import Match
+from market_data.instruments.token_file import TokenFileError
 
 MAX_TOKENS_PER_CALL = 1000
 MAX_SEARCH_RESULTS = 100

@@ -9,11 +9,11 @@ from motilal import MotilalClient, MotilalSettings
 from motilal.config import require_startable
 
 from market_data.api import build_router
-from market_data.catalog import Catalog
 from market_data.config import MarketDataSettings
-from market_data.feed_account import feed_credentials
-from market_data.handlers import ORDER_EVENTS_READ, PORTFOLIO_UPDATES_READ, InterestHandlers
-from market_data.quotes import QuoteService, feed_url
+from market_data.instruments.catalog import Catalog
+from market_data.quotes.feed_account import feed_credentials
+from market_data.quotes.handlers import ORDER_EVENTS_READ, PORTFOLIO_UPDATES_READ, InterestHandlers
+from market_data.quotes.service import QuoteService, feed_url
 
 settings = MarketDataSettings()
 motilal_settings = MotilalSettings()

@@ -22,7 +22,7 @@ from motilal.feed import codec
 from motilal.feed.backoff import Backoff
 from websockets.asyncio.client import ClientConnection
 
-from market_data.interest import FeedKey
+from market_data.quotes.interest import FeedKey
 
 log = logging.getLogger(__name__)
 

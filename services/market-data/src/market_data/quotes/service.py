@@ -34,14 +34,15 @@ from motilal.feed import codec
 from motilal.feed.backoff import Backoff
 from redis.asyncio import Redis
 
-from market_data import metrics, store_interest, watch
-from market_data.catalog import Catalog
+from market_data import metrics
 from market_data.config import MarketDataSettings
-from market_data.conflator import Conflator
-from market_data.feed_session import FeedSession
-from market_data.interest import FeedKey, Selection, select
-from market_data.poller import LtpPoller
-from market_data.quote_book import QuoteBook
+from market_data.instruments.catalog import Catalog
+from market_data.quotes import store_interest, watch
+from market_data.quotes.conflator import Conflator
+from market_data.quotes.feed_session import FeedSession
+from market_data.quotes.interest import FeedKey, Selection, select
+from market_data.quotes.poller import LtpPoller
+from market_data.quotes.quote_book import QuoteBook
 
 log = logging.getLogger(__name__)
 

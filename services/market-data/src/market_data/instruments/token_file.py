@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from common.enums import Exchange
 
-from market_data.instruments import InstrumentRecord
+from market_data.instruments.records import InstrumentRecord
 
 REQUIRED_COLUMNS = ("symbol", "token_id", "exchange", "instrument_type", "lot_size", "tick_size")
 OPTIONAL_COLUMNS = ("name", "lower_circuit", "upper_circuit")

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from common.enums import Exchange
 
-from market_data.instruments import InstrumentRecord
-from market_data.search import Hit, SearchIndex
+from market_data.instruments.records import InstrumentRecord
+from market_data.instruments.search import Hit, SearchIndex
 
 
 class UnknownToken(LookupError):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import asyncpg
 from common.enums import Exchange
 
-from market_data.interest import FeedKey
+from market_data.quotes.interest import FeedKey
 
 
 @dataclass(frozen=True, slots=True)

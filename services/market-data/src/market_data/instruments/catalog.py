@@ -13,12 +13,12 @@ from pathlib import Path
 import asyncpg
 from common.enums import Exchange
 
-from market_data import store
-from market_data.instruments import InstrumentRecord
-from market_data.master import InstrumentMaster
-from market_data.scrip_master import parse_scrip_rows, records_from_scrips
-from market_data.store import Layer, LoadInfo
-from market_data.token_file import RowProblem, TokenFileError, parse_token_csv
+from market_data.instruments import store_instruments
+from market_data.instruments.master import InstrumentMaster
+from market_data.instruments.records import InstrumentRecord
+from market_data.instruments.scrip_master import parse_scrip_rows, records_from_scrips
+from market_data.instruments.store_instruments import Layer, LoadInfo
+from market_data.instruments.token_file import RowProblem, TokenFileError, parse_token_csv
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class Catalog:
     async def load_file_at_startup(self) -> None:
         """Load the token file unless the newest file load already has the same content."""
         content, digest = await asyncio.to_thread(self._read_file)
-        last = await store.latest_load(self._pool(), Layer.FILE)
+        last = await store_instruments.latest_load(self._pool(), Layer.FILE)
         if last is not None and last.digest == digest:
             log.info("token file unchanged since load %d (%d rows)", last.id, last.rows)
         else:
@@ -92,7 +92,7 @@ class Catalog:
         digest = hashlib.sha256(
             "\n".join(f"{r.exchange}:{r.token}:{r.symbol}" for r in records).encode()
         ).hexdigest()
-        info = await store.replace_layer(
+        info = await store_instruments.replace_layer(
             self._pool(),
             Layer.SCRIP_MASTER,
             records,
@@ -108,11 +108,11 @@ class Catalog:
     async def refresh(self) -> bool:
         """Rebuild the in-memory master if a newer load was committed; True if rebuilt."""
         async with self._refresh_lock:
-            latest = await store.latest_load(self._pool())
+            latest = await store_instruments.latest_load(self._pool())
             version = latest.id if latest else 0
             if version == self._master.version:
                 return False
-            records = await store.resolved_instruments(self._pool())
+            records = await store_instruments.resolved_instruments(self._pool())
             self._master = await asyncio.to_thread(InstrumentMaster, records, version)
             log.info("token master version %d: %d instruments", version, len(self._master))
             return True
@@ -140,7 +140,7 @@ class Catalog:
     async def _load_file(self, content: str, digest: str, *, actor: str) -> LoadInfo:
         source = display_path(self._token_file)
         records = await asyncio.to_thread(parse_token_csv, content, source)
-        info = await store.replace_layer(
+        info = await store_instruments.replace_layer(
             self._pool(),
             Layer.FILE,
             records,

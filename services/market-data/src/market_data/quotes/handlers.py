@@ -17,8 +17,8 @@ from common.contracts.order_events import (
 from common.contracts.portfolio import PositionChanged
 from common.enums import PositionStatus
 
-from market_data import store_interest
-from market_data.store_interest import OrderChange, PositionChange
+from market_data.quotes import store_interest
+from market_data.quotes.store_interest import OrderChange, PositionChange
 
 _ENDS = (OrderDenied, OrderRejected, OrderFilled, OrderCanceled, OrderExpired)
 

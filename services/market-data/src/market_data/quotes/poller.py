@@ -13,9 +13,9 @@ from decimal import Decimal
 from common.contracts.quotes import Quote
 from motilal import MotilalClient, MotilalError
 
-from market_data.interest import FeedKey
 from market_data.metrics import LTP_POLLS
-from market_data.quote_book import QUOTE_ACTOR
+from market_data.quotes.interest import FeedKey
+from market_data.quotes.quote_book import QUOTE_ACTOR
 
 log = logging.getLogger(__name__)
 

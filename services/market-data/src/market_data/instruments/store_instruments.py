@@ -8,7 +8,7 @@ from enum import StrEnum
 import asyncpg
 from common.enums import Exchange
 
-from market_data.instruments import InstrumentRecord
+from market_data.instruments.records import InstrumentRecord
 
 _LOAD_LOCK = 7_240_001
 """Advisory lock id: replicas loading at once take turns, so loads never interleave."""

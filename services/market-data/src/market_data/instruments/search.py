@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from market_data.instruments import InstrumentRecord
+from market_data.instruments.records import InstrumentRecord
 
 _WORD = re.compile(r"[A-Z0-9&]+")
 MAX_QUERY_WORDS = 6

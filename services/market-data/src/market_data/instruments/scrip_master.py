@@ -13,7 +13,7 @@ from decimal import Decimal
 from common.enums import Exchange
 from motilal.models import ScripRow
 
-from market_data.instruments import InstrumentRecord
+from market_data.instruments.records import InstrumentRecord
 from market_data.metrics import SCRIP_ROWS_SKIPPED
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ ticks nothing wakes up at all (no timer); see QuoteService.flush_loop for the wi
 
 import asyncio
 
-from market_data.interest import FeedKey
+from market_data.quotes.interest import FeedKey
 
 
 class Conflator:
