@@ -140,7 +140,8 @@ async def test_client_detail_exits_a_position(
         shown = await page.locator("#today-pnl").inner_text()
         realized = await page.locator("#realized-today").inner_text()
         return (shown.strip(), realized.strip()) == (
-            indian(today_pnl(funds)), indian(funds["realized_pnl_today"])
+            indian(today_pnl(funds)),
+            indian(funds["realized_pnl_today"]),
         )
 
     await wait_for(today_agrees, 30, "the client's today's P&L to be the API's")
@@ -189,6 +190,11 @@ async def test_kill_switch_denies_the_next_batch(
             await page.locator(f"input.qty[data-client='{client}']").fill("1")
         await page.wait_for_selector("#summary:has-text('2 clients')")
         await page.click("#execute")
+        # the confirmation previews each client: risk's denial is highlighted, by rule
+        for client in clients:
+            await page.wait_for_selector(
+                f"#preview-rows tr.denied[data-client='{client}'][data-rule='kill_switch']"
+            )
         await page.click("#confirm-send")
         await wait_batch_statuses(page, clients, "DENIED")
         assert "kill" in (await page.locator("#batch tbody").inner_text()).lower()

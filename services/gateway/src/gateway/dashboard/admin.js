@@ -1,6 +1,7 @@
 // Admin (/admin): the kill switch (global and per client), users, clients, and this
 // browser's confirmation limits for the dashboard.
 import { api } from "./api.js";
+import { groupsSection } from "./admin_groups.js";
 import { confirmLimits } from "./dashboard.js";
 import { el, link, setError, time } from "./util.js";
 
@@ -19,6 +20,7 @@ export function render(view, _params, me, refreshHeader) {
   const newUser = { username: el("input", { name: "username", placeholder: "username" }),
     password: el("input", { name: "password", type: "password", placeholder: "password" }),
     role: el("select", { name: "role" }, ...["viewer", "trader", "admin"].map((r) => el("option", {}, r))) };
+  const groups = groupsSection();
   view.replaceChildren(
     el("section", { class: "card" }, el("h2", {}, "Kill switch"), error, ks),
     el("section", { class: "card" }, el("h2", {}, "Confirmation before sending"),
@@ -28,6 +30,7 @@ export function render(view, _params, me, refreshHeader) {
     el("section", { class: "card" }, el("h2", {}, "Users"),
       el("table", { id: "users" }, el("thead", {}, el("tr", {}, ...["User", "Role", "Active", ""].map((h) => el("th", {}, h)))), users),
       el("form", { class: "row", id: "new-user", onsubmit: createUser }, newUser.username, newUser.password, newUser.role, el("button", { type: "submit" }, "add user"))),
+    groups.node,
     el("section", { class: "card" }, el("h2", {}, "Clients"),
       el("table", { id: "admin-clients" }, el("thead", {}, el("tr", {}, ...["Client", "Motilal id", "Active", "Kill switch", ""].map((h) => el("th", {}, h)))), clients)));
 
@@ -79,5 +82,6 @@ export function render(view, _params, me, refreshHeader) {
     }
   }
   load();
-  return { reload: load };
+  groups.load();
+  return { reload: () => { load(); groups.load(); } };
 }

@@ -2,7 +2,9 @@
 import { api, once } from "./api.js";
 import { followBatch } from "./batch.js";
 import { clientsGrid } from "./grid.js";
+import { groupPicker } from "./group_pick.js";
 import { on, throttled, watch } from "./live.js";
+import { fetchPreview, marginLine, previewTable } from "./preview.js";
 import { $, el, moneyText, setError } from "./util.js";
 
 export const confirmLimits = () => ({
@@ -13,7 +15,8 @@ export const confirmLimits = () => ({
 export function render(view) {
   const state = { instrument: null, batch: null };
   // A quantity typed (not a live update) withdraws a confirmation already shown.
-  const grid = clientsGrid((edited) => { update(); if (edited) confirmBox.hidden = true; });
+  const grid = clientsGrid((edited) => { if (edited) { confirmBox.hidden = true; picker.edited(); } update(); });
+  const picker = groupPicker(() => (state.instrument ? terms() : null), grid, () => { confirmBox.hidden = true; update(); });
   const results = el("ul", { id: "token-results", class: "results" });
   const search = el("input", { id: "token-search", placeholder: "symbol, name or token (e.g. RELI)", autocomplete: "off" });
   const quote = el("div", { id: "instrument", class: "instrument", hidden: true });
@@ -30,6 +33,7 @@ export function render(view) {
   const file = el("input", { id: "csv-file", type: "file", accept: ".csv,text/csv,text/plain" });
   const csvError = el("p", { class: "error", id: "csv-error" });
   const summary = el("div", { class: "summary", id: "summary" });
+  const marginNote = el("div", { class: "summary small", id: "summary-margin" });
   const execute = el("button", { id: "execute", class: "primary", disabled: true }, "Execute all orders");
   const confirmBox = el("div", { id: "confirm", class: "confirm", hidden: true });
   const error = el("p", { class: "error", id: "execute-error" });
@@ -41,10 +45,11 @@ export function render(view) {
         el("label", {}, "Instrument ", search), results, quote,
         el("div", { class: "grid" }, el("label", {}, "Trade type ", trade), el("label", {}, "Order type ", type),
           el("label", {}, "Execution ", exec), priceField, triggerField),
+        picker.node,
         el("div", { class: "row" }, "Fill all with ", fillN, el("button", { id: "fill-all", onclick: () => { grid.fill(fillN.value); confirmBox.hidden = true; update(); } }, "fill")),
         el("details", {}, el("summary", {}, "Quantities from CSV (client code, quantity)"), csv,
           el("div", { class: "row" }, file, el("button", { id: "csv-apply", onclick: () => applyCsv(csv.value) }, "apply")), csvError),
-        summary, execute, confirmBox, error),
+        summary, marginNote, execute, confirmBox, error),
       el("div", { class: "stack" }, batchBox,
         el("section", { class: "card wide" }, el("h2", {}, "Clients ",
           el("span", { class: "muted small" }, "quantity in shares; empty or 0 skips; Tab to the next, Enter to execute")), grid.table))));
@@ -106,6 +111,7 @@ export function render(view) {
     grid.exitMode(exec.value === "EXIT");
     confirmBox.hidden = true; // the terms changed: confirm again
     update();
+    picker.refill(); // a group's quantities follow the terms (price, lots)
   }
   [trade, type, exec, price, trigger].forEach((node) => node.addEventListener("input", syncFields));
 
@@ -123,8 +129,28 @@ export function render(view) {
     summary.textContent = !t.orders.length ? "no quantities yet"
       : exit ? `${t.orders.length} clients: each exits its whole position`
       : `${t.orders.length} clients · ${t.shares} shares · ${Number.isInteger(t.lots) ? t.lots : t.lots.toFixed(2)} lots · `
-        + (t.priced ? `about ₹${moneyText(t.value)}${trade.value === "INTRADAY" ? " (intraday margin is a fraction of it)" : ""}` : "value –: no price yet");
-    execute.disabled = !state.instrument || t.orders.length === 0;
+        + (t.priced ? `about ₹${moneyText(t.value)}` : "value –: no price yet");
+    execute.disabled = !state.instrument || (t.orders.length === 0 && !picker.order());
+    previewSoon();
+  }
+
+  // The margin line: a preview of the batch as it stands, asked again once the batch has
+  // stayed the same for 600 ms (a quote tick alone does not ask).
+  let previewTimer = null;
+  let previewAsked = 0;
+  let previewed = "";
+  function previewSoon() {
+    const key = execute.disabled ? "" : JSON.stringify(requestBody());
+    if (key === previewed) return;
+    previewed = key;
+    clearTimeout(previewTimer);
+    if (!key) { marginNote.textContent = ""; return; }
+    marginNote.textContent = "margin: asking pre-trade risk…";
+    previewTimer = setTimeout(async () => {
+      const asked = ++previewAsked;
+      const line = await fetchPreview(requestBody()).then(marginLine, (e) => `margin –: ${e.message}`);
+      if (asked === previewAsked) marginNote.textContent = line; // an older answer is stale
+    }, 600);
   }
 
   // ---------- CSV quantities ----------
@@ -141,37 +167,72 @@ export function render(view) {
   execute.addEventListener("click", () => {
     const t = totals();
     const limits = confirmLimits();
-    if (t.value > limits.value || t.orders.length > limits.clients) {
-      confirmBox.hidden = false;
-      confirmBox.replaceChildren(
-        el("p", {}, `${exec.value} ${state.instrument.symbol} for ${t.orders.length} clients, ${t.shares} shares, about ₹${moneyText(t.value)}. Send?`),
-        el("button", { id: "confirm-send", class: "primary", onclick: send }, "Confirm and send"),
-        el("button", { class: "link", onclick: () => { confirmBox.hidden = true; } }, "back"));
-      return;
-    }
+    if (t.value > limits.value || t.orders.length > limits.clients) { confirm(t); return; }
     send();
   });
 
-  async function send() {
-    confirmBox.hidden = true;
-    const exit = exec.value === "EXIT";
-    const orders = grid.chosen();
+  // The confirmation shows the preview's rows (risk's denials highlighted) before sending.
+  async function confirm(t, why = null) {
+    const body = requestBody();
+    confirmBox.hidden = false;
+    confirmBox.replaceChildren(el("p", {}, "checking each client with pre-trade risk…"));
+    let answer = null;
+    let failure = null;
+    try { answer = await fetchPreview(body); } catch (e) { failure = e; }
+    if (JSON.stringify(body) !== JSON.stringify(requestBody())) return; // edited meanwhile: withdrawn
+    const head = `${exec.value} ${state.instrument.symbol} for ${t.orders.length} clients, ${t.shares} shares, about ₹${moneyText(t.value)}.`;
+    if (failure?.status === 422) { // sending would fail the same way: show it, mark the fields
+      confirmBox.replaceChildren(el("p", {}, head), el("p", { class: "error" }, failure.message),
+        el("button", { class: "link", onclick: () => { confirmBox.hidden = true; } }, "back"));
+      markFields(failure.fields || [], grid.chosen());
+      return;
+    }
+    const denied = answer ? answer.rows.filter((r) => !r.skipped && r.risk && !r.risk.approved).length : 0;
+    confirmBox.replaceChildren(
+      why ? el("p", { class: "error", id: "confirm-why" }, why) : "",
+      el("p", {}, head, answer ? ` ${marginLine(answer)}.` : ""),
+      answer ? previewTable(answer, grid.names()) : el("p", { class: "error" }, `no preview: ${failure.message}; risk still checks every order`),
+      denied ? el("p", { class: "error" }, `${denied} highlighted orders would be DENIED as things stand.`) : "",
+      el("button", { id: "confirm-send", class: "primary", onclick: () => send(answer?.preview_id, t) }, "Confirm and send"),
+      el("button", { class: "link", onclick: () => { confirmBox.hidden = true; } }, "back"));
+    confirmBox.scrollIntoView({ block: "nearest" });
+  }
+
+  function terms() {
     const body = {
       token_id: state.instrument.token, exchange: state.instrument.exchange,
       execution_type: exec.value, order_type: type.value, trade_type: trade.value,
-      client_orders: orders.map((o) => ({ client_id: o.client_id, ...(exit ? {} : { quantity: o.quantity }) })),
     };
     if (!priceField.hidden) body.price = price.value || null;
     if (!triggerField.hidden) body.trigger_price = trigger.value || null;
+    return body;
+  }
+
+  // The batch as it stands: the group order while the grid is the group rule's, else
+  // the quantities typed (an EXIT sends none: each client exits its whole position).
+  function requestBody() {
+    const group = picker.order();
+    if (group) return { ...terms(), ...group };
+    const exit = exec.value === "EXIT";
+    return { ...terms(), client_orders: grid.chosen().map((o) => ({ client_id: o.client_id, ...(exit ? {} : { quantity: o.quantity }) })) };
+  }
+
+  async function send(previewId, shown) {
+    confirmBox.hidden = true;
+    const orders = grid.chosen();
+    const body = requestBody();
+    if (previewId) body.preview_id = previewId; // placed exactly as previewed, or 409
     execute.disabled = true;
     setError(error, null);
     markFields([], orders);
     try {
       const answer = await once("/orders/execute-all", body);
       grid.clear();
+      picker.sent();
       state.batch = followBatch(batchBox, answer.batch_id, grid.names());
       batchBox.scrollIntoView({ block: "nearest" });
     } catch (failure) {
+      if (failure.status === 409 && previewId) { confirm(shown, `Not sent: ${failure.message}. The preview below is fresh.`); return; }
       setError(error, failure);
       markFields(failure.fields || [], orders);
     } finally { update(); }
@@ -189,5 +250,5 @@ export function render(view) {
   const reloadClients = throttled(() => grid.load(), 500);
   on("portfolio:", reloadClients);
   grid.load();
-  return { reload: () => { grid.load(); state.batch?.reload(); if (state.instrument) chooseInstrument(state.instrument); } };
+  return { reload: () => { grid.load(); picker.load(); state.batch?.reload(); if (state.instrument) chooseInstrument(state.instrument); } };
 }

@@ -115,7 +115,10 @@ export function clientsGrid(changed) {
     table, load, chosen, applyCsv, exitMode,
     fill: (n) => inputs().forEach((i) => { i.value = n; }),
     clear: () => inputs().forEach((i) => { i.value = ""; }),
+    // Quantities by client id; every other client's is cleared.
+    setQuantities: (byClient) => inputs().forEach((i) => { i.value = byClient[i.dataset.client] ?? ""; }),
     names: () => Object.fromEntries(clients.map((c) => [c.client_id, c.name])),
+    markMembers: (ids) => body.querySelectorAll("tr").forEach((r) => r.classList.toggle("member", ids.includes(r.dataset.client))),
     markBad: (ids) => body.querySelectorAll("tr").forEach((r) => r.classList.toggle("bad", ids.includes(r.dataset.client))),
     onEnter: (fn) => { enter = fn; },
   };

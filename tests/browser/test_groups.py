@@ -1,0 +1,109 @@
+"""Desk groups on the screen, in Chromium against the real stack: an admin creates, edits
+and deletes groups with multipliers and caps; the order form fills the grid from a group's
+allocation (naming the skipped member and why) and the confirmation previews each client's
+margin and risk verdict before the batch goes."""
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from desk_kit import NTPC, choose_instrument, snap, wait_batch_statuses
+from orders_testkit import Trading
+
+pytestmark = pytest.mark.slow
+
+
+def members(trading: Trading) -> list[str]:
+    """Clients no other browser test uses (test_desk takes 150-159)."""
+    return trading.require(163)[160:163]
+
+
+async def open_admin(page: Any) -> None:
+    await page.click("nav a[href='/admin']")
+    await page.wait_for_selector("#group-editor")
+
+
+async def test_admin_creates_edits_and_deletes_groups(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    a, b, c = members(trading)
+    name = f"desk-{uuid.uuid4().hex[:6]}"
+    await open_admin(page)
+    await page.fill("#group-name", name)
+    await page.fill("#group-description", "browser test")
+    await page.fill("#group-members", f"{a}, 1\n{b}, 2\nNOSUCH9, 1")
+    await page.click("#group-save")  # an unknown client: the 422 names its line
+    await page.wait_for_selector("#group-members.bad")
+    assert "line 3 (client_id)" in await page.locator("#group-admin-error").inner_text()
+    await page.fill("#group-members", f"{a}, 1\n{b}, 2\n{c}, 0.25")
+    await page.click("#group-save")
+    row = page.locator(f"#groups tr[data-group='{name}']")
+    await row.wait_for()
+    await row.locator("button.group-edit").click()  # give b a cap of 1 share
+    assert await page.locator("#group-name").is_disabled()
+    await page.fill("#group-members", f"{a}, 1\n{b}, 2, 1\n{c}, 0.25")
+    await page.click("#group-save")
+    await page.wait_for_selector(f"#groups tr[data-group='{name}'] td:has-text('≤1')")
+    stored = (await gateway.get(f"/api/v1/groups/{name}")).json()
+    assert [(m["client_id"], m["multiplier"], m["max_quantity"]) for m in stored["members"]] == [
+        (a, "1", None),
+        (b, "2", 1),
+        (c, "0.25", None),
+    ]
+    await snap(page, "admin-groups")
+
+    doomed = f"gone-{uuid.uuid4().hex[:6]}"
+    made = await gateway.post(
+        "/api/v1/groups", json={"name": doomed, "members": [{"client_id": a}]}
+    )
+    assert made.status_code == 201, made.text
+    await page.reload()
+    await page.wait_for_selector(f"#groups tr[data-group='{doomed}']")
+    await page.click(f"#groups tr[data-group='{doomed}'] button.group-delete")
+    await page.click(f"#groups tr[data-group='{doomed}'] button.group-delete-confirm")
+    await page.wait_for_selector(f"#groups tr[data-group='{doomed}']", state="detached")
+    assert (await gateway.get(f"/api/v1/groups/{doomed}")).status_code == 404
+
+
+async def test_group_allocation_fills_the_grid_and_the_preview_confirms(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    a, b, c = members(trading)
+    name = f"alloc-{uuid.uuid4().hex[:6]}"
+    made = await gateway.post("/api/v1/groups", json={"name": name, "members": [
+        {"client_id": a}, {"client_id": b, "multiplier": "2", "max_quantity": 1},
+        {"client_id": c, "multiplier": "0.25"}]})  # fmt: skip
+    assert made.status_code == 201, made.text
+    await open_admin(page)
+    await page.fill("#confirm-clients", "1")  # batches of more than 1 client ask first
+    await page.click("#confirm-save")
+    await page.click("nav a[href='/']")
+    await page.wait_for_selector("#clients tbody tr")
+    await choose_instrument(page, "NTPC", NTPC)
+    await page.wait_for_selector(f"#group option[value='{name}']", state="attached")
+    await page.select_option("#group", name)
+    await page.select_option("#alloc-mode", "multiplier")
+    await page.fill("#alloc-amount", "2")
+    await page.click("#alloc-apply")
+    # a: 2 x 1 = 2; b: 2 x 2 = 4, capped at 1; c: 2 x 0.25 = 0.5 shares, no whole lot
+    await page.wait_for_selector(f"#group-skips li[data-client='{c}']")
+    quantities = [
+        await page.locator(f"input.qty[data-client='{x}']").input_value() for x in (a, b, c)
+    ]
+    assert quantities == ["2", "1", ""]
+    assert "rounded down" in await page.locator(f"#group-skips li[data-client='{c}']").inner_text()
+    assert "capped" in await page.locator(f"#group-cuts li[data-client='{b}']").inner_text()
+    await page.wait_for_selector("#summary-margin:has-text('margin about')")
+
+    await page.click("#execute")  # 2 clients > 1: the preview's rows first
+    await page.wait_for_selector("#preview-rows")
+    for client in (a, b):
+        row = page.locator(f"#preview-rows tr[data-client='{client}']")
+        assert "approved" in await row.inner_text()
+    assert "skipped" in await page.locator(f"#preview-rows tr[data-client='{c}']").inner_text()
+    await snap(page, "preview")
+    await page.click("#confirm-send")
+    await wait_batch_statuses(page, [a, b], "FILLED")
+    await page.evaluate("window.scrollTo(0, 0)")
+    await snap(page, "group-batch")
