@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from desk_kit import NTPC, choose_instrument, snap, wait_batch_statuses
-from orders_testkit import Trading
+from orders_testkit import Trading, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -98,12 +98,52 @@ async def test_group_allocation_fills_the_grid_and_the_preview_confirms(
 
     await page.click("#execute")  # 2 clients > 1: the preview's rows first
     await page.wait_for_selector("#preview-rows")
+    await snap(page, "preview")
     for client in (a, b):
         row = page.locator(f"#preview-rows tr[data-client='{client}']")
         assert "approved" in await row.inner_text()
     assert "skipped" in await page.locator(f"#preview-rows tr[data-client='{c}']").inner_text()
-    await snap(page, "preview")
     await page.click("#confirm-send")
     await wait_batch_statuses(page, [a, b], "FILLED")
     await page.evaluate("window.scrollTo(0, 0)")
     await snap(page, "group-batch")
+
+
+async def test_a_preview_that_no_longer_holds_is_not_sent(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    """Confirmed on a preview, then a client is stopped: nothing is placed, the page says
+    why and shows the fresh preview with the client's denial."""
+    a, b = trading.require(165)[163:165]
+    await open_admin(page)
+    await page.fill("#confirm-clients", "1")
+    await page.click("#confirm-save")
+    await page.click("nav a[href='/']")
+    await page.wait_for_selector("#clients tbody tr")
+    await choose_instrument(page, "NTPC", NTPC)
+    for client in (a, b):
+        await page.locator(f"input.qty[data-client='{client}']").fill("1")
+    await page.click("#execute")
+    await page.wait_for_selector(f"#preview-rows tr[data-client='{b}']:has-text('approved')")
+    stop = {"client_id": b, "engaged": True, "reason": "browser test"}
+    assert (await gateway.post("/api/v1/admin/kill-switch", json=stop)).status_code == 200
+    try:
+        body = {"token_id": NTPC, "execution_type": "BUY", "order_type": "MARKET",
+                "trade_type": "INTRADAY", "client_orders": [
+                    {"client_id": a, "quantity": 1}, {"client_id": b, "quantity": 1}]}  # fmt: skip
+
+        async def risk_stops_b() -> bool:
+            rows = (await gateway.post("/api/v1/orders/preview", json=body)).json()["rows"]
+            return any(r["client_id"] == b and r["risk"]["rule"] == "kill_switch" for r in rows)
+
+        await wait_for(risk_stops_b, 30, "risk to deny the stopped client")
+        await page.click("#confirm-send")
+        await page.wait_for_selector("#confirm-why")
+        assert "Not sent" in await page.locator("#confirm-why").inner_text()
+        await page.wait_for_selector(
+            f"#preview-rows tr.denied[data-client='{b}'][data-rule='kill_switch']"
+        )
+        assert await page.locator("#batch").is_hidden()
+    finally:
+        stop.update(engaged=False, reason="browser test done")
+        assert (await gateway.post("/api/v1/admin/kill-switch", json=stop)).status_code == 200

@@ -35,7 +35,8 @@ export function render(view) {
   const summary = el("div", { class: "summary", id: "summary" });
   const marginNote = el("div", { class: "summary small", id: "summary-margin" });
   const execute = el("button", { id: "execute", class: "primary", disabled: true }, "Execute all orders");
-  const confirmBox = el("div", { id: "confirm", class: "confirm", hidden: true });
+  // The confirmation sits above the grid: its preview table needs the width.
+  const confirmBox = el("section", { id: "confirm", class: "card confirm", hidden: true });
   const error = el("p", { class: "error", id: "execute-error" });
   const batchBox = el("section", { class: "card", id: "batch", hidden: true });
 
@@ -49,8 +50,8 @@ export function render(view) {
         el("div", { class: "row" }, "Fill all with ", fillN, el("button", { id: "fill-all", onclick: () => { grid.fill(fillN.value); confirmBox.hidden = true; update(); } }, "fill")),
         el("details", {}, el("summary", {}, "Quantities from CSV (client code, quantity)"), csv,
           el("div", { class: "row" }, file, el("button", { id: "csv-apply", onclick: () => applyCsv(csv.value) }, "apply")), csvError),
-        summary, marginNote, execute, confirmBox, error),
-      el("div", { class: "stack" }, batchBox,
+        summary, marginNote, execute, error),
+      el("div", { class: "stack" }, confirmBox, batchBox,
         el("section", { class: "card wide" }, el("h2", {}, "Clients ",
           el("span", { class: "muted small" }, "quantity in shares; empty or 0 skips; Tab to the next, Enter to execute")), grid.table))));
 
@@ -180,7 +181,7 @@ export function render(view) {
     let failure = null;
     try { answer = await fetchPreview(body); } catch (e) { failure = e; }
     if (JSON.stringify(body) !== JSON.stringify(requestBody())) return; // edited meanwhile: withdrawn
-    const head = `${exec.value} ${state.instrument.symbol} for ${t.orders.length} clients, ${t.shares} shares, about ₹${moneyText(t.value)}.`;
+    const head = `Confirm: ${exec.value} ${state.instrument.symbol} for ${t.orders.length} clients, ${t.shares} shares, about ₹${moneyText(t.value)}.`;
     if (failure?.status === 422) { // sending would fail the same way: show it, mark the fields
       confirmBox.replaceChildren(el("p", {}, head), el("p", { class: "error" }, failure.message),
         el("button", { class: "link", onclick: () => { confirmBox.hidden = true; } }, "back"));
