@@ -3,7 +3,9 @@ meets the outage is a 503 with Retry-After, never a 500, and the first request a
 restart succeeds (clients reconnect on their own). A stack of its own: killing the session
 stack's Redis would drop what other tests keep there."""
 
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,14 +15,17 @@ ADMIN = {"username": "admin", "password": "admin"}  # the embedded dev mode's fi
 
 
 @pytest.fixture(scope="module")
-async def own_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestStack]:
-    stack = TestStack(tmp_path_factory.mktemp("restarts"))
-    try:
-        await stack.start_infra()
-        await stack.start_services(["gateway"])
-        yield stack
-    finally:
-        stack.stop()
+async def own_stack() -> AsyncIterator[TestStack]:
+    # Not under pytest's basetemp: any pytest starting meanwhile makes that folder 0700
+    # again, and the restarted PostgreSQL (an unprivileged user) could not reach its data.
+    with tempfile.TemporaryDirectory(prefix="infra-restarts-") as folder:
+        stack = TestStack(Path(folder))
+        try:
+            await stack.start_infra()
+            await stack.start_services(["gateway"])
+            yield stack
+        finally:
+            stack.stop()
 
 
 @pytest.fixture
