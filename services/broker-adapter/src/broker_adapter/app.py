@@ -1,4 +1,9 @@
-"""Wiring of the broker-adapter: settings, runtime, consumers, routes."""
+"""Wiring of the broker-adapter: settings, runtime, parts, consumers, background tasks, routes.
+
+Each wing wires its own parts, consumers and background tasks into the runtime
+(sessions/wiring.py, execution/wiring.py, accounts/snapshots.py); this module puts them
+together and serves their routes.
+"""
 
 from pathlib import Path
 
@@ -17,6 +22,8 @@ runtime = ServiceRuntime(
     settings,
     migrations=Path(__file__).parent / "migrations",
 )
+# ---- parts, with their consumers and background tasks ------------------------------------
+
 sessions = install_sessions(runtime, settings, fallback=default_sessions(settings))
 accounts = install_account_snapshots(runtime, settings, sessions.manager)
 execution = install(runtime, settings, sessions.manager, on_fills=accounts.poke)
@@ -28,4 +35,7 @@ async def burst_placed() -> None:
 
 
 accounts.burst_placed = burst_placed
+
+# ---- routes ----------------------------------------------------------------------------
+
 app = runtime.create_app([accounts.router(), sessions.router])

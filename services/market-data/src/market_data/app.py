@@ -1,4 +1,4 @@
-"""Wiring of the market-data: settings, runtime, token master, quote feed, routes."""
+"""Wiring of the market-data: settings, runtime, parts, consumers, background tasks, routes."""
 
 import asyncio
 from pathlib import Path
@@ -23,6 +23,9 @@ runtime = ServiceRuntime(
     settings,
     migrations=Path(__file__).parent / "migrations",
 )
+
+# ---- parts: made now, they reach the pool and Redis (opened at startup) through getters --
+
 # One account serves the feed login, the REST fallback and scrip-master downloads.
 motilal = MotilalClient(motilal_settings, feed_credentials(settings))
 catalog = Catalog(lambda: runtime.pool, settings.tokens_csv, motilal.scrip_master_rows)
@@ -36,8 +39,6 @@ quotes = QuoteService(
     feed_url=feed_url(motilal_settings),
 )
 interest = InterestHandlers(lambda: runtime.pool, on_change=quotes.interest_changed)
-runtime.consume(ORDER_EVENTS, interest.on_order_events, wants=ORDER_EVENTS_READ)
-runtime.consume(PORTFOLIO_UPDATES, interest.on_portfolio_updates, wants=PORTFOLIO_UPDATES_READ)
 
 
 @runtime.on_startup
@@ -48,6 +49,14 @@ async def _load_token_master() -> None:
 @runtime.on_shutdown
 async def _close_motilal() -> None:
     await motilal.aclose()
+
+
+# ---- consumers -------------------------------------------------------------------------
+
+runtime.consume(ORDER_EVENTS, interest.on_order_events, wants=ORDER_EVENTS_READ)
+runtime.consume(PORTFOLIO_UPDATES, interest.on_portfolio_updates, wants=PORTFOLIO_UPDATES_READ)
+
+# ---- background tasks ------------------------------------------------------------------
 
 
 async def follow_loads() -> None:
@@ -61,10 +70,6 @@ async def ready_note() -> None:
         await asyncio.sleep(0.5)
 
 
-async def _master_check() -> str | None:
-    return None if len(catalog.master) else "the token master is empty"
-
-
 for loop in (
     follow_loads,
     quotes.run_feed,
@@ -75,5 +80,13 @@ for loop in (
     ready_note,
 ):
     runtime.background(loop)
+
+# ---- routes ----------------------------------------------------------------------------
+
+
+async def _master_check() -> str | None:
+    return None if len(catalog.master) else "the token master is empty"
+
+
 runtime.add_check("token_master", _master_check)
 app = runtime.create_app([build_router(catalog, lambda: runtime.redis, quotes.status)])

@@ -1,4 +1,4 @@
-"""Wiring of the order-router: settings, runtime, consumers, routes."""
+"""Wiring of the order-router: settings, runtime, parts, consumers, background tasks, routes."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +24,8 @@ from order_router.risk import RiskConfig
 
 settings = OrderRouterSettings()
 runtime = ServiceRuntime("order-router", settings, migrations=Path(__file__).parent / "migrations")
+
+# ---- parts: built at startup, once the pool, Redis and Kafka are open -------------------
 
 
 class Parts:
@@ -90,6 +92,9 @@ async def _close() -> None:
     await parts.accounts.close()
 
 
+# ---- consumers -------------------------------------------------------------------------
+
+
 async def on_requests(messages: Sequence[Message]) -> None:
     await parts.intake.handle(messages)
 
@@ -110,6 +115,17 @@ async def on_margins(messages: Sequence[Message]) -> None:
     await parts.accounts.on_margins(messages)
 
 
+# One group member handles a fetched batch topic by topic in this order: account facts
+# first, so a request sees the clients and margins that arrived with it.
+runtime.consume(CLIENTS, on_clients)
+runtime.consume(SESSIONS, on_sessions)
+runtime.consume(MARGINS, on_margins)
+runtime.consume(ORDER_REQUESTS, on_requests)
+runtime.consume(ORDER_EVENTS, on_events)
+
+# ---- background tasks ------------------------------------------------------------------
+
+
 async def expire_at_end_of_day() -> None:
     await parts.expiry.run()
 
@@ -118,16 +134,10 @@ async def keep_account_copies_in_step() -> None:
     await parts.accounts.keep_listening()
 
 
-# One group member handles a fetched batch topic by topic in this order: account facts
-# first, so a request sees the clients and margins that arrived with it.
-runtime.consume(CLIENTS, on_clients)
-runtime.consume(SESSIONS, on_sessions)
-runtime.consume(MARGINS, on_margins)
-runtime.consume(ORDER_REQUESTS, on_requests)
-runtime.consume(ORDER_EVENTS, on_events)
 runtime.background(expire_at_end_of_day)
 runtime.background(keep_account_copies_in_step)
 
+# ---- routes ----------------------------------------------------------------------------
+
 app = runtime.create_app([api.router, dry_run.router])
-app.state.runtime = runtime
 app.state.parts = parts  # the dry run uses the intake's decision path

@@ -1,4 +1,4 @@
-"""Wiring of the portfolio: settings, runtime, consumers, routes."""
+"""Wiring of the portfolio: settings, runtime, parts, consumers, background tasks, routes."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,57 +15,78 @@ from portfolio.updates import UpdatePublisher
 
 settings = PortfolioSettings()
 runtime = ServiceRuntime("portfolio", settings, migrations=Path(__file__).parent / "migrations")
-_handlers: PortfolioHandlers | None = None
-book = LiveBook()
-"""Open positions and last prices in memory: the fill handler keeps it, the API reads marks."""
+
+# ---- parts: built at startup, once the pool, Redis and Kafka are open -------------------
 
 
-def handlers() -> PortfolioHandlers:
-    if _handlers is None:
-        raise RuntimeError("the portfolio is not started yet")
-    return _handlers
+class Parts:
+    """The portfolio's components, built once the pool, Redis and Kafka are open."""
+
+    handlers: PortfolioHandlers
+
+    def __init__(self) -> None:
+        self.book = LiveBook()
+        """Open positions and last prices in memory: the fill handler keeps it, the API
+        reads marks (made now: the routes are built with it before startup)."""
+
+
+parts = Parts()
 
 
 @runtime.on_startup
-async def _start() -> None:
-    global _handlers
-    updates = UpdatePublisher(book, runtime.publisher, settings.pnl_publish_interval_ms / 1000)
-    _handlers = PortfolioHandlers(
+async def _build() -> None:
+    updates = UpdatePublisher(
+        parts.book, runtime.publisher, settings.pnl_publish_interval_ms / 1000
+    )
+    parts.handlers = PortfolioHandlers(
         runtime.pool, runtime.redis, runtime.publisher, updates, settings.drift_confirmations
     )
     # before the consumers start: every fill from here on is applied to a loaded book
-    await _handlers.load()
-    await _handlers.refresh_drift_gauge()
+    await parts.handlers.load()
+    await parts.handlers.refresh_drift_gauge()
 
 
-async def _on_order_events(messages: Sequence[Message]) -> None:
-    await handlers().on_order_events(messages)
+# ---- consumers -------------------------------------------------------------------------
 
 
-async def _on_quotes(messages: Sequence[Message]) -> None:
-    await handlers().on_quotes(messages)
+async def on_order_events(messages: Sequence[Message]) -> None:
+    await parts.handlers.on_order_events(messages)
 
 
-async def _on_margins(messages: Sequence[Message]) -> None:
-    await handlers().on_margins(messages)
+async def on_quotes(messages: Sequence[Message]) -> None:
+    await parts.handlers.on_quotes(messages)
 
 
-async def _on_broker_positions(messages: Sequence[Message]) -> None:
-    await handlers().on_broker_positions(messages)
+async def on_margins(messages: Sequence[Message]) -> None:
+    await parts.handlers.on_margins(messages)
 
 
-async def _publish_marked() -> None:
-    await handlers().updates.run()
+async def on_broker_positions(messages: Sequence[Message]) -> None:
+    await parts.handlers.on_broker_positions(messages)
 
 
-runtime.consume(ORDER_EVENTS, _on_order_events)
+runtime.consume(ORDER_EVENTS, on_order_events)
 # quotes are market state, not history: a restarted portfolio needs only the newest ones
-runtime.consume(QUOTES, _on_quotes, from_beginning=False)
-runtime.consume(MARGINS, _on_margins)
-runtime.consume(BROKER_POSITIONS, _on_broker_positions)
-runtime.background(_publish_marked)
+runtime.consume(QUOTES, on_quotes, from_beginning=False)
+runtime.consume(MARGINS, on_margins)
+runtime.consume(BROKER_POSITIONS, on_broker_positions)
+
+# ---- background tasks ------------------------------------------------------------------
+
+
+async def publish_marked() -> None:
+    await parts.handlers.updates.run()
+
+
+runtime.background(publish_marked)
+
+# ---- routes ----------------------------------------------------------------------------
 
 app = runtime.create_app(
-    [build_router(lambda: runtime.pool, book, settings.list_limit, settings.drift_confirmations)],
+    [
+        build_router(
+            lambda: runtime.pool, parts.book, settings.list_limit, settings.drift_confirmations
+        )
+    ],
     description="Positions, P&L, margins and reconciliation, from fills only.",
 )
