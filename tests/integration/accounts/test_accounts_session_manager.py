@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from broker_adapter.sessions import store as store_accounts
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
 from broker_adapter.sessions.session import SessionUnavailable
 from common.contracts.accounts import ClientUpserted, RiskLimits, SessionChanged
@@ -63,7 +63,7 @@ class Harness:
             trade_types=(TradeType.DELIVERY,), limits=RiskLimits(),
             sealed_credentials=seal(credentials, public_key_from(self.public_key)),
         )  # fmt: skip
-        await store_accounts.upsert_account(self.infra.pool, message)
+        await store_sessions.upsert_account(self.infra.pool, message)
         return client_id
 
     def states(self, client_id: str) -> list[str]:

@@ -20,7 +20,7 @@ from common.db import apply_migrations, create_pool
 from common.enums import Side, TradeType
 from common.ids import new_id
 from factories import NOW, RELIANCE, make
-from portfolio import store
+from portfolio import store_positions
 from portfolio.book import PositionBook
 from portfolio.ledger import apply_fills, fill_in
 from stack.testing import TestStack
@@ -97,7 +97,9 @@ async def test_ledger_batches_with_duplicates_match_the_reference_book(
             realized[client] = realized.get(client, Decimal(0)) + delta
         at += size
 
-    stored = {h.position.position_id: h.position for h in await store.find_positions(pool)}
+    stored = {
+        h.position.position_id: h.position for h in await store_positions.find_positions(pool)
+    }
     expected = {p.position_id: p for p in reference.positions.values()}
     assert stored == expected
     assert realized == {

@@ -26,7 +26,7 @@ from common.enums import Exchange, Side
 from common.ids import new_id
 from common.topics import BROKER_POSITIONS, MARGINS, ORDER_EVENTS, PORTFOLIO_UPDATES, QUOTES, Topic
 from factories import NOW, RELIANCE, make
-from portfolio import store
+from portfolio import store_positions
 from portfolio.ledger import apply_fills
 from portfolio.views import position_out
 from portfolio_testkit import until
@@ -340,7 +340,7 @@ async def test_portfolio_replay_into_fresh_schema_rebuilds_identical_positions(
                 fills = [e for e in events if isinstance(e, Fill)]
                 seen += sum(1 for f in fills if f.client_id == client)
                 await apply_fills(pool, fills)
-        rebuilt = await store.find_positions(pool, client_id=client)
+        rebuilt = await store_positions.find_positions(pool, client_id=client)
     finally:
         await consumer.stop()
         async with pool.acquire() as conn:

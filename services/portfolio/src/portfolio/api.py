@@ -16,9 +16,9 @@ from common.enums import Exchange, PositionStatus, TradeType
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import Field
 
-from portfolio import store, store_accounts
+from portfolio import store_accounts, store_positions
 from portfolio.live import LiveBook
-from portfolio.store import Held
+from portfolio.store_positions import Held
 from portfolio.views import (
     ClientSummary,
     FundsOut,
@@ -96,7 +96,7 @@ def build_router(
         status: PositionStatus | None = None,
         limit: Annotated[int | None, Query(gt=0)] = None,
     ) -> list[PositionOut]:
-        found = await store.find_positions(
+        found = await store_positions.find_positions(
             db,
             client_id=client_id,
             token=token,
@@ -109,17 +109,17 @@ def build_router(
 
     @router.get("/positions/{position_id}", summary="One position (trade) by its id")
     async def position(position_id: str, db: Db) -> PositionOut:
-        found = await store.positions_by_id(db, [position_id])
+        found = await store_positions.positions_by_id(db, [position_id])
         if not found:
             raise HTTPException(404, f"position_id {position_id} is not a known position")
         return position_out(marked(found[0]))
 
     async def _summaries(db: asyncpg.Pool, client_ids: list[str]) -> list[ClientSummary]:
         margins = await store_accounts.margins_of(db, client_ids)
-        realized = await store.realized_by_client(db, client_ids)
+        realized = await store_positions.realized_by_client(db, client_ids)
         day = book.day()
-        today = await store.realized_on(db, client_ids, day)
-        active = [marked(h) for h in await store.active_by_clients(db, client_ids)]
+        today = await store_positions.realized_on(db, client_ids, day)
+        active = [marked(h) for h in await store_positions.active_by_clients(db, client_ids)]
         pnl = pnl_by_client(realized, today, day, active, client_ids)
         open_count: dict[str, int] = {}
         for held in active:
@@ -161,7 +161,7 @@ def build_router(
         exchange: Exchange | None = None,
         trade_type: TradeType | None = None,
     ) -> list[HolderOut]:
-        found = await store.find_positions(
+        found = await store_positions.find_positions(
             db, token=token, exchange=exchange, trade_type=trade_type, status=PositionStatus.ACTIVE,
             limit=100_000,
         )  # fmt: skip
@@ -173,7 +173,7 @@ def build_router(
     async def fills(
         client_id: str, db: Db, limit: Annotated[int, Query(gt=0, le=1000)] = 50
     ) -> list[FillOut]:
-        rows = await store.recent_fills(db, client_id, limit)
+        rows = await store_positions.recent_fills(db, client_id, limit)
         return [
             FillOut(**{**r, "price": str(r["price"]), "realized_pnl": str(r["realized_pnl"])})
             for r in rows

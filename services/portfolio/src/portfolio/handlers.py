@@ -26,7 +26,7 @@ from common.topics import PORTFOLIO_UPDATES
 from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 
-from portfolio import store, store_accounts
+from portfolio import store_accounts, store_positions
 from portfolio.drift import Drift, find_drift, next_drift
 from portfolio.ledger import apply_fills
 from portfolio.margins import funds_from_rows
@@ -67,9 +67,9 @@ class PortfolioHandlers:
         """Fill the live book from the stored positions, with prices from Redis."""
         day = self.updates.book.day()
         self.updates.load(
-            await store.open_positions(self.pool),
-            await store.realized_by_client(self.pool, None),
-            await store.realized_on(self.pool, None, day),
+            await store_positions.open_positions(self.pool),
+            await store_positions.realized_by_client(self.pool, None),
+            await store_positions.realized_on(self.pool, None, day),
             day,
         )
         self.updates.book.seed(await self._latest_quotes(set(self.updates.book.instruments())))

@@ -23,9 +23,9 @@ import asyncpg
 from common.contracts.order_events import Fill
 from common.enums import Exchange
 
-from portfolio import store
+from portfolio import store_positions
 from portfolio.book import ZERO, FillIn, Position, PositionKey, apply_fill, realized_by
-from portfolio.store import Held, RecordedFill
+from portfolio.store_positions import Held, RecordedFill
 
 
 def fill_in(event: Fill) -> FillIn:
@@ -85,9 +85,9 @@ async def apply_fills(
         return batch
     fills = [fill_in(e) for e in events]
     async with pool.acquire() as conn, conn.transaction():
-        seen = await store.applied_fills(conn, [f.marker for f in fills])
+        seen = await store_positions.applied_fills(conn, [f.marker for f in fills])
         keys = list(dict.fromkeys(f.key for f in fills if f.marker not in seen))
-        held = await store.active_positions(conn, keys) if keys else {}
+        held = await store_positions.active_positions(conn, keys) if keys else {}
         active: dict[PositionKey, Position | None] = {k: h.position for k, h in held.items()}
         recorded: list[RecordedFill] = []
         for event, fill in zip(events, fills, strict=True):
@@ -112,12 +112,12 @@ async def apply_fills(
             seen[marker] = list(ids)  # the same trade again in this batch is a duplicate
             recorded.append(RecordedFill(fill, event.event_id, ids, realized))
             batch.applied.append(Applied(event, ids, duplicate=False))
-        await store.save_positions(
+        await store_positions.save_positions(
             conn, [(p, batch.stored_prices[pid]) for pid, p in batch.positions.items()]
         )
-        await store.record_fills(conn, recorded)
+        await store_positions.record_fills(conn, recorded)
         again = {pid for a in batch.applied if a.duplicate for pid in a.position_ids}
         again -= batch.positions.keys()  # changed in this batch: announced with the batch
         if again:
-            batch.announced_again = await store.positions_by_id(conn, sorted(again))
+            batch.announced_again = await store_positions.positions_by_id(conn, sorted(again))
     return batch

@@ -29,7 +29,7 @@ from prometheus_client import Counter, Gauge
 from portfolio.book import Position
 from portfolio.ledger import Applied, AppliedBatch
 from portfolio.live import ClientPnl, Conflator, InstrumentKey, LiveBook
-from portfolio.store import Held
+from portfolio.store_positions import Held
 from portfolio.views import PnlOut, pnl_changed, position_changed
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChange
 from common.enums import Exchange, PositionStatus, TradeType
 
 from portfolio.margins import Funds
-from portfolio.store import Held
 from portfolio.store_accounts import StoredMargins
+from portfolio.store_positions import Held
 
 ZERO = Decimal(0)
 

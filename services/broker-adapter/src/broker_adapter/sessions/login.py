@@ -25,11 +25,11 @@ from motilal.http import make_http_client
 from nacl.public import PrivateKey
 from redis.asyncio import Redis
 
-from broker_adapter.sessions import store
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.credentials import CredentialsUnavailable, unseal
 from broker_adapter.sessions.session import BrokerSession, Entry, SessionUnavailable
 from broker_adapter.sessions.shared_token import SharedTokens
-from broker_adapter.sessions.store import Account
+from broker_adapter.sessions.store_sessions import Account
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ class LoginFlow:
         error_code: str | None = None,
         expires_at: datetime | None = None,
     ) -> None:
-        await store.save_session(
+        await store_sessions.save_session(
             self._infra.pool,
             account.client_id,
             state,

@@ -40,7 +40,7 @@ from motilal.errors import LoginFailed, MotilalError
 from nacl.public import PrivateKey
 from redis.exceptions import LockError
 
-from broker_adapter.sessions import store
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.credentials import CredentialsUnavailable
 from broker_adapter.sessions.login import (
     FAILED,
@@ -53,7 +53,7 @@ from broker_adapter.sessions.login import (
 )
 from broker_adapter.sessions.session import BrokerSession, Entry, SessionUnavailable
 from broker_adapter.sessions.shared_token import SharedTokens
-from broker_adapter.sessions.store import Account, SessionRow
+from broker_adapter.sessions.store_sessions import Account, SessionRow
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class SessionManager:
         return await self.status(client_id)
 
     async def status(self, client_id: str) -> SessionRow:
-        row = await store.get_session(self._infra.pool, client_id)
+        row = await store_sessions.get_session(self._infra.pool, client_id)
         if row is None:
             return SessionRow(client_id, LOGGED_OUT, None, None, None, None, datetime.now(UTC))
         return row
@@ -225,7 +225,7 @@ class SessionManager:
         entry.pending_otp = None
 
     async def _account(self, client_id: str) -> Account:
-        account = await store.get_account(self._infra.pool, client_id)
+        account = await store_sessions.get_account(self._infra.pool, client_id)
         if account is None:
             raise SessionUnavailable(
                 client_id, "client is not in the adapter's registry (yet)", state=LOGGED_OUT
@@ -233,7 +233,7 @@ class SessionManager:
         return account
 
     async def _obtain(self, client_id: str, entry: Entry, *, force: bool) -> BrokerSession:
-        account = await store.get_account(self._infra.pool, client_id)
+        account = await store_sessions.get_account(self._infra.pool, client_id)
         if account is None and self._fallback is not None:
             session: BrokerSession = await self._fallback.session_for(client_id)
             return session
@@ -262,7 +262,7 @@ class SessionManager:
             ) from error
 
     async def _refuse_if_needs_human(self, account: Account) -> None:
-        row = await store.get_session(self._infra.pool, account.client_id)
+        row = await store_sessions.get_session(self._infra.pool, account.client_id)
         if row is None or row.credentials_hash != account.credentials_hash:
             return
         if row.state == FAILED:

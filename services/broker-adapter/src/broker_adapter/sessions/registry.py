@@ -15,7 +15,7 @@ from common.contracts.accounts import ClientUpserted
 from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 
-from broker_adapter.sessions import store
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class Registry:
         for message in messages:
             if not isinstance(message, ClientUpserted):
                 continue
-            before, after = await store.upsert_account(self._runtime.pool, message)
+            before, after = await store_sessions.upsert_account(self._runtime.pool, message)
             if after is None and before is None:
                 continue  # stale or no credentials at all
             if before != after:

@@ -12,10 +12,10 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from broker_adapter.sessions import store
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
 from broker_adapter.sessions.session import SessionUnavailable
-from broker_adapter.sessions.store import SessionRow
+from broker_adapter.sessions.store_sessions import SessionRow
 
 PoolOf = Callable[[], asyncpg.Pool]
 
@@ -51,7 +51,7 @@ def router(sessions: SessionManager, pool_of: PoolOf) -> APIRouter:
     api = APIRouter(prefix="/internal/sessions", tags=["sessions"])
 
     async def known(client_id: str) -> None:
-        if await store.get_account(pool_of(), client_id) is None:
+        if await store_sessions.get_account(pool_of(), client_id) is None:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"client {client_id!r} is not in the registry"
             )

@@ -14,7 +14,7 @@ import asyncpg
 from common.trading_days import IST
 from redis.asyncio import Redis
 
-from broker_adapter.sessions import store
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def next_run(now: datetime, at: time) -> datetime:
 
 
 async def relogin_everyone(sessions: SessionManager, pool: asyncpg.Pool, concurrency: int) -> int:
-    accounts = await store.active_accounts(pool)
+    accounts = await store_sessions.active_accounts(pool)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(client_id: str) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from redis.asyncio import Redis
 
-from broker_adapter.sessions.store import Account
+from broker_adapter.sessions.store_sessions import Account
 
 TOKEN_KEY = "broker-adapter:session:{client_id}"  # noqa: S105  (a key name)
 
