@@ -147,3 +147,34 @@ async def test_a_preview_that_no_longer_holds_is_not_sent(
     finally:
         stop.update(engaged=False, reason="browser test done")
         assert (await gateway.post("/api/v1/admin/kill-switch", json=stop)).status_code == 200
+
+
+async def test_explicit_allocation_keeps_members_only(
+    page: Any, trading: Trading, gateway: httpx.AsyncClient
+) -> None:
+    """Explicit: the quantities typed for members; a non-member's is cleared, a member
+    without one is named as skipped."""
+    a, b, c = members(trading)
+    outsider = trading.require(166)[165]
+    name = f"expl-{uuid.uuid4().hex[:6]}"
+    members_json = [{"client_id": x} for x in (a, b, c)]
+    made = await gateway.post("/api/v1/groups", json={"name": name, "members": members_json})
+    assert made.status_code == 201, made.text
+    await page.reload()
+    await page.wait_for_selector("#clients tbody tr")
+    await choose_instrument(page, "NTPC", NTPC)
+    await page.locator(f"input.qty[data-client='{a}']").fill("3")
+    await page.locator(f"input.qty[data-client='{outsider}']").fill("2")
+    await page.wait_for_selector(f"#group option[value='{name}']", state="attached")
+    await page.select_option("#group", name)
+    assert await page.locator(f"#clients tr[data-client='{b}'].member").count() == 1
+    await page.select_option("#alloc-mode", "explicit")
+    await page.click("#alloc-apply")
+    await page.wait_for_selector(f"#group-skips li[data-client='{b}']")
+    assert (
+        "no quantity given"
+        in await page.locator(f"#group-skips li[data-client='{b}']").inner_text()
+    )
+    assert await page.locator(f"input.qty[data-client='{outsider}']").input_value() == ""
+    assert await page.locator(f"input.qty[data-client='{a}']").input_value() == "3"
+    await page.wait_for_selector("#summary:has-text('1 clients')")

@@ -47,9 +47,9 @@ export function groupPicker(terms, grid, changed) {
 
   function allocation() {
     const m = MODES[mode.value];
-    if (!m.field) {
-      const members = new Set(group()?.members.map((x) => x.client_id));
-      return { mode: "explicit", client_orders: grid.chosen().filter((o) => members.has(o.client_id)) };
+    if (!m.field) { // an EXIT sends no quantity: each member exits its whole position
+      const exit = terms()?.execution_type === "EXIT";
+      return { mode: "explicit", client_orders: grid.chosen().map((o) => (exit ? { client_id: o.client_id } : o)) };
     }
     const raw = amount.value.trim();
     const value = m.field === "percent" ? raw : /^\d+$/.test(raw) ? Number(raw) : raw;
@@ -63,6 +63,11 @@ export function groupPicker(terms, grid, changed) {
     amount.classList.remove("bad");
     const t = terms();
     if (!t) { setError(error, new Error("choose an instrument first: the allocation needs its lot size and price")); return; }
+    if (!MODES[mode.value].field) { // explicit: the members' typed quantities, nobody else's
+      const members = new Set(group()?.members.map((x) => x.client_id));
+      grid.setQuantities(Object.fromEntries(grid.chosen().filter((o) => members.has(o.client_id)).map((o) => [o.client_id, o.quantity])));
+      if (!grid.chosen().length) { setError(error, new Error(`type quantities for members of ${pick.value} in the grid first (they are marked)`)); return; }
+    }
     const wanted = { group: pick.value, allocation: allocation() };
     let answer;
     try { answer = await fetchPreview({ ...t, ...wanted }); } catch (failure) {
@@ -93,7 +98,15 @@ export function groupPicker(terms, grid, changed) {
   return {
     node, load,
     // The group order to send, or null (quantities typed: sent as an explicit list).
-    order: () => (order && order.allocation.mode === "explicit" ? { group: order.group, allocation: allocation() } : order),
+    // Explicit: the quantities typed now, while every one of them is a member's (a
+    // quantity typed for someone else makes it a plain list, so nothing typed is dropped).
+    order: () => {
+      if (!order || order.allocation.mode !== "explicit") return order;
+      const members = new Set(group()?.members.map((x) => x.client_id));
+      const explicit = allocation();
+      if (!explicit.client_orders.length || explicit.client_orders.some((o) => !members.has(o.client_id))) return null;
+      return { group: order.group, allocation: explicit };
+    },
     // The terms changed: a rule's quantities are asked again (capital follows the price).
     refill: () => {
       clearTimeout(refillTimer);
