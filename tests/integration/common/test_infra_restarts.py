@@ -74,3 +74,18 @@ async def test_postgres_killed_a_sign_in_is_503_and_after_its_restart_the_next_o
     await supervisor.wait_ready("postgres", own_stack.settings.ready_timeout_s)
     after = await sign_in(gateway)
     assert after.status_code == 200, after.text
+
+
+async def test_kafka_killed_a_publish_is_503_naming_the_outage(
+    own_stack: TestStack, gateway: httpx.AsyncClient
+) -> None:
+    token = (await sign_in(gateway)).json()["access_token"]
+    own_stack.kill("kafka")  # last: the embedded broker keeps its topics in memory only
+    answer = await gateway.post(
+        "/api/v1/admin/kill-switch",
+        json={"engaged": True, "reason": "outage test"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 503, answer.text
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "a platform dependency is unavailable" in answer.json()["detail"]
