@@ -12,7 +12,6 @@ from desk_kit import (
     HINDUNILVR,
     NTPC,
     POWERGRID,
-    SCREENSHOTS,
     TITAN,
     buy,
     choose_instrument,
@@ -95,9 +94,8 @@ async def test_batch_from_the_dashboard_reaches_filled(page: Any, trading: Tradi
     assert await page.evaluate("document.activeElement.dataset.client") != clients[0]
     await page.keyboard.press("Enter")
     await wait_batch_statuses(page, clients, "FILLED")
-    SCREENSHOTS.mkdir(exist_ok=True)  # the README's picture: a batch filled, at the top
     await page.evaluate("window.scrollTo(0, 0)")
-    await page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
+    await snap(page, "batch")
 
 
 async def test_exit_by_token_page_exits_every_holder(

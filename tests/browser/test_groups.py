@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from desk_kit import NTPC, choose_instrument, snap, wait_batch_statuses
+from desk_kit import NTPC, SCREENSHOTS, choose_instrument, snap, wait_batch_statuses
 from orders_testkit import Trading, wait_for
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,8 @@ async def test_group_allocation_fills_the_grid_and_the_preview_confirms(
     await page.wait_for_selector("#clients tbody tr")
     await choose_instrument(page, "NTPC", NTPC)
     await page.wait_for_selector(f"#group option[value='{name}']", state="attached")
-    await page.select_option("#group", name)
+    await page.select_option("#group", name)  # its members come first in the grid
+    await page.wait_for_selector(f"#clients tbody tr:first-child.member[data-client='{a}']")
     await page.select_option("#alloc-mode", "multiplier")
     await page.fill("#alloc-amount", "2")
     await page.click("#alloc-apply")
@@ -98,7 +99,9 @@ async def test_group_allocation_fills_the_grid_and_the_preview_confirms(
 
     await page.click("#execute")  # 2 clients > 1: the preview's rows first
     await page.wait_for_selector("#preview-rows")
-    await snap(page, "preview")
+    await page.evaluate("window.scrollTo(0, 0)")  # the README's picture: a group, previewed
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / "dashboard.png"))
     for client in (a, b):
         row = page.locator(f"#preview-rows tr[data-client='{client}']")
         assert "approved" in await row.inner_text()

@@ -22,12 +22,12 @@ export function clientsGrid(changed) {
   async function load() {
     const fresh = (await api("GET", "/clients")).filter((c) => c.active);
     const rows = new Map([...body.querySelectorAll("tr")].map((r) => [r.dataset.client, r]));
-    clients = fresh;
+    clients = membersFirst(fresh);
     const same = [...rows.keys()].join("\n") === clients.map((c) => c.client_id).join("\n");
     const updated = clients.map((c) => {
       const old = rows.get(c.client_id);
       const cells = figures(c);
-      if (!old) return el("tr", { dataset: { client: c.client_id } }, ...cells, el("td", { class: "num" }, quantityInput(c)));
+      if (!old) return el("tr", { dataset: { client: c.client_id }, class: members.includes(c.client_id) ? "member" : undefined }, ...cells, el("td", { class: "num" }, quantityInput(c)));
       cells.forEach((cell, i) => old.replaceChild(cell, old.children[i])); // the quantity cell stays put, focus and all
       return old;
     });
@@ -36,6 +36,17 @@ export function clientsGrid(changed) {
     clients.forEach((c) => watch(`portfolio:${c.client_id}`));
     exitMode(exit);
     changed();
+  }
+
+  // A picked group's members come first (in the API's order otherwise), marked.
+  let members = [];
+  const membersFirst = (list) => [...list.filter((c) => members.includes(c.client_id)), ...list.filter((c) => !members.includes(c.client_id))];
+  function markMembers(ids) {
+    members = ids;
+    clients = membersFirst(clients);
+    const rows = new Map([...body.querySelectorAll("tr")].map((r) => [r.dataset.client, r]));
+    body.replaceChildren(...clients.map((c) => rows.get(c.client_id)).filter(Boolean));
+    rows.forEach((r, id) => r.classList.toggle("member", ids.includes(id)));
   }
 
   function quantityInput(c) {
@@ -118,7 +129,7 @@ export function clientsGrid(changed) {
     // Quantities by client id; every other client's is cleared.
     setQuantities: (byClient) => inputs().forEach((i) => { i.value = byClient[i.dataset.client] ?? ""; }),
     names: () => Object.fromEntries(clients.map((c) => [c.client_id, c.name])),
-    markMembers: (ids) => body.querySelectorAll("tr").forEach((r) => r.classList.toggle("member", ids.includes(r.dataset.client))),
+    markMembers,
     markBad: (ids) => body.querySelectorAll("tr").forEach((r) => r.classList.toggle("bad", ids.includes(r.dataset.client))),
     onEnter: (fn) => { enter = fn; },
   };
