@@ -45,7 +45,7 @@ CONSUMERS: dict[str, tuple[str, ...]] = {
         "accounts.positions.v1",
     ),
     "market-data": ("orders.events.v1", "portfolio.updates.v1"),
-    "gateway": ("orders.events.v1", "accounts.sessions.v1", "marketdata.quotes.v1"),
+    "gateway": ("orders.updates.v1", "accounts.sessions.v1", "marketdata.quotes.v1"),
 }
 BAD = (
     b"this is not json",
