@@ -11,7 +11,7 @@ from common.contracts.order_events import OrderAccepted, OrderFilled, OrderSubmi
 from common.contracts.order_updates import OrderUpdated
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, TradeType
 from factories import NOW, make
-from gateway.clients_store import ClientRecord
+from gateway.clients.store_clients import ClientRecord
 from gateway.idempotency import request_hash
 from gateway.live import Hub, Outbox
 from gateway.order_feed import BatchBook, OrderFeed

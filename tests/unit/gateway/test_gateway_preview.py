@@ -8,7 +8,7 @@ from common.contracts.instruments import Instrument
 from common.enums import Exchange, TradeType
 from factories import NOW
 from gateway.allocation import Allotment
-from gateway.clients_store import ClientRecord, SessionRecord
+from gateway.clients.store_clients import ClientRecord, SessionRecord
 from gateway.order_validation import Entry
 from gateway.preview import preview_rows
 

@@ -6,7 +6,6 @@ from common.service import ServiceRuntime
 from fastapi.exceptions import RequestValidationError
 
 from gateway import (
-    accounts_wiring,
     errors,
     idempotency,
     order_feed,
@@ -17,14 +16,15 @@ from gateway import (
 )
 from gateway.auth import bootstrap as auth_bootstrap
 from gateway.browser_security import BrowserSecurity
+from gateway.clients import routes as clients
+from gateway.clients import routes_portfolio as clients_portfolio
+from gateway.clients import wiring as accounts_wiring
 from gateway.config import GatewaySettings
 from gateway.live import hub
 from gateway.routes import (
     admin,
     asyncapi,
     auth,
-    clients,
-    clients_portfolio,
     groups,
     holders,
     orders,

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from gateway import allocation as alloc
 from gateway import groups_store
-from gateway.clients_store import ClientRecord, find_clients
+from gateway.clients.store_clients import ClientRecord, find_clients
 from gateway.order_models import (
     AllotmentOut,
     CapitalIn,

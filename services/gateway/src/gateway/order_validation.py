@@ -12,7 +12,7 @@ from typing import Any
 from common.contracts.instruments import Instrument
 from common.enums import ExecutionType, OrderType
 
-from gateway.clients_store import ClientRecord
+from gateway.clients.store_clients import ClientRecord
 from gateway.order_models import problem
 
 BODY = "body"

@@ -15,7 +15,7 @@ from typing import Any
 from common.contracts.instruments import Instrument
 
 from gateway.allocation import Allotment
-from gateway.clients_store import ClientRecord
+from gateway.clients.store_clients import ClientRecord
 from gateway.order_validation import Entry
 
 

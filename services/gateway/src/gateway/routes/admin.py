@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 
 from gateway import audit, audit_store, deps
 from gateway.auth.deps import Admin
-from gateway.clients_store import find_clients
+from gateway.clients.store_clients import find_clients
 from gateway.order_models import KillSwitchIn
 from gateway.router_client import Router
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway import audit, deps
 from gateway import groups_store as store
 from gateway.auth.deps import Admin, Viewer
-from gateway.clients_store import find_clients
+from gateway.clients.store_clients import find_clients
 from gateway.order_models import problem
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])

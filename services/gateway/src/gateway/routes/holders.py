@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from gateway import deps
 from gateway.auth.deps import Viewer
-from gateway.clients_store import find_clients
+from gateway.clients.store_clients import find_clients
 from gateway.portfolio_client import Portfolio
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"])

@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 
 from gateway import deps, previews
 from gateway.auth.deps import Viewer
-from gateway.clients_store import find_clients
+from gateway.clients.store_clients import find_clients
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.market_data_client import Instruments, UnknownInstrument
 from gateway.order_models import (

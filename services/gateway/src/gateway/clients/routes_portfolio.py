@@ -13,9 +13,10 @@ from common.enums import PositionStatus
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, Field
 
-from gateway import clients_store, deps
+from gateway import deps
 from gateway.auth.deps import Viewer
-from gateway.client_models import ClientOut
+from gateway.clients import store_clients
+from gateway.clients.models import ClientOut
 from gateway.peers import PeerUnavailable
 from gateway.portfolio_client import PortfolioClient, portfolio_client
 from gateway.router_client import Router
@@ -97,7 +98,7 @@ async def clients_funds(
     pool: deps.Pool,
     active: Annotated[bool | None, Query(description="only active or inactive")] = None,
 ) -> list[ClientFundsRow]:
-    records = await clients_store.find_clients(pool)
+    records = await store_clients.find_clients(pool)
     chosen = [r for r in records.values() if active is None or r.active == active]
     funds = await funds_by_client(portfolio_client(request), [r.client_id for r in chosen])
     return [
@@ -126,7 +127,7 @@ async def client_portfolio(
     orders: Router,
     limit: Annotated[int, Query(gt=0, le=500, description="rows per list")] = 50,
 ) -> PortfolioOut:
-    record = await clients_store.get_client(pool, client_id)
+    record = await store_clients.get_client(pool, client_id)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"client {client_id} does not exist")
     portfolio = portfolio_client(request)

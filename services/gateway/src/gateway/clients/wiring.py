@@ -18,11 +18,11 @@ from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 from common.topics import SESSIONS
 
-from gateway import clients_store
-from gateway.client_registry import Registry
+from gateway.clients import store_clients
+from gateway.clients.demo import register_demo_clients
+from gateway.clients.registry import Registry
 from gateway.config import GatewaySettings
 from gateway.credentials import SealingUnavailable, public_key_from
-from gateway.demo_clients import register_demo_clients
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def wire(runtime: ServiceRuntime) -> None:
     async def on_sessions(messages: Sequence[Message]) -> None:
         for message in messages:
             if isinstance(message, SessionChanged):
-                await clients_store.apply_session(runtime.pool, message)
+                await store_clients.apply_session(runtime.pool, message)
 
     async def registry_startup() -> None:
         try:

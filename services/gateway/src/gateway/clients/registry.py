@@ -18,10 +18,11 @@ from common.logs import bound, correlation_id
 from common.topics import CLIENTS
 from nacl.public import PublicKey
 
-from gateway import audit, clients_store
+from gateway import audit
 from gateway.auth.deps import CurrentUser
-from gateway.client_models import ClientCreate, ClientUpdate
-from gateway.clients_store import ClientRecord, ClientRow
+from gateway.clients import store_clients
+from gateway.clients.models import ClientCreate, ClientUpdate
+from gateway.clients.store_clients import ClientRecord, ClientRow
 from gateway.credentials import seal
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,8 @@ class Registry:
         )
         with bound(client_id=client_id):
             async with self.pool.acquire() as conn, conn.transaction():
-                if not await clients_store.insert_client(conn, row):
-                    owner = await clients_store.motilal_id_owner(conn, row.motilal_client_id)
+                if not await store_clients.insert_client(conn, row):
+                    owner = await store_clients.motilal_id_owner(conn, row.motilal_client_id)
                     if owner is not None:
                         raise Conflict(
                             f"Motilal client {row.motilal_client_id} is already registered "
@@ -105,7 +106,7 @@ class Registry:
             )  # fmt: skip
         with bound(client_id=client_id):
             async with self.pool.acquire() as conn, conn.transaction():
-                current = await clients_store.lock_client(conn, client_id)
+                current = await store_clients.lock_client(conn, client_id)
                 if current is None:
                     raise ClientNotFound(client_id)
                 if body.motilal_client_id and body.motilal_client_id != current.motilal_client_id:
@@ -124,7 +125,7 @@ class Registry:
                             n for n, ok in credentials.present().items() if ok
                         ),
                     )
-                await clients_store.update_client(
+                await store_clients.update_client(
                     conn, updated, credentials_changed=credentials_given
                 )
                 await audit.record(conn, user, "client.update", client_id, _summary(body))
@@ -137,7 +138,7 @@ class Registry:
 
     async def republish_all(self) -> int:
         """Publish every client again (the topic may have been lost, e.g. an in-memory broker)."""
-        rows = await clients_store.all_rows(self.pool)
+        rows = await store_clients.all_rows(self.pool)
         for row in rows:
             await self._publish(row, "gateway")
         return len(rows)
@@ -146,7 +147,7 @@ class Registry:
         await self.publisher.publish(CLIENTS, upserted(row, actor))
 
     async def _get(self, client_id: str) -> ClientRecord:
-        record = await clients_store.get_client(self.pool, client_id)
+        record = await store_clients.get_client(self.pool, client_id)
         if record is None:
             raise ClientNotFound(client_id)
         return record

@@ -15,11 +15,11 @@ from typing import Any
 from common.enums import Exchange, TradeType
 from pydantic import ValidationError
 
-from gateway import clients_store
 from gateway.auth.deps import CurrentUser
 from gateway.auth.roles import Role
-from gateway.client_models import ClientCreate
-from gateway.client_registry import Conflict, Registry
+from gateway.clients import store_clients
+from gateway.clients.models import ClientCreate
+from gateway.clients.registry import Conflict, Registry
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def demo_client(account: dict[str, Any]) -> ClientCreate:
 
 async def register_demo_clients(registry: Registry, path: Path) -> list[str]:
     """Register every demo account if no client exists yet; returns the ids registered."""
-    if await clients_store.count_clients(registry.pool) > 0:
+    if await store_clients.count_clients(registry.pool) > 0:
         log.info("clients already registered; demo accounts not added")
         return []
     accounts = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))

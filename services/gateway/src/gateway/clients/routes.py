@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
-from gateway import audit, clients_store, deps
+from gateway import audit, deps
 from gateway.auth.deps import Admin, Viewer
-from gateway.client_models import (
+from gateway.clients import store_clients
+from gateway.clients.models import (
     CREDENTIAL_FIELDS,
     ClientCreate,
     ClientOut,
@@ -24,10 +25,10 @@ from gateway.client_models import (
     LimitsOut,
     SessionView,
 )
-from gateway.client_registry import ClientNotFound, Conflict, FieldErrors, Registry
-from gateway.clients_store import ClientRecord, SessionRecord
+from gateway.clients.registry import ClientNotFound, Conflict, FieldErrors, Registry
+from gateway.clients.routes_portfolio import ClientWithPortfolio, with_portfolio
+from gateway.clients.store_clients import ClientRecord, SessionRecord
 from gateway.credentials import SealingUnavailable, public_key_from
-from gateway.routes.clients_portfolio import ClientWithPortfolio, with_portfolio
 
 router = APIRouter(prefix="/api/v1", tags=["clients"])
 
@@ -103,7 +104,7 @@ async def list_clients(
     active: Annotated[bool | None, Query(description="only active or inactive")] = None,
     group: Annotated[str | None, Query(description="only clients in this group")] = None,
 ) -> list[ClientWithPortfolio]:
-    clients = await clients_store.list_clients(pool, active=active, group=group)
+    clients = await store_clients.list_clients(pool, active=active, group=group)
     return await with_portfolio(request, [client_out(c) for c in clients])
 
 
@@ -111,7 +112,7 @@ async def list_clients(
 async def get_client(
     client_id: str, request: Request, _: Viewer, pool: deps.Pool
 ) -> ClientWithPortfolio:
-    record = await clients_store.get_client(pool, client_id)
+    record = await store_clients.get_client(pool, client_id)
     if record is None:
         raise _not_found(client_id)
     (found,) = await with_portfolio(request, [client_out(record)])
@@ -199,7 +200,7 @@ async def _adapter_call(request: Request, client_id: str, action: str, body: Any
 async def login_client(
     client_id: str, request: Request, user: Admin, pool: deps.Pool
 ) -> SessionView:
-    if await clients_store.get_client(pool, client_id) is None:
+    if await store_clients.get_client(pool, client_id) is None:
         raise _not_found(client_id)
 
     await audit.record(pool, user, "client.login", client_id)
@@ -213,7 +214,7 @@ async def login_client(
 async def verify_client_otp(
     client_id: str, body: OtpBody, request: Request, user: Admin, pool: deps.Pool
 ) -> SessionView:
-    if await clients_store.get_client(pool, client_id) is None:
+    if await store_clients.get_client(pool, client_id) is None:
         raise _not_found(client_id)
 
     await audit.record(pool, user, "client.otp", client_id)
