@@ -250,3 +250,26 @@ async def test_quantities_from_a_pasted_csv_name_unknown_codes(page: Any, tradin
     await page.fill("#fill-n", "2")
     await page.click("#fill-all")
     assert await page.locator(f"input.qty[data-client='{known}']").input_value() == "2"
+
+
+async def test_todays_pnl_without_the_days_figure_is_a_dash(page: Any, trading: Trading) -> None:
+    """A portfolio service that does not send realized_pnl_today (an older one): the
+    grid shows a dash saying why, never 0 or the unrealized part alone."""
+    client = own(trading)[0]
+
+    async def without_the_day(route: Any) -> None:
+        answer = await route.fetch()
+        rows = await answer.json()
+        for row in rows:
+            if row.get("portfolio"):
+                row["portfolio"].pop("realized_pnl_today", None)
+        await route.fulfill(response=answer, json=rows)
+
+    await page.route("**/api/v1/clients", without_the_day)
+    await page.reload()
+    cell = page.locator(f"#clients tr[data-client='{client}'] td.today .missing")
+    await cell.wait_for()
+    assert await cell.inner_text() == DASH
+    assert "today's realized" in (await cell.get_attribute("title") or "")
+    total = page.locator("#clients tfoot td.total-today .missing")
+    assert await total.inner_text() == DASH
