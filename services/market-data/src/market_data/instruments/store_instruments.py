@@ -1,4 +1,4 @@
-"""SQL of the market-data schema: the token master's layers, its load log, and quote interest."""
+"""SQL of the token master: its layers and its load log (quote interest: store_interest)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
