@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from platform_cli import config, quantities, render
 from platform_cli.api import Api, ApiError, sign_in
@@ -29,7 +30,7 @@ Timeout = Annotated[float, typer.Option(help="seconds to follow the batch before
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    errors.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -125,7 +126,8 @@ def _finish(api: Api, accepted: dict[str, Any], timeout: float) -> None:
     for order in unfilled:
         why = order.get("reason") or ""
         rule = f" [{order['rule']}]" if order.get("rule") else ""
-        console.print(f"{order['client_id']}: {order['status']}{rule} {why}".rstrip())
+        line = f"{order['client_id']}: {order['status']}{rule} {why}".rstrip()
+        console.print(line, markup=False, highlight=False)  # reasons are text, not markup
     if unfilled:
         raise typer.Exit(1)
 

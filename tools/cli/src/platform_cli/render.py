@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 MISSING = "-"  # a figure the gateway does not have; never shown as 0
@@ -35,13 +36,19 @@ def _table(title: str, columns: list[str], right: set[str]) -> Table:
     return table
 
 
+def _add(table: Table, *cells: str) -> None:
+    """Cells are the gateway's text (names, reasons): never read as Rich markup."""
+    table.add_row(*(escape(cell) for cell in cells))
+
+
 def clients_table(clients: list[dict[str, Any]]) -> Table:
     money = ["available margin", "P&L"]
     table = _table("Clients", ["client", "name", "session", *money], set(money))
     for c in clients:
         session = (c.get("session") or {}).get("state") or MISSING
         funds = c.get("portfolio") or {}
-        table.add_row(
+        _add(
+            table,
             c["client_id"],
             c.get("name", ""),
             session,
@@ -59,7 +66,8 @@ def orders_table(orders: list[dict[str, Any]]) -> Table:
         {"qty", "filled", "avg price"},
     )  # fmt: skip
     for o in orders:
-        table.add_row(
+        _add(
+            table,
             o["order_id"],
             o["client_id"],
             str(o.get("symbol") or o.get("token_id")),
@@ -81,7 +89,8 @@ def positions_table(trades: list[dict[str, Any]]) -> Table:
         {"net qty", "avg price", "LTP", "P&L"},
     )
     for t in trades:
-        table.add_row(
+        _add(
+            table,
             t["client_id"],
             t["symbol"],
             str(t["token"]),
@@ -97,5 +106,5 @@ def positions_table(trades: list[dict[str, Any]]) -> Table:
 def batch_table(batch: dict[str, Any]) -> Table:
     table = _table(f"Batch {batch['batch_id']}", ["status", "orders"], {"orders"})
     for status, count in sorted(batch.get("counts", {}).items()):
-        table.add_row(status, str(count))
+        _add(table, status, str(count))
     return table
