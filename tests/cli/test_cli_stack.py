@@ -5,6 +5,7 @@ The CLI runs as the installed script in a subprocess with its own config directo
 Clients come from the end of the simulator's account list, away from other tests'.
 """
 
+import csv
 import json
 import re
 import stat
@@ -146,3 +147,33 @@ async def test_orders_and_positions_tables_show_what_the_api_holds(
             positions.out
         )
     assert trades, "a filled DELIVERY buy leaves an open position"
+
+    exited = await cli("exit-token", str(SBIN), "--client", client)
+    assert exited.code == 0, exited
+    async with trading.gateway() as gateway:
+        batch = (await gateway.get(f"/api/v1/batches/{batch_id_of(exited.out)}")).json()
+    assert batch["counts"] == {"FILLED": len(trades)}
+    assert {o["client_id"] for o in batch["orders"]} == {client}
+
+
+async def test_day_report_writes_todays_orders_to_csv(
+    cli: Cli, trading: Trading, tmp_path: Path
+) -> None:
+    (client,) = trading.clients[-7:-6]
+    quantities = tmp_path / "quantities.csv"
+    quantities.write_text(f"{client},4\n")
+    await cli.login()
+    run = await cli(
+        "execute", "--token", "SBIN", "--sell", "--market", "--intraday", "--csv", str(quantities)
+    )
+    assert run.code == 0, run
+    out = tmp_path / "day.csv"
+    report = await cli("day-report", "--csv", str(out))
+    assert report.code == 0, report
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    mine = [r for r in rows if r["batch_id"] == batch_id_of(run.out)]
+    assert len(mine) == 1
+    assert mine[0]["client_id"] == client
+    assert mine[0]["execution_type"] == "SELL"
+    assert (mine[0]["status"], mine[0]["filled_quantity"]) == ("FILLED", "4")
+    assert f"{len(rows)} orders of" in report.out

@@ -6,6 +6,8 @@ filled (denied, rejected, canceled), 2 bad input or the gateway refused the requ
 """
 
 import uuid
+from collections import Counter
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -14,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from platform_cli import config, quantities, render
+from platform_cli import config, quantities, render, report
 from platform_cli.api import Api, ApiError, sign_in
 from platform_cli.follow import follow_batch
 
@@ -256,3 +258,36 @@ def kill_switch(
         fail(str(error))
     scope = f"client {body['client_id']}" if client else "global"
     console.print(f"kill switch {scope}: {'ENGAGED' if state == 'on' else 'released'}")
+
+
+PAGE = 5000  # the gateway's largest page of orders
+
+
+@app.command("day-report")
+def day_report(
+    csv: Annotated[Path, typer.Option(help="where to write the CSV")],
+    day: Annotated[str | None, typer.Option(help="IST date YYYY-MM-DD; default today")] = None,
+) -> None:
+    """Every order of a trading day (IST) to CSV, with a count by status."""
+    try:
+        wanted = date.fromisoformat(day) if day else report.today_ist()
+    except ValueError:
+        fail(f"--day {day!r} is not a date like 2026-11-30")
+    since, until = report.day_bounds(wanted)
+    api = connect()
+    rows: list[dict[str, Any]] = []
+    try:
+        while True:
+            page = api.get(
+                "/api/v1/orders", since=since.isoformat(), until=until.isoformat(),
+                limit=PAGE, offset=len(rows),
+            )  # fmt: skip
+            rows.extend(page["orders"])
+            if len(page["orders"]) < PAGE:
+                break
+    except ApiError as error:
+        fail(str(error))
+    csv.write_text(report.to_csv(rows))
+    counts = Counter(o["status"] for o in rows)
+    summary = ", ".join(f"{s} {n}" for s, n in sorted(counts.items())) or "no orders"
+    console.print(f"{len(rows)} orders of {wanted} written to {csv} ({summary})")

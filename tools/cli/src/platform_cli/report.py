@@ -1,0 +1,36 @@
+"""The day report: every order of a trading day as CSV rows, pure (orders in, text out).
+
+"Day" is the IST calendar date, as the desk and Motilal count it.
+"""
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+IST = timezone(timedelta(hours=5, minutes=30))
+COLUMNS = [
+    "created_at", "order_id", "batch_id", "client_id", "symbol", "exchange", "token_id",
+    "execution_type", "order_type", "trade_type", "quantity", "price", "status",
+    "filled_quantity", "average_price", "broker_order_id", "rule", "reason", "actor",
+]  # fmt: skip
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of an IST calendar day, as aware datetimes."""
+    start = datetime.combine(day, time(), tzinfo=IST)
+    return start, start + timedelta(days=1)
+
+
+def today_ist() -> date:
+    return datetime.now(IST).date()
+
+
+def to_csv(orders: list[dict[str, Any]]) -> str:
+    """Oldest first; money as the API's decimal strings, never floats."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for order in sorted(orders, key=lambda o: (o["created_at"], o["order_id"])):
+        writer.writerow({k: "" if order.get(k) is None else order[k] for k in COLUMNS})
+    return out.getvalue()
