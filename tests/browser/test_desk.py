@@ -273,3 +273,35 @@ async def test_todays_pnl_without_the_days_figure_is_a_dash(page: Any, trading: 
     assert "today's realized" in (await cell.get_attribute("title") or "")
     total = page.locator("#clients tfoot td.total-today .missing")
     assert await total.inner_text() == DASH
+
+
+async def test_parallel_401s_refresh_once_and_keep_the_operator_signed_in(page: Any) -> None:
+    # A refresh token shown twice revokes the whole login: three requests that all meet an
+    # expired access token must share one refresh, not sign the operator out.
+    result = await page.evaluate(
+        """async () => {
+          const api = await import("/static/api.js");
+          const before = api.session.tokens.refresh_token;
+          api.session.tokens = { ...api.session.tokens, access_token: "expired" };
+          const answers = await Promise.all([1, 2, 3].map(() => api.api("GET", "/auth/me")));
+          return { users: answers.map((a) => a.username), signedIn: !!api.session.tokens,
+                   refreshed: api.session.tokens.refresh_token !== before };
+        }"""
+    )
+    assert result == {"users": ["admin"] * 3, "signedIn": True, "refreshed": True}
+    await page.reload()  # the refreshed tokens are the ones kept: still signed in
+    await page.wait_for_selector("#clients tbody tr")
+
+
+async def test_live_socket_sends_its_token_in_the_first_message_not_the_url(page: Any) -> None:
+    await page.wait_for_selector("#live:not(.down)", timeout=60_000)
+    opened: list[str] = []
+    page.on("websocket", lambda socket: opened.append(socket.url))
+    await page.evaluate("window.desk.drop()")
+
+    async def reopened() -> list[str]:
+        return opened
+
+    await wait_for(reopened, 60, "the socket reopened")
+    await page.wait_for_selector("#live:not(.down)")  # authenticated by its first message
+    assert opened[0].endswith("/ws"), opened

@@ -14,17 +14,24 @@ export function clearTokens() {
 }
 
 export async function api(method, path, body, extraHeaders = {}) {
-  const send = () => fetch(`/api/v1${path}`, {
-    method,
-    headers: {
-      "Content-Type": "application/json",
-      ...(session.tokens ? { Authorization: `Bearer ${session.tokens.access_token}` } : {}),
-      ...extraHeaders,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let used = null;
+  const send = () => {
+    used = session.tokens?.access_token;
+    return fetch(`/api/v1${path}`, {
+      method,
+      headers: {
+        "Content-Type": "application/json",
+        ...(used ? { Authorization: `Bearer ${used}` } : {}),
+        ...extraHeaders,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
   let response = await send();
-  if (response.status === 401 && session.tokens && await refresh()) response = await send();
+  if (response.status === 401 && session.tokens) {
+    // a refresh finished while this request was out: just send it again with the new token
+    if (session.tokens.access_token !== used || await refresh()) response = await send();
+  }
   if (response.status === 401) { session.onSignOut(); throw new Error("signed out"); }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
@@ -51,7 +58,18 @@ function fieldsOf(data) {
   return Array.isArray(data?.detail) ? data.detail.map((d) => ({ field: fieldName(d.loc), loc: d.loc || [], msg: d.msg })) : [];
 }
 
-async function refresh() {
+// One refresh at a time, shared by every caller (API requests and the live socket): a
+// refresh token shown twice is taken for a stolen one and revokes the whole login, so two
+// parallel 401s each refreshing would sign the operator out.
+let refreshing = null;
+
+export function refresh() {
+  if (!refreshing) refreshing = refreshOnce().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+async function refreshOnce() {
+  if (!session.tokens) return false;
   const response = await fetch("/api/v1/auth/refresh", {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ refresh_token: session.tokens.refresh_token }),

@@ -1,7 +1,9 @@
-// Live updates over /ws. The socket reconnects after a drop (backing off up to 10 s),
-// subscribes again to every channel it had, and asks the current page to reload its data,
-// since updates sent while it was away are lost.
-import { session } from "./api.js";
+// Live updates over /ws. The access token goes in the first message (never in the URL,
+// which proxies log), and is renewed on the open socket a minute before it expires, so a
+// dashboard left open all day stays live. The socket reconnects after a drop (backing off
+// up to 10 s), subscribes again to every channel it had, and asks the current page to
+// reload its data, since updates sent while it was away are lost.
+import { refresh, session } from "./api.js";
 import { $ } from "./util.js";
 
 const channels = new Set();
@@ -21,26 +23,48 @@ export function connect(reconnected) {
 function open() {
   if (!session.tokens) return;
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${scheme}://${location.host}/ws?token=${encodeURIComponent(session.tokens.access_token)}`);
+  socket = new WebSocket(`${scheme}://${location.host}/ws`);
   const mine = socket;
   mine.onopen = () => {
     retry = 0;
+    send({ action: "auth", token: session.tokens.access_token });
     show(true);
     if (channels.size) send({ action: "subscribe", channels: [...channels] });
     if (everOpened) { liveState.reconnects += 1; onReconnect(); }
     everOpened = true;
   };
-  mine.onmessage = (event) => dispatch(JSON.parse(event.data));
-  mine.onclose = () => {
+  mine.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.type === "welcome" || message.type === "authenticated") renewBefore(message.expires_at);
+    else dispatch(message);
+  };
+  mine.onclose = async (event) => {
     if (socket !== mine) return;
+    clearTimeout(renewal);
     show(false);
     if (!session.tokens) return;
+    if (event.code === 4401 && !(await refresh())) { session.onSignOut(); return; }
     retry = Math.min(retry + 1, 5);
     setTimeout(open, Math.min(500 * 2 ** retry, 10000));
   };
 }
 
+let renewal = null;
+
+// A minute before the socket's token expires: a fresh token (the single shared refresh),
+// sent on the same socket; the server closes a socket whose token ran out.
+function renewBefore(expiresAt) {
+  clearTimeout(renewal);
+  if (!expiresAt) return;
+  const wait = Math.max(1000, new Date(expiresAt).getTime() - Date.now() - 60000);
+  renewal = setTimeout(async () => {
+    if (!(await refresh())) { session.onSignOut(); return; }
+    send({ action: "auth", token: session.tokens.access_token });
+  }, wait);
+}
+
 export function disconnect() {
+  clearTimeout(renewal);
   const old = socket;
   socket = null;
   everOpened = false;
