@@ -12,7 +12,7 @@ import pytest
 from common.db import apply_migrations, create_pool
 from common.ids import new_id
 from conftest import bearer, create_user, token_for
-from gateway import audit_store
+from gateway import store_audit
 from stack.testing import TestStack
 
 MIGRATIONS = Path(gateway.__file__).parent / "migrations"
@@ -22,7 +22,7 @@ CHAIN_MIGRATION = "012_audit_chain.sql"
 async def _append(pool: asyncpg.Pool, n: int) -> None:
     await asyncio.gather(
         *(
-            audit_store.append(
+            store_audit.append(
                 pool, actor="trader", actor_role="trader", action="order.place",
                 target=new_id(), correlation_id=new_id(), details={"quantity": i},
             )
@@ -61,7 +61,7 @@ async def _tamper(pool: asyncpg.Pool, sql: str, *args: object) -> None:
 
 async def test_audit_chain_of_old_and_concurrent_rows_holds(pool: asyncpg.Pool) -> None:
     await _append(pool, 20)
-    verdict = await audit_store.verify_chain(pool)
+    verdict = await store_audit.verify_chain(pool)
     assert verdict["intact"] is True, verdict
     assert verdict["rows"] == 23
     assert verdict["head"]["seq"] == 23
@@ -80,7 +80,7 @@ async def test_audit_row_edited_behind_the_trigger_breaks_chain_there(pool: asyn
     await _tamper(
         pool, "UPDATE audit_log SET details = '{\"quantity\": 999}' WHERE id = $1", victim
     )
-    verdict = await audit_store.verify_chain(pool)
+    verdict = await store_audit.verify_chain(pool)
     assert verdict["intact"] is False
     assert verdict["broken_at"] == {"id": victim, "chain_seq": 5, "reason": "altered"}
 
@@ -88,14 +88,14 @@ async def test_audit_row_edited_behind_the_trigger_breaks_chain_there(pool: asyn
 async def test_audit_row_removed_breaks_chain_at_the_next(pool: asyncpg.Pool) -> None:
     await _append(pool, 4)
     await _tamper(pool, "DELETE FROM audit_log WHERE chain_seq = 4")
-    verdict = await audit_store.verify_chain(pool)
+    verdict = await store_audit.verify_chain(pool)
     assert verdict["broken_at"]["chain_seq"] == 5
     assert verdict["broken_at"]["reason"] == "missing"
 
 
 async def test_audit_last_rows_removed_shows_against_the_head(pool: asyncpg.Pool) -> None:
     await _tamper(pool, "DELETE FROM audit_log WHERE chain_seq = 3")
-    verdict = await audit_store.verify_chain(pool)
+    verdict = await store_audit.verify_chain(pool)
     assert verdict["broken_at"] == {"id": None, "chain_seq": 3, "reason": "missing"}
 
 

@@ -8,7 +8,7 @@ import gateway
 import pytest
 from common.db import apply_migrations, create_pool
 from common.ids import new_id
-from gateway import idempotency_store as store
+from gateway import store_idempotency as store
 from stack.testing import TestStack
 
 MIGRATIONS = Path(gateway.__file__).parent / "migrations"

@@ -12,7 +12,7 @@ from typing import Any
 import asyncpg
 from common.logs import correlation_id
 
-from gateway import audit_store
+from gateway import store_audit
 from gateway.auth.deps import CurrentUser
 
 
@@ -32,7 +32,7 @@ async def record(
         actor, role = user.username, user.role.value
     else:
         actor, role = user, None
-    await audit_store.append(
+    await store_audit.append(
         db,
         actor=actor,
         actor_role=role,

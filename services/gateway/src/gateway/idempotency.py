@@ -35,7 +35,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
 from gateway import audit, deps
-from gateway import idempotency_store as store
+from gateway import store_idempotency as store
 from gateway.auth.deps import CurrentUser, Trader
 
 HEADER = "Idempotency-Key"

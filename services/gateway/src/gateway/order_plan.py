@@ -18,7 +18,7 @@ from common.redis_keys import latest_quote
 from redis.asyncio import Redis
 
 from gateway import allocation as alloc
-from gateway import groups_store
+from gateway import store_groups
 from gateway.clients.store_clients import ClientRecord, find_clients
 from gateway.order_models import (
     AllotmentOut,
@@ -77,7 +77,7 @@ async def _group_plan(
     redis: Redis,
 ) -> Plan:
     assert body.group is not None and body.allocation is not None
-    group = await groups_store.get_group(pool, body.group)
+    group = await store_groups.get_group(pool, body.group)
     if group is None:
         return Plan([], None, {}, [problem([BODY, "group"], f"no group named {body.group!r}")])
     members = [alloc.Member(m.client_id, m.multiplier, m.max_quantity) for m in group.members]

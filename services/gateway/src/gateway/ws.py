@@ -26,7 +26,7 @@ from typing import Any, cast
 from common.service import ServiceRuntime
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from gateway import users_store
+from gateway import store_users
 from gateway.auth.deps import app_codec
 from gateway.auth.roles import Role
 from gateway.auth.tokens import TokenClaims, TokenError
@@ -56,7 +56,7 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> TokenClaims 
     if not claims.role.allows(Role.VIEWER):
         return None
     try:
-        user = await users_store.get_user(_runtime(websocket).pool, claims.username)
+        user = await store_users.get_user(_runtime(websocket).pool, claims.username)
     except Exception as error:
         raise _Unavailable from error
     return claims if user is not None and user.active else None

@@ -5,7 +5,7 @@ import logging
 
 import asyncpg
 
-from gateway import audit, users_store
+from gateway import audit, store_users
 from gateway.auth.passwords import hash_password
 from gateway.auth.roles import Role
 from gateway.config import DEV_ADMIN_PASSWORD, GatewaySettings
@@ -40,11 +40,11 @@ async def ensure_admin(pool: asyncpg.Pool, settings: GatewaySettings) -> None:
             "set ADMIN_USERNAME / ADMIN_PASSWORD for anything but local development",
             username,
         )
-    if await users_store.get_user(pool, username) is not None:
+    if await store_users.get_user(pool, username) is not None:
         return
     password_hash = await asyncio.to_thread(hash_password, password)
     async with pool.acquire() as conn, conn.transaction():
-        created = await users_store.insert_user(conn, username, password_hash, Role.ADMIN)
+        created = await store_users.insert_user(conn, username, password_hash, Role.ADMIN)
         if created is not None:
             await audit.record(conn, "gateway", "user.create", username, {"role": "admin"})
             log.info("created the first admin user %r", username)

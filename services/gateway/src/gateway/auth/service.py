@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from gateway import users_store
+from gateway import store_users
 from gateway.auth.passwords import hash_password, needs_rehash, verify_password
 from gateway.auth.rate_limit import LoginRateLimiter
 from gateway.auth.roles import Role
@@ -40,7 +40,7 @@ async def issue_pair(
 ) -> TokenPair:
     access_token, access = codec.issue(username, role, "access")
     refresh_token, refresh = codec.issue(username, role, "refresh", family=family)
-    await users_store.insert_refresh_token(
+    await store_users.insert_refresh_token(
         pool, refresh.jti, refresh.family, username, refresh.expires_at
     )
     return TokenPair(access_token, refresh_token, access, refresh)
@@ -58,7 +58,7 @@ async def login(
     if blocked is not None:
         log.warning("login throttled for %s (%s window)", username, blocked.scope)
         raise LoginThrottled(blocked.scope, blocked.retry_after_s)
-    user = await users_store.get_user(pool, username)
+    user = await store_users.get_user(pool, username)
     # argon2 is deliberately slow: keep it off the event loop.
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None:
@@ -71,7 +71,7 @@ async def login(
     await limiter.succeeded(username, address)
     if needs_rehash(user.password_hash):
         new_hash = await asyncio.to_thread(hash_password, password)
-        await users_store.update_user(pool, username, password_hash=new_hash)
+        await store_users.update_user(pool, username, password_hash=new_hash)
     log.info("user %s logged in", username)
     return await issue_pair(pool, codec, user.username, user.role)
 
@@ -83,14 +83,14 @@ async def refresh(pool: asyncpg.Pool, codec: TokenCodec, refresh_token: str) -> 
     a spent token shown again means it was copied) or its user is gone or disabled.
     """
     claims = codec.decode(refresh_token, "refresh")
-    outcome = await users_store.use_refresh_token(pool, claims.jti)
+    outcome = await store_users.use_refresh_token(pool, claims.jti)
     if outcome == "reused":
-        await users_store.revoke_family(pool, claims.family)
+        await store_users.revoke_family(pool, claims.family)
         log.warning("refresh token of %s presented twice; family revoked", claims.username)
         raise TokenError("refresh token already used or revoked: log in again")
     if outcome != "ok":
         raise TokenError("refresh token unknown or expired: log in again")
-    user = await users_store.get_user(pool, claims.username)
+    user = await store_users.get_user(pool, claims.username)
     if user is None or not user.active:
         raise TokenError(f"user {claims.username} is disabled or gone")
     return await issue_pair(pool, codec, user.username, user.role, family=claims.family)
@@ -99,5 +99,5 @@ async def refresh(pool: asyncpg.Pool, codec: TokenCodec, refresh_token: str) -> 
 async def logout(pool: asyncpg.Pool, codec: TokenCodec, refresh_token: str) -> str:
     """Revoke the refresh token's family; returns the username."""
     claims = codec.decode(refresh_token, "refresh")
-    await users_store.revoke_family(pool, claims.family)
+    await store_users.revoke_family(pool, claims.family)
     return claims.username

@@ -19,7 +19,7 @@ from common.topics import ORDER_REQUESTS
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 
-from gateway import audit, audit_store, deps
+from gateway import audit, deps, store_audit
 from gateway.auth.deps import Admin
 from gateway.clients.store_clients import find_clients
 from gateway.order_models import KillSwitchIn
@@ -110,4 +110,4 @@ async def verify_audit(user: Admin, pool: deps.Pool) -> dict[str, Any]:
     """Every audit row carries the hash of the one before it (kept by the database): an
     edited, removed or inserted row breaks the chain there. Note `head.hash` outside the
     database now and then: a rewrite of the whole chain would change it."""
-    return await audit_store.verify_chain(pool)
+    return await store_audit.verify_chain(pool)

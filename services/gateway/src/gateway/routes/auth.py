@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from gateway import audit, deps, users_store
+from gateway import audit, deps, store_users
 from gateway.auth import service
 from gateway.auth.client_address import client_address, networks
 from gateway.auth.deps import Codec, Viewer
@@ -152,7 +152,7 @@ async def change_password(
     user: Viewer,
     pool: deps.Pool,
 ) -> None:
-    record = await users_store.get_user(pool, user.username)
+    record = await store_users.get_user(pool, user.username)
     ok = await asyncio.to_thread(
         verify_password, record.password_hash if record else None, body.current_password
     )
@@ -164,6 +164,6 @@ async def change_password(
         )  # fmt: skip
     new_hash = await asyncio.to_thread(hash_password, body.new_password)
     async with pool.acquire() as conn, conn.transaction():
-        await users_store.update_user(conn, user.username, password_hash=new_hash)
-        await users_store.revoke_user_tokens(conn, user.username)
+        await store_users.update_user(conn, user.username, password_hash=new_hash)
+        await store_users.revoke_user_tokens(conn, user.username)
         await audit.record(conn, user, "user.password_change", user.username)

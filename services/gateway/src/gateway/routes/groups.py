@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import audit, deps
-from gateway import groups_store as store
+from gateway import store_groups as store
 from gateway.auth.deps import Admin, Viewer
 from gateway.clients.store_clients import find_clients
 from gateway.order_models import problem

@@ -10,7 +10,7 @@ from datetime import datetime
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
-from gateway import audit, deps, users_store
+from gateway import audit, deps, store_users
 from gateway.auth.deps import Admin
 from gateway.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from gateway.auth.roles import Role
@@ -40,7 +40,7 @@ class UserOut(BaseModel):
     updated_at: datetime
 
 
-def _out(user: users_store.UserRecord) -> UserOut:
+def _out(user: store_users.UserRecord) -> UserOut:
     return UserOut(
         username=user.username,
         role=user.role,
@@ -56,7 +56,7 @@ def _not_found(username: str) -> HTTPException:
 
 @router.get("", summary="List platform users (admin)")
 async def list_users(_: Admin, pool: deps.Pool) -> list[UserOut]:
-    return [_out(u) for u in await users_store.list_users(pool)]
+    return [_out(u) for u in await store_users.list_users(pool)]
 
 
 @router.get("/{username}", summary="One platform user (admin)")
@@ -65,7 +65,7 @@ async def get_user(
     _: Admin,
     pool: deps.Pool,
 ) -> UserOut:
-    user = await users_store.get_user(pool, username)
+    user = await store_users.get_user(pool, username)
     if user is None:
         raise _not_found(username)
     return _out(user)
@@ -79,7 +79,7 @@ async def create_user(
 ) -> UserOut:
     password_hash = await asyncio.to_thread(hash_password, body.password)
     async with pool.acquire() as conn, conn.transaction():
-        user = await users_store.insert_user(conn, body.username, password_hash, body.role)
+        user = await store_users.insert_user(conn, body.username, password_hash, body.role)
         if user is None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"a user named {body.username!r} already exists"
@@ -97,7 +97,7 @@ async def update_user(
 ) -> UserOut:
     password_hash = await asyncio.to_thread(hash_password, body.password) if body.password else None
     async with pool.acquire() as conn, conn.transaction():
-        current = await users_store.get_user(conn, username)
+        current = await store_users.get_user(conn, username)
         if current is None:
             raise _not_found(username)
         loses_admin = (
@@ -105,17 +105,17 @@ async def update_user(
             and current.active
             and ((body.role is not None and body.role is not Role.ADMIN) or body.active is False)
         )
-        if loses_admin and await users_store.count_active_admins(conn) <= 1:
+        if loses_admin and await store_users.count_active_admins(conn) <= 1:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"{username} is the last active admin: create another admin first",
             )
-        user = await users_store.update_user(
+        user = await store_users.update_user(
             conn, username, password_hash=password_hash, role=body.role, active=body.active
         )
         assert user is not None
         # New password, new role or disabled: sessions from before must not live on.
-        await users_store.revoke_user_tokens(conn, username)
+        await store_users.revoke_user_tokens(conn, username)
         changes = body.model_dump(exclude_none=True, exclude={"password"})
         if body.password:
             changes["password"] = "changed"  # noqa: S105  (a marker, not a secret)
