@@ -62,6 +62,22 @@ async def test_clients_table_shows_each_client_with_its_session(cli: Cli, tradin
             assert client["session"]["state"] in line
 
 
+async def test_sessions_table_names_a_failed_session_with_motilals_code(
+    cli: Cli, trading: Trading
+) -> None:
+    await cli.login()
+    run = await cli("sessions")
+    assert run.code == 0, run
+    assert trading.failing_session_clients  # EKOL5024 logs in only from another address
+    async with trading.gateway() as gateway:
+        for client in trading.failing_session_clients:
+            session = (await gateway.get(f"/api/v1/clients/{client}")).json()["session"]
+            line = next(row for row in run.out.splitlines() if client in row)
+            assert session["state"] in line
+            if session["error_code"]:
+                assert session["error_code"] in line
+
+
 async def test_execute_from_a_csv_follows_the_batch_until_every_order_is_filled(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:

@@ -78,6 +78,16 @@ def clients() -> None:
         fail(str(error))
 
 
+@app.command()
+def sessions() -> None:
+    """Each client's broker session: state, Motilal's code and reason, expiry."""
+    api = connect()
+    try:
+        console.print(render.sessions_table(api.get("/api/v1/clients")))
+    except ApiError as error:
+        fail(str(error))
+
+
 def _terms(
     buy: bool, sell: bool, market: bool, limit: str | None, intraday: bool, delivery: bool
 ) -> dict[str, Any]:

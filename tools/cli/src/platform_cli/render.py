@@ -58,6 +58,21 @@ def clients_table(clients: list[dict[str, Any]]) -> Table:
     return table
 
 
+def sessions_table(clients: list[dict[str, Any]]) -> Table:
+    table = _table("Broker sessions", ["client", "state", "code", "reason", "expires at"], set())
+    for c in clients:
+        session = c.get("session") or {}
+        _add(
+            table,
+            c["client_id"],
+            session.get("state") or MISSING,
+            session.get("error_code") or "",
+            session.get("reason") or "",
+            session.get("expires_at") or "",
+        )
+    return table
+
+
 def orders_table(orders: list[dict[str, Any]]) -> Table:
     table = _table(
         "Orders",
