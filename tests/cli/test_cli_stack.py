@@ -2,7 +2,9 @@
 followed to FILLED, unknown codes named, the kill switch denying the next batch.
 
 The CLI runs as the installed script in a subprocess with its own config directory.
-Clients come from the end of the simulator's account list, away from other tests'.
+Clients are accounts 180-189 of the session's simulator: past those other tests trade
+by name (the first 166, and 200 on), used otherwise only by a 200-order burst that counts
+its own orders.
 """
 
 import csv
@@ -16,6 +18,10 @@ from conftest import Cli
 from orders_testkit import Trading
 
 SBIN = 3045
+
+
+def own(trading: Trading) -> list[str]:
+    return trading.require(190)[180:190]
 
 
 def batch_id_of(output: str) -> str:
@@ -81,7 +87,7 @@ async def test_sessions_table_names_a_failed_session_with_motilals_code(
 async def test_execute_from_a_csv_follows_the_batch_until_every_order_is_filled(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
-    first, second, skipped = trading.clients[-3:]
+    first, second, skipped = own(trading)[0:3]
     csv = tmp_path / "quantities.csv"
     csv.write_text(f"client,quantity\n{first},2\n{second.lower()},1\n{skipped},0\n")
     await cli.login()
@@ -102,7 +108,7 @@ async def test_execute_from_a_csv_follows_the_batch_until_every_order_is_filled(
 async def test_execute_names_unknown_client_codes_and_places_nothing(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
-    (known,) = trading.clients[-4:-3]
+    (known,) = own(trading)[3:4]
     csv = tmp_path / "quantities.csv"
     csv.write_text(f"{known},1\nNOSUCH1,1\nNOSUCH2,3\n")
     await cli.login()
@@ -119,7 +125,7 @@ async def test_execute_names_unknown_client_codes_and_places_nothing(
 async def test_kill_switch_on_denies_the_next_batch_and_off_lets_it_fill(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
-    (client,) = trading.clients[-5:-4]
+    (client,) = own(trading)[4:5]
     csv = tmp_path / "quantities.csv"
     csv.write_text(f"{client},1\n")
     execute = ("execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(csv))
@@ -141,7 +147,7 @@ async def test_kill_switch_on_denies_the_next_batch_and_off_lets_it_fill(
 async def test_orders_and_positions_tables_show_what_the_api_holds(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
-    (client,) = trading.clients[-6:-5]
+    (client,) = own(trading)[5:6]
     csv = tmp_path / "quantities.csv"
     csv.write_text(f"{client},3\n")
     await cli.login()
@@ -175,7 +181,7 @@ async def test_orders_and_positions_tables_show_what_the_api_holds(
 async def test_day_report_writes_todays_orders_to_csv(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
-    (client,) = trading.clients[-7:-6]
+    (client,) = own(trading)[6:7]
     quantities = tmp_path / "quantities.csv"
     quantities.write_text(f"{client},4\n")
     await cli.login()
@@ -193,3 +199,23 @@ async def test_day_report_writes_todays_orders_to_csv(
     assert mine[0]["execution_type"] == "SELL"
     assert (mine[0]["status"], mine[0]["filled_quantity"]) == ("FILLED", "4")
     assert f"{len(rows)} orders of" in report.out
+
+
+async def test_execute_rerun_with_the_same_idempotency_key_places_nothing_twice(
+    cli: Cli, trading: Trading, tmp_path: Path
+) -> None:
+    (client,) = own(trading)[7:8]
+    csv_file = tmp_path / "quantities.csv"
+    csv_file.write_text(f"{client},2\n")
+    execute = (
+        "execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(csv_file),
+        "--idempotency-key", f"cli-test-{client}",
+    )  # fmt: skip
+    await cli.login()
+    first = await cli(*execute)
+    again = await cli(*execute)
+    assert (first.code, again.code) == (0, 0), (first, again)
+    assert batch_id_of(again.out) == batch_id_of(first.out)
+    async with trading.gateway() as gateway:
+        listed = (await gateway.get("/api/v1/orders", params={"client_id": client})).json()
+    assert [o["batch_id"] for o in listed["orders"]] == [batch_id_of(first.out)]

@@ -185,7 +185,14 @@ def execute(
             "client_orders": [{"client_id": c, "quantity": q} for c, q in wanted.items()],
         }
         key = idempotency_key or str(uuid.uuid4())
-        accepted = api.post("/api/v1/orders/execute-all", body, headers={"Idempotency-Key": key})
+        try:
+            accepted = api.post(
+                "/api/v1/orders/execute-all", body, headers={"Idempotency-Key": key}
+            )
+        except ApiError as error:
+            # the gateway may have placed it before the answer was lost: the same key
+            # replays that answer instead of placing the batch twice
+            fail(f"{error}\nto retry safely: the same command with --idempotency-key {key}")
         _finish(api, accepted, timeout)
     except ApiError as error:
         fail(str(error))
