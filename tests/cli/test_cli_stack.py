@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 import httpx
-from conftest import Cli
+from cli_kit import Cli
 from orders_testkit import Trading
 
 SBIN = 3045
