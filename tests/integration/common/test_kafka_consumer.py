@@ -311,6 +311,44 @@ async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
         await redis.aclose()
 
 
+async def test_doorbell_consumer_keeps_reading_until_its_fetch_comes_back(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    # A fetch held by the broker longer than one look after the ring: pausing while it was
+    # out would discard its answer, and the record would wait for the (600 s) backstop.
+    _, topic = wiring
+    settings = ServiceSettings(  # type: ignore[call-arg]
+        KAFKA_BOOTSTRAP=stack.kafka_bootstrap,
+        KAFKA_FETCH_MAX_WAIT_MS=300,
+        KAFKA_DOORBELL_BACKSTOP_SECONDS=600,
+    )
+    redis = Redis.from_url(stack.redis_url, decode_responses=True)
+    doorbell = Doorbell(redis)
+    seen: list[str] = []
+
+    async def handler(batch: Sequence[Message]) -> None:
+        seen.extend(m.event_id for m in batch)
+
+    broker = build_broker(settings, "test")
+    subscribe(broker, settings, "test", [Consumer(topic, f"g-{new_id()}", handler)], doorbell)
+    listening = asyncio.create_task(doorbell.listen())
+    await broker.start()
+    try:
+        consumer = broker.subscribers[0].consumer  # type: ignore[attr-defined]
+        await _until(lambda: consumer.assignment() and consumer.paused() == consumer.assignment())
+        await doorbell.ring(topic.name)  # wakes it: a fetch goes out and the broker holds it
+        await asyncio.sleep(0.05)
+        late = make(OrderFilled, client_id="c1", trade_no="T-late")
+        publisher = Publisher(broker)
+        publisher.doorbell = doorbell
+        await publisher.publish(topic, late)  # rings while that fetch is still out
+        await _until(lambda: late.event_id in seen)
+    finally:
+        await broker.stop()
+        listening.cancel()
+        await redis.aclose()
+
+
 async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_each_key(
     stack: TestStack, wiring: tuple[ServiceSettings, Topic]
 ) -> None:

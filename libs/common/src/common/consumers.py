@@ -217,16 +217,18 @@ def _fetch_adaptively(
     idle_after = settings.kafka_idle_after_seconds
     backstop = settings.kafka_doorbell_backstop_seconds
     last_records = time.monotonic()
-    found_records = True
+    looked_at = _now_ms()
 
     async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
-        nonlocal last_records, found_records
+        nonlocal last_records, looked_at
         max_records = settings.kafka_max_records
         if bell is not None:
-            if not found_records:  # caught up: records from now on come with a ring
+            if _caught_up(consumer, looked_at):  # records from now on come with a ring
                 await _until_rung(consumer, bell, backstop)
+                looked_at = _now_ms()
             batches = await consumer.getmany(timeout_ms=_RUNG_WAIT_MS, max_records=max_records)
-            found_records = bool(batches)
+            if batches:  # more may follow: caught up only once a later fetch came back empty
+                looked_at = _now_ms()
             return tuple(chain.from_iterable(batches.values()))
         batches = await consumer.getmany(timeout_ms=_BATCH_WAIT_MS, max_records=max_records)
         fetcher = consumer._fetcher
@@ -242,8 +244,26 @@ def _fetch_adaptively(
 
 
 _RUNG_WAIT_MS = 20
-"""How long a consumer woken by its doorbell looks for records before it sleeps again (a
-ring is per topic: the records may be on another member's partitions)."""
+"""One look for records after a ring; the consumer looks again until it is caught up."""
+
+
+def _now_ms() -> int:
+    return int(1000 * time.time())  # the clock aiokafka stamps fetch answers with
+
+
+def _caught_up(consumer: AIOKafkaConsumer, since_ms: int) -> bool:
+    """Every assigned partition had a fetch answered after `since_ms`, and no records
+    came of it (a ring is per topic: the records may be on another member's partitions).
+
+    Waiting for the answer, not for a fixed time, matters: a consumer that paused while
+    its fetch was still out would have that answer discarded, and on a busy machine it
+    could pause and resume forever without ever reading.
+    """
+    for partition in consumer.assignment():
+        answered = consumer.last_poll_timestamp(partition)
+        if answered is None or answered < since_ms:
+            return False
+    return True
 
 
 async def _until_rung(consumer: AIOKafkaConsumer, bell: asyncio.Event, backstop: float) -> None:
