@@ -311,8 +311,10 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
     copies = await replica(pool, stack.postgres_dsn)
     nowhere = httpx.AsyncClient(base_url="http://127.0.0.1:9")  # never asked: all cached
     instruments = InstrumentCache(nowhere, 3600, 1)
-    instruments._cache[(RELIANCE.token, None)] = (clock.monotonic() + 3600, RELIANCE)
-    quoted = RELIANCE.model_copy(update={"token": 990000 + secrets.randbelow(9999)})  # its own
+    # tokens of its own: RELIANCE's quote in the shared Redis depends on what ran before
+    unquoted = RELIANCE.model_copy(update={"token": 980000 + secrets.randbelow(9999)})
+    instruments._cache[(unquoted.token, None)] = (clock.monotonic() + 3600, unquoted)
+    quoted = RELIANCE.model_copy(update={"token": 990000 + secrets.randbelow(9999)})
     instruments._cache[(quoted.token, None)] = (clock.monotonic() + 3600, quoted)
     broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "router-test")
     redis = Redis.from_url(stack.redis_url)
@@ -334,7 +336,12 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
             ClientOrder(order_id=f"{batch_id}-{n}", client_id=c, quantity=10)
             for n, c in enumerate(clients)
         )
-        batch = make(BatchRequested, batch_id=batch_id, terms=LIMIT_TERMS, orders=orders)
+        batch = make(
+            BatchRequested,
+            batch_id=batch_id,
+            terms=LIMIT_TERMS.model_copy(update={"token_id": unquoted.token}),
+            orders=orders,
+        )
         # the quote puts the limit price 2500.05 far outside the price band
         quote = make(Quote, token=quoted.token, ltp=Decimal("1000"))
         await redis.set(f"quote:{quoted.token}", quote.model_dump_json(), ex=60)
