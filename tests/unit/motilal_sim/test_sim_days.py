@@ -150,3 +150,12 @@ def test_sim_next_day_trades_carry_the_next_trading_date(state: SimState) -> Non
 def test_sim_next_session_date_is_the_next_day_or_a_later_today() -> None:
     assert next_session_date(date(2026, 11, 30), today=date(2026, 11, 30)) == date(2026, 12, 1)
     assert next_session_date(date(2026, 11, 30), today=date(2026, 12, 3)) == date(2026, 12, 3)
+
+
+def test_sim_reset_within_a_day_keeps_numbering_a_new_day_restarts_it(state: SimState) -> None:
+    first = buy(state, RELIANCE, "VALUEPLUS", 1)
+    state.reset()  # the same trading date: an exchange never gives a number twice a day
+    again = buy(state, RELIANCE, "VALUEPLUS", 1)
+    assert int(again["uniqueorderid"]) > int(first["uniqueorderid"])
+    state.next_day()
+    assert buy(state, RELIANCE, "VALUEPLUS", 1)["uniqueorderid"] == first["uniqueorderid"]

@@ -13,7 +13,7 @@ every state change passes through.
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from motilal_sim.accounts import Account
@@ -49,9 +49,15 @@ class Engine(Books):
         self.client_listeners: dict[str, list[OrderListener]] = defaultdict(list)
         """Hear one client's rows: an order stream costs nothing when others trade."""
         self.quote_listeners: list[QuoteListener] = []
+        self.session_date = date.min  # no day yet: the first reset numbers from 1
+        self._seq = self._trade_seq = 0
         self.reset()
 
     def reset(self) -> None:
+        # A reset within a trading date keeps numbering on: an exchange never gives one
+        # order or trade number twice in a day, and the platform keys them by date.
+        same_day = self.session_date == today_ist()
+        numbering = (self._seq, self._trade_seq) if same_day else (0, 0)
         self.partial_fill_fraction = self.settings.partial_fill_fraction
         self.orders_per_second = self.settings.orders_per_second
         self.feed_split_frames = self.settings.feed_split_frames
@@ -63,6 +69,7 @@ class Engine(Books):
         self.session_date = today_ist()
         """The trading date of the day: its order and trade times carry this date."""
         self.clear_books()
+        self._seq, self._trade_seq = numbering
 
     def now(self) -> datetime:
         """The time of day now, on the session's date (a later day than today after
