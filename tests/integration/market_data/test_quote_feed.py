@@ -169,7 +169,9 @@ async def test_feed_unreachable_polls_ltp_over_rest_and_stays_ready(
 async def test_feed_order_submitted_subscribes_its_token_at_once_and_its_end_lets_it_go(
     live_md: MarketDataProcess, stack: TestStack
 ) -> None:
-    lt = Instrument(token=11483, exchange=Exchange.NSE, symbol="LT", lot_size=1,
+    # a token no other test trades: no position, order or watch elsewhere in the session
+    # keeps it subscribed (LT, used before, is traded by the example-consumer test)
+    lt = Instrument(token=16675, exchange=Exchange.NSE, symbol="BAJAJFINSV", lot_size=1,
                     tick_size=Decimal("0.05"))  # fmt: skip
     order_id = new_id()
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
@@ -179,13 +181,13 @@ async def test_feed_order_submitted_subscribes_its_token_at_once_and_its_end_let
         await producer.send_and_wait(ORDER_EVENTS.name, submitted.model_dump_json().encode())
         # The handler's write wakes the subscription refresh at once; if another market-data
         # process of the session's stack took the partition, the 15 s backstop re-read does.
-        await eventually(lambda: _subscribed(live_md, "NSE:11483"), 60, "LT subscribed")
+        await eventually(lambda: _subscribed(live_md, "NSE:16675"), 60, "the token subscribed")
         ended = make(OrderCanceled, order_id=order_id)
         await producer.send_and_wait(ORDER_EVENTS.name, ended.model_dump_json().encode())
 
         async def let_go() -> bool:
-            return "NSE:11483" not in (await feed_status(live_md))["subscribed"]
+            return "NSE:16675" not in (await feed_status(live_md))["subscribed"]
 
-        await eventually(let_go, 60, "LT unsubscribed after its only order ended")
+        await eventually(let_go, 60, "the token unsubscribed after its only order ended")
     finally:
         await producer.stop()

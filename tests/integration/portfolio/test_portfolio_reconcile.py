@@ -11,7 +11,7 @@ import pytest
 from portfolio_testkit import until
 from stack.testing import TestStack
 
-CLIENT = "EBLR8862"  # a demo account (no IP restriction) the exit tests leave alone
+CLIENT = "TST00168"  # an account no other test trades (its funds are the generated 50 lakh)
 TCS = 11536
 
 
@@ -71,7 +71,7 @@ async def test_reconcile_simulator_position_changed_behind_our_back_is_drift(
             return answer.json() if answer.status_code == 200 else None
 
         figures = await until(funds)
-        assert Decimal(figures["available_cash"]) == Decimal("400000")
+        assert Decimal(figures["available_cash"]) == Decimal("5000000")
         assert figures["report"] == "detail"
         assert Decimal(figures["margin_used"]) > 0  # 7 TCS held as delivery block margin
 
