@@ -16,6 +16,7 @@ from common.contracts.accounts import (
     MarginEvent,
     SessionEvent,
 )
+from common.contracts.alerts import AlertEvent
 from common.contracts.commands import BrokerCommand
 from common.contracts.envelope import Message
 from common.contracts.order_events import OrderLifecycleEvent
@@ -149,6 +150,14 @@ BROKER_POSITIONS = Topic(
     BrokerPositionsEvent,
     "The broker's own positions, for reconciliation.",
 )
+ALERTS = Topic(
+    "alerts.v1",
+    lambda message: str(getattr(message, "client_id", None) or message.scope),
+    "client_id, else the scope (group:<name> or global)",
+    4,
+    AlertEvent,
+    "What an operator must see: rejections, session failures, MTM limits, drift, kill switch.",
+)
 
 ALL_TOPICS: tuple[Topic, ...] = (
     ORDER_REQUESTS,
@@ -161,6 +170,7 @@ ALL_TOPICS: tuple[Topic, ...] = (
     SESSIONS,
     MARGINS,
     BROKER_POSITIONS,
+    ALERTS,
 )
 
 

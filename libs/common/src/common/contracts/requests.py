@@ -4,6 +4,7 @@ The gateway mints every batch id and order id before publishing, so a redelivere
 request names the same orders and the order-router can apply it idempotently.
 """
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -125,6 +126,26 @@ class KillSwitchRequested(Message):
     reason: str = Field(min_length=1)
 
 
+class FlattenRequested(Message):
+    """Flatten clients automatically: an MTM limit was hit or the square-off time came.
+
+    The order-router denies the clients' new orders (of `trade_type`, or all) for the rest
+    of `trading_date` with `rule`, cancels their working orders of that kind, and closes each
+    open position with an EXIT order published as an exit-by-token request (so the exits are
+    followed like any order). `batch_id` is derived from the trigger, so a repeat is a no-op.
+    """
+
+    type: Literal["risk.flatten_requested"] = "risk.flatten_requested"
+    batch_id: str
+    rule: Literal["mtm_limit", "square_off_time"]
+    scope: str = Field(description="a client id or group:<name>: what the limit was set on")
+    client_ids: tuple[str, ...] = Field(min_length=1)
+    trade_type: TradeType | None = Field(default=None, description="None: every trade type")
+    exchanges: tuple[Exchange, ...] = Field(default=(), description="empty: every exchange")
+    trading_date: date
+    reason: str = Field(min_length=1)
+
+
 OrderRequest = Annotated[
     BatchRequested
     | OrderRequested
@@ -132,6 +153,7 @@ OrderRequest = Annotated[
     | CancelRequested
     | ExitTradeRequested
     | ExitByTokenRequested
-    | KillSwitchRequested,
+    | KillSwitchRequested
+    | FlattenRequested,
     Field(discriminator="type"),
 ]
