@@ -7,40 +7,25 @@ from decimal import Decimal
 
 import pytest
 from common.contracts.instruments import Instrument
-from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
+from common.enums import Exchange, TradeType
 from common.trading_days import IST, TradingCalendar
 from order_router.expiry import last_cutoff
 from order_router.market_hours import MarketHours
 from order_router.risk import (
     ClientState,
     KillSwitch,
-    OrderIntent,
     RiskConfig,
-    RiskContext,
     Rule,
-    SessionState,
     check,
 )
+from risk_kit import order_intent, risk_context
 
 RELIANCE = Instrument(
     token=2885, exchange=Exchange.NSE, symbol="RELIANCE", lot_size=1, tick_size=Decimal("0.05")
 )
-ORDER = OrderIntent(
-    client_id="c1",
-    instrument=RELIANCE,
-    execution_type=ExecutionType.BUY,
-    side=Side.BUY,
-    order_type=OrderType.LIMIT,
-    trade_type=TradeType.DELIVERY,
-    quantity=10,
-    price=Decimal("1400"),
-)
-CTX = RiskContext(
-    client=ClientState("c1", True, frozenset(Exchange), frozenset(TradeType)),
-    session=SessionState("ACTIVE"),
-    kill_switch=KillSwitch(),
-    ltp=Decimal("1400"),
-    available_margin=Decimal("1000000"),
+ORDER = order_intent(RELIANCE, Decimal("1400"), trade_type=TradeType.DELIVERY)
+CTX = risk_context(
+    ClientState("c1", True, frozenset(Exchange), frozenset(TradeType)), Decimal("1400")
 )
 CALENDAR = TradingCalendar()
 

@@ -17,6 +17,7 @@ from order_router.risk import (
     SessionState,
     check,
 )
+from risk_kit import order_intent, risk_context
 
 NIFTY = Instrument(
     token=35001, exchange=Exchange.NSEFO, symbol="NIFTY26DECFUT", lot_size=5,
@@ -28,23 +29,8 @@ CLIENT = ClientState(
     exchanges=frozenset({Exchange.NSE, Exchange.NSEFO}),
     trade_types=frozenset(TradeType),
 )
-ORDER = OrderIntent(
-    client_id="c1",
-    instrument=NIFTY,
-    execution_type=ExecutionType.BUY,
-    side=Side.BUY,
-    order_type=OrderType.LIMIT,
-    trade_type=TradeType.INTRADAY,
-    quantity=10,
-    price=Decimal("100.05"),
-)
-CTX = RiskContext(
-    client=CLIENT,
-    session=SessionState("ACTIVE"),
-    kill_switch=KillSwitch(),
-    ltp=Decimal("100"),
-    available_margin=Decimal("1000000"),
-)
+ORDER = order_intent(NIFTY, Decimal("100.05"))
+CTX = risk_context(CLIENT, Decimal("100"))
 CONFIG = RiskConfig()
 
 
