@@ -114,3 +114,25 @@ def test_error_message_lists_problems_and_says_nothing_loaded() -> None:
     )
     (problem,) = caught.value.problems
     assert (problem.line, problem.field) == (2, "lot_size")
+
+
+def test_parse_freeze_quantity_column_is_optional_and_a_whole_number() -> None:
+    header = f"{HEADER},freeze_quantity"
+    rows = (
+        "NIFTY26DECFUT,62151,NSEFO,FUTIDX,65,0.10,NIFTY FUT,23760,29040,1800\n"
+        "RELIANCE26DECFUT,62201,NSEFO,FUTSTK,500,0.05,RELIANCE FUT,,,\n"
+    )
+    nifty, reliance = parse_token_csv(f"{header}\n{rows}")
+    assert nifty.freeze_quantity == 1800 and nifty.details().freeze_quantity == 1800
+    assert reliance.freeze_quantity is None
+    assert _problems(f"{header}\nX,1,NSEFO,FUTIDX,65,0.10,X,,,1.5e3\n") == [
+        "data/tokens.csv line 2: freeze_quantity '1.5e3' is not a whole number"
+    ]
+
+
+def test_parse_shipped_file_has_the_nse_index_freeze_quantities() -> None:
+    path = Path(__file__).resolve().parents[3] / "data" / "tokens.csv"
+    freezes = {r.symbol: r.freeze_quantity for r in parse_token_csv(path.read_text())}
+    assert freezes["NIFTY26DECFUT"] == 1800 and freezes["NIFTY26DEC27500CE"] == 1800
+    assert freezes["BANKNIFTY26DECFUT"] == 900
+    assert freezes["RELIANCE"] is None

@@ -26,7 +26,7 @@ from motilal_sim.margin import MarginModel
 from motilal_sim.market import Market, Quote
 from motilal_sim.orders import SimOrder, SimTrade
 from motilal_sim.rejects import INSUFFICIENT_MARGIN_CODE, RATE_LIMIT_CODE, Reject
-from motilal_sim.validation import check_terms, lots_of, parse_place
+from motilal_sim.validation import check_freeze, check_terms, lots_of, parse_place
 
 OrderListener = Callable[[str, str, Row], None]  # (kind "order"|"trade", client_code, row)
 QuoteListener = Callable[[Quote], None]
@@ -150,6 +150,7 @@ class Engine(Books):
         self._index(order)
         quote = self.market.quotes[terms.instrument.key]
         try:
+            check_freeze(terms.instrument, terms.quantity)
             check_terms(
                 terms.instrument,
                 terms.side,
@@ -227,6 +228,7 @@ class Engine(Books):
                 f"newquantityinlot: {quantity} shares is not above the {order.filled} traded",
             )
         quote = self.market.quotes[inst.key]
+        check_freeze(inst, quantity)
         check_terms(inst, order.side, new_type, price, trigger, quote)
         order.order_type, order.price, order.trigger_price = new_type, price, trigger
         order.quantity, order.triggered = quantity, False

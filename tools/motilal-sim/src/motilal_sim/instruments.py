@@ -1,7 +1,8 @@
 """The instrument master, read from data/tokens.csv.
 
 Columns: symbol,token_id,exchange,instrument_type,lot_size,tick_size and, optionally,
-name,lower_circuit,upper_circuit. The previous close is the middle of the circuit band.
+name,lower_circuit,upper_circuit,freeze_quantity. An F&O order above the freeze quantity
+(shares) is rejected, as the exchange does. The previous close is the middle of the circuit band.
 A derivative's expiry is the date in its name, as Motilal writes it ("NIFTY 29-Dec-2026 FUT").
 """
 
@@ -26,6 +27,7 @@ class Instrument:
     name: str
     lower_circuit: Decimal | None
     upper_circuit: Decimal | None
+    freeze_quantity: int | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -81,6 +83,9 @@ def load_instruments(path: Path) -> dict[tuple[str, int], Instrument]:
                     name=(row.get("name") or row["symbol"]).strip(),
                     lower_circuit=_optional(row.get("lower_circuit")),
                     upper_circuit=_optional(row.get("upper_circuit")),
+                    freeze_quantity=int(row["freeze_quantity"])
+                    if (row.get("freeze_quantity") or "").strip()
+                    else None,
                 )
             except (KeyError, ValueError, ArithmeticError) as exc:
                 raise ValueError(f"{path}:{line}: bad instrument row ({exc})") from exc

@@ -128,6 +128,17 @@ def _check_price(inst: Instrument, field: str, price: Decimal) -> None:
         )
 
 
+def check_freeze(inst: Instrument, quantity: int) -> None:
+    """The exchange's quantity freeze: a larger F&O order is rejected (shared by place and
+    modify); brokers' order books show it as an RMS rejection after the order was taken."""
+    if inst.freeze_quantity is not None and quantity > inst.freeze_quantity:
+        raise Reject(
+            "MO1050",
+            f"quantityinlot: {quantity // inst.lot_size} lots ({quantity} shares) is above the "
+            f"quantity freeze {inst.freeze_quantity} of {inst.symbol}",
+        )
+
+
 def check_terms(
     inst: Instrument, side: str, order_type: str, price: Decimal, trigger: Decimal, quote: Quote
 ) -> None:

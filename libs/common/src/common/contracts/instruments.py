@@ -14,6 +14,8 @@ class Instrument(Contract):
 
     `lot_size` is in shares: orders are sent to Motilal in lots (`quantityinlot`).
     `tick_size` is in rupees: every price must be a multiple of it.
+    `freeze_quantity` is in shares: the exchange's largest quantity in one F&O order (None:
+    no limit known); a larger order is sent as slices of at most this many whole lots.
     """
 
     token: int = Field(
@@ -23,6 +25,9 @@ class Instrument(Contract):
     symbol: str
     lot_size: int = Field(default=1, gt=0)
     tick_size: Money = Field(gt=0)
+    freeze_quantity: int | None = Field(
+        default=None, gt=0, description="shares; the exchange's quantity freeze (F&O only)"
+    )
 
 
 class InstrumentDetails(Instrument):
@@ -46,4 +51,5 @@ class InstrumentDetails(Instrument):
             symbol=self.symbol,
             lot_size=self.lot_size,
             tick_size=self.tick_size,
+            freeze_quantity=self.freeze_quantity,
         )

@@ -33,6 +33,8 @@ class InstrumentRecord:
     tick_size: Decimal
     lower_circuit: Decimal | None = None
     upper_circuit: Decimal | None = None
+    freeze_quantity: int | None = None
+    """Shares: the exchange's quantity freeze for an F&O contract (None: none known)."""
 
     @property
     def key(self) -> tuple[Exchange, int]:
@@ -58,4 +60,5 @@ class InstrumentRecord:
             tradeable=self.tradeable,
             lower_circuit=self.lower_circuit,
             upper_circuit=self.upper_circuit,
+            freeze_quantity=self.freeze_quantity,
         )

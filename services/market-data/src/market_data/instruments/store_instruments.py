@@ -42,6 +42,7 @@ _COLUMNS = (
     "tick_size",
     "lower_circuit",
     "upper_circuit",
+    "freeze_quantity",
 )
 
 
@@ -81,6 +82,7 @@ async def replace_layer(
                     r.tick_size,
                     r.lower_circuit,
                     r.upper_circuit,
+                    r.freeze_quantity,
                 )
                 for r in records
             ],
@@ -127,6 +129,7 @@ async def resolved_instruments(pool: asyncpg.Pool) -> list[InstrumentRecord]:
             tick_size=r["tick_size"],
             lower_circuit=r["lower_circuit"],
             upper_circuit=r["upper_circuit"],
+            freeze_quantity=r["freeze_quantity"],
         )
         for r in rows
     ]

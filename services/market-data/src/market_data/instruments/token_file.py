@@ -1,7 +1,12 @@
 """Reading the token CSV (data/tokens.csv): every bad row is reported, none is guessed at.
 
 Format (header required, column order free):
-    symbol,token_id,exchange,instrument_type,lot_size,tick_size[,name,lower_circuit,upper_circuit]
+    symbol,token_id,exchange,instrument_type,lot_size,tick_size[,name,lower_circuit,upper_circuit,
+    freeze_quantity]
+
+`freeze_quantity` (shares, F&O rows only, blank for none) is the exchange's published
+quantity freeze: NSE's circular of 29 Aug 2025, in force from 1 Sep 2025, sets NIFTY 1800,
+BANKNIFTY 900, FINNIFTY 1800, MIDCPNIFTY 2800, NIFTYNXT50 600 (checked 30 Nov 2026).
 
 A file with any bad row is refused whole, so a typo can never load half a master. Each
 problem names the line, the field and the reason:
@@ -22,7 +27,7 @@ from common.enums import Exchange
 from market_data.instruments.records import InstrumentRecord
 
 REQUIRED_COLUMNS = ("symbol", "token_id", "exchange", "instrument_type", "lot_size", "tick_size")
-OPTIONAL_COLUMNS = ("name", "lower_circuit", "upper_circuit")
+OPTIONAL_COLUMNS = ("name", "lower_circuit", "upper_circuit", "freeze_quantity")
 T = TypeVar("T")
 HEADER = ",".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
 MAX_REPORTED = 50
@@ -166,6 +171,7 @@ def _parse_row(
     tick_size = field(_price, "tick_size")
     lower = field(_optional_price, "lower_circuit")
     upper = field(_optional_price, "upper_circuit")
+    freeze = field(_optional_whole, "freeze_quantity")
     if (
         problems
         or symbol is None
@@ -190,6 +196,7 @@ def _parse_row(
         tick_size=tick_size,
         lower_circuit=lower,
         upper_circuit=upper,
+        freeze_quantity=freeze,
     )
 
 
@@ -210,6 +217,10 @@ def _whole(column: str, value: str) -> int:
     if number <= 0:
         raise _FieldError(column, f"{value!r} must be greater than 0")
     return number
+
+
+def _optional_whole(column: str, value: str) -> int | None:
+    return _whole(column, value) if value else None
 
 
 def _exchange(column: str, value: str) -> Exchange:
