@@ -15,6 +15,7 @@ from common.contracts.order_events import OrderCanceled, OrderSubmitted
 from common.contracts.quotes import Quote
 from common.enums import Exchange
 from common.ids import new_id
+from common.redis_keys import quote_key
 from common.topics import ORDER_EVENTS, QUOTES
 from factories import make
 from market_data_testkit import MarketDataProcess, market_data_process
@@ -51,7 +52,7 @@ async def set_price(sim: RunningSimulator, token: int, price: str) -> None:
 
 def ltp_is(redis: Redis, token: int, price: str) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
-        raw = await redis.get(f"quote:{token}")
+        raw = await redis.get(quote_key(Exchange.NSE, token))
         return raw is not None and QUOTES.parse(raw).ltp == Decimal(price)  # type: ignore[attr-defined]
 
     return check
@@ -86,7 +87,7 @@ async def test_feed_watched_token_quote_reaches_redis_and_kafka(
         )
         await asyncio.sleep(0.5)  # let the consumer's "latest" position settle
         await set_price(private_sim, YESBANK, "23.45")
-        await eventually(ltp_is(redis, YESBANK, "23.45"), 20, "quote:11915 shows 23.45")
+        await eventually(ltp_is(redis, YESBANK, "23.45"), 20, "quote:NSE:11915 shows 23.45")
 
         async def on_kafka() -> Quote | None:
             batches = await consumer.getmany(timeout_ms=500)

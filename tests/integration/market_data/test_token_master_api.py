@@ -8,6 +8,7 @@ import pytest
 from common.contracts.instruments import InstrumentDetails
 from common.contracts.quotes import Quote
 from common.enums import Exchange
+from common.redis_keys import quote_key
 from redis.asyncio import Redis
 from stack.testing import TestStack
 
@@ -77,11 +78,11 @@ async def test_quote_latest_in_redis_is_served(market_data: str, stack: TestStac
         actor="test",
     )
     try:
-        await redis.set(f"quote:{token}", quote.model_dump_json())
+        await redis.set(quote_key(Exchange.NSE, token), quote.model_dump_json())
         async with httpx.AsyncClient(
             base_url=market_data, headers=stack.internal_headers()
         ) as http:
-            response = await http.get(f"/internal/quotes/{token}")
+            response = await http.get(f"/internal/quotes/{token}", params={"exchange": "NSE"})
             missing = await http.get("/internal/quotes/987655")
     finally:
         await redis.aclose()

@@ -26,6 +26,7 @@ from common.contracts.requests import BatchRequested, ClientOrder, KillSwitchReq
 from common.db import apply_migrations
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher, build_broker
+from common.redis_keys import quote_key
 from common.settings import ServiceSettings
 from common.topics import ORDER_UPDATES
 from factories import LIMIT_TERMS, NOW, RELIANCE, make
@@ -344,7 +345,7 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
         )
         # the quote puts the limit price 2500.05 far outside the price band
         quote = make(Quote, token=quoted.token, ltp=Decimal("1000"))
-        await redis.set(f"quote:{quoted.token}", quote.model_dump_json(), ex=60)
+        await redis.set(quote_key(quote.exchange, quoted.token), quote.model_dump_json(), ex=60)
         far = make(
             BatchRequested,
             batch_id=f"{batch_id}-far",

@@ -112,3 +112,21 @@ def test_default_resolver_tells_nse_cash_from_derivatives_by_code() -> None:
 def test_decode_packet_wrong_size_says_expected_size() -> None:
     with pytest.raises(ValueError, match="expected 30 bytes, got 29"):
         codec.decode_packet(bytes(29))
+
+
+def test_currency_prices_keep_four_decimals_equity_two() -> None:
+    moment = NOW
+    usdinr = codec.LtpTick("NSECD", 772, moment, Decimal("88.1225"), 1, 10, Decimal("88.1175"), 0)
+    dabur = codec.LtpTick("NSE", 772, moment, Decimal("510.05"), 1, 10, Decimal("509.95"), 0)
+    cd = codec.decode_packet(
+        codec.encode_packet(usdinr),
+        lambda char, _: codec.exchange_name(char, "D" if char == "C" else "C"),
+    )
+    nse = codec.decode_packet(codec.encode_packet(dabur))
+    assert isinstance(cd, codec.LtpTick) and isinstance(nse, codec.LtpTick)
+    assert (cd.exchange, cd.ltp, cd.average_price) == (
+        "NSECD",
+        Decimal("88.1225"),
+        Decimal("88.1175"),
+    )
+    assert (nse.exchange, nse.ltp) == ("NSE", Decimal("510.05"))

@@ -1,9 +1,11 @@
 """Every Redis key the services share, in one place (as topics.py is for Kafka), with the
 one reader and writer of each: what a key holds is a contract between services.
 
-- `quote:{token}`: the latest Quote of a token as JSON (rupees), written by market-data,
-  read by the order-router (price band), the broker-adapter (MARKET protection), the
-  portfolio (marks) and the gateway (quote snapshots). Expires when nobody quotes it.
+- `quote:{exchange}:{token}`: the latest Quote of an instrument as JSON (rupees), written
+  by market-data, read by the order-router (price band), the broker-adapter (MARKET
+  protection), the portfolio (marks) and the gateway (quote snapshots). Keyed by both,
+  because token numbers repeat across exchanges (NSE and NSECD use the same small
+  numbers). Expires when nobody quotes it.
 - `killswitch:{scope}`: the reason a kill switch is engaged for a client id (or `global`);
   absent when released. Written by the order-router; a fast flag for whoever must stop
   without asking the router (the router's own decisions use its tables).
@@ -16,12 +18,17 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from common.contracts.quotes import Quote
+from common.enums import Exchange
 
 log = logging.getLogger(__name__)
 
 
-def quote_key(token: int) -> str:
-    return f"quote:{token}"
+QuoteKey = tuple[Exchange, int]
+"""An instrument as the quote cache names it: (exchange, token)."""
+
+
+def quote_key(exchange: Exchange, token: int) -> str:
+    return f"quote:{exchange.value}:{token}"
 
 
 def kill_switch_key(scope: str) -> str:
@@ -29,31 +36,41 @@ def kill_switch_key(scope: str) -> str:
 
 
 async def save_quotes(redis: Redis, quotes: Sequence[Quote], ttl_seconds: int) -> None:
-    """Overwrite each token's latest quote; the TTL only reaps tokens nobody quotes any more."""
+    """Overwrite each instrument's latest quote; the TTL only reaps what nobody quotes any more."""
     if not quotes:
         return
     async with redis.pipeline(transaction=False) as pipe:
         for quote in quotes:
-            pipe.set(quote_key(quote.token), quote.model_dump_json(), ex=ttl_seconds)
+            pipe.set(
+                quote_key(quote.exchange, quote.token), quote.model_dump_json(), ex=ttl_seconds
+            )
         await pipe.execute()
 
 
-async def latest_quotes(redis: Redis, tokens: Sequence[int]) -> dict[int, Quote]:
-    """The latest quote of each token that has one, in one round trip. A value that is not
-    a Quote is logged and left out: a reader never fails on one bad key."""
-    if not tokens:
+async def latest_quotes(redis: Redis, keys: Sequence[QuoteKey]) -> dict[QuoteKey, Quote]:
+    """The latest quote of each (exchange, token) that has one, in one round trip. A value
+    that is not a Quote of that very instrument is logged and left out: a reader never
+    fails on one bad key."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
         return {}
-    values = await redis.mget([quote_key(t) for t in tokens])
-    found: dict[int, Quote] = {}
-    for token, raw in zip(tokens, values, strict=True):
+    values = await redis.mget([quote_key(e, t) for e, t in wanted])
+    found: dict[QuoteKey, Quote] = {}
+    for (exchange, token), raw in zip(wanted, values, strict=True):
         if not raw:
             continue
         try:
-            found[token] = Quote.model_validate_json(raw)
+            quote = Quote.model_validate_json(raw)
         except ValidationError:
-            log.warning("%s in Redis is not a Quote; ignoring it", quote_key(token))
+            log.warning("%s in Redis is not a Quote; ignoring it", quote_key(exchange, token))
+            continue
+        if (quote.exchange, quote.token) != (exchange, token):
+            log.warning("%s in Redis holds another instrument's quote; ignoring it",
+                        quote_key(exchange, token))  # fmt: skip
+            continue
+        found[(exchange, token)] = quote
     return found
 
 
-async def latest_quote(redis: Redis, token: int) -> Quote | None:
-    return (await latest_quotes(redis, [token])).get(token)
+async def latest_quote(redis: Redis, exchange: Exchange, token: int) -> Quote | None:
+    return (await latest_quotes(redis, [(exchange, token)])).get((exchange, token))

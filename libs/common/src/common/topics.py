@@ -99,10 +99,17 @@ ORDER_UPDATES = Topic(
     OrderUpdated,
     "Each order's status after each event, as the order-router's transition table set it.",
 )
+
+
+def _quote_key(message: Any) -> str:
+    # Token numbers repeat across exchanges (NSE 772 and NSECD 772 are different things).
+    return f"{message.exchange}:{message.token}"
+
+
 QUOTES = Topic(
     "marketdata.quotes.v1",
-    _attr("token"),
-    "token",
+    _quote_key,
+    "exchange:token",
     4,
     MarketDataEvent,
     "Quotes from Motilal's feed (rupees).",

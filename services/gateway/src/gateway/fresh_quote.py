@@ -12,6 +12,7 @@ import asyncio
 import time
 
 from common.contracts.quotes import Quote
+from common.enums import Exchange
 from common.redis_keys import latest_quote
 from redis.asyncio import Redis
 
@@ -35,7 +36,7 @@ async def fresh_quote(redis: Redis, token: int, exchange: str) -> Quote | None:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         await asyncio.sleep(_LOOK_EVERY_SECONDS)
-        quote = await latest_quote(redis, token)
+        quote = await latest_quote(redis, Exchange(exchange), token)
         if usable(quote, exchange):
             return quote
     return None

@@ -141,8 +141,8 @@ async def _price(prices: Prices, instrument: Instrument | None, redis: Redis) ->
         return prices.trigger_price
     if instrument is None:
         return None
-    quote = await latest_quote(redis, instrument.token)
-    if quote is None or quote.exchange != instrument.exchange or quote.ltp <= 0:
+    quote = await latest_quote(redis, instrument.exchange, instrument.token)
+    if quote is None or quote.ltp <= 0:
         return None
     return Decimal(quote.ltp)
 

@@ -1,6 +1,8 @@
 """Quotes for the live hub, from marketdata.quotes.v1, and watch leases for market-data.
 
-Channel `quotes:{token}` (or `quotes:{EXCHANGE}:{token}`): the latest quote of one token.
+Channel `quotes:{EXCHANGE}:{token}`: the latest quote of one instrument. Token numbers
+repeat across exchanges (NSE 772 is not NSECD 772), so a channel names both; the older
+`quotes:{token}` still works and means the NSE instrument of that number.
 Messages are conflated per channel (hub key ""), so a slow socket gets the newest price
 and never a backlog. A new subscriber first gets the latest quote from Redis.
 
@@ -46,16 +48,33 @@ _DATA_FIELDS = (
 )
 
 
-def parse_quote_channel(ident: str) -> tuple[Exchange | None, int] | None:
-    """`2885` or `NSE:2885` -> (exchange or None, token); None when it is neither."""
+LEGACY_EXCHANGE = Exchange.NSE
+"""What a bare `quotes:{token}` channel (the form before exchanges were named) means."""
+
+
+def parse_quote_channel(ident: str) -> tuple[Exchange, int] | None:
+    """`NSECD:772` -> (NSECD, 772); a bare `2885` -> (NSE, 2885); None when it is neither."""
     exchange_text, _, token_text = ident.rpartition(":")
     if not token_text.isdigit() or int(token_text) <= 0:
         return None
     try:
-        exchange = Exchange(exchange_text.upper()) if exchange_text else None
+        exchange = Exchange(exchange_text.upper()) if exchange_text else LEGACY_EXCHANGE
     except ValueError:
         return None
     return exchange, int(token_text)
+
+
+def quote_channels(quote: Quote) -> tuple[str, ...]:
+    """Every channel a quote is pushed on: its own, and the bare legacy one for NSE."""
+    named = f"quotes:{quote.exchange.value}:{quote.token}"
+    return (named, f"quotes:{quote.token}") if quote.exchange is LEGACY_EXCHANGE else (named,)
+
+
+def lease_member(ident: str) -> str | None:
+    """The `watch:tokens` member for a channel id: always EXCHANGE:token, so market-data
+    never has to guess which exchange a bare number meant."""
+    parsed = parse_quote_channel(ident)
+    return None if parsed is None else f"{parsed[0].value}:{parsed[1]}"
 
 
 _INCLUDE = set(_DATA_FIELDS)
@@ -91,7 +110,7 @@ class QuoteFeed:
 
     def push(self, quote: Quote) -> None:
         data: dict[str, Any] | None = None  # dumped once, only if a socket follows the token
-        for channel in (f"quotes:{quote.token}", f"quotes:{quote.exchange.value}:{quote.token}"):
+        for channel in quote_channels(quote):
             if self.hub.has_subscribers(channel):
                 data = data or quote_data(quote)
                 self.hub.publish(channel, "", quote_message(channel, quote, data))
@@ -103,8 +122,8 @@ class QuoteFeed:
             return []
         self.watched.add(ident)
         await self._lease([ident])
-        quote = await latest_quote(self.runtime.redis, parsed[1])
-        if quote is None or (parsed[0] and quote.exchange != parsed[0]):
+        quote = await latest_quote(self.runtime.redis, *parsed)
+        if quote is None:
             return []
         return [("", quote_message(f"quotes:{ident}", quote))]
 
@@ -114,7 +133,8 @@ class QuoteFeed:
             self.watched = {i for i in self.watched if self.hub.has_subscribers(f"quotes:{i}")}
             await self._lease(sorted(self.watched))
 
-    async def _lease(self, members: list[str]) -> None:
+    async def _lease(self, idents: list[str]) -> None:
+        members = sorted({m for i in idents if (m := lease_member(i)) is not None})
         if members:
             expiry = time.time() + LEASE_SECONDS
             await self.runtime.redis.zadd(WATCH_KEY, dict.fromkeys(members, expiry), gt=True)
@@ -125,7 +145,7 @@ def install(runtime: ServiceRuntime, hub: Hub) -> QuoteFeed:
     feed = QuoteFeed(hub, runtime)
     hub.add_kind(
         "quotes",
-        "the latest quote of one token, conflated; id = token or EXCHANGE:token",
+        "the latest quote of one instrument, conflated; id = EXCHANGE:token (a bare token: NSE)",
         snapshot=feed.snapshot,
     )
     runtime.consume(

@@ -4,7 +4,7 @@ GET  /internal/instruments/{token}?exchange=   one instrument (404 unknown, 409 
 GET  /internal/instruments?tokens=1,2,3         many (unknown tokens are left out)
 GET  /internal/tokens/search?q=&limit=          ranked search
 POST /internal/instruments/reload               reload from the token file or Motilal
-GET  /internal/quotes/{token}                   the latest quote (from Redis)
+GET  /internal/quotes/{token}?exchange=         the latest quote (from Redis)
 GET  /internal/feed                              the quote feed's state and subscriptions
 """
 
@@ -170,10 +170,15 @@ def build_router(
         )
 
     @router.get("/quotes/{token}", response_model=Quote)
-    async def quote(token: int) -> Quote:
-        found = await latest_quote(redis(), token)
+    async def quote(token: int, exchange: Exchange | None = None) -> Quote:
+        """Without `exchange` the token must name one instrument (409 when it is on two)."""
+        if exchange is None:
+            exchange = (await instrument(token, None)).exchange
+        found = await latest_quote(redis(), exchange, token)
         if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no quote yet for token {token}")
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"no quote yet for {exchange.value} token {token}"
+            )
         return found
 
     @router.get("/feed")

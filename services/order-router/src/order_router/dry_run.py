@@ -31,8 +31,8 @@ async def dry_run(body: BatchRequested, request: Request) -> dict[str, Any]:
     intake: Intake = request.app.state.parts.intake
     req = order_request(body)
     assert req is not None
-    token = body.terms.token_id
-    ltp = (await intake._ltps({token})).get(token)  # the intake's own path
+    asked = (body.terms.exchange, body.terms.token_id)
+    ltp = (await intake._ltps({asked})).get(asked)  # the intake's own path
     decided = await intake._decide(req, req.orders, ltp)  # stores nothing
     facts = intake.accounts.book.facts([o.client_id for o in decided])
     rows = []

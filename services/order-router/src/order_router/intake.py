@@ -14,6 +14,7 @@ the adapter dedupes by order id, so a duplicate command never becomes a duplicat
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,14 +28,14 @@ from common.contracts.requests import (
     KillSwitchRequested,
     ModifyRequested,
 )
-from common.enums import OrderStatus
+from common.enums import Exchange, OrderStatus
 from common.kafka import Publisher
 from common.logs import bound
-from common.redis_keys import kill_switch_key, latest_quotes
+from common.redis_keys import QuoteKey, kill_switch_key, latest_quotes
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 from redis.asyncio import Redis
 
-from order_router import store_kill_switches, store_orders
+from order_router import metrics, store_kill_switches, store_orders
 from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
 from order_router.messages import cancel_command, modify_command
@@ -54,6 +55,9 @@ from order_router.risk import Decision, RiskConfig, Rule
 from order_router.transitions import Ev, IllegalTransition
 
 log = logging.getLogger(__name__)
+
+AskedToken = tuple[Exchange | None, int]
+"""A request's instrument as asked: the exchange may be left out when the token is unique."""
 
 CLIENT_COPY_RETRIES = 3
 """Re-reads (1 s apart) of a client missing from the copies before it is denied unknown."""
@@ -116,9 +120,12 @@ class Intake:
         dedupes a repeated place by order id)."""
         if not requests:
             return
-        ltps = await self._ltps({r.terms.token_id for r in requests})
+        ltps = await self._ltps({(r.terms.exchange, r.terms.token_id) for r in requests})
         decided = await asyncio.gather(
-            *(self._decide_bound(r, ltps.get(r.terms.token_id)) for r in requests)
+            *(
+                self._decide_bound(r, ltps.get((r.terms.exchange, r.terms.token_id)))
+                for r in requests
+            )
         )
         batches = [batch_row(r, len(orders)) for r, orders in zip(requests, decided, strict=True)]
         created = [o for orders in decided for o in orders]
@@ -148,6 +155,7 @@ class Intake:
                 if messages
             )
         )
+        metrics.sent(commands, events)
 
     async def _decide_bound(self, req: PlacementRequest, ltp: Decimal | None) -> list[Order]:
         with bound(correlation_id=req.message.correlation_id):
@@ -213,10 +221,22 @@ class Intake:
             await self.accounts.refresh(missing)
         return book.facts(client_ids)
 
-    async def _ltps(self, tokens: set[int]) -> dict[int, Decimal | None]:
-        """The last price of each token from Redis, in one round trip (None: no quote)."""
-        quotes = await latest_quotes(self.redis, sorted(tokens))
-        return {token: quotes[token].ltp if token in quotes else None for token in tokens}
+    async def _ltps(self, wanted: set[AskedToken]) -> dict[AskedToken, Decimal | None]:
+        """The last price of each (exchange, token) asked for, from Redis in one round trip
+        (None: no quote). Token numbers repeat across exchanges, so a request without an
+        exchange is priced as the instrument market-data resolves it to (cached lookup)."""
+        keys: dict[AskedToken, QuoteKey] = {}
+        for exchange, token in wanted:
+            if exchange is not None:
+                keys[(exchange, token)] = (exchange, token)
+                continue
+            with contextlib.suppress(LookupFailed):  # the decision denies it by name
+                keys[(exchange, token)] = (
+                    (await self.instruments.get(token, None)).exchange,
+                    token,
+                )
+        quotes = await latest_quotes(self.redis, sorted(set(keys.values())))
+        return {asked: q.ltp if (q := quotes.get(key)) else None for asked, key in keys.items()}
 
     # --- changing working orders ----------------------------------------------------------
 
@@ -233,13 +253,17 @@ class Intake:
                 trigger_price=m.trigger_price if m.trigger_price is not None else
                 order.trigger_price,
             )  # fmt: skip
-            await self.publisher.publish(ORDER_COMMANDS, modify_command(proposed, m))
+            command = modify_command(proposed, m)
+            await self.publisher.publish(ORDER_COMMANDS, command)
+            metrics.sent([command])
 
     async def cancel(self, m: CancelRequested) -> None:
         with bound(order_id=m.order_id, client_id=m.client_id):
             order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_CANCEL)
             if order is not None:
-                await self.publisher.publish(ORDER_COMMANDS, cancel_command(order, m))
+                command = cancel_command(order, m)
+                await self.publisher.publish(ORDER_COMMANDS, command)
+                metrics.sent([command])
 
     async def _request_change(self, order_id: str, client_id: str, event: Ev) -> Order | None:
         """Move the order to its pending-change state; None when the change is refused."""
@@ -298,5 +322,6 @@ class Intake:
         if to_cancel:
             commands = [cancel_command(o, cause) for o in to_cancel]
             await self.publisher.publish_many(ORDER_COMMANDS, commands)
+            metrics.sent(commands)
         log.warning("kill switch: cancel sent for %d working orders", len(to_cancel))
         return len(to_cancel)

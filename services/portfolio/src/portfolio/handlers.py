@@ -161,13 +161,6 @@ class PortfolioHandlers:
     async def _latest_quotes(
         self, instruments: set[tuple[Exchange, int]]
     ) -> dict[tuple[Exchange, int], Decimal]:
-        """The latest quote of each instrument from Redis (`quote:{token}`), where present."""
-        wanted = sorted(instruments)
-        if not wanted:
-            return {}
-        quotes = await latest_quotes(self.redis, [token for _, token in wanted])
-        return {
-            (exchange, token): quotes[token].ltp
-            for exchange, token in wanted
-            if token in quotes and quotes[token].exchange is exchange
-        }
+        """The latest quote of each instrument from Redis (`quote:{exchange}:{token}`)."""
+        quotes = await latest_quotes(self.redis, sorted(instruments))
+        return {key: quote.ltp for key, quote in quotes.items()}

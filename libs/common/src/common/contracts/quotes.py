@@ -1,4 +1,5 @@
-"""`marketdata.quotes.v1`: the latest quote per token, keyed by token. Prices in rupees."""
+"""`marketdata.quotes.v1`: the latest quote per instrument, keyed by exchange:token (token
+numbers repeat across exchanges). Prices in rupees; currency segments keep 4 decimals."""
 
 from typing import Annotated, Literal
 

@@ -215,9 +215,18 @@ def feed_time(seconds: int) -> datetime:
     return (_EPOCH + timedelta(seconds=seconds)).astimezone(UTC)
 
 
-def _money(value: float) -> Decimal:
-    # float32 keeps ~7 digits: two decimals is exact for every equity and index price level.
-    return Decimal(f"{value:.2f}")
+CURRENCY_EXCHANGES = frozenset({"NSECD"})
+"""Segments priced in quarter paisa (USDINR ticks 0.0025): their prices keep 4 decimals."""
+
+
+def price_places(exchange: str) -> int:
+    return 4 if exchange in CURRENCY_EXCHANGES else 2
+
+
+def _money(value: float, places: int = 2) -> Decimal:
+    # float32 keeps ~7 digits: two decimals is exact for every equity and index price level,
+    # four for currency pairs (a rupee or two hundred with 4 places is still 6-7 digits).
+    return Decimal(f"{value:.{places}f}")
 
 
 def _header(exchange: str, token: int, time: datetime, kind: str) -> bytes:
@@ -261,23 +270,29 @@ def decode_packet(raw: bytes, resolve: ExchangeResolver = default_resolver) -> F
         raise ValueError(f"feed packet: expected {PACKET_SIZE} bytes, got {len(raw)}")
     exch_b, token, seconds, kind_b = HEADER_STRUCT.unpack_from(raw)
     exch, kind = exch_b.decode("latin-1"), kind_b.decode("latin-1")
-    head = (resolve(exch, token), token, feed_time(seconds))
+    exchange = resolve(exch, token)
+    head = (exchange, token, feed_time(seconds))
     body = raw[HEADER_STRUCT.size :]
+    places = price_places(exchange)
+
+    def money(value: float) -> Decimal:
+        return _money(value, places)
+
     if kind == "A":
         rate, qty, volume, avg, oi = _LTP.unpack(body)
-        return LtpTick(*head, _money(rate), qty, volume, _money(avg), oi)
+        return LtpTick(*head, money(rate), qty, volume, money(avg), oi)
     if kind in DEPTH_TYPES:
         bid, bq, bo, ask, aq, ao = _DEPTH.unpack(body)
         level = DEPTH_TYPES.index(kind) + 1
-        return DepthTick(*head, level, _money(bid), bq, bo, _money(ask), aq, ao)
+        return DepthTick(*head, level, money(bid), bq, bo, money(ask), aq, ao)
     if kind == "G":
         o, h, lo, c = _OHLC.unpack(body)
-        return OhlcTick(*head, _money(o), _money(h), _money(lo), _money(c))
+        return OhlcTick(*head, money(o), money(h), money(lo), money(c))
     if kind == "W":
         upper, lower = _DPR.unpack(body)
-        return CircuitTick(*head, _money(upper), _money(lower))
+        return CircuitTick(*head, money(upper), money(lower))
     if kind == "H":
-        return IndexTick(*head, _money(_INDEX.unpack(body)[0]))
+        return IndexTick(*head, money(_INDEX.unpack(body)[0]))
     if kind == "m":
         return OpenInterestTick(*head, *_OI.unpack(body))
     if kind == "1":

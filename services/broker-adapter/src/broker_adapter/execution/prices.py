@@ -1,6 +1,6 @@
 """The last traded price a MARKET order is protected from: Redis first, the broker second.
 
-market-data writes `quote:{token}` (a Quote as JSON, rupees). A quote older than
+market-data writes `quote:{exchange}:{token}` (a Quote as JSON, rupees). A quote older than
 `max_age` is not trusted; then the client's own getltpdata answers (paisa, converted by
 the client library).
 """
@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from common.contracts.instruments import Instrument
 from common.contracts.quotes import Quote
+from common.enums import Exchange
 from common.redis_keys import latest_quote
 from motilal.client import MotilalClient
 from redis.asyncio import Redis
@@ -20,8 +21,10 @@ from redis.asyncio import Redis
 log = logging.getLogger(__name__)
 
 
-async def cached_ltp(redis: Redis, token: int, max_age_seconds: float) -> Decimal | None:
-    quote = await latest_quote(redis, token)
+async def cached_ltp(
+    redis: Redis, exchange: Exchange, token: int, max_age_seconds: float
+) -> Decimal | None:
+    quote = await latest_quote(redis, exchange, token)
     return None if quote is None else _fresh_ltp(quote, max_age_seconds)
 
 
@@ -57,7 +60,9 @@ class LastPrices:
             known = self._fresh(key)  # another asker may have got it meanwhile
             if known is not None:
                 return known[1]
-            ltp = await cached_ltp(self._redis, instrument.token, self._max_age)
+            ltp = await cached_ltp(
+                self._redis, instrument.exchange, instrument.token, self._max_age
+            )
             if ltp is None:
                 quote = await client.ltp(instrument.exchange.value, instrument.token)
                 ltp = quote.ltp if quote.ltp > 0 else None

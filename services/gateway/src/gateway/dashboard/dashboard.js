@@ -3,7 +3,7 @@ import { api, once } from "./api.js";
 import { followBatch } from "./batch.js";
 import { clientsGrid } from "./grid.js";
 import { groupPicker } from "./group_pick.js";
-import { on, throttled, watch } from "./live.js";
+import { on, quoteChannel, throttled, watch } from "./live.js";
 import { fetchPreview, marginLine, previewTable } from "./preview.js";
 import { $, el, moneyText, setError } from "./util.js";
 
@@ -81,7 +81,7 @@ export function render(view) {
       el("div", { class: "quote" }, el("span", { id: "inst-ltp" }), " ", el("span", { id: "inst-change" })),
       el("a", { href: `/exit/${instrument.token}`, dataset: { link: "" } }, "Holders and exit by token"));
     showQuote(instrument.quote);
-    watch(`quotes:${instrument.token}`);
+    watch(quoteChannel(instrument));
     update();
   }
 
@@ -102,7 +102,7 @@ export function render(view) {
     update();
   }
   on("quotes:", (message, channel) => {
-    if (state.instrument && channel === `quotes:${state.instrument.token}`) showQuote(message.data);
+    if (state.instrument && channel === quoteChannel(state.instrument)) showQuote(message.data);
   });
 
   // ---------- terms and summary ----------

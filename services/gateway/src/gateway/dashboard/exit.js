@@ -2,7 +2,7 @@
 // all ticked by default; the exit is confirmed, then followed live to its end.
 import { api, once } from "./api.js";
 import { followBatch } from "./batch.js";
-import { on, throttled, watch } from "./live.js";
+import { on, quoteChannel, throttled, watch } from "./live.js";
 import { el, link, money, moneyText, pnl, setError } from "./util.js";
 
 export function render(view, { token }) {
@@ -17,6 +17,7 @@ export function render(view, { token }) {
   let holders = [];
   let symbol = `token ${token}`;
   let batch = null;
+  let quotes = null; // quotes:EXCHANGE:token, once the instrument says its exchange
   view.replaceChildren(
     el("section", { class: "card", id: "holders" }, title,
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, all), el("th", {}, "Client"), el("th", {}, "Type"),
@@ -31,6 +32,7 @@ export function render(view, { token }) {
       api("GET", `/tokens/${token}/holders`).catch((e) => { setError(error, e); return null; }),
     ]);
     if (instrument) symbol = instrument.symbol;
+    if (instrument && !quotes) { quotes = quoteChannel(instrument); watch(quotes); }
     if (instrument) title.textContent = `Holders of ${instrument.symbol} (${instrument.exchange} · token ${token})`;
     if (!found) return;
     const ticked = new Set(holders.length ? [...body.querySelectorAll("input:checked")].map((b) => b.dataset.trade) : found.holders.map((h) => h.trade_id));
@@ -75,9 +77,8 @@ export function render(view, { token }) {
   }
 
   const soon = throttled(load, 500);
-  watch(`quotes:${token}`);
   on("quotes:", (m, channel) => {
-    if (channel !== `quotes:${token}`) return;
+    if (channel !== quotes) return;
     body.querySelectorAll("td.ltp").forEach((td) => { td.textContent = moneyText(m.data?.ltp); });
     soon();
   });

@@ -93,13 +93,17 @@ export function watch(...names) {
   if (fresh.length) send({ action: "subscribe", channels: fresh });
 }
 
+// An instrument's quote channel: token numbers repeat across exchanges (NSE 772 is not
+// NSECD 772), so the channel names both.
+export function quoteChannel(instrument) { return `quotes:${instrument.exchange}:${instrument.token}`; }
+
 // Handlers of the current page; the router clears them on every navigation.
 export function on(prefix, handler) { handlers.push([prefix, handler]); }
 export function clearHandlers() { handlers = []; }
 
 function dispatch(message) {
   const channel = message.channel || "";
-  // "quotes:" matches every quotes channel; "quotes:2885" only that one.
+  // "quotes:" matches every quotes channel; "quotes:NSE:2885" only that one.
   for (const [name, handler] of handlers) {
     if (name.endsWith(":") ? channel.startsWith(name) : channel === name) handler(message, channel);
   }

@@ -58,7 +58,7 @@ async def get_token(
     """Without a cached quote the token is subscribed for a while and its first price
     awaited (a few seconds); `quote` is null only if none came in that time."""
     instrument = await market_data.instrument(token_id, exchange)
-    quote = await latest_quote(redis, token_id)
+    quote = await latest_quote(redis, Exchange(instrument["exchange"]), token_id)
     if not usable(quote, instrument["exchange"]):  # nobody watches it: ask market-data now
         quote = await fresh_quote(redis, token_id, instrument["exchange"])
     if quote is not None and usable(quote, instrument["exchange"]):
