@@ -35,6 +35,8 @@ class Rule:
     MARGIN = "margin"
     EXIT_POSITION = "exit_position"
     MARKET_CLOSED = "market_closed"
+    MTM_LIMIT = "mtm_limit"  # a day's MTM limit was hit (risk_blocks.py)
+    SQUARE_OFF_TIME = "square_off_time"  # INTRADAY after the square-off time (risk_blocks.py)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ class RiskContext:
     kill_switch: KillSwitch
     ltp: Decimal | None
     available_margin: Decimal | None
+    held_margin: Decimal = Decimal(0)
+    """Margin held by this client's approved orders that the margin report does not show
+    yet (margin_holds.py); taken off the available margin."""
 
 
 @dataclass(frozen=True)
@@ -277,11 +282,31 @@ def _margin(order: OrderIntent, ctx: RiskContext, config: RiskConfig, notes: lis
     if price is None:
         notes.append("margin not checked: no price and no quote")
         return
-    rate = config.margin_rates.get(order.trade_type, Decimal("1"))
-    required = price * order.quantity * rate
-    if required > ctx.available_margin:
+    required = price * order.quantity * margin_rate(order, config)
+    available = ctx.available_margin - ctx.held_margin
+    if required > available:
+        held = (
+            f" ({ctx.held_margin:.2f} of the reported {ctx.available_margin:.2f} is held by "
+            "orders in flight)"
+            if ctx.held_margin
+            else ""
+        )
         raise _Denied(
             Rule.MARGIN,
-            f"required margin {required:.2f} is above the available margin "
-            f"{ctx.available_margin:.2f}",
+            f"required margin {required:.2f} is above the available margin {available:.2f}{held}",
         )
+
+
+def margin_rate(order: OrderIntent, config: RiskConfig) -> Decimal:
+    return config.margin_rates.get(order.trade_type, Decimal("1"))
+
+
+def margin_required(order: OrderIntent, ltp: Decimal | None, config: RiskConfig) -> Decimal | None:
+    """The margin an approved order blocks at the broker, as the margin rule counts it;
+    None when the rule counts none (an EXIT, a DELIVERY sell, no price and no quote)."""
+    if order.execution_type is ExecutionType.EXIT:
+        return None
+    if order.side is Side.SELL and order.trade_type is TradeType.DELIVERY:
+        return None
+    price = reference_price(order, ltp)
+    return None if price is None else price * order.quantity * margin_rate(order, config)
