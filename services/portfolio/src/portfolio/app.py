@@ -11,6 +11,7 @@ from portfolio.api import build_router
 from portfolio.config import PortfolioSettings
 from portfolio.handlers import PortfolioHandlers
 from portfolio.live import LiveBook
+from portfolio.reports import wiring as reports_wiring
 from portfolio.updates import UpdatePublisher
 
 settings = PortfolioSettings()
@@ -82,11 +83,15 @@ runtime.background(publish_marked)
 
 # ---- routes ----------------------------------------------------------------------------
 
+day_reports = reports_wiring.day_reports(settings, lambda: runtime.pool, parts.book)
+runtime.background(day_reports.run)  # each trading day's record, once, after its close
+
 app = runtime.create_app(
     [
         build_router(
             lambda: runtime.pool, parts.book, settings.list_limit, settings.drift_confirmations
-        )
+        ),
+        reports_wiring.router(day_reports),
     ],
     description="Positions, P&L, margins and reconciliation, from fills only.",
 )

@@ -1,7 +1,9 @@
 """Settings of the portfolio service (environment prefix PORTFOLIO_)."""
 
+from pathlib import Path
+
 from common.settings import ServiceSettings
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 
@@ -31,3 +33,34 @@ class PortfolioSettings(ServiceSettings):
         ),
     )
     list_limit: int = Field(default=1000, ge=1, description="most positions one list returns")
+    day_report_exchanges: str = Field(
+        default="NSE,BSE,NSEFO,BSEFO",
+        description="segments whose close ends the trading day for the day-end report "
+        "(comma-separated): the day's record is written after the last of them closes",
+    )
+    day_report_delay_minutes: int = Field(
+        default=30,
+        ge=0,
+        description="minutes after that close before the record is written (late trade "
+        "confirmations and the order-router's end-of-day expiry settle first)",
+    )
+    day_report_poll_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="the longest the day-end writer sleeps between looks (it also wakes when "
+        "the next day falls due); a failed write is retried at the next look",
+    )
+    charges_file: Path | None = Field(
+        default=None,
+        description="the charge schedule (TOML); default: the repository's data/charges.toml",
+    )
+    market_sessions: str = Field(
+        default="",
+        validation_alias=AliasChoices("MARKET_SESSIONS"),
+        description="IST hours over the defaults, as the order-router reads them",
+    )
+    trading_calendar_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TRADING_CALENDAR_FILE"),
+        description="the holiday/special-session override file; default data/trading-calendar.csv",
+    )

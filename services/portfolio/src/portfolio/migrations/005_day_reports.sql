@@ -18,6 +18,9 @@ CREATE TABLE day_reports (
     PRIMARY KEY (trading_date, client_id)
 );
 
+-- whether fills exist after a day (then today's positions are not that day's end)
+CREATE INDEX fills_by_day ON fills (trading_date);
+
 CREATE FUNCTION day_reports_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'a stored day report is never changed (% on %)', TG_OP, TG_TABLE_NAME;
