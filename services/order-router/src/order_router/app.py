@@ -12,7 +12,7 @@ from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
 from common.trading_days import load_calendar
 
-from order_router import api, dry_run
+from order_router import api, dry_run, risk_api
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.config import OrderRouterSettings
 from order_router.events import EventApplier
@@ -21,6 +21,7 @@ from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
 from order_router.market_hours import MarketHours
 from order_router.risk import RiskConfig
+from order_router.risk_wiring import RiskAutomation
 
 settings = OrderRouterSettings()
 runtime = ServiceRuntime("order-router", settings, migrations=Path(__file__).parent / "migrations")
@@ -39,6 +40,7 @@ class Parts:
 
 
 parts = Parts()
+risk_automation = RiskAutomation(settings)  # MTM limits, timed square-off, alerts
 
 
 async def _listener_connection() -> asyncpg.Connection:
@@ -74,6 +76,8 @@ async def _build() -> None:
         risk,
         parts.accounts,
     )
+    await risk_automation.start(runtime, parts.accounts.book, portfolio)
+    parts.intake.guard = risk_automation
     parts.events = EventApplier(runtime.pool, runtime.publisher)
     parts.expiry = Expiry(
         runtime.pool,
@@ -122,6 +126,7 @@ runtime.consume(SESSIONS, on_sessions)
 runtime.consume(MARGINS, on_margins)
 runtime.consume(ORDER_REQUESTS, on_requests)
 runtime.consume(ORDER_EVENTS, on_events)
+risk_automation.install(runtime)  # P&L watch, alert sources, square-off loop
 
 # ---- background tasks ------------------------------------------------------------------
 
@@ -139,5 +144,6 @@ runtime.background(keep_account_copies_in_step)
 
 # ---- routes ----------------------------------------------------------------------------
 
-app = runtime.create_app([api.router, dry_run.router])
+app = runtime.create_app([api.router, dry_run.router, risk_api.router])
+app.state.risk = risk_automation
 app.state.parts = parts  # the dry run uses the intake's decision path

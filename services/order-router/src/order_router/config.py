@@ -49,6 +49,28 @@ class OrderRouterSettings(ServiceSettings):
         "it is an AMO; the embedded stack (make run, tests, bench) sets it false so it works "
         "at any hour",
     )
+    square_off_times: str = Field(
+        default="",
+        validation_alias=AliasChoices("SQUARE_OFF_TIMES"),
+        description="IST square-off times over the defaults, e.g. NSE=15:10,MCX=23:15 "
+        "(defaults: NSE/BSE cash and F&O 15:15, NSECD 16:45, MCX 23:00); a client's own "
+        "time is set with its limits",
+    )
+    square_off_enforced: bool | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SQUARE_OFF_ENFORCED"),
+        description="run the timed square-off and deny INTRADAY orders after it "
+        "(square_off_time); default: as MARKET_HOURS_ENFORCED (off on the embedded stack)",
+    )
+    square_off_check_seconds: float = Field(
+        default=15, gt=0, description="how often the square-off pass looks at the clock"
+    )
+    risk_refresh_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how stale the day's blocks and MTM limits read from PostgreSQL may be "
+        "(another replica's change is seen within this)",
+    )
     market_sessions: str = Field(
         default="",
         validation_alias=AliasChoices("MARKET_SESSIONS"),

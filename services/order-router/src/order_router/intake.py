@@ -25,6 +25,7 @@ from common.contracts.envelope import Message
 from common.contracts.requests import (
     CancelRequested,
     ClientOrder,
+    FlattenRequested,
     KillSwitchRequested,
     ModifyRequested,
 )
@@ -52,6 +53,7 @@ from order_router.placement import (
     placeholder_instrument,
 )
 from order_router.risk import Decision, RiskConfig, Rule
+from order_router.risk_wiring import RiskAutomation
 from order_router.transitions import Ev, IllegalTransition
 
 log = logging.getLogger(__name__)
@@ -82,11 +84,15 @@ class Intake:
         self.instruments = instruments
         self.positions = positions
         self.risk = risk
+        self.guard: RiskAutomation | None = None
+        """MTM-limit and square-off blocks and flattening (risk_wiring.py), set at start."""
 
     async def handle(self, messages: Sequence[Message]) -> None:
         """Order-making requests are placed together up to the next modify, cancel or
         kill switch, which then finds the orders before it stored."""
         placing: list[PlacementRequest] = []
+        if self.guard is not None:
+            await self.guard.refresh()
         for message in messages:
             request = order_request(message)
             if request is not None:
@@ -105,6 +111,8 @@ class Intake:
             await self.cancel(m)
         elif isinstance(m, KillSwitchRequested):
             await self.kill_switch(m)
+        elif isinstance(m, FlattenRequested) and self.guard is not None:
+            await self.guard.flatten(m)
         else:
             log.warning("ignoring request of unknown type %s", m.type)
 
@@ -182,6 +190,8 @@ class Intake:
             with bound(client_id=order.client_id, order_id=order.order_id):
                 if instrument_problem is not None:
                     decision = Decision(rule=Rule.INSTRUMENT, reason=instrument_problem)
+                elif self.guard is not None and (block := self.guard.deny(order)) is not None:
+                    decision = block  # mtm_limit or square_off_time (risk_blocks.py)
                 else:
                     order, decision = assess(order, exits.get(order.order_id), any_type,
                                               facts, kill, ltp, self.risk)  # fmt: skip

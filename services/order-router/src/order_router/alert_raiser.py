@@ -1,0 +1,91 @@
+"""Alerts from what the order-router already reads (alerts.v1).
+
+- an order the broker rejected (orders.events.v1 `order.rejected`), with Motilal's code;
+- a client's broker session that failed (accounts.sessions.v1, on the change into FAILED);
+- a kill switch engaged (orders.requests.v1 `killswitch.requested`).
+MTM limits and the square-off raise their own (flatten.py); the portfolio raises drift.
+A consumer group of its own (one alert per fact, whichever replica reads it), from the
+latest offset: an alert is about now. Each alert's id is derived from its cause, so a
+redelivered fact gives the same alert id (a webhook receiver can drop repeats).
+"""
+
+from collections.abc import Sequence
+
+from common.contracts.accounts import SessionChanged
+from common.contracts.alerts import GLOBAL_SCOPE, AlertKind, AlertRaised, AlertSeverity
+from common.contracts.envelope import Message
+from common.contracts.order_events import OrderRejected
+from common.contracts.requests import KillSwitchRequested
+from common.enums import SessionState
+from common.kafka import Publisher
+from common.topics import ALERTS
+
+from order_router.messages import derived_id
+
+GROUP = "order-router-alerts"
+
+
+def alert_for(m: Message, was_failed: bool = False) -> AlertRaised | None:
+    """The alert a fact raises, if any (pure)."""
+    if isinstance(m, OrderRejected):
+        return AlertRaised(
+            **m.caused(),
+            event_id=derived_id(m.event_id, "alert"),
+            kind=AlertKind.ORDER_REJECTED,
+            severity=AlertSeverity.WARNING,
+            scope=m.client_id,
+            client_id=m.client_id,
+            client_ids=(m.client_id,),
+            order_id=m.order_id,
+            title=f"Order rejected for {m.client_id} ({m.error_code})",
+            detail=f"Motilal rejected order {m.order_id}: {m.error_code} {m.reason}",
+        )
+    if isinstance(m, SessionChanged) and m.state is SessionState.FAILED and not was_failed:
+        code = f" ({m.error_code})" if m.error_code else ""
+        return AlertRaised(
+            **m.caused(),
+            event_id=derived_id(m.event_id, "alert"),
+            kind=AlertKind.SESSION_FAILED,
+            severity=AlertSeverity.CRITICAL,
+            scope=m.client_id,
+            client_id=m.client_id,
+            client_ids=(m.client_id,),
+            title=f"Broker session failed for {m.client_id}{code}",
+            detail=f"{m.reason or 'the login failed'}; its orders are denied (broker_session) "
+            "until it logs in again",
+        )
+    if isinstance(m, KillSwitchRequested) and m.engaged:
+        who = "every client" if m.client_id is None else f"client {m.client_id}"
+        return AlertRaised(
+            **m.caused(),
+            event_id=derived_id(m.event_id, "alert"),
+            kind=AlertKind.KILL_SWITCH,
+            severity=AlertSeverity.CRITICAL,
+            scope=m.client_id or GLOBAL_SCOPE,
+            client_id=m.client_id,
+            client_ids=(m.client_id,) if m.client_id else (),
+            title=f"Kill switch engaged for {who} by {m.actor}",
+            detail=f"{m.reason}; new orders are denied (kill_switch)"
+            + ("; working orders are being canceled" if m.cancel_open_orders else ""),
+        )
+    return None
+
+
+class AlertRaiser:
+    def __init__(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+        self._session_failed: dict[str, bool] = {}
+
+    async def handle(self, messages: Sequence[Message]) -> None:
+        alerts = []
+        for m in messages:
+            was_failed = False
+            if isinstance(m, SessionChanged):
+                was_failed = self._session_failed.get(m.client_id, False)
+                if m.state is not SessionState.LOGGING_IN:  # a retry passes through it
+                    self._session_failed[m.client_id] = m.state is SessionState.FAILED
+            alert = alert_for(m, was_failed)
+            if alert is not None:
+                alerts.append(alert)
+        if alerts:
+            await self.publisher.publish_many(ALERTS, alerts)

@@ -1,0 +1,127 @@
+"""Watching each scope's day MTM against its limits, on live P&L.
+
+The portfolio marks every client's P&L on each quote and publishes it on
+portfolio.updates.v1 (`pnl.changed`, conflated per client to at most one a second). This
+watch reads those figures (its own consumer group per process, from the latest offset, so
+every replica sees every client, as a group's members may sit on any partition), keeps each
+client's day MTM (realized today + unrealized), and checks the scopes the client belongs to.
+A scope whose limit is hit fires once per trading date (`risk_triggers`: whichever replica
+records it first): it publishes a `FlattenRequested`, which the intake turns into blocks,
+cancels, exits and an alert.
+
+Limits are re-read from PostgreSQL at most every `refresh_seconds` (any replica's PUT).
+"""
+
+import logging
+import time as monotonic
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+import asyncpg
+from common.contracts.envelope import Message, utc_now
+from common.contracts.portfolio import PnlChanged
+from common.contracts.requests import FlattenRequested
+from common.kafka import Publisher
+from common.topics import ORDER_REQUESTS
+from common.trading_days import trading_date
+
+from order_router import store_risk
+from order_router.messages import derived_id
+from order_router.mtm import MtmBoard, MtmLimits, scopes_of
+from order_router.risk import Rule
+
+log = logging.getLogger(__name__)
+
+ACTOR = "order-router:mtm-limit"
+
+
+def limits_of(row: asyncpg.Record) -> MtmLimits:
+    return MtmLimits(
+        row["scope"],
+        row["mtm_stop_loss"],
+        row["mtm_target"],
+        row["mtm_trailing_stop"],
+        tuple(row["members"] or ()),
+    )
+
+
+class MtmWatch:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        publisher: Publisher,
+        refresh_seconds: float,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.pool = pool
+        self.publisher = publisher
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        self.board = MtmBoard()
+        self.limits: dict[str, MtmLimits] = {}
+        self._fired: set[str] = set()
+        self._read_at = float("-inf")
+
+    async def reload(self) -> None:
+        rows = await store_risk.all_limits(self.pool)
+        self.limits = {r["scope"]: limits_of(r) for r in rows}
+        self._read_at = monotonic.monotonic()
+
+    def put_limits(self, limits: MtmLimits) -> None:
+        """A PUT on this replica: watched from the next figure on."""
+        self.limits[limits.scope] = limits
+
+    async def on_pnl(self, messages: Sequence[Message]) -> None:
+        day = trading_date(self.clock())
+        if self.board.day != day:
+            self.board.start_day(day)
+            self._fired = await store_risk.fired_on(self.pool, day, Rule.MTM_LIMIT)
+        if monotonic.monotonic() - self._read_at >= self.refresh_seconds:
+            await self.reload()
+        moved = []
+        for m in messages:
+            if not isinstance(m, PnlChanged):
+                continue
+            if m.trading_date is not None and m.trading_date != day:
+                continue  # yesterday's figure, published before the portfolio's day moved
+            self.board.put(m.client_id, m.realized_pnl_today + m.unrealized_pnl)
+            moved.append(m.client_id)
+        for limits in scopes_of(moved, self.limits):
+            if limits.scope in self._fired:
+                continue
+            mtm, _peak, hit = self.board.check(limits)
+            if hit is not None:
+                await self._fire(limits, hit, mtm)
+
+    async def _fire(self, limits: MtmLimits, reason: str, mtm: object) -> None:
+        day = self.board.day
+        assert day is not None
+        self._fired.add(limits.scope)
+        if not limits.clients:
+            return
+        if not await store_risk.fire(self.pool, limits.scope, Rule.MTM_LIMIT, day, reason):
+            return  # another replica fired it first
+        batch_id = derived_id("mtm", limits.scope, day.isoformat())
+        log.warning("%s (day MTM %s): flattening %s", reason, mtm, ", ".join(limits.clients))
+        await self.publisher.publish(
+            ORDER_REQUESTS,
+            FlattenRequested(
+                event_id=batch_id,
+                correlation_id=batch_id,
+                actor=ACTOR,
+                batch_id=batch_id,
+                rule="mtm_limit",
+                scope=limits.scope,
+                client_ids=limits.clients,
+                trading_date=day,
+                reason=reason,
+            ),
+        )
+
+    def figures(self, limits: MtmLimits) -> dict[str, object]:
+        """The scope's day MTM and peak now (for the limits view)."""
+        return {
+            "mtm": str(self.board.mtm(limits.clients)),
+            "peak": str(self.board.peak(limits.scope)),
+            "triggered": limits.scope in self._fired,
+        }

@@ -1,0 +1,105 @@
+"""The day's blocks left by MTM limits and the square-off, and the denials they make.
+
+A block denies a client's new orders for the rest of a trading date (rule `mtm_limit`, or
+`square_off_time` for INTRADAY orders on one exchange) until an admin lifts it. EXIT orders
+always pass: a blocked client may still be closed out, by the platform or by an operator.
+When the square-off clock is enforced, an INTRADAY order after the client's square-off time
+is denied even before the square-off pass has left a block (the pass may still be running).
+
+`deny` is pure; `BlockBook` keeps today's active blocks in memory, re-read from PostgreSQL
+at most once every `refresh_seconds` (any replica may have added or lifted one).
+"""
+
+import time as monotonic
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import asyncpg
+from common.contracts.envelope import utc_now
+from common.enums import ExecutionType, TradeType
+from common.trading_days import trading_date
+
+from order_router import store_risk
+from order_router.orders import Order
+from order_router.risk import Decision, Rule
+from order_router.square_off import SquareOffTimes
+
+
+@dataclass(frozen=True)
+class Block:
+    client_id: str
+    rule: str
+    trading_date: date
+    exchange: str  # '' = every exchange
+    trade_type: TradeType | None
+    scope: str
+    reason: str
+
+    def covers(self, order: Order) -> bool:
+        if self.trade_type is not None and order.trade_type is not self.trade_type:
+            return False
+        return not self.exchange or self.exchange == order.instrument.exchange
+
+
+def deny(
+    order: Order,
+    blocks: Iterable[Block],
+    square_off: SquareOffTimes | None,
+    now: datetime,
+) -> Decision | None:
+    """The denial of a new order by a block or the square-off clock; None: it may go."""
+    if order.execution_type is ExecutionType.EXIT:
+        return None
+    for block in blocks:
+        if block.client_id == order.client_id and block.covers(order):
+            return Decision(rule=block.rule, reason=block.reason)
+    if square_off is not None and order.trade_type is TradeType.INTRADAY and not order.amo:
+        exchange = order.instrument.exchange
+        if square_off.due(order.client_id, exchange, now):
+            return Decision(
+                rule=Rule.SQUARE_OFF_TIME, reason=square_off.reason(order.client_id, exchange)
+            )
+    return None
+
+
+class BlockBook:
+    """Today's active blocks by client, refreshed from the store when stale."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        refresh_seconds: float,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.pool = pool
+        self.refresh_seconds = refresh_seconds
+        self.clock = clock
+        self._by_client: dict[str, list[Block]] = {}
+        self._read_at = float("-inf")
+        self._day: date | None = None
+
+    async def current(self) -> dict[str, list[Block]]:
+        day = trading_date(self.clock())
+        fresh = monotonic.monotonic() - self._read_at < self.refresh_seconds
+        if not fresh or day != self._day:
+            await self.reload(day)
+        return self._by_client
+
+    async def reload(self, day: date | None = None) -> None:
+        day = day or trading_date(self.clock())
+        rows = await store_risk.active_blocks(self.pool, day)
+        by_client: dict[str, list[Block]] = {}
+        for row in rows:
+            block = Block(
+                row["client_id"],
+                row["rule"],
+                row["trading_date"],
+                row["exchange"],
+                TradeType(row["trade_type"]) if row["trade_type"] else None,
+                row["scope"],
+                row["reason"],
+            )
+            by_client.setdefault(block.client_id, []).append(block)
+        self._by_client, self._day = by_client, day
+        self._read_at = monotonic.monotonic()

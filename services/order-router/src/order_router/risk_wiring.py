@@ -1,0 +1,122 @@
+"""Wiring of risk automation in the order-router: MTM limits, the timed square-off, alerts.
+
+`RiskAutomation` owns the parts (MTM watch, square-off pass, flattener, block book, alert
+raiser); `install` registers their consumers and the square-off loop before start, `start`
+builds them once the pool and Kafka are open, and the intake calls `guard` and `flatten`.
+"""
+
+import time as monotonic
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import asyncpg
+import httpx
+from common.consumers import of_types
+from common.contracts.accounts import SessionChanged
+from common.contracts.envelope import Message, utc_now
+from common.contracts.order_events import OrderRejected
+from common.contracts.portfolio import PnlChanged
+from common.contracts.requests import FlattenRequested, KillSwitchRequested
+from common.ids import new_id
+from common.service import ServiceRuntime
+from common.topics import ORDER_EVENTS, ORDER_REQUESTS, PORTFOLIO_UPDATES, SESSIONS
+
+from order_router.accounts import AccountBook
+from order_router.alert_raiser import GROUP as ALERTS_GROUP
+from order_router.alert_raiser import AlertRaiser
+from order_router.config import OrderRouterSettings
+from order_router.flatten import Flattener
+from order_router.mtm_watch import MtmWatch
+from order_router.orders import Order
+from order_router.risk import Decision
+from order_router.risk_blocks import Block, BlockBook, deny
+from order_router.square_off import SquareOffTimes, parse_times
+from order_router.square_off_pass import SquareOffPass
+
+
+class RiskAutomation:
+    pool: asyncpg.Pool
+    blocks: BlockBook
+    mtm: MtmWatch
+    square_off: SquareOffPass
+    flattener: Flattener
+    raiser: AlertRaiser
+
+    def __init__(self, settings: OrderRouterSettings) -> None:
+        self.settings = settings
+        self.per_exchange = SquareOffTimes(parse_times(settings.square_off_times))
+        self.enforced = (
+            settings.market_hours_enforced
+            if settings.square_off_enforced is None
+            else settings.square_off_enforced
+        )
+        self._times = self.per_exchange
+        self._times_read_at = float("-inf")
+        self._blocks: Mapping[str, list[Block]] = {}
+
+    def install(self, runtime: ServiceRuntime) -> None:
+        # every replica reads every client's P&L (a group's members sit on any partition)
+        runtime.consume(
+            PORTFOLIO_UPDATES,
+            self._on_pnl,
+            group=f"order-router-mtm-{new_id()[:12]}",
+            from_beginning=False,
+            wants=of_types(PnlChanged),
+        )
+        for topic, kind in (
+            (ORDER_EVENTS, OrderRejected),
+            (SESSIONS, SessionChanged),
+            (ORDER_REQUESTS, KillSwitchRequested),
+        ):
+            runtime.consume(
+                topic, self._on_alertable, group=ALERTS_GROUP, from_beginning=False,
+                wants=of_types(kind),
+            )  # fmt: skip
+        if self.enforced:
+            runtime.background(self._square_off_loop)
+
+    async def start(
+        self, runtime: ServiceRuntime, book: AccountBook, portfolio: httpx.AsyncClient
+    ) -> None:
+        refresh = self.settings.risk_refresh_seconds
+        self.pool = runtime.pool
+        self.blocks = BlockBook(runtime.pool, refresh)
+        self.mtm = MtmWatch(runtime.pool, runtime.publisher, refresh)
+        self.square_off = SquareOffPass(
+            runtime.pool, runtime.publisher, book, self.per_exchange,
+            self.settings.square_off_check_seconds,
+        )  # fmt: skip
+        self.flattener = Flattener(runtime.pool, runtime.publisher, portfolio, self.blocks)
+        self.raiser = AlertRaiser(runtime.publisher)
+        await self.mtm.reload()
+
+    # --- the intake's hooks ------------------------------------------------------------
+
+    async def refresh(self) -> None:
+        """Today's blocks and (when enforced) the square-off times, fresh within
+        `risk_refresh_seconds`: the intake calls it once per batch of requests."""
+        self._blocks = await self.blocks.current()
+        if not self.enforced:
+            return
+        if monotonic.monotonic() - self._times_read_at >= self.settings.risk_refresh_seconds:
+            self._times = await self.square_off.times()
+            self._times_read_at = monotonic.monotonic()
+
+    def deny(self, order: Order, now: datetime | None = None) -> Decision | None:
+        """The block or square-off denial of a new order (as of the last refresh)."""
+        times = self._times if self.enforced else None
+        return deny(order, self._blocks.get(order.client_id, ()), times, now or utc_now())
+
+    async def flatten(self, m: FlattenRequested) -> None:
+        await self.flattener.handle(m)
+
+    # --- consumers and the loop -------------------------------------------------------
+
+    async def _on_pnl(self, messages: Sequence[Message]) -> None:
+        await self.mtm.on_pnl(messages)
+
+    async def _on_alertable(self, messages: Sequence[Message]) -> None:
+        await self.raiser.handle(messages)
+
+    async def _square_off_loop(self) -> None:
+        await self.square_off.run()
