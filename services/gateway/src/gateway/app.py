@@ -30,6 +30,7 @@ from gateway.routes import (
     orders,
     preview,
     reconcile,
+    reports,
     tokens,
     trades,
     users,
@@ -57,6 +58,7 @@ app = runtime.create_app(
         clients_portfolio.router,
         holders.router,
         reconcile.router,
+        reports.router,  # day reports (JSON and CSV)
         asyncapi.router,  # the Kafka contract for other systems (AsyncAPI)
     ],
     description="Multi-client trading platform for Motilal Oswal desks: public REST API.",

@@ -24,11 +24,12 @@ from common.enums import ExecutionType, OrderStatus, OrderType
 from common.http import MAX_OFFSET
 from common.ids import new_id
 from fastapi import APIRouter, HTTPException, Query, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from gateway import deps, previews
 from gateway.auth.deps import Viewer
 from gateway.clients.store_clients import find_clients
+from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.market_data_client import Instruments, UnknownInstrument
 from gateway.order_models import (
@@ -200,10 +201,11 @@ async def get_batch(batch_id: str, user: Viewer, orders: Router) -> dict[str, An
     return batch
 
 
-@router.get("/orders", summary="Orders, newest first, filtered")
+@router.get("/orders", summary="Orders, newest first, filtered", responses=CSV_RESPONSES)
 async def list_orders(
     user: Viewer,
     orders: Router,
+    export: Export,
     client_id: str | None = None,
     token_id: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
     status_: Annotated[
@@ -214,8 +216,8 @@ async def list_orders(
     until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
-    return await orders.orders(
+) -> Response:
+    found = await orders.orders(
         {
             "client_id": client_id,
             "token": token_id,
@@ -227,6 +229,7 @@ async def list_orders(
             "offset": offset,
         }
     )
+    return export.respond(found, found["orders"], "orders")
 
 
 def _utc(name: str, moment: datetime | None) -> str | None:

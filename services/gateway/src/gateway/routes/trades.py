@@ -16,10 +16,11 @@ from common.contracts.requests import ClientOrder, ExitByTokenRequested, ExitTra
 from common.enums import Exchange, PositionStatus, TradeType
 from common.ids import new_id
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from gateway.auth.deps import Viewer
+from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.order_models import Accepted, OrderRef, problem
 from gateway.portfolio_client import Portfolio
@@ -73,17 +74,23 @@ def _invalid(problems: list[dict[str, Any]]) -> HTTPException:
     return HTTPException(422, problems)
 
 
-@router.get("/trades", summary="Trades (positions) with filters, newest first")
+@router.get(
+    "/trades",
+    summary="Trades (positions) with filters, newest first",
+    response_model=list[TradeOut],
+    responses=CSV_RESPONSES,
+)
 async def list_trades(
     _: Viewer,
     portfolio: Portfolio,
+    export: Export,
     client_id: str | None = None,
     token_id: Annotated[int | None, Query(gt=0, le=TOKEN_MAX)] = None,
     status_: Annotated[PositionStatus | None, Query(alias="status")] = None,
     trade_type: TradeType | None = None,
     exchange: Exchange | None = None,
     limit: Annotated[int, Query(gt=0, le=1000)] = 200,
-) -> list[TradeOut]:
+) -> Response:
     positions = await portfolio.positions(
         client_id=client_id,
         token=token_id,
@@ -92,7 +99,8 @@ async def list_trades(
         exchange=exchange.value if exchange else None,
         limit=limit,
     )
-    return [trade_out(p) for p in positions]
+    trades = [trade_out(p) for p in positions]
+    return export.respond(trades, trades, "trades", list(TradeOut.model_fields))
 
 
 @router.get("/trades/{trade_id}", summary="One trade (position) by id")
