@@ -29,6 +29,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
 from pydantic import ValidationError
 
+from common.consumer_lag import ConsumerLag
 from common.contracts.envelope import Message
 from common.doorbell import Doorbell
 from common.metrics import consumer_metrics
@@ -190,6 +191,18 @@ def subscribe(
 
     subscriber(on_batch)
     _fetch_adaptively(subscriber, settings, doorbell.bell(topics) if doorbell else None)
+    _report_lag(subscriber, group, metrics.lag)
+
+
+def _report_lag(subscriber: Any, group: str, lag: ConsumerLag) -> None:
+    """The group's consumer is handed to the lag gauge, read only when scraped."""
+    fetch = subscriber.get_msg
+
+    async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
+        lag.watch(group, consumer)
+        return await fetch(consumer)
+
+    subscriber.get_msg = get_msg
 
 
 _BATCH_WAIT_MS = 1000

@@ -1,10 +1,21 @@
 """Prometheus metrics named `<service>_<what>_<unit>`, and the /metrics response."""
 
+import asyncio
+import logging
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 
 from fastapi import Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
+
+from common.consumer_lag import ConsumerLag
+
+log = logging.getLogger(__name__)
+
+ScrapeHook = Callable[[], Awaitable[None]]
+"""Sets gauges that are read from a store (PostgreSQL) just before a scrape answers."""
+SCRAPE_HOOK_TIMEOUT_S = 2.0
 
 
 def metric_prefix(service: str) -> str:
@@ -32,6 +43,8 @@ class ConsumerMetrics:
             ["topic"],
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        self.lag = ConsumerLag(p)
+        REGISTRY.register(self.lag)
 
 
 @cache
@@ -40,5 +53,13 @@ def consumer_metrics(service: str) -> ConsumerMetrics:
     return ConsumerMetrics(service)
 
 
-def metrics_response() -> Response:
+async def metrics_response(hooks: Sequence[ScrapeHook] = ()) -> Response:
+    """The registry's text, after the service's scrape hooks ran (a hook that fails or takes
+    longer than SCRAPE_HOOK_TIMEOUT_S leaves its gauges as they were: a scrape never fails
+    because PostgreSQL is slow)."""
+    for hook in hooks:
+        try:
+            await asyncio.wait_for(hook(), SCRAPE_HOOK_TIMEOUT_S)
+        except Exception as error:  # a scrape answers whatever a store does
+            log.warning("metrics hook %s failed: %r", getattr(hook, "__name__", hook), error)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

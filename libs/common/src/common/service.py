@@ -36,7 +36,7 @@ from common.http import (
 from common.internal_auth import InternalAuth, internal_token
 from common.kafka import Publisher, build_broker, ensure_topics
 from common.logs import configure_logging
-from common.metrics import metrics_response
+from common.metrics import ScrapeHook, metrics_response
 from common.settings import ServiceSettings
 from common.topics import Topic
 
@@ -71,6 +71,7 @@ class ServiceRuntime:
         self._checks: dict[str, Check] = {}
         self._startup: list[Hook] = []
         self._shutdown: list[Hook] = []
+        self._scrape_hooks: list[ScrapeHook] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: list[Consumer] = []
@@ -123,6 +124,12 @@ class ServiceRuntime:
 
     def on_shutdown(self, hook: Hook) -> Hook:
         self._shutdown.append(hook)
+        return hook
+
+    def on_scrape(self, hook: ScrapeHook) -> ScrapeHook:
+        """Run `hook` before each /metrics answer (gauges read from PostgreSQL: they cost a
+        query per scrape and nothing between scrapes)."""
+        self._scrape_hooks.append(hook)
         return hook
 
     def background(self, loop: Callable[[], Awaitable[None]]) -> None:
@@ -246,7 +253,7 @@ class ServiceRuntime:
 
         @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
         async def metrics() -> Any:
-            return metrics_response()
+            return await metrics_response(self._scrape_hooks)
 
         for router in routers:
             app.include_router(router)
