@@ -1,6 +1,14 @@
-"""The adapter's execution metrics (Prometheus), named broker_adapter_<what>_<unit>."""
+"""The adapter's metrics (Prometheus), named broker_adapter_<what>_<unit>."""
 
-from prometheus_client import Counter, Histogram
+import re
+
+import asyncpg
+from common.enums import SessionState
+from prometheus_client import Counter, Gauge, Histogram
+
+from broker_adapter.sessions import store_sessions
+
+_MOTILAL_CODE = re.compile(r"^[A-Z0-9]{2,8}$")
 
 
 class ExecutionMetrics:
@@ -34,6 +42,31 @@ class ExecutionMetrics:
             "Reads of a client's positions and margins, by why: fills, demand or sweep",
             ["reason"],
         )
+        self.broker_errors = Counter(
+            "broker_adapter_broker_errors_total",
+            "Motilal calls that failed, by operation and Motilal's error code "
+            "(`none`: no code, e.g. unreachable; `other`: a code not shaped like Motilal's)",
+            ["operation", "code"],
+        )
+        self.sessions = Gauge(
+            "broker_adapter_sessions",
+            "Active clients by broker session state (read from PostgreSQL when scraped; "
+            "every replica reports the same figures)",
+            ["state"],
+        )
+        for state in SessionState:
+            self.sessions.labels(state.value)
+
+    def broker_error(self, operation: str, code: str) -> None:
+        code = code.strip().upper()
+        self.broker_errors.labels(
+            operation, code if _MOTILAL_CODE.match(code) else ("none" if not code else "other")
+        ).inc()
+
+    async def read_sessions(self, pool: asyncpg.Pool) -> None:
+        counts = await store_sessions.sessions_by_state(pool)
+        for state in SessionState:
+            self.sessions.labels(state.value).set(counts.get(state.value, 0))
 
 
 METRICS = ExecutionMetrics()

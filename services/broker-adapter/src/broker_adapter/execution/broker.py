@@ -76,13 +76,15 @@ class BrokerAccess:
             outcome = "ok"
             try:
                 return await call(client)
-            except SessionExpired:
+            except SessionExpired as error:
                 outcome = "session_expired"
+                METRICS.broker_error(operation, error.code)
                 if attempt == 2:
                     raise
                 await self.sessions.relogin(client_id)
             except MotilalError as error:
                 outcome = type(error).__name__
+                METRICS.broker_error(operation, error.code)
                 raise
             finally:
                 METRICS.broker_call.labels(operation, outcome).observe(

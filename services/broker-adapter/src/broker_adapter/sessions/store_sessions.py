@@ -93,6 +93,20 @@ async def active_accounts(db: Executor) -> list[Account]:
     return [_account(r) for r in rows]
 
 
+async def sessions_by_state(db: Executor) -> dict[str, int]:
+    """Active clients by session state; no row yet, or an ACTIVE one past its expiry, is
+    LOGGED_OUT (a login is tried when the client next trades)."""
+    rows = await db.fetch(
+        """SELECT CASE WHEN s.state IS NULL
+                         OR (s.state = 'ACTIVE' AND s.expires_at <= now()) THEN 'LOGGED_OUT'
+                       ELSE s.state END AS state,
+                  count(*) AS clients
+           FROM accounts a LEFT JOIN sessions s USING (client_id)
+           WHERE a.active GROUP BY 1"""
+    )
+    return {r["state"]: r["clients"] for r in rows}
+
+
 async def get_session(db: Executor, client_id: str) -> SessionRow | None:
     row = await db.fetchrow("SELECT * FROM sessions WHERE client_id = $1", client_id)
     if row is None:

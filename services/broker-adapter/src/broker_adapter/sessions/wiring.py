@@ -14,6 +14,7 @@ from common.topics import CLIENTS, SESSIONS
 from fastapi import APIRouter
 
 from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.metrics import METRICS
 from broker_adapter.sessions import routes as session_routes
 from broker_adapter.sessions.credentials import private_key_from
 from broker_adapter.sessions.manager import Fallback, SessionManager
@@ -77,4 +78,9 @@ def install_sessions(
         await manager.aclose()
 
     runtime.on_shutdown(stop)
+
+    async def sessions_by_state() -> None:
+        await METRICS.read_sessions(runtime.pool)
+
+    runtime.on_scrape(sessions_by_state)
     return InstalledSessions(manager, session_routes.router(manager, lambda: runtime.pool))
