@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -34,7 +35,7 @@ from common.topics import ORDER_REQUESTS
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 
-from gateway import audit, deps
+from gateway import audit, deps, metrics
 from gateway import store_idempotency as store
 from gateway.auth.deps import CurrentUser, Trader
 
@@ -93,6 +94,7 @@ class OncePost:
         self.pool = pool
         self.publisher = publisher
         self.key = key
+        self.started = time.perf_counter()
 
     async def run(self, body: Any, decide: Callable[[], Awaitable[Outcome]]) -> JSONResponse:
         """Decide, then publish and audit at most once per key; `body` is what a retry must
@@ -134,6 +136,7 @@ class OncePost:
         for message in messages:
             with bound(correlation_id=message.correlation_id):
                 await self.publisher.publish(ORDER_REQUESTS, message)
+        metrics.published(messages, self.started)
         fault = getattr(self.request.app.state, FAULT_HOOK, None)
         if fault is not None:
             await fault()

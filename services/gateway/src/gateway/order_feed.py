@@ -35,6 +35,7 @@ from common.enums import OrderStatus
 from common.service import ServiceRuntime
 from common.topics import ORDER_UPDATES
 
+from gateway import metrics
 from gateway.live import LIVE_GROUP, Hub
 from gateway.peers import peers_of
 from gateway.router_client import RouterClient
@@ -128,6 +129,8 @@ class OrderFeed:
     def push(self, update: OrderUpdated) -> None:
         batch_id, event = update.batch_id, update.event
         status = self.book.update(update)
+        if isinstance(event, OrderAccepted):
+            metrics.accepted(batch_id)
         message = order_message(event, batch_id, status)
         self.hub.publish(f"orders:{event.client_id}", event.order_id, _wrap(
             f"orders:{event.client_id}", "order", message))  # fmt: skip
