@@ -6,6 +6,7 @@ from common.service import ServiceRuntime
 from fastapi.exceptions import RequestValidationError
 
 from gateway import (
+    alerts_feed,
     errors,
     idempotency,
     order_feed,
@@ -27,6 +28,7 @@ from gateway.routes import (
     auth,
     groups,
     holders,
+    limits,
     orders,
     preview,
     reconcile,
@@ -58,6 +60,7 @@ app = runtime.create_app(
         clients_portfolio.router,
         holders.router,
         reconcile.router,
+        limits.router,  # MTM limits, blocks, square-off (order-router)
         reports.router,  # day reports (JSON and CSV)
         asyncapi.router,  # the Kafka contract for other systems (AsyncAPI)
     ],
@@ -70,6 +73,7 @@ order_feed.install(runtime, hub)  # live order/batch channels on /ws
 portfolio_feed.install(runtime, hub)  # live portfolio:{client_id} channels on /ws
 quote_feed.install(runtime, hub)  # live quotes:{token} channels on /ws, watch leases
 accounts_wiring.wire(runtime)  # session view consumer, registry republish, demo clients
+alerts_feed.install(runtime, hub)  # live alerts:{all|client_id} channels, the webhook
 app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
 app.add_middleware(BrowserSecurity, settings=settings)  # CSP and friends; docs/metrics gates
 runtime.background(lambda: idempotency.purge_forever(runtime.pool))  # keys live KEEP_HOURS

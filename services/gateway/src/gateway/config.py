@@ -102,6 +102,21 @@ class GatewaySettings(ServiceSettings):
         "(GATEWAY_CREDENTIALS_PUBLIC_KEY): client credentials are sealed to it",
     )
 
+    # ---- alerts (alerts.v1 to a webhook) ----------------------------------------------
+    alert_webhook_url: SecretStr | None = Field(
+        default=None,
+        description="POST every alert (alerts.v1) here as JSON, with a Slack-style `text` "
+        "line (GATEWAY_ALERT_WEBHOOK_URL); unset: alerts go to the dashboard only. Such URLs "
+        "carry a token (Slack, a Telegram bot): a secret, never logged",
+    )
+    alert_webhook_attempts: int = Field(
+        default=5, ge=1, le=20, description="tries of one alert's POST (backing off) before "
+        "it is logged as undelivered and the next alert is sent",
+    )  # fmt: skip
+    alert_webhook_timeout_seconds: float = Field(
+        default=5, gt=0, description="how long one POST to the webhook may take"
+    )
+
     # ---- demo clients (dev mode only) -----------------------------------------------------
     register_demo_clients: bool = Field(
         default=True,

@@ -1,0 +1,169 @@
+"""MTM limits, the day's blocks and the square-off (issue 15), over the order-router.
+
+`PUT /api/v1/clients/{id}/limits` and `PUT /api/v1/groups/{name}/limits` (admin) set a
+scope's day limits in rupees: `mtm_stop_loss`, `mtm_target`, `mtm_trailing_stop` (each
+optional; null clears it) and, for a client, its own `square_off_time` (IST HH:MM). A group's
+limits watch the group's members as they are when the limits are set (PUT them again
+after changing the group). GET answers the limits with the scope's day MTM and peak now.
+When a limit is hit the order-router flattens the scope and blocks it for the day;
+`GET .../blocks` shows the blocks and `DELETE .../blocks` (admin) lifts them.
+`POST /api/v1/admin/square-off` squares off INTRADAY now (all clients, or some).
+"""
+
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from common.http import path_segment
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway import audit, deps
+from gateway import store_groups as groups
+from gateway.auth.deps import Admin, Viewer
+from gateway.clients.store_clients import find_clients
+from gateway.peers import PeersDep, PeerUnavailable
+
+router = APIRouter(prefix="/api/v1", tags=["risk limits"])
+
+RULES = ("mtm_limit", "square_off_time")
+
+
+class GroupLimitsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mtm_stop_loss: Decimal | None = Field(
+        default=None, gt=0, description="rupees: flatten when the day MTM falls to -this"
+    )
+    mtm_target: Decimal | None = Field(
+        default=None, gt=0, description="rupees: flatten when the day MTM reaches this"
+    )
+    mtm_trailing_stop: Decimal | None = Field(
+        default=None, gt=0, description="rupees: flatten when the day MTM falls this far "
+        "below its peak of the day (the peak starts at 0)",
+    )  # fmt: skip
+
+
+class ClientLimitsIn(GroupLimitsIn):
+    square_off_time: time | None = Field(
+        default=None, description="IST HH:MM: this client's own square-off time (over the "
+        "segment's, e.g. 15:15 for NSE)",
+    )  # fmt: skip
+
+
+class SquareOffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_ids: list[str] | None = Field(default=None, description="omitted: every client")
+
+
+async def _answer(peers: PeersDep, method: str, path: str, **kwargs: Any) -> Any:
+    response = await peers.router.send(method, path, **kwargs)
+    if response.status_code == 404:
+        return None
+    if response.status_code == 422:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, response.json().get("detail"))
+    if response.status_code >= 400:
+        raise PeerUnavailable(peers.router.name, f"HTTP {response.status_code}")
+    return response.json()
+
+
+async def _client_exists(pool: deps.Pool, client_id: str) -> None:
+    if client_id not in await find_clients(pool, [client_id]):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"client {client_id} not found")
+
+
+async def _members(pool: deps.Pool, name: str) -> list[str]:
+    group = await groups.get_group(pool, name)
+    if group is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"group {name} not found")
+    return [m.client_id for m in group.members]
+
+
+def _scope_path(scope: str) -> str:
+    return f"/internal/risk/limits/{path_segment(scope)}"
+
+
+@router.get("/clients/{client_id}/limits", summary="A client's MTM limits and day MTM")
+async def client_limits(client_id: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> Any:
+    await _client_exists(pool, client_id)
+    found = await _answer(peers, "GET", _scope_path(client_id))
+    return found or {"scope": client_id, "mtm_stop_loss": None, "mtm_target": None,
+                     "mtm_trailing_stop": None, "square_off_time": None}  # fmt: skip
+
+
+@router.put("/clients/{client_id}/limits", summary="Set a client's MTM limits (admin)")
+async def set_client_limits(
+    client_id: str, body: ClientLimitsIn, user: Admin, pool: deps.Pool, peers: PeersDep
+) -> Any:
+    await _client_exists(pool, client_id)
+    sent = {**body.model_dump(mode="json"), "actor": user.username}
+    answer = await _answer(peers, "PUT", _scope_path(client_id), json=sent)
+    await audit.record(pool, user, "limits.set", client_id, body.model_dump(mode="json"))
+    return answer
+
+
+@router.get("/groups/{name}/limits", summary="A group's MTM limits and day MTM")
+async def group_limits(name: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> Any:
+    members = await _members(pool, name)
+    found = await _answer(peers, "GET", _scope_path(f"group:{name}"))
+    return found or {"scope": f"group:{name}", "members": members, "mtm_stop_loss": None,
+                     "mtm_target": None, "mtm_trailing_stop": None}  # fmt: skip
+
+
+@router.put("/groups/{name}/limits", summary="Set a group's MTM limits (admin)")
+async def set_group_limits(
+    name: str, body: GroupLimitsIn, user: Admin, pool: deps.Pool, peers: PeersDep
+) -> Any:
+    members = await _members(pool, name)
+    sent = {**body.model_dump(mode="json"), "members": members, "actor": user.username}
+    answer = await _answer(peers, "PUT", _scope_path(f"group:{name}"), json=sent)
+    await audit.record(pool, user, "limits.set", f"group:{name}",
+                       {**body.model_dump(mode="json"), "members": members})  # fmt: skip
+    return answer
+
+
+@router.get("/clients/{client_id}/blocks", summary="A client's risk blocks today")
+async def client_blocks(client_id: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> Any:
+    await _client_exists(pool, client_id)
+    return await _answer(peers, "GET", "/internal/risk/blocks", params={"client_id": client_id})
+
+
+async def _lift(
+    client_ids: list[str], rule: str | None, user: Admin, pool: deps.Pool, peers: PeersDep,
+    target: str,
+) -> Any:  # fmt: skip
+    if rule is not None and rule not in RULES:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"rule {rule!r} is not a blocking rule (one of: {', '.join(RULES)})",
+        )
+    body = {"client_ids": client_ids, "rule": rule, "actor": user.username}
+    answer = await _answer(peers, "POST", "/internal/risk/blocks/lift", json=body)
+    await audit.record(pool, user, "limits.block_lifted", target, {"rule": rule, **answer})
+    return answer
+
+
+@router.delete("/clients/{client_id}/blocks", summary="Lift a client's blocks today (admin)")
+async def lift_client(
+    client_id: str, user: Admin, pool: deps.Pool, peers: PeersDep, rule: str | None = None
+) -> Any:
+    await _client_exists(pool, client_id)
+    return await _lift([client_id], rule, user, pool, peers, client_id)
+
+
+@router.delete("/groups/{name}/blocks", summary="Lift a group's members' blocks today (admin)")
+async def lift_group(
+    name: str, user: Admin, pool: deps.Pool, peers: PeersDep, rule: str | None = None
+) -> Any:
+    members = await _members(pool, name)
+    return await _lift(members, rule, user, pool, peers, f"group:{name}")
+
+
+@router.post("/admin/square-off", summary="Square off INTRADAY positions now (admin)")
+async def square_off(user: Admin, pool: deps.Pool, peers: PeersDep,
+                     body: SquareOffIn | None = None) -> Any:  # fmt: skip
+    wanted = body or SquareOffIn()
+    answer = await _answer(peers, "POST", "/internal/risk/square-off", json=wanted.model_dump())
+    await audit.record(pool, user, "positions.square_off", None, {"client_ids": wanted.client_ids})
+    return answer
