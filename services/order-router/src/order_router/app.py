@@ -12,7 +12,7 @@ from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
 from common.trading_days import load_calendar
 
-from order_router import api, dry_run, risk_api
+from order_router import api, dry_run, metrics, risk_api
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.config import OrderRouterSettings
 from order_router.events import EventApplier
@@ -140,6 +140,7 @@ async def keep_account_copies_in_step() -> None:
 
 
 runtime.background(expire_at_end_of_day)
+runtime.on_scrape(lambda: metrics.read_working_orders(runtime.pool))
 runtime.background(keep_account_copies_in_step)
 
 # ---- routes ----------------------------------------------------------------------------

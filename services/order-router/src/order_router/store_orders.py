@@ -274,6 +274,17 @@ async def working_orders(conn: Executor, client_id: str | None) -> list[Order]:
     return [_order(r) for r in rows]
 
 
+async def working_order_ages(conn: Executor) -> list[asyncpg.Record]:
+    """Working orders by status and type: how many, and seconds since the oldest one's last
+    change (its last news from the broker or the router)."""
+    return await conn.fetch(
+        """SELECT status, order_type, count(*) AS orders,
+                  EXTRACT(EPOCH FROM now() - min(updated_at))::float8 AS oldest_seconds
+           FROM orders WHERE status = ANY($1::text[]) GROUP BY status, order_type""",
+        [s.value for s in WORKING_STATUSES],
+    )
+
+
 async def open_orders_created_before(
     conn: Executor, cutoff: datetime, *, for_update: bool = False
 ) -> list[Order]:
