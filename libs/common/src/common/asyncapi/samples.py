@@ -186,6 +186,24 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "groups": ["desk-a"],
         "sealed_credentials": "c2VhbGVkIGJveCwgb3BlbmVkIG9ubHkgYnkgdGhlIGJyb2tlci1hZGFwdGVy",
     },
+    "risk.flatten_requested": {
+        **_BATCH,
+        "rule": "mtm_limit",
+        "scope": "AB1234",
+        "client_ids": ["AB1234"],
+        "trading_date": "2026-11-30",
+        "reason": "MTM stop loss hit for client AB1234: day MTM -5012.50 at or below -5000",
+    },
+    "alert.raised": {
+        "kind": "mtm_limit",
+        "severity": "critical",
+        "scope": "AB1234",
+        "client_id": "AB1234",
+        "client_ids": ["AB1234"],
+        "title": "MTM stop loss hit for client AB1234",
+        "detail": "2 position(s) being exited, 1 working order(s) canceled; new orders are "
+        "denied (mtm_limit) for the rest of 2026-11-30 unless an admin lifts the block.",
+    },
     "session.changed": {"client_id": "AB1234", "state": "ACTIVE", "expires_at": _AT},
     "margin.snapshot": {
         "client_id": "AB1234",
