@@ -9,7 +9,8 @@ from gateway.config import DEV_JWT_SECRET, GatewaySettings
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PLATFORM_DEV_MODE", "GATEWAY_JWT_SECRET", "ADMIN_PASSWORD", "ADMIN_USERNAME",
-                 "GATEWAY_CREDENTIALS_PUBLIC_KEY", "GATEWAY_ADMIN_PASSWORD"):  # fmt: skip
+                 "GATEWAY_CREDENTIALS_PUBLIC_KEY", "GATEWAY_ADMIN_PASSWORD",
+                 "GATEWAY_REGISTRY_SIGNING_KEY"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 
@@ -25,7 +26,8 @@ def test_production_without_secrets_names_each_missing_variable() -> None:
     with pytest.raises(MissingSecrets) as error:
         check_secrets(settings)
     message = str(error.value)
-    for variable in ("GATEWAY_JWT_SECRET", "ADMIN_PASSWORD", "GATEWAY_CREDENTIALS_PUBLIC_KEY"):
+    for variable in ("GATEWAY_JWT_SECRET", "ADMIN_PASSWORD", "GATEWAY_CREDENTIALS_PUBLIC_KEY",
+                     "GATEWAY_REGISTRY_SIGNING_KEY"):  # fmt: skip
         assert variable in message
 
 
@@ -42,6 +44,7 @@ def test_production_with_all_secrets_starts(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ADMIN_USERNAME", "root")
     monkeypatch.setenv("ADMIN_PASSWORD", "a-long-admin-password")
     monkeypatch.setenv("GATEWAY_CREDENTIALS_PUBLIC_KEY", "x")
+    monkeypatch.setenv("GATEWAY_REGISTRY_SIGNING_KEY", "y")
     settings = GatewaySettings(dev_mode=False)
     check_secrets(settings)
     assert settings.admin_username == "root"

@@ -116,6 +116,12 @@ class BrokerAdapterSettings(ServiceSettings):
         description="base64 X25519 private key (BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY) that "
         "opens the client credentials the gateway sealed; only this service holds it",
     )
+    registry_verify_key: str | None = Field(
+        default=None,
+        description="base64 Ed25519 public key (BROKER_ADAPTER_REGISTRY_VERIFY_KEY) of the "
+        "gateway's registry signing key: accounts.clients.v1 messages without a valid "
+        "signature are refused. Required outside dev mode",
+    )
     session_relogin_time: time = Field(
         default=time(8, 30),
         description="IST time of the daily re-login of every active client (tokens die at "

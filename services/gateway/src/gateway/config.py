@@ -101,6 +101,12 @@ class GatewaySettings(ServiceSettings):
         description="base64 X25519 public key of the broker-adapter "
         "(GATEWAY_CREDENTIALS_PUBLIC_KEY): client credentials are sealed to it",
     )
+    registry_signing_key: SecretStr | None = Field(
+        default=None,
+        description="base64 Ed25519 seed (GATEWAY_REGISTRY_SIGNING_KEY) signing every "
+        "accounts.clients.v1 message; the broker-adapter holds the verify key and refuses "
+        "unsigned ones. Only dev mode may run without it",
+    )
 
     # ---- alerts (alerts.v1 to a webhook) ----------------------------------------------
     alert_webhook_url: SecretStr | None = Field(
@@ -181,5 +187,13 @@ class GatewaySettings(ServiceSettings):
                 problems.append(
                     "GATEWAY_CREDENTIALS_PUBLIC_KEY is not set: it is the broker-adapter's "
                     "base64 X25519 public key that client credentials are sealed to"
+                )
+            if (
+                self.registry_signing_key is None
+                or not self.registry_signing_key.get_secret_value()
+            ):
+                problems.append(
+                    "GATEWAY_REGISTRY_SIGNING_KEY is not set: it is the base64 Ed25519 seed "
+                    "that signs accounts.clients.v1 (`python -m stack keys`)"
                 )
         return problems

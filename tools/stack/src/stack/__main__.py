@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from stack.config import StackSettings
-from stack.keys import credential_keys
+from stack.keys import credential_keys, registry_signing_keys
 from stack.lock import AlreadyRunning, acquire, release
 from stack.platform import SERVICES, Platform
 
@@ -55,9 +55,13 @@ def _sign_in_notice() -> str:
 def _print_new_keys() -> None:
     with tempfile.TemporaryDirectory() as folder:
         public, private = credential_keys(Path(folder))
+        verify, signing = registry_signing_keys(Path(folder))
     print(f"GATEWAY_CREDENTIALS_PUBLIC_KEY={public}")
     print(f"BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY={private}")
-    print("# keep the private key in a secret store; only the broker-adapter may read it")
+    print(f"GATEWAY_REGISTRY_SIGNING_KEY={signing}")
+    print(f"BROKER_ADAPTER_REGISTRY_VERIFY_KEY={verify}")
+    print("# keep the private and signing keys in a secret store: only the broker-adapter")
+    print("# may read BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY, only the gateway the signing key")
 
 
 def _write_manifests(folder: Path) -> None:
@@ -73,7 +77,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="infrastructure, simulator and all five services")
     sub.add_parser("infra", help="only PostgreSQL, Redis, Kafka and the simulator")
-    sub.add_parser("keys", help="print a new credential-sealing key pair for production")
+    sub.add_parser("keys", help="print new sealing and signing key pairs for production")
     sub.add_parser("k8s", help="regenerate the generated manifests under infra/k8s/")
     args = parser.parse_args()
     if args.command == "keys":

@@ -16,7 +16,7 @@ from common.kafka import ensure_topics
 
 from stack.config import StackSettings
 from stack.infra import DATABASE, create_database, kafka_spec, postgres_spec, redis_spec
-from stack.keys import credential_keys
+from stack.keys import credential_keys, registry_signing_keys
 from stack.processes import ProcessSpec, ReadyProbe, Supervisor
 
 
@@ -95,7 +95,8 @@ class Platform:
     def service_env(self, service: ServiceDef | None = None) -> dict[str, str]:
         """What a service process is told: where the infrastructure and its peers are.
 
-        Only the broker-adapter is given the key that opens client credentials.
+        Only the broker-adapter is given the key that opens client credentials, only the
+        gateway the key that signs the client registry.
         """
         public_key, private_key = credential_keys(self.settings.state_dir)
         env: dict[str, str] = {
@@ -116,8 +117,12 @@ class Platform:
             env[f"{peer.env_prefix}_HOST"] = self.settings.host
             env[f"{peer.env_prefix}_URL"] = self.service_url(peer)
         env["GATEWAY_CREDENTIALS_PUBLIC_KEY"] = public_key
+        verify_key, signing_key = registry_signing_keys(self.settings.state_dir)
+        env["BROKER_ADAPTER_REGISTRY_VERIFY_KEY"] = verify_key
         if service is not None and service.name == "broker-adapter":
             env["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"] = private_key
+        if service is not None and service.name == "gateway":
+            env["GATEWAY_REGISTRY_SIGNING_KEY"] = signing_key
         return {**env, **self.extra_env}
 
     async def start(self) -> None:

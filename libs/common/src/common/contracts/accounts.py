@@ -9,6 +9,7 @@
 - `accounts.positions.v1` (key client_id): the broker's own positions, for reconciliation.
 """
 
+import json
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -40,6 +41,33 @@ class ClientUpserted(Message):
     sealed_credentials: str | None = Field(
         default=None, description="base64 sealed box; only the broker-adapter can open it"
     )
+    signature: str | None = Field(
+        default=None,
+        description="base64 Ed25519 signature by the gateway over `signed_bytes()`: binds "
+        "the sealed credentials and the account to this client id (the adapter refuses a "
+        "message without a valid one)",
+    )
+
+    def signed_bytes(self) -> bytes:
+        """What the gateway signs: every field the broker-adapter acts on, with the client id.
+
+        The sealed box is made with the adapter's public key, which anyone may hold; the
+        signature is what shows the gateway wrote it for this client and no other. Limits
+        and groups are the order-router's and are not covered.
+        """
+        fields = [
+            "accounts.clients.v1/client.upserted",
+            self.event_id,
+            self.occurred_at.isoformat(),
+            self.client_id,
+            self.motilal_client_id,
+            self.name,
+            self.active,
+            [e.value for e in self.exchanges],
+            [t.value for t in self.trade_types],
+            self.sealed_credentials,
+        ]
+        return json.dumps(fields, separators=(",", ":")).encode()
 
 
 class SessionChanged(Message):

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from common.contracts.accounts import BrokerPosition, BrokerPositionsSnapshot, ClientUpserted
+from common.contracts.accounts import BrokerPosition, BrokerPositionsSnapshot
 from common.contracts.envelope import Message, utc_now
 from common.enums import Exchange
 from common.ids import new_id
@@ -35,6 +35,7 @@ from broker_adapter.accounts.margins import ACTOR, margin_snapshot
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.session import SessionUnavailable
+from broker_adapter.sessions.signature import RegistryVerifier, registry_verifier
 from broker_adapter.sessions.source import SessionSource, client_of
 from broker_adapter.sessions.wiring import REGISTRY_GROUP
 
@@ -105,6 +106,8 @@ class AccountSnapshots:
         self._after_fill = after_fill_delay_s
         self._slots = asyncio.Semaphore(concurrency)
         self.clients: set[str] = set()
+        self.verifier = RegistryVerifier(None)
+        """Which accounts.clients.v1 messages are the gateway's (set by the wiring)."""
         self.burst_placed: Callable[[], Awaitable[None]] | None = None
         """Resolves when no command is being placed; reads after fills wait for it (up to
         MAX_DEFER_S), so a burst's orders go out before its clients' accounts are read."""
@@ -114,12 +117,12 @@ class AccountSnapshots:
     # --- which clients, and when -----------------------------------------------------
 
     async def on_clients(self, messages: Sequence[Message]) -> None:
-        for m in messages:
-            if isinstance(m, ClientUpserted):
-                if m.active:
-                    self.clients.add(m.client_id)
-                else:
-                    self.clients.discard(m.client_id)
+        # refusals are logged and counted once, by the sessions registry of the same batch
+        for m in self.verifier.genuine(messages, report=False):
+            if m.active:
+                self.clients.add(m.client_id)
+            else:
+                self.clients.discard(m.client_id)
 
     def poke(self, client_id: str) -> None:
         """The client had fills: read it once they settle (pokes in the delay make one)."""
@@ -214,6 +217,7 @@ def install_account_snapshots(
         settings.accounts_after_fill_delay_seconds,
         settings.accounts_poll_concurrency,
     )
+    snapshots.verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
     # the registry's group: one consumer member reads accounts.clients.v1 for both
     runtime.consume(CLIENTS, snapshots.on_clients, group=REGISTRY_GROUP)
     runtime.background(snapshots.run)

@@ -1,7 +1,8 @@
 """The adapter's copy of the client registry, fed by accounts.clients.v1 (compacted).
 
-Each ClientUpserted is written to `accounts` (sealed credentials kept sealed) unless a newer
-message for the client is already there, so redelivery and replays change nothing. The
+Each ClientUpserted the gateway signed (sessions.signature refuses the others) is written
+to `accounts` (sealed credentials kept sealed) unless a newer message for the client is
+already there, so redelivery and replays change nothing. The
 adapter therefore works after a restart without asking the gateway. When a client is new or
 its credentials were replaced, its session is reset and (if enabled) a login is started in
 the background, so a wrong password shows up on the client at once.
@@ -10,13 +11,15 @@ the background, so a wrong password shows up on the client at once.
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import cast
 
-from common.contracts.accounts import ClientUpserted
 from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 
+from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
+from broker_adapter.sessions.signature import registry_verifier
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +38,11 @@ class Registry:
         self._login_on_register = login_on_register
         self._logins = asyncio.Semaphore(login_concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        settings = cast(BrokerAdapterSettings, runtime.settings)
+        self._verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
 
     async def handle(self, messages: Sequence[Message]) -> None:
-        for message in messages:
-            if not isinstance(message, ClientUpserted):
-                continue
+        for message in self._verifier.genuine(messages):
             before, after = await store_sessions.upsert_account(self._runtime.pool, message)
             if after is None and before is None:
                 continue  # stale or no credentials at all

@@ -17,11 +17,13 @@ from common.kafka import Publisher
 from common.logs import bound, correlation_id
 from common.topics import CLIENTS
 from nacl.public import PublicKey
+from nacl.signing import SigningKey
 
 from gateway import audit
 from gateway.auth.deps import CurrentUser
 from gateway.clients import store_clients
 from gateway.clients.models import ClientCreate, ClientUpdate
+from gateway.clients.signing import signed
 from gateway.clients.store_clients import ClientRecord, ClientRow
 from gateway.credentials import seal
 
@@ -50,6 +52,8 @@ class Registry:
     pool: asyncpg.Pool
     publisher: Publisher
     public_key: PublicKey | None
+    signing_key: SigningKey | None = None
+    """Signs every ClientUpserted (clients.signing); None only in dev mode."""
 
     def _seal_key(self) -> PublicKey:
         if self.public_key is None:
@@ -144,7 +148,7 @@ class Registry:
         return len(rows)
 
     async def _publish(self, row: ClientRow, actor: CurrentUser | str) -> None:
-        await self.publisher.publish(CLIENTS, upserted(row, actor))
+        await self.publisher.publish(CLIENTS, signed(upserted(row, actor), self.signing_key))
 
     async def _get(self, client_id: str) -> ClientRecord:
         record = await store_clients.get_client(self.pool, client_id)

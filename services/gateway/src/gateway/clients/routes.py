@@ -27,6 +27,7 @@ from gateway.clients.models import (
 )
 from gateway.clients.registry import ClientNotFound, Conflict, FieldErrors, Registry
 from gateway.clients.routes_portfolio import ClientWithPortfolio, with_portfolio
+from gateway.clients.signing import signing_key_from
 from gateway.clients.store_clients import ClientRecord, SessionRecord
 from gateway.credentials import SealingUnavailable, public_key_from
 
@@ -79,7 +80,9 @@ def registry(request: Request, pool: deps.Pool, publisher: deps.KafkaPublisher) 
             )
         except SealingUnavailable:
             state.credentials_public_key = None
-    return Registry(pool, publisher, state.credentials_public_key)
+    if not hasattr(state, "registry_signing_key"):
+        state.registry_signing_key = signing_key_from(deps.settings(request).registry_signing_key)
+    return Registry(pool, publisher, state.credentials_public_key, state.registry_signing_key)
 
 
 RegistryDep = Annotated[Registry, Depends(registry)]

@@ -21,6 +21,7 @@ from common.topics import SESSIONS
 from gateway.clients import store_clients
 from gateway.clients.demo import register_demo_clients
 from gateway.clients.registry import Registry
+from gateway.clients.signing import signing_key_from
 from gateway.config import GatewaySettings
 from gateway.credentials import SealingUnavailable, public_key_from
 
@@ -43,7 +44,10 @@ def wire(runtime: ServiceRuntime) -> None:
             except SealingUnavailable as error:
                 log.error("%s; clients cannot be registered with credentials", error)
                 key = None
-            registry = Registry(runtime.pool, runtime.publisher, key)
+            signer = signing_key_from(settings.registry_signing_key)
+            if signer is None:
+                log.warning("DEV MODE: accounts.clients.v1 messages go out unsigned")
+            registry = Registry(runtime.pool, runtime.publisher, key, signer)
             if settings.dev_mode and settings.register_demo_clients and key is not None:
                 await register_demo_clients(registry, settings.demo_accounts_path)
             count = await registry.republish_all()
