@@ -77,7 +77,8 @@ def service_resources() -> list[dict[str, Any]]:
         ]
         secret_keys = ["POSTGRES_DSN", "INTERNAL_API_TOKEN"]
         if name == "gateway":
-            secret_keys += ["GATEWAY_JWT_SECRET", "ADMIN_PASSWORD"]
+            # GATEWAY_METRICS_TOKEN: the Ingress makes /metrics public without it
+            secret_keys += ["GATEWAY_JWT_SECRET", "ADMIN_PASSWORD", "GATEWAY_METRICS_TOKEN"]
         if name == "broker-adapter":
             secret_keys += ["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"]
         env += [
