@@ -136,7 +136,7 @@ def _covered(order: Order, m: FlattenRequested) -> bool:
 def exit_requests(m: FlattenRequested, held: Sequence[Held]) -> list[Message]:
     """One exit-by-token request per instrument, one EXIT per client and trade type."""
     by_instrument: dict[tuple[int, Exchange], list[ClientOrder]] = {}
-    for client_id, token, exchange, trade_type in held:
+    for client_id, token, exchange, trade_type in sorted(held):
         order_id = derived_id(m.batch_id, client_id, str(token), exchange, trade_type)
         by_instrument.setdefault((token, exchange), []).append(
             ClientOrder(order_id=order_id, client_id=client_id, trade_type=trade_type)
