@@ -4,8 +4,9 @@ order-router's pre-trade risk says about it (its dry run), side by side. Pure.
 A row per client of the request: the resolved quantity and lots (or why it is skipped),
 the broker session the gateway last heard of, the estimated required margin (reference
 price x quantity x the router's margin rate for the product) against the available margin
-risk uses, and risk's verdict: approved, or the denying rule and its reason, with the
-notes of the rules skipped for lack of data.
+risk uses, the slices (shares each) the order is cut into at the instrument's freeze
+quantity, and risk's verdict: approved, or the denying rule and its reason, with the notes
+of the rules skipped for lack of data.
 """
 
 from collections.abc import Mapping
@@ -63,6 +64,7 @@ def preview_rows(
                 "required_margin": None if risk is None else risk["required_margin"],
                 "available_margin": None if risk is None else risk["available_margin"],
                 "margin_enough": None if risk is None else _enough(risk),
+                "slices": None if risk is None else risk.get("slices"),
                 "risk": None
                 if risk is None
                 else {k: risk[k] for k in ("approved", "rule", "reason", "notes")},

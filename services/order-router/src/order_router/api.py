@@ -1,5 +1,6 @@
 """Internal read API the gateway queries: orders, batches, the kill switch."""
 
+import json
 from collections import Counter
 from datetime import datetime
 from typing import Annotated, Any
@@ -9,7 +10,9 @@ from common.http import MAX_OFFSET
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from order_router import store_kill_switches, store_orders
+from order_router.baskets import basket_view
 from order_router.orders import Order
+from order_router.slices import is_parent, slice_view
 from order_router.transitions import is_terminal
 
 router = APIRouter(prefix="/internal", tags=["internal"])
@@ -28,7 +31,10 @@ async def get_order(order_id: str, pool: Pool) -> dict[str, Any]:
     order = await store_orders.get_order(pool, order_id)
     if order is None:
         raise HTTPException(404, f"order {order_id} not found")
-    return order.as_json()
+    if not is_parent(order):
+        return order.as_json()
+    slices = (await store_orders.slices_of(pool, [order_id])).get(order_id, [])
+    return {**order.as_json(), "slices": slice_view(order, slices)}
 
 
 @router.get("/orders", summary="Orders, newest first, filtered")
@@ -56,13 +62,27 @@ async def get_batch(batch_id: str, pool: Pool) -> dict[str, Any]:
     batch = await store_orders.get_batch(pool, batch_id)
     if batch is None:
         raise HTTPException(404, f"batch {batch_id} not found (or not processed yet)")
-    orders = await store_orders.batch_orders(pool, batch_id)
-    return batch_view(batch, orders)
+    everything = await store_orders.batch_orders(pool, batch_id)
+    return batch_view(batch, everything)
 
 
-def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
+def batch_view(batch: asyncpg.Record, everything: list[Order]) -> dict[str, Any]:
+    """The batch's orders (a sliced order once, with its slices; a basket's by client and
+    leg); complete once every order is finished, a sliced one once all its slices are."""
+    slices: dict[str, list[Order]] = {}
+    for o in everything:
+        if o.parent_order_id is not None:
+            slices.setdefault(o.parent_order_id, []).append(o)
+    orders = [o for o in everything if o.parent_order_id is None]
+
+    def settled(o: Order) -> bool:
+        if is_parent(o):
+            return all(is_terminal(s.status) for s in slices.get(o.order_id, []))
+        return is_terminal(o.status)
+
     counts = Counter(o.status.value for o in orders)
-    terminal = sum(1 for o in orders if is_terminal(o.status))
+    terminal = sum(1 for o in orders if settled(o))
+    legs = batch["legs"]
     return {
         "batch_id": batch["batch_id"],
         "kind": batch["kind"],
@@ -77,10 +97,20 @@ def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
         "total": len(orders),
         "counts": dict(sorted(counts.items())),
         "complete": terminal == len(orders),
+        **({} if legs is None else basket_view(json.loads(legs), orders)),
         "orders": [
             {
                 "client_id": o.client_id,
                 "order_id": o.order_id,
+                **(
+                    {}
+                    if o.leg is None
+                    else {
+                        "leg": o.leg,
+                        "token_id": o.instrument.token,
+                        "side": o.side.value if o.side else None,
+                    }
+                ),
                 "status": o.status.value,
                 "terminal": is_terminal(o.status),
                 "rule": o.rule,
@@ -89,6 +119,7 @@ def batch_view(batch: asyncpg.Record, orders: list[Order]) -> dict[str, Any]:
                 "filled_quantity": o.filled_quantity,
                 "average_price": o.as_json()["average_price"],
                 "broker_order_id": o.broker_order_id,
+                **({"slices": slice_view(o, slices.get(o.order_id, []))} if is_parent(o) else {}),
             }
             for o in orders
         ],

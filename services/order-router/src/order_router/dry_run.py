@@ -5,7 +5,8 @@ path (instrument lookup, the account copies, the kill switch, the quote, EXIT si
 every rule of risk.py), so a preview cannot drift from what placing would decide; but no
 batch or order is stored and nothing is published. One row per order: approved or the
 denying rule and its reason, the notes of rules skipped for lack of data, and the margin
-figures the margin rule used.
+figures the margin rule used, and the slices (shares each) the order would be cut into at
+its instrument's freeze quantity.
 """
 
 from decimal import Decimal
@@ -17,6 +18,7 @@ from motilal.margin_rows import available_margin
 
 from order_router.intake import Intake
 from order_router.placement import order_request
+from order_router.slices import slice_sizes
 
 router = APIRouter(prefix="/internal/risk", tags=["internal"])
 CENT = Decimal("0.01")
@@ -55,6 +57,9 @@ async def dry_run(body: BatchRequested, request: Request) -> dict[str, Any]:
                 "reference_price": _money(price),
                 "required_margin": _money(required),
                 "available_margin": _money(margin),
+                "slices": slice_sizes(
+                    order.quantity, order.instrument.lot_size, order.instrument.freeze_quantity
+                ),
             }
         )
     return {"ltp": _money(ltp), "orders": rows}

@@ -9,7 +9,11 @@ transition table in memory, one UPDATE ... FROM unnest writes every changed orde
 transition the table refuses is logged and not applied; the event still counts as seen,
 so it is not retried forever.
 
-Once committed, each applied event's resulting order goes out on orders.updates.v1: the
+Within the same transaction settle.py makes what follows from the changes: a slice's parent
+re-made from its slices, a basket's held legs released or stopped by the client's first leg.
+
+Once committed, each applied event's resulting order goes out on orders.updates.v1 (a
+slice's as its parent's), with the commands and events of released or stopped legs: the
 status there is the table's, so no reader has to derive it from the event. (A crash
 between the commit and that publish loses those updates; the read API stays exact.)
 """
@@ -21,14 +25,14 @@ from datetime import date
 import asyncpg
 from common.contracts.envelope import Message
 from common.contracts.order_events import Fill, OrderEvent
-from common.contracts.order_updates import OrderUpdated
 from common.kafka import Publisher
 from common.logs import bound
-from common.topics import ORDER_UPDATES
+from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 
 from order_router import store_applied, store_orders
 from order_router.messages import updated_event
 from order_router.orders import EVENT_KINDS, Order, apply_event
+from order_router.settle import follow_on
 from order_router.transitions import IllegalTransition
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,8 @@ class EventApplier:
                 conn, {e.order_id for e in events}, for_update=True
             )
             changed: dict[str, Order] = {}
-            updates: list[OrderUpdated] = []
+            causes: dict[str, OrderEvent] = {}
+            updates: list[Message] = []
             for event in events:
                 with bound(
                     correlation_id=event.correlation_id,
@@ -64,9 +69,14 @@ class EventApplier:
                     updated = _apply(order, event, new_fills)
                     if updated is not None:
                         changed[event.order_id] = updated
-                        updates.append(updated_event(updated, event))
-            await store_orders.update_orders(conn, list(changed.values()))
-        await self.publisher.publish_many(ORDER_UPDATES, updates)
+                        causes[event.order_id] = event
+                        if updated.parent_order_id is None:  # a slice shows in its parent
+                            updates.append(updated_event(updated, event))
+            more = await follow_on(conn, changed, causes)
+            await store_orders.update_orders(conn, [*changed.values(), *more.orders])
+        await self.publisher.publish_many(ORDER_COMMANDS, more.commands)
+        await self.publisher.publish_many(ORDER_EVENTS, more.events)
+        await self.publisher.publish_many(ORDER_UPDATES, [*updates, *more.updates])
 
 
 def _apply(

@@ -49,9 +49,11 @@ from order_router.placement import (
     decided,
     is_exit,
     new_order,
-    order_request,
+    order_requests,
     placeholder_instrument,
 )
+from order_router.shaping import shaped
+from order_router.slice_changes import change_sliced
 from order_router.risk import Decision, RiskConfig, Rule
 from order_router.risk_wiring import RiskAutomation
 from order_router.transitions import Ev, IllegalTransition
@@ -94,9 +96,9 @@ class Intake:
         if self.guard is not None:
             await self.guard.refresh()
         for message in messages:
-            request = order_request(message)
-            if request is not None:
-                placing.append(request)
+            requests = order_requests(message)  # a basket is one request per leg
+            if requests:
+                placing += requests
                 continue
             await self.place(placing)
             placing = []
@@ -136,6 +138,7 @@ class Intake:
             )
         )
         batches = [batch_row(r, len(orders)) for r, orders in zip(requests, decided, strict=True)]
+        decided = shaped(requests, decided)  # basket legs held, orders cut at the freeze
         created = [o for orders in decided for o in orders]
         new = await store_orders.insert_batch_orders(self.pool, batches, created)
         stored = {o.order_id: o for o in created if o.order_id in new}
@@ -145,8 +148,8 @@ class Intake:
         commands: list[Message] = []
         events: list[Message] = []
         updates: list[Message] = []
-        for req in requests:
-            orders = [stored.pop(o.order_id) for o in req.orders if o.order_id in stored]
+        for req, made in zip(requests, decided, strict=True):
+            orders = [stored.pop(o.order_id) for o in made if o.order_id in stored]
             announcements(req.message, orders, commands, events, updates)
             fresh = sum(1 for o in orders if o.order_id in new)
             with bound(correlation_id=req.message.correlation_id):
@@ -252,6 +255,8 @@ class Intake:
 
     async def modify(self, m: ModifyRequested) -> None:
         with bound(order_id=m.order_id, client_id=m.client_id):
+            if await change_sliced(self.pool, self.publisher, m):
+                return  # a sliced order: its working slices are changed
             order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_MODIFY)
             if order is None:
                 return
@@ -269,6 +274,8 @@ class Intake:
 
     async def cancel(self, m: CancelRequested) -> None:
         with bound(order_id=m.order_id, client_id=m.client_id):
+            if await change_sliced(self.pool, self.publisher, m):
+                return  # a sliced order: its working slices are canceled
             order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_CANCEL)
             if order is not None:
                 command = cancel_command(order, m)

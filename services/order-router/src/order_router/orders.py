@@ -62,6 +62,14 @@ class Order:
     protected: bool = False
     amo: bool = False
     """An after-market order: sent with amoorder Y, Motilal queues it for the next open."""
+    parent_order_id: str | None = None
+    """A freeze-quantity slice: the order it was cut from (slices.py)."""
+    slice_count: int = 0
+    """A sliced order's number of slices: it is never sent itself, its slices are."""
+    leg: int | None = None
+    """A basket's leg number, in the order the client's legs go out (baskets.py)."""
+    waits_for: str | None = None
+    """A basket leg held until this order (the client's first leg) is taken by the broker."""
     created_at: datetime = field(default_factory=utc_now)
     updated_at: datetime = field(default_factory=utc_now)
 
@@ -105,6 +113,10 @@ class Order:
             "sent_price": _money(self.sent_price),
             "protected": self.protected,
             "amo": self.amo,
+            "parent_order_id": self.parent_order_id,
+            "slice_count": self.slice_count,
+            "leg": self.leg,
+            "waits_for": self.waits_for,
             "actor": self.actor,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),

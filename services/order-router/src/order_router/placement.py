@@ -14,6 +14,7 @@ from common.contracts.envelope import Message
 from common.contracts.instruments import Instrument
 from common.contracts.order_events import OrderEvent
 from common.contracts.requests import (
+    BasketRequested,
     BatchRequested,
     ClientOrder,
     ExitByTokenRequested,
@@ -26,6 +27,7 @@ from motilal.margin_rows import available_margin
 
 from order_router import store_orders
 from order_router.accounts import AccountFacts
+from order_router.baskets import basket_json
 from order_router.lookups import LookupFailed, OpenPosition
 from order_router.messages import denied_event, place_command, submitted_event, updated_event
 from order_router.orders import Order
@@ -38,6 +40,7 @@ from order_router.risk import (
     Rule,
     check,
 )
+from order_router.slices import is_parent, is_sent
 from order_router.transitions import Ev
 
 
@@ -51,6 +54,22 @@ class PlacementRequest:
     terms: OrderTerms
     orders: Sequence[ClientOrder]
     any_trade_type: bool = False  # exit-by-token without a trade type: take it from the position
+    basket: BasketRequested | None = None
+    """A basket's leg: the basket it belongs to (baskets.py sequences its legs)."""
+    leg: int = 0
+    """Which leg of the basket, from 1, in sending order."""
+
+
+def order_requests(m: Message) -> list[PlacementRequest]:
+    """What an order-making request asks for: one request, or a basket's legs (one each);
+    empty for any other request."""
+    if isinstance(m, BasketRequested):
+        return [
+            PlacementRequest(m, m.type, m.batch_id, leg.terms, leg.orders, basket=m, leg=n)
+            for n, leg in enumerate(m.legs, start=1)
+        ]
+    found = order_request(m)
+    return [] if found is None else [found]
 
 
 def order_request(m: Message) -> PlacementRequest | None:
@@ -118,15 +137,18 @@ def announcements(
 ) -> None:
     """A request's place commands, our submitted/denied events and the orders' updates (a
     command is sent again for an order still waiting for the broker's ack: redelivery
-    after a crash)."""
+    after a crash). A sliced order is announced by its slices' commands and events, and by
+    its own update."""
     unacknowledged = [
         o for o in orders if o.status is OrderStatus.SUBMITTED and o.broker_order_id is None
     ]
-    commands += [place_command(o, cause) for o in unacknowledged]
-    ours: list[tuple[Order, OrderEvent]] = [(o, submitted_event(o, cause)) for o in unacknowledged]
+    sent = [o for o in unacknowledged if is_sent(o)]  # a sliced order's slices, not itself
+    commands += [place_command(o, cause) for o in sent]
+    ours: list[tuple[Order, OrderEvent]] = [(o, submitted_event(o, cause)) for o in sent]
     ours += [(o, denied_event(o, cause)) for o in orders if o.status is OrderStatus.DENIED]
     events += [event for _, event in ours]
-    updates += [updated_event(o, event) for o, event in ours]
+    updates += [updated_event(o, event) for o, event in ours if o.parent_order_id is None]
+    updates += [updated_event(o, submitted_event(o, cause)) for o in unacknowledged if is_parent(o)]
 
 
 def exit_terms(token: int, exchange: Exchange | None, trade_type: TradeType) -> OrderTerms:
@@ -210,7 +232,11 @@ def decided(order: Order, decision: Decision) -> Order:
 
 
 def batch_row(req: PlacementRequest, count: int) -> store_orders.BatchRow:
+    """The request's batch row; a basket's (every leg makes the same one) counts all its
+    orders and keeps its legs."""
     t = req.terms
+    if req.basket is not None:
+        count = sum(len(leg.orders) for leg in req.basket.legs)
     return store_orders.BatchRow(
         batch_id=req.batch_id,
         kind=req.kind,
@@ -224,4 +250,5 @@ def batch_row(req: PlacementRequest, count: int) -> store_orders.BatchRow:
         tag=t.tag,
         actor=req.message.actor,
         order_count=count,
+        legs=None if req.basket is None else basket_json(req.basket),
     )

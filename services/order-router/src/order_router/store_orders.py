@@ -22,12 +22,12 @@ _ORDER_COLUMNS = (
     "execution_type, side, order_type, trade_type, quantity, price, trigger_price, tag, "
     "status, rule, reason, risk_notes, filled_quantity, average_price, broker_order_id, "
     "sent_order_type, sent_price, protected, actor, correlation_id, created_at, updated_at, "
-    "amo"
+    "amo, parent_order_id, slice_count, leg, waits_for"
 )
 _ORDER_TYPES = (
     "text, text, text, integer, text, text, integer, numeric, text, text, text, text, integer, "
     "numeric, numeric, text, text, text, text, text, integer, numeric, text, text, numeric, "
-    "boolean, text, text, timestamptz, timestamptz, boolean"
+    "boolean, text, text, timestamptz, timestamptz, boolean, text, integer, integer, text"
 )
 """Postgres type of each of _ORDER_COLUMNS, for unnest; risk_notes travels as JSON text
 (unnest would flatten an array of arrays)."""
@@ -56,7 +56,8 @@ def _order_values(o: Order) -> tuple[Any, ...]:
         o.status.value, o.rule, o.reason, json.dumps(list(o.risk_notes)), o.filled_quantity,
         o.average_price, o.broker_order_id,
         o.sent_order_type.value if o.sent_order_type else None, o.sent_price, o.protected,
-        o.actor, o.correlation_id, o.created_at, o.updated_at, o.amo,
+        o.actor, o.correlation_id, o.created_at, o.updated_at, o.amo, o.parent_order_id,
+        o.slice_count, o.leg, o.waits_for,
     )  # fmt: skip
 
 
@@ -91,6 +92,10 @@ def _order(row: asyncpg.Record) -> Order:
         sent_price=row["sent_price"],
         protected=row["protected"],
         amo=row["amo"],
+        parent_order_id=row["parent_order_id"],
+        slice_count=row["slice_count"],
+        leg=row["leg"],
+        waits_for=row["waits_for"],
         actor=row["actor"],
         correlation_id=row["correlation_id"],
         created_at=row["created_at"],
@@ -115,11 +120,13 @@ class BatchRow:
     tag: str | None
     actor: str
     order_count: int
+    legs: str | None = None
+    """A basket's legs as asked, JSON text."""
 
 
 _BATCH_COLUMNS = (
     "batch_id, kind, token, exchange, execution_type, order_type, trade_type, price, "
-    "trigger_price, tag, actor, order_count"
+    "trigger_price, tag, actor, order_count, legs"
 )
 _ORDERS_FROM, _ORDERS_SELECT = _unnest(_ORDER_COLUMNS, _ORDER_TYPES)
 _ORDERS_SELECT = _ORDERS_SELECT.replace(
@@ -130,7 +137,7 @@ _ORDER_WIDTH = len(_ORDER_COLUMNS.split(","))
 
 _BATCHES_FROM, _ = _unnest(
     _BATCH_COLUMNS,
-    "text, text, integer, text, text, text, text, numeric, numeric, text, text, integer",
+    "text, text, integer, text, text, text, text, numeric, numeric, text, text, integer, jsonb",
     first=_ORDER_WIDTH + 1,  # after the orders' arrays
 )
 
@@ -145,7 +152,7 @@ async def insert_batch_orders(
     """
     batch_rows = [
         (b.batch_id, b.kind, b.token, b.exchange, b.execution_type, b.order_type, b.trade_type,
-         b.price, b.trigger_price, b.tag, b.actor, b.order_count)
+         b.price, b.trigger_price, b.tag, b.actor, b.order_count, b.legs)
         for b in batches
     ]  # fmt: skip
     rows = await conn.fetch(
@@ -156,7 +163,7 @@ async def insert_batch_orders(
             SELECT {_ORDERS_SELECT} FROM {_ORDERS_FROM}
             ON CONFLICT (order_id) DO NOTHING RETURNING order_id""",  # noqa: S608
         *_columns([_order_values(o) for o in orders], _ORDER_WIDTH),
-        *_columns(batch_rows, 12),
+        *_columns(batch_rows, 13),
     )
     return {r["order_id"] for r in rows}
 
@@ -238,6 +245,7 @@ async def list_orders(conn: Executor, f: OrderFilter) -> list[Order]:
     rows = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM orders
             WHERE ($1::text IS NULL OR client_id = $1)
+              AND parent_order_id IS NULL
               AND ($2::integer IS NULL OR token = $2)
               AND (cardinality($3::text[]) = 0 OR status = ANY($3::text[]))
               AND ($4::text IS NULL OR batch_id = $4)
@@ -250,9 +258,37 @@ async def list_orders(conn: Executor, f: OrderFilter) -> list[Order]:
     return [_order(r) for r in rows]
 
 
+async def slices_of(
+    conn: Executor, parent_ids: Iterable[str], *, for_update: bool = False
+) -> dict[str, list[Order]]:
+    """Each sliced order's slices (the parents themselves are read with orders_by_id)."""
+    lock = " ORDER BY order_id FOR UPDATE" if for_update else " ORDER BY order_id"
+    rows = await conn.fetch(
+        f"""SELECT {_ORDER_COLUMNS} FROM orders
+            WHERE parent_order_id = ANY($1::text[]){lock}""",  # noqa: S608
+        list(parent_ids),
+    )
+    found: dict[str, list[Order]] = {}
+    for row in rows:
+        found.setdefault(row["parent_order_id"], []).append(_order(row))
+    return found
+
+
+async def waiting_on(conn: Executor, order_ids: Iterable[str]) -> list[Order]:
+    """Basket legs (and their slices) still held until one of `order_ids` is settled."""
+    rows = await conn.fetch(
+        f"""SELECT {_ORDER_COLUMNS} FROM orders
+            WHERE waits_for = ANY($1::text[]) AND status = 'PENDING'
+            ORDER BY order_id FOR UPDATE""",  # noqa: S608
+        list(order_ids),
+    )
+    return [_order(r) for r in rows]
+
+
 async def batch_orders(conn: Executor, batch_id: str) -> list[Order]:
     rows = await conn.fetch(
-        f"SELECT {_ORDER_COLUMNS} FROM orders WHERE batch_id = $1 ORDER BY client_id",  # noqa: S608
+        f"""SELECT {_ORDER_COLUMNS} FROM orders WHERE batch_id = $1
+            ORDER BY client_id, leg, order_id""",  # noqa: S608
         batch_id,
     )
     return [_order(r) for r in rows]
@@ -263,10 +299,11 @@ async def get_batch(conn: Executor, batch_id: str) -> asyncpg.Record | None:
 
 
 async def working_orders(conn: Executor, client_id: str | None) -> list[Order]:
-    """Orders that may still trade, for one client or everyone."""
+    """Orders that may still trade, for one client or everyone: the ones at the broker (a
+    sliced order's slices, not the parent, which is never sent)."""
     rows = await conn.fetch(
         f"""SELECT {_ORDER_COLUMNS} FROM orders
-            WHERE status = ANY($2::text[])
+            WHERE status = ANY($2::text[]) AND slice_count = 0
               AND ($1::text IS NULL OR client_id = $1)""",  # noqa: S608
         client_id,
         [s.value for s in WORKING_STATUSES],

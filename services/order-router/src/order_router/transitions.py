@@ -12,6 +12,7 @@ Fills are applied to quantities even on a terminal order (a fill after a cancel 
 money); the table keeps such an order in its terminal state.
 """
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Final, TypeAlias
 
@@ -160,3 +161,32 @@ def can_modify(status: S) -> bool:
 
 def can_cancel(status: S) -> bool:
     return status in CANCELABLE_STATUSES
+
+
+def parent_status(slices: Sequence[S], filled_quantity: int, quantity: int) -> S:
+    """A sliced order's status, from its slices' (slices.py): the parent is never sent, so no
+    event moves it; it is what its slices are together. Filled once every share is; a
+    change in flight on any slice shows; while slices work it is working; once all are
+    finished and some shares never filled, a cancel or the day's end names the outcome, and
+    otherwise (slices refused by the broker or by us) it stays PARTIALLY_FILLED when some
+    shares filled, else REJECTED (or DENIED if we refused them all)."""
+    if filled_quantity >= quantity:
+        return S.FILLED
+    for pending in (S.PENDING_CANCEL, S.PENDING_MODIFY):
+        if pending in slices:
+            return pending
+    working = [s for s in slices if not is_terminal(s)]
+    if working:
+        if filled_quantity > 0:
+            return S.PARTIALLY_FILLED
+        if all(s is S.PENDING for s in working):
+            return S.PENDING
+        if any(s in (S.ACCEPTED, S.PARTIALLY_FILLED) for s in working):
+            return S.ACCEPTED
+        return S.SUBMITTED
+    for ended in (S.CANCELED, S.EXPIRED):
+        if ended in slices:
+            return ended
+    if filled_quantity > 0:
+        return S.PARTIALLY_FILLED
+    return S.REJECTED if S.REJECTED in slices else S.DENIED

@@ -146,8 +146,29 @@ class FlattenRequested(Message):
     reason: str = Field(min_length=1)
 
 
+class BasketLeg(Contract):
+    """One leg of a basket: its terms and each client's order in it (a client given no
+    quantity in this leg has no order here)."""
+
+    terms: OrderTerms
+    orders: tuple[ClientOrder, ...] = Field(min_length=1)
+
+
+class BasketRequested(Message):
+    """Several legs for many clients in one action. The legs are in the order they go out
+    for each client (margin-reducing legs, such as a spread's hedge buy, first); with
+    `stop_on_first_leg_rejection` a client's later legs wait for its first leg and are not
+    sent if the broker refuses it."""
+
+    type: Literal["basket.requested"] = "basket.requested"
+    batch_id: str
+    legs: tuple[BasketLeg, ...] = Field(min_length=1)
+    stop_on_first_leg_rejection: bool = True
+
+
 OrderRequest = Annotated[
     BatchRequested
+    | BasketRequested
     | OrderRequested
     | ModifyRequested
     | CancelRequested
