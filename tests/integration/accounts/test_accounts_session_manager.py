@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
 from broker_adapter.sessions.session import SessionUnavailable
+from broker_adapter.sessions.shared_token import SharedTokens
 from common.contracts.accounts import ClientUpserted, RiskLimits, SessionChanged
 from common.contracts.credentials import BrokerCredentials
 from common.db import apply_migrations, create_pool
@@ -48,6 +49,16 @@ class Harness:
     events: list[SessionChanged]
     sim: str
     public_key: str
+    private_key: PrivateKey
+
+    @property
+    def tokens(self) -> SharedTokens:
+        return SharedTokens(self.infra.redis, self.private_key)
+
+    async def account(self, client_id: str) -> store_sessions.Account:
+        account = await store_sessions.get_account(self.infra.pool, client_id)
+        assert account is not None
+        return account
 
     async def register(self, code: str, **changes: Any) -> str:
         """Register demo account `code` under a fresh client id; returns the id."""
@@ -83,16 +94,15 @@ async def harness(stack: TestStack) -> AsyncIterator[Harness]:
     async def publish(event: SessionChanged) -> None:
         events.append(event)
 
+    private_key = PrivateKey(base64.b64decode(env["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"]))
     manager = SessionManager(
-        Infra(pool, redis),
-        publish,
-        private_key=PrivateKey(base64.b64decode(env["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"])),
-        motilal=MotilalSettings(base_url=sim),
+        Infra(pool, redis), publish, private_key=private_key, motilal=MotilalSettings(base_url=sim)
     )
     try:
         yield Harness(
-            manager, Infra(pool, redis), events, sim, env["GATEWAY_CREDENTIALS_PUBLIC_KEY"]
-        )
+            manager, Infra(pool, redis), events, sim, env["GATEWAY_CREDENTIALS_PUBLIC_KEY"],
+            private_key,
+        )  # fmt: skip
     finally:
         await manager.aclose()
         await pool.execute(f"DROP SCHEMA {schema} CASCADE")
@@ -105,11 +115,32 @@ async def test_session_with_totp_logs_in_and_stores_token_in_redis(harness: Harn
     session = await harness.manager.session_for(client_id)
     assert session.motilal_client_id == "EMUM7551"
     assert await session.client.order_book() is not None
-    stored = json.loads(await harness.infra.redis.get(f"broker-adapter:session:{client_id}"))
-    assert stored["verified"] is True
+    stored = await harness.tokens.read(await harness.account(client_id))
+    assert stored is not None and stored.verified is True
     assert harness.states(client_id) == ["LOGGING_IN", "ACTIVE"]
     again = await harness.manager.session_for(client_id)
     assert again is session  # no second login
+
+
+async def test_session_token_in_redis_is_encrypted_with_the_adapters_key(
+    harness: Harness,
+) -> None:
+    client_id = await harness.register("EMUM7551")
+    await harness.manager.session_for(client_id)
+    account = await harness.account(client_id)
+    stored = await harness.tokens.read(account)
+    assert stored is not None and len(stored.token) > 8
+    raw = await harness.infra.redis.get(f"broker-adapter:session:{client_id}")
+    assert stored.token not in raw
+    assert account.credentials_hash is None or account.credentials_hash not in raw
+    assert "verified" not in raw  # no field of the value is readable
+    # another key (another deployment, an attacker's) opens nothing: a fresh login follows
+    assert await SharedTokens(harness.infra.redis, PrivateKey.generate()).read(account) is None
+    # a value someone wrote in clear is not taken for a token either
+    clear = json.dumps({"token": "planted", "verified": True, "expires_at": stored.expires_at
+                        .isoformat(), "credentials": account.credentials_hash})  # fmt: skip
+    await harness.infra.redis.set(f"broker-adapter:session:{client_id}", clear, ex=60)
+    assert await harness.tokens.read(account) is None
 
 
 async def test_session_without_totp_waits_for_otp_then_is_active(harness: Harness) -> None:

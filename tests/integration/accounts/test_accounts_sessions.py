@@ -76,20 +76,28 @@ async def test_client_with_wrong_credentials_shows_failed_with_reason(
 async def test_tokens_and_secrets_never_reach_adapter_log(
     admin: httpx.AsyncClient, stack: TestStack
 ) -> None:
+    import base64
     import json
     from pathlib import Path
 
     import redis.asyncio as redis
+    from broker_adapter.sessions.shared_token import SEALED_PREFIX, token_box
+    from nacl.public import PrivateKey
 
     await adapter_running(stack)
     await session_of(admin, "EPUN4409", {"ACTIVE"})
     client = redis.from_url(stack.redis_url, decode_responses=True)
     try:
-        stored = json.loads(await client.get("broker-adapter:session:EPUN4409"))
+        raw = await client.get("broker-adapter:session:EPUN4409")
         ttl = await client.ttl("broker-adapter:session:EPUN4409")
     finally:
         await client.aclose()
     assert 0 < ttl <= 24 * 3600  # dies with the token at the next 06:00 IST
+    # Redis holds the token encrypted with the adapter's key, never in clear
+    key = stack.service_env("broker-adapter")["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"]
+    box = token_box(PrivateKey(base64.b64decode(key)))
+    stored = json.loads(box.decrypt(base64.b64decode(raw.removeprefix(SEALED_PREFIX))))
+    assert stored["token"] not in raw
     log = stack.log_of("broker-adapter")
     assert stored["token"] not in log
     accounts = json.loads(Path("data/sim-accounts.json").read_text())  # noqa: ASYNC240

@@ -77,7 +77,8 @@ class LoginFlow:
 
     @property
     def tokens(self) -> SharedTokens:
-        return SharedTokens(self._infra.redis)  # Redis opens with the service, after __init__
+        # Redis opens with the service, after __init__; tokens are encrypted with our key
+        return SharedTokens(self._infra.redis, self._key)
 
     async def aclose(self) -> None:
         if self._http is not None:
