@@ -2,8 +2,9 @@
 
 kubernetes-validate bundles the JSON schemas of each Kubernetes release, so this runs
 offline. Strict mode refuses unknown fields (a misspelt `readinesProbe` would otherwise be
-dropped silently by the API server). Strimzi's kinds (Kafka, KafkaNodePool, KafkaTopic)
-are not in those schemas; their fields the code relies on are checked in test_k8s.py.
+dropped silently by the API server). Custom resources (Strimzi's Kafka kinds, the
+Prometheus Operator's ServiceMonitor and PrometheusRule) are validated against their CRDs'
+schemas in test_crd_schemas.py.
 """
 
 from pathlib import Path
