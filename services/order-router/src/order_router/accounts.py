@@ -20,6 +20,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -72,6 +73,14 @@ class AccountBook:
             if reports:  # the newest report of either kind, as it was read before
                 margins[c] = max(reports.values(), key=lambda d: d.at).value
         return AccountFacts(clients, sessions, margins)
+
+    def margin_times(self, client_ids: Sequence[str]) -> dict[str, datetime]:
+        """When each client's newest margin report (the one `facts` answers) was read."""
+        return {
+            c: max(d.at for d in reports.values())
+            for c in client_ids
+            if (reports := self.margins.get(c))
+        }
 
     def missing(self, client_ids: Sequence[str]) -> list[str]:
         return [c for c in client_ids if c not in self.clients]

@@ -17,11 +17,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import asyncpg
 from common.contracts.envelope import Message
+from common.contracts.instruments import Instrument
 from common.contracts.requests import (
     CancelRequested,
     ClientOrder,
@@ -36,9 +37,10 @@ from common.redis_keys import QuoteKey, kill_switch_key, latest_quotes
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 from redis.asyncio import Redis
 
-from order_router import metrics, store_kill_switches, store_orders
+from order_router import client_locks, metrics, store_kill_switches, store_orders
 from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
+from order_router.margin_holds import Holds
 from order_router.messages import cancel_command, modify_command
 from order_router.orders import Order
 from order_router.placement import (
@@ -52,10 +54,10 @@ from order_router.placement import (
     order_requests,
     placeholder_instrument,
 )
-from order_router.shaping import shaped
-from order_router.slice_changes import change_sliced
 from order_router.risk import Decision, RiskConfig, Rule
 from order_router.risk_wiring import RiskAutomation
+from order_router.shaping import shaped
+from order_router.slice_changes import change_sliced
 from order_router.transitions import Ev, IllegalTransition
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,15 @@ AskedToken = tuple[Exchange | None, int]
 CLIENT_COPY_RETRIES = 3
 """Re-reads (1 s apart) of a client missing from the copies before it is denied unknown."""
 """Redis flag per engaged scope ('*' or a client id); value = the reason. Mirrors the DB."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What deciding a request takes I/O for, looked up before the clients' locks."""
+
+    instrument: Instrument
+    instrument_problem: str | None
+    exits: dict[str, OpenPosition | LookupFailed | None]
 
 
 class Intake:
@@ -121,9 +132,13 @@ class Intake:
     # --- placing -------------------------------------------------------------------------
 
     async def place(self, requests: Sequence[PlacementRequest]) -> None:
-        """Decide every request (side by side: risk works from memory), insert all their
-        batches and orders in ONE statement, then produce every command and event at once,
-        in request order, so each client's commands keep their order on its partition.
+        """Look up what deciding needs (side by side), then, holding every client's lock
+        (client_locks.py: one replica at a time decides a client), decide the requests in
+        order from memory, each approval holding its margin for the next (margin_holds.py),
+        insert all their batches, orders and holds in ONE transaction, and produce every
+        command and event at once, in request order, before the locks are let go: each
+        client's commands keep the order of its decisions on its partition, whichever
+        replica made them.
 
         The insert's RETURNING says which orders are new; the others were stored by an
         earlier delivery and are read back and announced as they are stored (the adapter
@@ -131,20 +146,34 @@ class Intake:
         if not requests:
             return
         ltps = await self._ltps({(r.terms.exchange, r.terms.token_id) for r in requests})
-        decided = await asyncio.gather(
-            *(
-                self._decide_bound(r, ltps.get((r.terms.exchange, r.terms.token_id)))
-                for r in requests
-            )
-        )
+        prepared = await asyncio.gather(*(self._prepare_bound(r) for r in requests))
+        clients = {o.client_id for r in requests for o in r.orders}
+        async with client_locks.clients_locked(self.pool, clients) as conn:
+            holds = await Holds.load(conn, self.accounts.book, clients)
+            decided = [
+                self._assess_bound(r, p, ltps.get((r.terms.exchange, r.terms.token_id)), holds)
+                for r, p in zip(requests, prepared, strict=True)
+            ]
+            await self._store_and_announce(conn, requests, decided, holds)
+
+    async def _store_and_announce(
+        self,
+        conn: asyncpg.Connection,
+        requests: Sequence[PlacementRequest],
+        decided: Sequence[list[Order]],
+        holds: Holds,
+    ) -> None:
+        """Under the clients' locks: store the orders and their holds, then produce."""
         batches = [batch_row(r, len(orders)) for r, orders in zip(requests, decided, strict=True)]
         decided = shaped(requests, decided)  # basket legs held, orders cut at the freeze
         created = [o for orders in decided for o in orders]
-        new = await store_orders.insert_batch_orders(self.pool, batches, created)
+        async with conn.transaction():
+            new = await store_orders.insert_batch_orders(conn, batches, created)
+            await holds.store(conn, new)
         stored = {o.order_id: o for o in created if o.order_id in new}
         old = [o.order_id for o in created if o.order_id not in new]
         if old:
-            stored.update(await store_orders.orders_by_id(self.pool, old))
+            stored.update(await store_orders.orders_by_id(conn, old))
         commands: list[Message] = []
         events: list[Message] = []
         updates: list[Message] = []
@@ -168,13 +197,26 @@ class Intake:
         )
         metrics.sent(commands, events)
 
-    async def _decide_bound(self, req: PlacementRequest, ltp: Decimal | None) -> list[Order]:
+    async def _prepare_bound(self, req: PlacementRequest) -> Prepared:
         with bound(correlation_id=req.message.correlation_id):
-            return await self._decide(req, req.orders, ltp)
+            return await self._prepare(req, req.orders)
+
+    def _assess_bound(
+        self, req: PlacementRequest, prepared: Prepared, ltp: Decimal | None, holds: Holds
+    ) -> list[Order]:
+        with bound(correlation_id=req.message.correlation_id):
+            return self._assess(req, req.orders, prepared, ltp, holds)
 
     async def _decide(
         self, req: PlacementRequest, orders: Sequence[ClientOrder], ltp: Decimal | None
     ) -> list[Order]:
+        """A decision without storing it (the dry run): the holds as they stand, no lock."""
+        prepared = await self._prepare(req, orders)
+        holds = await Holds.load(self.pool, self.accounts.book, {o.client_id for o in orders})
+        return self._assess(req, orders, prepared, ltp, holds)
+
+    async def _prepare(self, req: PlacementRequest, orders: Sequence[ClientOrder]) -> Prepared:
+        """What deciding takes I/O for, gathered before the clients' locks are taken."""
         terms = req.terms
         try:
             instrument = await self.instruments.get(terms.token_id, terms.exchange)
@@ -182,23 +224,37 @@ class Intake:
         except LookupFailed as failure:
             instrument = placeholder_instrument(terms.token_id, terms.exchange)
             instrument_problem = failure.reason
-        client_ids = sorted({o.client_id for o in orders})
-        facts = await self._account_facts(client_ids)
-        kill = self.accounts.book.kill_switch()
+        await self._account_facts(sorted({o.client_id for o in orders}))
         exits = await self._exit_positions(req, orders) if is_exit(terms) else {}
+        return Prepared(instrument, instrument_problem, exits)
+
+    def _assess(
+        self,
+        req: PlacementRequest,
+        orders: Sequence[ClientOrder],
+        prepared: Prepared,
+        ltp: Decimal | None,
+        holds: Holds,
+    ) -> list[Order]:
+        """Risk on each order in request order, from memory, each approval holding its
+        margin for the ones after it (pure but for the log)."""
+        facts = self.accounts.book.facts(sorted({o.client_id for o in orders}))
+        kill = self.accounts.book.kill_switch()
         created = []
         for client_order in orders:
-            order = new_order(req, client_order, instrument)
+            order = new_order(req, client_order, prepared.instrument)
             any_type = req.any_trade_type and client_order.trade_type is None
             with bound(client_id=order.client_id, order_id=order.order_id):
-                if instrument_problem is not None:
-                    decision = Decision(rule=Rule.INSTRUMENT, reason=instrument_problem)
+                if prepared.instrument_problem is not None:
+                    decision = Decision(rule=Rule.INSTRUMENT, reason=prepared.instrument_problem)
                 elif self.guard is not None and (block := self.guard.deny(order)) is not None:
                     decision = block  # mtm_limit or square_off_time (risk_blocks.py)
                 else:
-                    order, decision = assess(order, exits.get(order.order_id), any_type,
-                                              facts, kill, ltp, self.risk)  # fmt: skip
+                    order, decision = assess(order, prepared.exits.get(order.order_id),
+                                             any_type, facts, kill, ltp, self.risk,
+                                             holds.of(order.client_id))  # fmt: skip
                 created.append(decided(order, decision))
+                holds.add(created[-1], ltp, self.risk)
         return created
 
     async def _exit_positions(

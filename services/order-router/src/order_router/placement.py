@@ -39,6 +39,7 @@ from order_router.risk import (
     RiskContext,
     Rule,
     check,
+    margin_required,
 )
 from order_router.slices import is_parent, is_sent
 from order_router.transitions import Ev
@@ -96,15 +97,32 @@ def assess(
     kill: KillSwitch,
     ltp: Decimal | None,
     risk: RiskConfig,
+    held: Decimal = Decimal(0),
 ) -> tuple[Order, Decision]:
-    """The order as risk sees it (an EXIT sized from its position) and risk's decision."""
+    """The order as risk sees it (an EXIT sized from its position) and risk's decision;
+    `held`: margin the client's orders in flight hold that its margin report cannot show."""
     if order.execution_type is ExecutionType.EXIT:
         sized = size_exit(order, exit_position, any_trade_type)
         if isinstance(sized, Decision):
             return order, sized
         order = sized
+    intent = _intent(order)
+    ctx = RiskContext(
+        client=facts.clients.get(order.client_id),
+        session=facts.sessions.get(order.client_id),
+        kill_switch=kill,
+        ltp=ltp,
+        available_margin=available_margin(
+            facts.margin_rows.get(order.client_id), order.instrument.exchange
+        ),
+        held_margin=held,
+    )
+    return order, check(intent, ctx, risk)
+
+
+def _intent(order: Order) -> OrderIntent:
     assert order.side is not None
-    intent = OrderIntent(
+    return OrderIntent(
         client_id=order.client_id,
         instrument=order.instrument,
         execution_type=order.execution_type,
@@ -116,16 +134,13 @@ def assess(
         trigger_price=order.trigger_price,
         amo=order.amo,
     )
-    ctx = RiskContext(
-        client=facts.clients.get(order.client_id),
-        session=facts.sessions.get(order.client_id),
-        kill_switch=kill,
-        ltp=ltp,
-        available_margin=available_margin(
-            facts.margin_rows.get(order.client_id), order.instrument.exchange
-        ),
-    )
-    return order, check(intent, ctx, risk)
+
+
+def blocked_margin(order: Order, ltp: Decimal | None, risk: RiskConfig) -> Decimal | None:
+    """The margin an approved order holds until the client's margin report shows it."""
+    if order.status is not OrderStatus.SUBMITTED or order.side is None:
+        return None
+    return margin_required(_intent(order), ltp, risk)
 
 
 def announcements(
