@@ -1,6 +1,7 @@
 // The desk's screen: sign-in, the header (kill switch, live state) and a router that maps
 // each URL to its page with the history API, so deep links and the back button work.
 import * as admin from "./admin.js";
+import { startAlerts } from "./alerts.js";
 import { api, clearTokens, describe, saveTokens, session } from "./api.js";
 import * as client from "./client.js";
 import * as dashboard from "./dashboard.js";
@@ -93,6 +94,7 @@ async function start() {
   $("who").textContent = me ? `${me.username} (${me.role})` : "";
   // After a drop the socket is back: reload what the page shows and the header.
   connect(() => { current?.reload(); loadKillSwitch(); });
+  startAlerts(); // the header's alerts badge, panel and toasts (alerts:all)
   await loadKillSwitch();
   killSwitchTimer ??= setInterval(loadKillSwitch, 15000); // another admin may flip it; no live channel for it
   route();

@@ -100,11 +100,14 @@ export function quoteChannel(instrument) { return `quotes:${instrument.exchange}
 // Handlers of the current page; the router clears them on every navigation.
 export function on(prefix, handler) { handlers.push([prefix, handler]); }
 export function clearHandlers() { handlers = []; }
+// Handlers of every page (the alerts panel): kept across navigations.
+const lasting = [];
+export function always(prefix, handler) { lasting.push([prefix, handler]); }
 
 function dispatch(message) {
   const channel = message.channel || "";
   // "quotes:" matches every quotes channel; "quotes:NSE:2885" only that one.
-  for (const [name, handler] of handlers) {
+  for (const [name, handler] of [...lasting, ...handlers]) {
     if (name.endsWith(":") ? channel.startsWith(name) : channel === name) handler(message, channel);
   }
 }
