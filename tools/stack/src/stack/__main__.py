@@ -13,6 +13,7 @@ from stack.config import StackSettings
 from stack.keys import credential_keys, registry_signing_keys
 from stack.lock import AlreadyRunning, acquire, release
 from stack.platform import SERVICES, Platform
+from stack.replicas import BadReplicas, parse_replicas
 
 
 async def _run(platform: Platform) -> int:
@@ -75,7 +76,14 @@ def _write_manifests(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="stack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="infrastructure, simulator and all five services")
+    run = sub.add_parser("run", help="infrastructure, simulator and all five services")
+    run.add_argument(
+        "--replicas",
+        default=None,
+        metavar="SERVICE=N,...",
+        help="processes per service, each on its own port, one consumer group "
+        "(e.g. order-router=2,broker-adapter=2,portfolio=2; default STACK_REPLICAS)",
+    )
     sub.add_parser("infra", help="only PostgreSQL, Redis, Kafka and the simulator")
     sub.add_parser("keys", help="print new sealing and signing key pairs for production")
     sub.add_parser("k8s", help="regenerate the generated manifests under infra/k8s/")
@@ -98,7 +106,14 @@ def main() -> None:
     # The simulator keeps funds, holdings and carried positions here: the next run is the
     # next trading day at the same broker (`make clean` starts afresh).
     os.environ.setdefault("MOTILAL_SIM_STATE_DIR", str(settings.state_dir / "motilal-sim"))
-    platform = Platform(settings, services=services)
+    try:
+        replicas = parse_replicas(
+            getattr(args, "replicas", None) or settings.replicas, [s.name for s in SERVICES]
+        )
+    except BadReplicas as error:
+        release(lock)
+        sys.exit(str(error))
+    platform = Platform(settings, services=services, replicas=replicas)
     try:
         code = asyncio.run(_run(platform))
     finally:

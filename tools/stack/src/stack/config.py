@@ -42,4 +42,10 @@ class StackSettings(BaseSettings):
     market_data_port: int = Field(default=8004, validation_alias=_env("MARKET_DATA_PORT"))
     simulator_port: int = Field(default=8100, validation_alias=_env("MOTILAL_SIM_PORT"))
 
+    replicas: str = Field(
+        default="",
+        validation_alias=_env("STACK_REPLICAS"),
+        description="processes per service, e.g. order-router=2,portfolio=2 (stack.replicas)",
+    )
+
     ready_timeout_s: float = Field(default=90.0, validation_alias=_env("STACK_READY_TIMEOUT"))

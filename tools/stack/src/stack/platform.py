@@ -9,6 +9,7 @@ import importlib.util
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -18,6 +19,7 @@ from stack.config import StackSettings
 from stack.infra import DATABASE, create_database, kafka_spec, postgres_spec, redis_spec
 from stack.keys import credential_keys, registry_signing_keys
 from stack.processes import ProcessSpec, ReadyProbe, Supervisor
+from stack.replicas import PORT_STEP, parse_replicas, replica_name, replica_names
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,13 @@ class Platform:
         services: tuple[ServiceDef, ...] = SERVICES,
         simulator: bool = True,
         extra_env: dict[str, str] | None = None,
+        replicas: Mapping[str, int] | None = None,
     ) -> None:
         self.settings = settings
+        # processes per service (stack.replicas): the argument, else STACK_REPLICAS
+        names = [svc.name for svc in SERVICES]
+        self.replicas = dict(replicas or parse_replicas(settings.replicas, names))
+        self.replica_ports: dict[str, int] = {}  # replica name -> port, where not the default
         self.services = services
         self.simulator = simulator and simulator_available()
         self.extra_env = extra_env or {}
@@ -89,8 +96,14 @@ class Platform:
     def simulator_url(self) -> str:
         return f"http://{self.settings.host}:{self.settings.simulator_port}"
 
-    def service_url(self, service: ServiceDef) -> str:
-        return f"http://{self.settings.host}:{getattr(self.settings, service.port_field)}"
+    def service_url(self, service: ServiceDef, index: int = 1) -> str:
+        return f"http://{self.settings.host}:{self.replica_port(service, index)}"
+
+    def replica_port(self, service: ServiceDef, index: int = 1) -> int:
+        """Replica `index`'s port: the service's own for the first (stack.replicas)."""
+        base: int = getattr(self.settings, service.port_field)
+        name = replica_name(service.name, index)
+        return self.replica_ports.get(name, base + PORT_STEP * (index - 1))
 
     def service_env(self, service: ServiceDef | None = None) -> dict[str, str]:
         """What a service process is told: where the infrastructure and its peers are.
@@ -152,9 +165,14 @@ class Platform:
         if self.simulator:
             await self._start_simulator()
         for service in self.services:
-            self._start_service(service)
+            for index in range(1, self.replicas.get(service.name, 1) + 1):
+                self._start_service(service, index)
         await asyncio.gather(
-            *(self.supervisor.wait_ready(svc.name, s.ready_timeout_s) for svc in self.services)
+            *(
+                self.supervisor.wait_ready(name, s.ready_timeout_s)
+                for svc in self.services
+                for name in replica_names(svc.name, self.replicas)
+            )
         )
 
     async def _start_simulator(self) -> None:
@@ -180,22 +198,26 @@ class Platform:
         await self.supervisor.wait_ready(spec.name, s.ready_timeout_s)
         self.endpoints["motilal-sim"] = self.simulator_url
 
-    def _start_service(self, service: ServiceDef) -> None:
-        url = self.service_url(service)
+    def _start_service(self, service: ServiceDef, index: int = 1) -> None:
+        """Replica `index` of a service: the same environment as every other but its port."""
+        url = self.service_url(service, index)
+        port = self.replica_port(service, index)
+        port_variable = f"{service.env_prefix}_PORT"
         spec = ProcessSpec(
-            name=service.name,
+            name=replica_name(service.name, index),
             argv=[sys.executable, "-m", service.module],
             address=url,
-            port=getattr(self.settings, service.port_field),
-            port_variable=f"{service.env_prefix}_PORT",
+            port=port,
+            port_variable=port_variable,
             ready=_http_ready(f"{url}/ready"),
-            env=self.service_env(service),
+            env={**self.service_env(service), port_variable: str(port)},
         )
         self.supervisor.start(spec)
-        self.endpoints[service.name] = url
+        self.endpoints[spec.name] = url
 
     def stop(self) -> None:
-        services = [svc.name for svc in self.services]
+        # every service process, replicas and those started on demand (tests) included
+        services = [n for n in self.supervisor.children if n not in (*INFRA, "motilal-sim")]
         self.supervisor.stop(services, timeout=6)
         self.supervisor.stop(["motilal-sim"], timeout=2)
         self.supervisor.stop(list(INFRA), timeout=2)

@@ -15,6 +15,7 @@ from common.internal_auth import internal_headers
 
 from stack.config import StackSettings
 from stack.platform import SERVICES, Platform, ServiceDef
+from stack.replicas import replica_names, split_name
 
 
 def free_port() -> int:
@@ -73,12 +74,31 @@ class TestStack:
         return internal_headers(self.platform.internal_token)
 
     def url_of(self, name: str) -> str:
-        return self.platform.service_url(_service(name))
+        """The URL of a service (its first process) or of a replica (`order-router-2`)."""
+        service, index = _replica(name)
+        return self.platform.service_url(service, index)
 
     async def start_simulator(self) -> str:
         if "motilal-sim" not in self.platform.supervisor.children:
             await self.platform._start_simulator()
         return self.simulator_url
+
+    async def start_replicas(self, name: str, count: int) -> list[str]:
+        """Run `count` processes of a service (the first is the service's own), each on a
+        free port of its own, in the service's consumer groups; their names."""
+        service = _service(name)
+        names = replica_names(name, {name: count})
+        started = []
+        for index, replica in enumerate(names, start=1):
+            child = self.platform.supervisor.children.get(replica)
+            if child is None or child.process.poll() is not None:
+                if index > 1:
+                    self.platform.replica_ports.setdefault(replica, free_port())
+                self.platform._start_service(service, index)
+                started.append(replica)
+        for replica in started:
+            await self.platform.supervisor.wait_ready(replica, self.settings.ready_timeout_s)
+        return names
 
     async def start_services(self, names: Iterable[str]) -> dict[str, str]:
         """Start services (if not running) and wait until each answers /ready."""
@@ -99,7 +119,8 @@ class TestStack:
         child.process.wait(10)
 
     async def restart(self, name: str) -> None:
-        self.platform._start_service(_service(name))
+        """Start a killed service or replica again, on the same port."""
+        self.platform._start_service(*_replica(name))
         await self.platform.supervisor.wait_ready(name, self.settings.ready_timeout_s)
 
     def log_of(self, name: str) -> str:
@@ -107,6 +128,11 @@ class TestStack:
 
     def stop(self) -> None:
         self.platform.stop()
+
+
+def _replica(name: str) -> tuple[ServiceDef, int]:
+    service, index = split_name(name, [svc.name for svc in SERVICES])
+    return _service(service), index
 
 
 def _service(name: str) -> ServiceDef:
