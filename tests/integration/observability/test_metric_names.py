@@ -51,6 +51,17 @@ def alert_exprs() -> dict[str, str]:
     }
 
 
+def alert_test_series() -> dict[str, str]:
+    """The series the alert rules' unit tests (alerts_test.yml) feed them: a test of a rule
+    on a metric no service exposes would pass while the rule never fires."""
+    tests = yaml.safe_load((INFRA / "prometheus" / "alerts_test.yml").read_text())
+    return {
+        f"alerts_test.yml: {test['name']} #{i}": series["series"]
+        for test in tests["tests"]
+        for i, series in enumerate(test["input_series"])
+    }
+
+
 async def exposed(trading: Trading) -> set[str]:
     """Every sample name the services can produce, including labelled metrics that have
     not been observed yet (their HELP/TYPE lines are there already)."""
@@ -75,7 +86,7 @@ def test_metric_names_finds_names_and_skips_functions_labels_and_groupings() -> 
 
 async def test_every_metric_a_dashboard_or_alert_uses_is_exposed(trading: Trading) -> None:
     available = await exposed(trading)
-    used = {**dashboard_exprs(), **alert_exprs()}
+    used = {**dashboard_exprs(), **alert_exprs(), **alert_test_series()}
     assert len(dashboard_exprs()) >= 20 and len(alert_exprs()) >= 10
     assert [where for where, expr in used.items() if not metric_names(expr)] == []
     missing = {
