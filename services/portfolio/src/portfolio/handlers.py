@@ -22,12 +22,13 @@ from common.enums import Exchange
 from common.kafka import Publisher
 from common.logs import bound
 from common.redis_keys import latest_quotes
-from common.topics import PORTFOLIO_UPDATES
+from common.topics import ALERTS, PORTFOLIO_UPDATES
 from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 
 from portfolio import store_accounts, store_positions
 from portfolio.drift import Drift, find_drift, next_drift
+from portfolio.drift_alerts import confirmed_now, drift_alert
 from portfolio.ledger import apply_fills
 from portfolio.margins import funds_from_rows
 from portfolio.store_accounts import Reconciliation, StoredMargins
@@ -127,6 +128,7 @@ class PortfolioHandlers:
             return
         clients = sorted(snapshots)
         found: list[tuple[str, list[Drift]]] = []
+        alerts: list[Message] = []
         async with self.pool.acquire() as conn, conn.transaction():
             ours = await store_accounts.held_quantities(conn, clients)
             compared, records = await store_accounts.drift_state(conn, clients)
@@ -141,6 +143,8 @@ class PortfolioHandlers:
                         continue
                     drifts = find_drift(ours[client], m.positions)
                     current = next_drift(current, drifts, m.taken_at)
+                    alerts += [drift_alert(m, r) for r in current.values()
+                               if confirmed_now(r, self.drift_confirmations)]  # fmt: skip
                     last = m.taken_at
                     saved[client] = Reconciliation(m.taken_at, len(m.positions), len(drifts))
                     found.append((client, drifts))
@@ -153,6 +157,8 @@ class PortfolioHandlers:
                         "position drift: %s %s %s ours %d, broker %d",
                         d.exchange, d.token, d.product, d.ours, d.broker,
                     )  # fmt: skip
+        if alerts:
+            await self.publisher.publish_many(ALERTS, alerts)
         await self.refresh_drift_gauge()
 
     async def refresh_drift_gauge(self) -> None:
