@@ -31,15 +31,22 @@ class LimitsIn(BaseModel):
     actor: str = Field(min_length=1)
 
 
+def _text(value: Decimal | time | None) -> str | None:
+    """Rupees as strings (JSON numbers lose paisa), a time as HH:MM."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return None if value is None else str(value)
+
+
 def _limits_out(row: Any, risk: RiskAutomation) -> dict[str, Any]:
     limits = limits_of(row)
     return {
         "scope": row["scope"],
         "members": list(row["members"] or []),
-        "mtm_stop_loss": row["mtm_stop_loss"],
-        "mtm_target": row["mtm_target"],
-        "mtm_trailing_stop": row["mtm_trailing_stop"],
-        "square_off_time": row["square_off_time"],
+        "mtm_stop_loss": _text(row["mtm_stop_loss"]),
+        "mtm_target": _text(row["mtm_target"]),
+        "mtm_trailing_stop": _text(row["mtm_trailing_stop"]),
+        "square_off_time": _text(row["square_off_time"]),
         "updated_by": row["updated_by"],
         "updated_at": row["updated_at"],
         **risk.mtm.figures(limits),
