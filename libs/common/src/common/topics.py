@@ -13,8 +13,10 @@ from pydantic import TypeAdapter
 from common.contracts.accounts import (
     BrokerPositionsEvent,
     ClientRegistryEvent,
+    DealerUpserted,
     MarginEvent,
     SessionEvent,
+    dealer_key,
 )
 from common.contracts.alerts import AlertEvent
 from common.contracts.commands import BrokerCommand
@@ -122,10 +124,19 @@ PORTFOLIO_UPDATES = Topic(
     PortfolioUpdate,
     "Positions, P&L and margins as the portfolio computes them.",
 )
+
+
+def _registry_key(message: Any) -> str:
+    # A dealer is not a client: its own key, so a dealer and a client id never collide.
+    if isinstance(message, DealerUpserted):
+        return dealer_key(message.dealer_id)
+    return str(message.client_id)
+
+
 CLIENTS = Topic(
     "accounts.clients.v1",
-    _attr("client_id"),
-    "client_id",
+    _registry_key,
+    "client_id (dealer:<dealer_id> for a dealer)",
     8,
     ClientRegistryEvent,
     "The client registry; credentials sealed to the broker-adapter.",

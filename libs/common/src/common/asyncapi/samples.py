@@ -186,6 +186,13 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "groups": ["desk-a"],
         "sealed_credentials": "c2VhbGVkIGJveCwgb3BlbmVkIG9ubHkgYnkgdGhlIGJyb2tlci1hZGFwdGVy",
     },
+    "dealer.upserted": {
+        "dealer_id": "DESK1",
+        "motilal_client_id": "DLR0001",
+        "name": "Desk One Dealer",
+        "active": True,
+        "sealed_credentials": "c2VhbGVkIGJveCwgb3BlbmVkIG9ubHkgYnkgdGhlIGJyb2tlci1hZGFwdGVy",
+    },
     "risk.flatten_requested": {
         **_BATCH,
         "rule": "mtm_limit",

@@ -1,8 +1,9 @@
 """Client accounts and what the broker says about them.
 
-- `accounts.clients.v1` (compacted, key client_id): the client registry, written by the
-  gateway. Credentials travel sealed to the broker-adapter's public key: no other service
-  holds a key that opens them.
+- `accounts.clients.v1` (compacted, key client_id, or `dealer:<dealer_id>` for a dealer):
+  the client registry, written by the gateway. Credentials travel sealed to the
+  broker-adapter's public key: no other service holds a key that opens them. A client has
+  its own credentials, or names a dealer (DealerUpserted) whose one login acts for it.
 - `accounts.sessions.v1` (compacted, key client_id): each client's broker session state,
   written by the broker-adapter. Never carries a token.
 - `accounts.margins.v1` (compacted, key client_id): raw margin report rows from the broker.
@@ -41,6 +42,11 @@ class ClientUpserted(Message):
     sealed_credentials: str | None = Field(
         default=None, description="base64 sealed box; only the broker-adapter can open it"
     )
+    dealer_id: str | None = Field(
+        default=None,
+        description="the dealer (DealerUpserted.dealer_id) whose session reaches this client, "
+        "sending its motilal_client_id as `clientcode`; None: the client logs in itself",
+    )
     signature: str | None = Field(
         default=None,
         description="base64 Ed25519 signature by the gateway over `signed_bytes()`: binds "
@@ -65,6 +71,51 @@ class ClientUpserted(Message):
             self.active,
             [e.value for e in self.exchanges],
             [t.value for t in self.trade_types],
+            self.sealed_credentials,
+        ]
+        if self.dealer_id is not None:  # absent before dealers: older signatures still verify
+            fields.append(["dealer", self.dealer_id])
+        return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def dealer_key(dealer_id: str) -> str:
+    """How a dealer is named where clients are: its key on accounts.clients.v1 and the
+    `client_id` of its own session on accounts.sessions.v1."""
+    return f"dealer:{dealer_id}"
+
+
+def dealer_of_key(key: str) -> str | None:
+    """The dealer id when `key` is a dealer_key, else None (a client id)."""
+    dealer = key.removeprefix(dealer_key(""))
+    return dealer if dealer != key else None
+
+
+class DealerUpserted(Message):
+    """A Motilal dealer as the registry holds it now: one login with the dealer's own
+    credentials, acting for every client that names it (`clientcode` in each call)."""
+
+    type: Literal["dealer.upserted"] = "dealer.upserted"
+    dealer_id: str
+    motilal_client_id: str = Field(description="the dealer's own Motilal login id")
+    name: str
+    active: bool = True
+    sealed_credentials: str | None = Field(
+        default=None, description="base64 sealed box; only the broker-adapter can open it"
+    )
+    signature: str | None = Field(
+        default=None, description="base64 Ed25519 signature by the gateway over `signed_bytes()`"
+    )
+
+    def signed_bytes(self) -> bytes:
+        """What the gateway signs: the dealer id bound to its account and sealed box."""
+        fields = [
+            "accounts.clients.v1/dealer.upserted",
+            self.event_id,
+            self.occurred_at.isoformat(),
+            self.dealer_id,
+            self.motilal_client_id,
+            self.name,
+            self.active,
             self.sealed_credentials,
         ]
         return json.dumps(fields, separators=(",", ":")).encode()
@@ -117,7 +168,7 @@ class BrokerPositionsSnapshot(Message):
     taken_at: UtcDateTime
 
 
-ClientRegistryEvent = Annotated[ClientUpserted, Field(discriminator="type")]
+ClientRegistryEvent = Annotated[ClientUpserted | DealerUpserted, Field(discriminator="type")]
 SessionEvent = Annotated[SessionChanged, Field(discriminator="type")]
 MarginEvent = Annotated[MarginSnapshot, Field(discriminator="type")]
 BrokerPositionsEvent = Annotated[BrokerPositionsSnapshot, Field(discriminator="type")]
