@@ -52,6 +52,8 @@ async def register_demo_clients(registry: Registry, path: Path) -> list[str]:
     accounts = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     registered: list[str] = []
     for index, account in enumerate(accounts):
+        if account.get("dealer_of"):
+            continue  # a dealer is not a client: an admin registers it (POST /api/v1/dealers)
         try:
             body = demo_client(account)
         except (KeyError, ValidationError) as error:

@@ -160,6 +160,12 @@ class ClientCreate(_CredentialsIn):
     limits: Limits = Field(default_factory=Limits)
     groups: list[str] = Field(default_factory=list, max_length=50)
     active: bool = True
+    dealer_id: str | None = Field(
+        default=None,
+        pattern=CLIENT_ID_PATTERN,
+        description="reach this client through a registered dealer's one login (then give no "
+        "credentials); without it the client logs in with its own",
+    )
 
     @field_validator("motilal_client_id")
     @classmethod
@@ -182,6 +188,12 @@ class ClientUpdate(_CredentialsIn):
     limits: Limits | None = None
     groups: list[str] | None = Field(default=None, max_length=50)
     active: bool | None = None
+    dealer_id: str | None = Field(
+        default=None,
+        pattern=CLIENT_ID_PATTERN,
+        description="move the client under this dealer (its own credentials are dropped); "
+        "giving credentials instead moves it back to its own login",
+    )
 
     @field_validator("motilal_client_id")
     @classmethod
@@ -192,6 +204,19 @@ class ClientUpdate(_CredentialsIn):
     @classmethod
     def _check_groups(cls, groups: list[str] | None) -> list[str] | None:
         return None if groups is None else _groups(groups)
+
+
+class DealerCreate(_CredentialsIn):
+    """A Motilal dealer (admin): its own login, acting for the clients that name it."""
+
+    dealer_id: str = Field(pattern=CLIENT_ID_PATTERN, description="platform id of the dealer")
+    name: str = Field(min_length=1, max_length=120)
+    motilal_client_id: str = Field(description="the dealer's own Motilal login id")
+
+    @field_validator("motilal_client_id")
+    @classmethod
+    def _check_motilal(cls, value: str) -> str:
+        return _motilal_id(value)
 
 
 class CredentialPresence(BaseModel):
@@ -231,8 +256,23 @@ class ClientOut(BaseModel):
     limits: LimitsOut
     groups: list[str]
     credentials: CredentialPresence
+    dealer_id: str | None = Field(
+        default=None, description="the dealer whose login reaches this client; null: its own"
+    )
     session: SessionView | None = Field(
         default=None, description="null until the broker-adapter has reported on this client"
     )
     created_at: datetime
     updated_at: datetime
+
+
+class DealerOut(BaseModel):
+    dealer_id: str
+    motilal_client_id: str
+    name: str
+    active: bool
+    credentials: CredentialPresence
+    clients: list[str] = Field(description="client ids reached through this dealer")
+    session: SessionView | None = Field(
+        default=None, description="the dealer's own broker session, as last reported"
+    )

@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, replace
 
 import asyncpg
-from common.contracts.accounts import ClientUpserted
+from common.contracts.accounts import ClientUpserted, DealerUpserted
 from common.enums import Exchange, TradeType
 from common.ids import new_id
 from common.kafka import Publisher
@@ -21,10 +21,11 @@ from nacl.signing import SigningKey
 
 from gateway import audit
 from gateway.auth.deps import CurrentUser
-from gateway.clients import store_clients
-from gateway.clients.models import ClientCreate, ClientUpdate
+from gateway.clients import store_clients, store_dealers
+from gateway.clients.models import ClientCreate, ClientUpdate, DealerCreate
 from gateway.clients.signing import signed
 from gateway.clients.store_clients import ClientRecord, ClientRow
+from gateway.clients.store_dealers import DealerRow
 from gateway.credentials import seal
 
 log = logging.getLogger(__name__)
@@ -64,14 +65,32 @@ class Registry:
         return self.public_key
 
     async def create(self, user: CurrentUser, body: ClientCreate) -> ClientRecord:
+        if body.dealer_id is not None:
+            return await self._create(user, body, None, [])
         missing = body.missing_credentials()
         if missing:
             raise FieldErrors(
                 [(name, "required to log in to Motilal" + (" (or give pan)" if name == "dob"
-                  else "")) for name in missing]
+                  else "") + ", unless the client is reached through a dealer (dealer_id)")
+                 for name in missing]
             )  # fmt: skip
         credentials = body.credentials()
         assert credentials is not None
+        sealed = seal(credentials, self._seal_key())
+        return await self._create(
+            user, body, sealed, sorted(n for n, ok in credentials.present().items() if ok)
+        )
+
+    async def _create(
+        self, user: CurrentUser, body: ClientCreate, sealed: str | None, fields: list[str]
+    ) -> ClientRecord:
+        """Either sealed credentials of its own, or a dealer that reaches it (checked here)."""
+        if body.dealer_id is not None and body.credentials_given():
+            raise FieldErrors(
+                [(name, f"a client reached through dealer {body.dealer_id} logs in with the "
+                  "dealer's credentials: give either dealer_id or credentials, not both")
+                 for name in body.credentials_given()]
+            )  # fmt: skip
         client_id = body.client_id or body.motilal_client_id
         row = ClientRow(
             client_id=client_id,
@@ -82,11 +101,19 @@ class Registry:
             trade_types=[t.value for t in body.trade_types],
             limits=body.limits.contract(),
             groups=body.groups,
-            sealed_credentials=seal(credentials, self._seal_key()),
-            credential_fields=sorted(n for n, ok in credentials.present().items() if ok),
+            sealed_credentials=sealed,
+            credential_fields=fields,
+            dealer_id=body.dealer_id,
         )
         with bound(client_id=client_id):
             async with self.pool.acquire() as conn, conn.transaction():
+                if body.dealer_id is not None and not await store_dealers.dealer_exists(
+                    conn, body.dealer_id
+                ):
+                    raise FieldErrors(
+                        [("dealer_id", f"no dealer {body.dealer_id!r} is registered: an admin "
+                          "registers it first (POST /api/v1/dealers)")]
+                    )  # fmt: skip
                 if not await store_clients.insert_client(conn, row):
                     owner = await store_clients.motilal_id_owner(conn, row.motilal_client_id)
                     if owner is not None:
@@ -102,6 +129,11 @@ class Registry:
 
     async def update(self, user: CurrentUser, client_id: str, body: ClientUpdate) -> ClientRecord:
         credentials_given = bool(body.credentials_given())
+        if credentials_given and body.dealer_id is not None:
+            raise FieldErrors(
+                [(name, "give either dealer_id (the client is reached through that dealer) or "
+                  "its own credentials, not both") for name in body.credentials_given()]
+            )  # fmt: skip
         if credentials_given and body.missing_credentials():
             raise FieldErrors(
                 [(name, "credentials are replaced as a whole (the stored ones are sealed and "
@@ -119,7 +151,18 @@ class Registry:
                           f"{current.motilal_client_id}; register another client instead")]
                     )  # fmt: skip
                 updated = _merge(current, body)
-                if credentials_given:
+                if body.dealer_id is not None:  # its own credentials are dropped
+                    if not await store_dealers.dealer_exists(conn, body.dealer_id):
+                        raise FieldErrors(
+                            [("dealer_id", f"no dealer {body.dealer_id!r} is registered")]
+                        )
+                    updated = replace(
+                        updated,
+                        dealer_id=body.dealer_id,
+                        sealed_credentials=None,
+                        credential_fields=[],
+                    )
+                elif credentials_given:  # its own login from now on (no dealer)
                     credentials = body.credentials()
                     assert credentials is not None
                     updated = replace(
@@ -128,9 +171,12 @@ class Registry:
                         credential_fields=sorted(
                             n for n, ok in credentials.present().items() if ok
                         ),
+                        dealer_id=None,
                     )
                 await store_clients.update_client(
-                    conn, updated, credentials_changed=credentials_given
+                    conn,
+                    updated,
+                    credentials_changed=credentials_given or body.dealer_id is not None,
                 )
                 await audit.record(conn, user, "client.update", client_id, _summary(body))
                 await self._publish(updated, user)
@@ -141,11 +187,57 @@ class Registry:
         return await self.update(user, client_id, ClientUpdate(active=active))
 
     async def republish_all(self) -> int:
-        """Publish every client again (the topic may have been lost, e.g. an in-memory broker)."""
+        """Publish every dealer and client again (the topic may have been lost, e.g. an
+        in-memory broker); dealers first, so a client never names a dealer not yet known."""
+        for dealer in await store_dealers.all_dealers(self.pool):
+            await self._publish_dealer(dealer, "gateway")
         rows = await store_clients.all_rows(self.pool)
         for row in rows:
             await self._publish(row, "gateway")
         return len(rows)
+
+    async def register_dealer(self, user: CurrentUser, body: DealerCreate) -> DealerRow:
+        """A dealer with its own full credentials, sealed like a client's."""
+        missing = body.missing_credentials()
+        if missing:
+            raise FieldErrors(
+                [(name, "required for the dealer's own login to Motilal"
+                  + (" (or give pan)" if name == "dob" else "")) for name in missing]
+            )  # fmt: skip
+        credentials = body.credentials()
+        assert credentials is not None
+        row = DealerRow(
+            dealer_id=body.dealer_id,
+            motilal_client_id=body.motilal_client_id,
+            name=body.name.strip(),
+            active=True,
+            sealed_credentials=seal(credentials, self._seal_key()),
+            credential_fields=sorted(n for n, ok in credentials.present().items() if ok),
+        )
+        async with self.pool.acquire() as conn, conn.transaction():
+            if not await store_dealers.insert_dealer(conn, row):
+                raise Conflict(
+                    f"dealer id {row.dealer_id} or Motilal login {row.motilal_client_id} "
+                    "is already registered"
+                )
+            summary = {"dealer_id": row.dealer_id, "motilal_client_id": row.motilal_client_id,
+                       "name": row.name, "credentials": list(row.credential_fields)}  # fmt: skip
+            await audit.record(conn, user, "dealer.create", row.dealer_id, summary)
+            await self._publish_dealer(row, user)
+        log.info("dealer %s registered by %s", row.dealer_id, user.username)
+        return row
+
+    async def _publish_dealer(self, row: DealerRow, actor: CurrentUser | str) -> None:
+        message = DealerUpserted(
+            correlation_id=correlation_id() or new_id(),
+            actor=actor.username if isinstance(actor, CurrentUser) else actor,
+            dealer_id=row.dealer_id,
+            motilal_client_id=row.motilal_client_id,
+            name=row.name,
+            active=row.active,
+            sealed_credentials=row.sealed_credentials,
+        )
+        await self.publisher.publish(CLIENTS, signed(message, self.signing_key))
 
     async def _publish(self, row: ClientRow, actor: CurrentUser | str) -> None:
         await self.publisher.publish(CLIENTS, signed(upserted(row, actor), self.signing_key))
@@ -170,6 +262,7 @@ def upserted(row: ClientRow, actor: CurrentUser | str) -> ClientUpserted:
         limits=row.limits,
         groups=tuple(row.groups),
         sealed_credentials=row.sealed_credentials,
+        dealer_id=row.dealer_id,
     )
 
 

@@ -15,13 +15,15 @@ from pydantic import BaseModel, Field
 
 from gateway import audit, deps
 from gateway.auth.deps import Admin, Viewer
-from gateway.clients import store_clients
+from gateway.clients import store_clients, store_dealers
 from gateway.clients.models import (
     CREDENTIAL_FIELDS,
     ClientCreate,
     ClientOut,
     ClientUpdate,
     CredentialPresence,
+    DealerCreate,
+    DealerOut,
     LimitsOut,
     SessionView,
 )
@@ -29,6 +31,7 @@ from gateway.clients.registry import ClientNotFound, Conflict, FieldErrors, Regi
 from gateway.clients.routes_portfolio import ClientWithPortfolio, with_portfolio
 from gateway.clients.signing import signing_key_from
 from gateway.clients.store_clients import ClientRecord, SessionRecord
+from gateway.clients.store_dealers import DealerRecord
 from gateway.credentials import SealingUnavailable, public_key_from
 
 router = APIRouter(prefix="/api/v1", tags=["clients"])
@@ -65,6 +68,7 @@ def client_out(record: ClientRecord) -> ClientOut:
         ),
         groups=list(record.groups),
         credentials=CredentialPresence(**flags, updated_at=record.credentials_updated_at),
+        dealer_id=record.dealer_id,
         session=session_view(record.session),
         created_at=record.created_at,
         updated_at=record.updated_at,
@@ -134,6 +138,43 @@ async def create_client(body: ClientCreate, user: Admin, registry: RegistryDep) 
         raise _invalid(error) from error
     except Conflict as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+
+
+def dealer_out(record: DealerRecord) -> DealerOut:
+    present = set(record.row.credential_fields)
+    return DealerOut(
+        dealer_id=record.row.dealer_id,
+        motilal_client_id=record.row.motilal_client_id,
+        name=record.row.name,
+        active=record.row.active,
+        credentials=CredentialPresence(**{n: n in present for n in CREDENTIAL_FIELDS}),
+        clients=list(record.clients),
+        session=session_view(record.session),
+    )
+
+
+@router.post(
+    "/dealers",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a Motilal dealer (admin): one login acting for the clients that name it",
+)
+async def create_dealer(
+    body: DealerCreate, user: Admin, registry: RegistryDep, pool: deps.Pool
+) -> DealerOut:
+    """Clients reached through it are registered with `dealer_id` and no credentials."""
+    try:
+        row = await registry.register_dealer(user, body)
+    except FieldErrors as error:
+        raise _invalid(error) from error
+    except Conflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    (record,) = await store_dealers.dealer_records(pool, row.dealer_id)
+    return dealer_out(record)
+
+
+@router.get("/dealers", summary="Registered dealers, their clients and their own session")
+async def list_dealers(_: Viewer, pool: deps.Pool) -> list[DealerOut]:
+    return [dealer_out(r) for r in await store_dealers.dealer_records(pool)]
 
 
 @router.put("/clients/{client_id}", summary="Change a client account (admin)")

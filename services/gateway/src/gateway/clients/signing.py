@@ -10,8 +10,9 @@ anything else (broker_adapter.sessions.signature).
 
 import base64
 import binascii
+from typing import TypeVar
 
-from common.contracts.accounts import ClientUpserted
+from common.contracts.accounts import ClientUpserted, DealerUpserted
 from nacl.exceptions import CryptoError
 from nacl.signing import SigningKey
 from pydantic import SecretStr
@@ -33,7 +34,10 @@ def signing_key_from(encoded: SecretStr | None) -> SigningKey | None:
         ) from error
 
 
-def signed(message: ClientUpserted, key: SigningKey | None) -> ClientUpserted:
+R = TypeVar("R", ClientUpserted, DealerUpserted)
+
+
+def signed(message: R, key: SigningKey | None) -> R:
     """The message with the gateway's signature (unchanged without a key: dev mode only)."""
     if key is None:
         return message

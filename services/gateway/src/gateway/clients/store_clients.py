@@ -40,6 +40,7 @@ class ClientRecord:
     updated_at: datetime | None = None
     version: int = 1
     session: SessionRecord | None = field(default=None, compare=False)
+    dealer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class ClientRow:
     groups: Sequence[str]
     sealed_credentials: str | None
     credential_fields: Sequence[str]
+    dealer_id: str | None = None
+    """the dealer whose login reaches the client (then no credentials of its own)"""
 
 
 _SELECT = """
@@ -94,6 +97,7 @@ def _record(row: asyncpg.Record) -> ClientRecord:
         updated_at=row["updated_at"],
         version=row["version"],
         session=session,
+        dealer_id=row["dealer_id"],
     )
 
 
@@ -163,6 +167,7 @@ def _row(row: asyncpg.Record) -> ClientRow:
         groups=row["groups"],
         sealed_credentials=row["sealed_credentials"],
         credential_fields=row["credential_fields"],
+        dealer_id=row["dealer_id"],
     )
 
 
@@ -180,6 +185,7 @@ def _values(client: ClientRow) -> list[Any]:
         list(client.groups),
         client.sealed_credentials,
         list(client.credential_fields),
+        client.dealer_id,
     ]
 
 
@@ -188,8 +194,8 @@ async def insert_client(conn: asyncpg.Connection, client: ClientRow) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO clients (client_id, motilal_client_id, name, active, exchanges,
                trade_types, max_order_quantity, max_order_value, max_open_positions, groups,
-               sealed_credentials, credential_fields, credentials_updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+               sealed_credentials, credential_fields, dealer_id, credentials_updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
                    CASE WHEN $11::text IS NULL THEN NULL ELSE now() END)
            ON CONFLICT DO NOTHING RETURNING client_id""",
         *_values(client),
@@ -204,8 +210,8 @@ async def update_client(
         """UPDATE clients SET motilal_client_id = $2, name = $3, active = $4, exchanges = $5,
                trade_types = $6, max_order_quantity = $7, max_order_value = $8,
                max_open_positions = $9, groups = $10, sealed_credentials = $11,
-               credential_fields = $12,
-               credentials_updated_at = CASE WHEN $13 THEN now() ELSE credentials_updated_at END,
+               credential_fields = $12, dealer_id = $13,
+               credentials_updated_at = CASE WHEN $14 THEN now() ELSE credentials_updated_at END,
                version = version + 1, updated_at = now()
            WHERE client_id = $1""",
         *_values(client),
