@@ -14,7 +14,7 @@ from typing import Protocol
 
 import asyncpg
 import httpx
-from common.contracts.accounts import SessionChanged
+from common.contracts.accounts import SessionChanged, dealer_of_key
 from common.enums import SessionState
 from common.ids import new_id
 from common.logs import bound, correlation_id
@@ -187,6 +187,25 @@ class LoginFlow:
         reason: str | None = None,
         error_code: str | None = None,
         expires_at: datetime | None = None,
+    ) -> None:
+        """Record and publish the account's session state. A dealer's state is its clients'
+        too (they have no session but the dealer's): each is marked the same, its reason
+        naming the dealer, so a failed dealer login shows on every client it serves."""
+        await self._record(account, state, reason, error_code, expires_at)
+        dealer = dealer_of_key(account.client_id)
+        if dealer is None:
+            return
+        through = None if reason is None else f"through dealer {dealer}: {reason}"
+        for client in await store_sessions.clients_of_dealer(self._infra.pool, dealer):
+            await self._record(client, state, through, error_code, expires_at)
+
+    async def _record(
+        self,
+        account: Account,
+        state: str,
+        reason: str | None,
+        error_code: str | None,
+        expires_at: datetime | None,
     ) -> None:
         await store_sessions.save_session(
             self._infra.pool,

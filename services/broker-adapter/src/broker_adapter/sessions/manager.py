@@ -21,9 +21,13 @@ How it holds together:
 - Without a TOTP secret the login takes Motilal's OTP path: the state is OTP_REQUIRED until
   `verify_otp` gets the code (POST /api/v1/clients/{id}/otp on the gateway).
 
+- A client registered through a dealer has no login of its own: every call above acts on
+  the dealer's session (named dealer_key(dealer_id), handled exactly like a client's) and
+  hands out the client's view of it (dealers.py).
+
 Beside it: login.py does one login (client, answer -> state, SessionChanged), shared_token.py
 keeps the token in Redis, session.py holds BrokerSession, SessionUnavailable and the
-per-process Entry.
+per-process Entry, dealers.py routes a dealer's clients to the dealer's session.
 """
 
 import contextlib
@@ -33,6 +37,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from common.contracts.accounts import dealer_of_key
 from common.logs import bound
 from motilal.client import MotilalClient
 from motilal.config import MotilalSettings
@@ -42,7 +47,9 @@ from redis.exceptions import LockError
 
 from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.credentials import CredentialsUnavailable
+from broker_adapter.sessions.dealers import DealerRoutes, Route
 from broker_adapter.sessions.login import (
+    ACTIVE,
     FAILED,
     LOGGED_OUT,
     LOGGING_IN,
@@ -85,6 +92,7 @@ class SessionManager:
         self._lock_seconds = login_lock_seconds
         self._fallback = fallback
         self._entries: dict[str, Entry] = {}
+        self._dealers = DealerRoutes(infra)
         self._flow = LoginFlow(
             infra,
             publish,
@@ -99,6 +107,27 @@ class SessionManager:
     # ---- the interface execution uses ------------------------------------------------------
 
     async def session_for(self, client_id: str) -> BrokerSession:
+        route = await self._dealers.route(client_id)
+        if route is None:
+            return await self._own_session(client_id)
+        try:
+            dealer = await self._own_session(route.dealer_key)
+        except SessionUnavailable as error:
+            raise self._dealers.unavailable(route, error) from None
+        return self._dealers.through(route, dealer)
+
+    async def relogin(self, client_id: str) -> BrokerSession:
+        """A new session after MO8001/MO8002 (for a dealer's client: the dealer's)."""
+        route = await self._dealers.route(client_id)
+        if route is None:
+            return await self._relogin_own(client_id)
+        try:
+            dealer = await self._relogin_own(route.dealer_key)
+        except SessionUnavailable as error:
+            raise self._dealers.unavailable(route, error) from None
+        return self._dealers.through(route, dealer)
+
+    async def _own_session(self, client_id: str) -> BrokerSession:
         entry = self._entry(client_id)
         live = self._live(entry)
         if live is not None:
@@ -109,8 +138,8 @@ class SessionManager:
                 return live
             return await self._obtain(client_id, entry, force=False)
 
-    async def relogin(self, client_id: str) -> BrokerSession:
-        """A new session after MO8001/MO8002.
+    async def _relogin_own(self, client_id: str) -> BrokerSession:
+        """A new session of the client (or dealer) itself after MO8001/MO8002.
 
         Callers that saw the same expiry at once share one login: a session obtained after
         this call began (while it waited for the lock) is the answer; otherwise the current
@@ -130,7 +159,12 @@ class SessionManager:
     # ---- what operators ask for (internal HTTP) ---------------------------------------------
 
     async def login(self, client_id: str) -> SessionRow:
-        """A fresh login now, even after a FAILED one (an admin fixed something)."""
+        """A fresh login now, even after a FAILED one (an admin fixed something). For a
+        dealer's client, the dealer logs in again (for all its clients)."""
+        route = await self._dealers.route(client_id)
+        if route is not None:
+            await self.login(route.dealer_key)
+            return await self.status(client_id)
         entry = self._entry(client_id)
         async with entry.lock:
             self._forget(entry)
@@ -141,6 +175,13 @@ class SessionManager:
 
     async def verify_otp(self, client_id: str, otp: str) -> SessionRow:
         """Completes an OTP login; raises SessionUnavailable with the reason if refused."""
+        route = await self._dealers.route(client_id)
+        if route is not None:
+            try:
+                await self.verify_otp(route.dealer_key, otp)
+            except SessionUnavailable as error:
+                raise self._dealers.unavailable(route, error) from None
+            return await self.status(client_id)
         entry = self._entry(client_id)
         async with entry.lock:
             account = await self._account(client_id)
@@ -176,13 +217,19 @@ class SessionManager:
 
     async def credentials_changed(self, client_id: str) -> None:
         """New or replaced credentials: forget the old session and any FAILED verdict."""
+        self._dealers.forget(client_id)
         entry = self._entry(client_id)
         async with entry.lock:
             self._forget(entry)
             await self._tokens.drop(client_id)
 
     async def refresh(self, client_id: str) -> None:
-        """Log in afresh (daily, before the market opens), unless the client needs a human."""
+        """Log in afresh (daily, before the market opens), unless the client needs a human.
+        A dealer's client (just registered) takes the dealer's session and its state."""
+        route = await self._dealers.route(client_id)
+        if route is not None:
+            await self._join_dealer(route)
+            return
         entry = self._entry(client_id)
         async with entry.lock:
             self._forget(entry)
@@ -192,6 +239,19 @@ class SessionManager:
 
     async def aclose(self) -> None:
         await self._flow.aclose()
+
+    async def _join_dealer(self, route: Route) -> None:
+        """Mark the client with its dealer's session state (obtained if need be)."""
+        try:
+            dealer = await self._own_session(route.dealer_key)
+        except SessionUnavailable as error:
+            told = self._dealers.unavailable(route, error)
+            await self._flow.set_state(
+                route.account, told.state or LOGGED_OUT, reason=told.reason,
+                error_code=told.error_code,
+            )  # fmt: skip
+            return
+        await self._flow.set_state(route.account, ACTIVE, expires_at=dealer.expires_at)
 
     # ---- inside ----------------------------------------------------------------------------
 
@@ -307,5 +367,7 @@ class SessionManager:
         return client
 
     def _ready(self, session: BrokerSession) -> None:
-        if self.on_ready is not None:
+        # A dealer's own stream carries all its clients' frames under no client of ours:
+        # its clients are followed by book reads (the tracker polls a client without one).
+        if self.on_ready is not None and dealer_of_key(session.client_id) is None:
             self.on_ready(session.client_id, session.client)

@@ -1,8 +1,9 @@
 """The adapter's copy of the client registry, fed by accounts.clients.v1 (compacted).
 
 Each ClientUpserted the gateway signed (sessions.signature refuses the others) is written
-to `accounts` (sealed credentials kept sealed) unless a newer message for the client is
-already there, so redelivery and replays change nothing. The
+to `accounts` (sealed credentials kept sealed), each DealerUpserted to `dealers`, unless a
+newer message for the client or dealer is already there, so redelivery and replays change
+nothing. The
 adapter therefore works after a restart without asking the gateway. When a client is new or
 its credentials were replaced, its session is reset and (if enabled) a login is started in
 the background, so a wrong password shows up on the client at once.
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import cast
 
+from common.contracts.accounts import ClientUpserted, dealer_key
 from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 
@@ -42,15 +44,20 @@ class Registry:
         self._verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
 
     async def handle(self, messages: Sequence[Message]) -> None:
-        for message in self._verifier.genuine(messages):
-            before, after = await store_sessions.upsert_account(self._runtime.pool, message)
+        for message in self._verifier.genuine_registry(messages):
+            if isinstance(message, ClientUpserted):
+                key = message.client_id
+                before, after = await store_sessions.upsert_account(self._runtime.pool, message)
+            else:
+                key = dealer_key(message.dealer_id)
+                before, after = await store_sessions.upsert_dealer(self._runtime.pool, message)
             if after is None and before is None:
                 continue  # stale or no credentials at all
             if before != after:
-                await self._sessions.credentials_changed(message.client_id)
-                log.info("client %s: credentials new or replaced", message.client_id)
+                await self._sessions.credentials_changed(key)
+                log.info("%s: credentials (or dealer) new or replaced", key)
                 if self._login_on_register and message.active and after is not None:
-                    self._spawn_login(message.client_id)
+                    self._spawn_login(key)
 
     def _spawn_login(self, client_id: str) -> None:
         task = asyncio.create_task(self._login(client_id), name=f"login-{client_id}")

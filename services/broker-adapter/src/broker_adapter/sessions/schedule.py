@@ -32,7 +32,8 @@ def next_run(now: datetime, at: time) -> datetime:
 
 
 async def relogin_everyone(sessions: SessionManager, pool: asyncpg.Pool, concurrency: int) -> int:
-    accounts = await store_sessions.active_accounts(pool)
+    """Every own-login client and every dealer once (a dealer's clients use its login)."""
+    keys = await store_sessions.login_keys(pool)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(client_id: str) -> None:
@@ -42,8 +43,8 @@ async def relogin_everyone(sessions: SessionManager, pool: asyncpg.Pool, concurr
             except Exception:
                 log.exception("daily re-login of %s failed unexpectedly", client_id)
 
-    await asyncio.gather(*(one(a.client_id) for a in accounts))
-    return len(accounts)
+    await asyncio.gather(*(one(key) for key in keys))
+    return len(keys)
 
 
 class DailyRelogin:

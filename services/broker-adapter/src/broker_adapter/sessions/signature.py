@@ -12,7 +12,7 @@ import binascii
 import logging
 from collections.abc import Sequence
 
-from common.contracts.accounts import ClientUpserted
+from common.contracts.accounts import ClientUpserted, DealerUpserted, dealer_key
 from common.contracts.envelope import Message
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.signing import VerifyKey
@@ -48,7 +48,7 @@ class RegistryVerifier:
     def __init__(self, key: VerifyKey | None) -> None:
         self._key = key
 
-    def refusal(self, message: ClientUpserted) -> str | None:
+    def refusal(self, message: ClientUpserted | DealerUpserted) -> str | None:
         """Why the message is refused (`unsigned`, `malformed`, `bad_signature`), or None."""
         if self._key is None:
             return None
@@ -65,11 +65,18 @@ class RegistryVerifier:
         return None
 
     def genuine(self, messages: Sequence[Message], *, report: bool = True) -> list[ClientUpserted]:
-        """The registry messages with a valid signature; the others logged and counted
+        """The client messages with a valid signature; the others logged and counted
         (with `report`, so two consumers of one batch count a refusal once)."""
-        kept: list[ClientUpserted] = []
+        kept = self.genuine_registry(messages, report=report)
+        return [m for m in kept if isinstance(m, ClientUpserted)]
+
+    def genuine_registry(
+        self, messages: Sequence[Message], *, report: bool = True
+    ) -> list[ClientUpserted | DealerUpserted]:
+        """Client and dealer messages with a valid signature, in order."""
+        kept: list[ClientUpserted | DealerUpserted] = []
         for message in messages:
-            if not isinstance(message, ClientUpserted):
+            if not isinstance(message, ClientUpserted | DealerUpserted):
                 continue
             reason = self.refusal(message)
             if reason is None:
@@ -79,9 +86,15 @@ class RegistryVerifier:
                 log.warning(
                     "refused accounts.clients.v1 message %s for client %s from actor %r: %s "
                     "(not signed by the gateway's registry key); not applied",
-                    message.event_id, message.client_id, message.actor, reason,
+                    message.event_id, _key(message), message.actor, reason,
                 )  # fmt: skip
         return kept
+
+
+def _key(message: ClientUpserted | DealerUpserted) -> str:
+    return (
+        message.client_id if isinstance(message, ClientUpserted) else dealer_key(message.dealer_id)
+    )
 
 
 def registry_verifier(encoded: str | None, *, dev_mode: bool) -> RegistryVerifier:

@@ -1,11 +1,13 @@
-"""SQL for the adapter's copy of the client registry and its session states (nothing else)."""
+"""SQL for the adapter's copy of the client registry (clients and dealers) and its session
+states (nothing else). A dealer is read as an Account named `dealer_key(dealer_id)`, so it
+logs in, shares its token and records its state exactly as a client does."""
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from common.contracts.accounts import ClientUpserted
+from common.contracts.accounts import ClientUpserted, DealerUpserted, dealer_key, dealer_of_key
 from common.db import Executor
 
 
@@ -22,6 +24,8 @@ class Account:
     active: bool
     sealed_credentials: str | None
     credentials_hash: str | None
+    dealer_id: str | None = None
+    """the dealer whose session reaches this client; None: it logs in itself"""
 
 
 @dataclass(frozen=True)
@@ -43,28 +47,45 @@ def _account(row: asyncpg.Record) -> Account:
         active=row["active"],
         sealed_credentials=row["sealed_credentials"],
         credentials_hash=row["credentials_hash"],
+        dealer_id=row["dealer_id"],
+    )
+
+
+def _dealer_account(row: asyncpg.Record) -> Account:
+    return Account(
+        client_id=dealer_key(row["dealer_id"]),
+        motilal_client_id=row["motilal_client_id"],
+        name=row["name"],
+        active=row["active"],
+        sealed_credentials=row["sealed_credentials"],
+        credentials_hash=row["credentials_hash"],
     )
 
 
 async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | None, str | None]:
     """Apply a registry message unless a newer one is already applied.
 
-    Returns (credentials hash before, after); (None, None) when the message was stale.
+    Returns (credentials hash before, after); (None, None) when the message was stale. A
+    client reached through a dealer has the dealer as its credentials: naming another dealer
+    changes its hash as new credentials would.
     """
-    new_hash = credentials_hash(message.sealed_credentials)
+    new_hash = credentials_hash(
+        message.sealed_credentials if message.dealer_id is None else dealer_key(message.dealer_id)
+    )
     row = await db.fetchrow(
         """WITH before AS (SELECT credentials_hash FROM accounts WHERE client_id = $1)
            INSERT INTO accounts (client_id, motilal_client_id, name, active, exchanges,
                                  trade_types, sealed_credentials, credentials_hash, event_id,
-                                 occurred_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                 occurred_at, dealer_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (client_id) DO UPDATE SET
                motilal_client_id = EXCLUDED.motilal_client_id, name = EXCLUDED.name,
                active = EXCLUDED.active, exchanges = EXCLUDED.exchanges,
                trade_types = EXCLUDED.trade_types,
                sealed_credentials = EXCLUDED.sealed_credentials,
                credentials_hash = EXCLUDED.credentials_hash, event_id = EXCLUDED.event_id,
-               occurred_at = EXCLUDED.occurred_at, received_at = now()
+               occurred_at = EXCLUDED.occurred_at, dealer_id = EXCLUDED.dealer_id,
+               received_at = now()
            WHERE accounts.occurred_at <= EXCLUDED.occurred_at
            RETURNING (SELECT credentials_hash FROM before) AS before_hash""",
         message.client_id,
@@ -77,6 +98,36 @@ async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | N
         new_hash,
         message.event_id,
         message.occurred_at,
+        message.dealer_id,
+    )
+    if row is None:
+        return None, None
+    return row["before_hash"], new_hash
+
+
+async def upsert_dealer(db: Executor, message: DealerUpserted) -> tuple[str | None, str | None]:
+    """As upsert_account, for a dealer: (credentials hash before, after); (None, None) stale."""
+    new_hash = credentials_hash(message.sealed_credentials)
+    row = await db.fetchrow(
+        """WITH before AS (SELECT credentials_hash FROM dealers WHERE dealer_id = $1)
+           INSERT INTO dealers (dealer_id, motilal_client_id, name, active, sealed_credentials,
+                                credentials_hash, event_id, occurred_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (dealer_id) DO UPDATE SET
+               motilal_client_id = EXCLUDED.motilal_client_id, name = EXCLUDED.name,
+               active = EXCLUDED.active, sealed_credentials = EXCLUDED.sealed_credentials,
+               credentials_hash = EXCLUDED.credentials_hash, event_id = EXCLUDED.event_id,
+               occurred_at = EXCLUDED.occurred_at, received_at = now()
+           WHERE dealers.occurred_at <= EXCLUDED.occurred_at
+           RETURNING (SELECT credentials_hash FROM before) AS before_hash""",
+        message.dealer_id,
+        message.motilal_client_id,
+        message.name,
+        message.active,
+        message.sealed_credentials,
+        new_hash,
+        message.event_id,
+        message.occurred_at,
     )
     if row is None:
         return None, None
@@ -84,13 +135,37 @@ async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | N
 
 
 async def get_account(db: Executor, client_id: str) -> Account | None:
+    """A client's account, or a dealer's when `client_id` is its dealer_key."""
+    dealer = dealer_of_key(client_id)
+    if dealer is not None:
+        found = await db.fetchrow("SELECT * FROM dealers WHERE dealer_id = $1", dealer)
+        return _dealer_account(found) if found else None
     row = await db.fetchrow("SELECT * FROM accounts WHERE client_id = $1", client_id)
     return _account(row) if row else None
+
+
+async def clients_of_dealer(db: Executor, dealer_id: str) -> list[Account]:
+    rows = await db.fetch(
+        "SELECT * FROM accounts WHERE dealer_id = $1 ORDER BY client_id", dealer_id
+    )
+    return [_account(r) for r in rows]
 
 
 async def active_accounts(db: Executor) -> list[Account]:
     rows = await db.fetch("SELECT * FROM accounts WHERE active ORDER BY client_id")
     return [_account(r) for r in rows]
+
+
+async def login_keys(db: Executor) -> list[str]:
+    """Who logs in each morning: active clients with their own login, and active dealers
+    (under their dealer_key); a dealer's clients ride on the dealer's one login."""
+    rows = await db.fetch(
+        """SELECT client_id AS key FROM accounts WHERE active AND dealer_id IS NULL
+           UNION ALL
+           SELECT $1 || dealer_id FROM dealers WHERE active ORDER BY 1""",
+        dealer_key(""),
+    )
+    return [r["key"] for r in rows]
 
 
 async def sessions_by_state(db: Executor) -> dict[str, int]:
