@@ -13,13 +13,28 @@ from stack.testing import TestStack
 
 SIM_ACCOUNTS = 210
 """Simulator accounts in every test session: enough for a 200-client batch."""
+DEALERS = {"DLRT0001": (210, 211), "DLRT0002": (212, 213)}
+"""Dealer logins at the simulator, each acting for two accounts past SIM_ACCOUNTS that no
+other test trades (tests/integration/orders/test_dealer_orders.py)."""
+
+
+def _with_dealers(accounts: list[dict[str, object]]) -> list[dict[str, object]]:
+    dealers = [
+        {**accounts[0], "client_code": code, "name": f"DEALER DESK {code}", "funds": 0,
+         "password": f"Dlr@{code[-4:]}", "api_key": f"dealerkey{code[-4:]}xyz",
+         "holdings": [], "allowed_ips": [],
+         "dealer_of": [accounts[i]["client_code"] for i in served]}
+        for code, served in DEALERS.items()
+    ]  # fmt: skip
+    return [*accounts, *dealers]
 
 
 @pytest.fixture(scope="session")
 async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[TestStack]:
     folder = tmp_path_factory.mktemp("stack")
     accounts = folder / "sim-accounts.json"
-    accounts.write_text(json.dumps(generated_accounts(SIM_ACCOUNTS)))
+    served = max(i for s in DEALERS.values() for i in s) + 1
+    accounts.write_text(json.dumps(_with_dealers(generated_accounts(served))))
     # One accounts file for the simulator, the gateway's demo registration and the
     # adapter's dev logins, whichever test starts them first.
     test_stack = TestStack(
