@@ -7,14 +7,16 @@ are stored AND their commands produced: the next decision for that client, on an
 replica, waits, then sees the margin the first one holds (store_margin_holds.py), and its
 commands land after the first one's on the client's partition of orders.commands.v1.
 
-The lock is a session lock on a pooled connection: a replica that dies mid-decision
-drops its connection, and PostgreSQL releases the lock at once. Clients share SLOTS
+The lock is a session lock on a pooled connection, released before the connection goes
+back (or the connection is closed): a replica that dies mid-decision drops its
+connection, and PostgreSQL releases the lock at once. Clients share SLOTS
 slots (a hash), so a batch over thousands of clients takes at most SLOTS locks; two
 clients in one slot are merely decided one after the other.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from hashlib import blake2b
 
 import asyncpg
@@ -40,7 +42,12 @@ async def clients_locked(
         try:
             yield conn
         finally:
-            # a lost connection has dropped its locks already (and the pool's reset
-            # unlocks too): nothing more to release
-            with suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            # the pool resets nothing (common.db): a connection that may still hold locks
+            # is closed, never handed back (closing releases them)
+            try:
                 await store_client_locks.unlock(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                conn.terminate()
+            except asyncio.CancelledError:
+                conn.terminate()
+                raise
