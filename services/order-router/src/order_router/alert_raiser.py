@@ -28,47 +28,53 @@ GROUP = "order-router-alerts"
 def alert_for(m: Message, was_failed: bool = False) -> AlertRaised | None:
     """The alert a fact raises, if any (pure)."""
     if isinstance(m, OrderRejected):
-        return AlertRaised(
-            **m.caused(),
-            event_id=derived_id(m.event_id, "alert"),
-            kind=AlertKind.ORDER_REJECTED,
-            severity=AlertSeverity.WARNING,
-            scope=m.client_id,
-            client_id=m.client_id,
-            client_ids=(m.client_id,),
+        return _alert(
+            m, AlertKind.ORDER_REJECTED, AlertSeverity.WARNING, m.client_id,
+            f"Order rejected for {m.client_id} ({m.error_code})",
+            f"Motilal rejected order {m.order_id}: {m.error_code} {m.reason}",
             order_id=m.order_id,
-            title=f"Order rejected for {m.client_id} ({m.error_code})",
-            detail=f"Motilal rejected order {m.order_id}: {m.error_code} {m.reason}",
-        )
+        )  # fmt: skip
     if isinstance(m, SessionChanged) and m.state is SessionState.FAILED and not was_failed:
         code = f" ({m.error_code})" if m.error_code else ""
-        return AlertRaised(
-            **m.caused(),
-            event_id=derived_id(m.event_id, "alert"),
-            kind=AlertKind.SESSION_FAILED,
-            severity=AlertSeverity.CRITICAL,
-            scope=m.client_id,
-            client_id=m.client_id,
-            client_ids=(m.client_id,),
-            title=f"Broker session failed for {m.client_id}{code}",
-            detail=f"{m.reason or 'the login failed'}; its orders are denied (broker_session) "
+        return _alert(
+            m, AlertKind.SESSION_FAILED, AlertSeverity.CRITICAL, m.client_id,
+            f"Broker session failed for {m.client_id}{code}",
+            f"{m.reason or 'the login failed'}; its orders are denied (broker_session) "
             "until it logs in again",
-        )
+        )  # fmt: skip
     if isinstance(m, KillSwitchRequested) and m.engaged:
         who = "every client" if m.client_id is None else f"client {m.client_id}"
-        return AlertRaised(
-            **m.caused(),
-            event_id=derived_id(m.event_id, "alert"),
-            kind=AlertKind.KILL_SWITCH,
-            severity=AlertSeverity.CRITICAL,
-            scope=m.client_id or GLOBAL_SCOPE,
-            client_id=m.client_id,
-            client_ids=(m.client_id,) if m.client_id else (),
-            title=f"Kill switch engaged for {who} by {m.actor}",
-            detail=f"{m.reason}; new orders are denied (kill_switch)"
-            + ("; working orders are being canceled" if m.cancel_open_orders else ""),
-        )
+        canceling = "; working orders are being canceled" if m.cancel_open_orders else ""
+        return _alert(
+            m, AlertKind.KILL_SWITCH, AlertSeverity.CRITICAL, m.client_id,
+            f"Kill switch engaged for {who} by {m.actor}",
+            f"{m.reason}; new orders are denied (kill_switch){canceling}",
+        )  # fmt: skip
     return None
+
+
+def _alert(
+    cause: Message,
+    kind: AlertKind,
+    severity: AlertSeverity,
+    client_id: str | None,
+    title: str,
+    detail: str,
+    order_id: str | None = None,
+) -> AlertRaised:
+    """An alert about one client (or everyone: None), its id derived from its cause."""
+    return AlertRaised(
+        **cause.caused(),
+        event_id=derived_id(cause.event_id, "alert"),
+        kind=kind,
+        severity=severity,
+        scope=client_id or GLOBAL_SCOPE,
+        client_id=client_id,
+        client_ids=(client_id,) if client_id else (),
+        title=title,
+        detail=detail,
+        order_id=order_id,
+    )
 
 
 class AlertRaiser:
