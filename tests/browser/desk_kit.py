@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from orders_testkit import batch_when, complete, wait_for
+from orders_testkit import batch_body, execute_all, wait_for
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 """Screenshots of failed tests (and of the dashboard for the README); gitignored."""
@@ -40,18 +40,7 @@ def today_pnl(funds: dict[str, Any] | None) -> str | None:
 
 async def buy(gateway: httpx.AsyncClient, token: int, quantities: dict[str, int]) -> None:
     """A MARKET INTRADAY buy per client through the API, waited until all are FILLED."""
-    answer = await gateway.post(
-        "/api/v1/orders/execute-all",
-        json={
-            "token_id": token,
-            "execution_type": "BUY",
-            "order_type": "MARKET",
-            "trade_type": "INTRADAY",
-            "client_orders": [{"client_id": c, "quantity": q} for c, q in quantities.items()],
-        },
-    )
-    assert answer.status_code == 202, answer.text
-    batch = await batch_when(gateway, answer.json()["batch_id"], complete, seconds=120)
+    _, batch = await execute_all(gateway, batch_body(token, quantities))
     assert batch["counts"] == {"FILLED": len(quantities)}, batch
     await holders_are(gateway, token, set(quantities))
 

@@ -20,7 +20,15 @@ import pytest
 from stack.testing import TestStack
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "orders"))
-from orders_testkit import Trading, batch_when, complete, start_trading, wait_for
+from orders_testkit import (
+    Trading,
+    batch_body,
+    batch_when,
+    complete,
+    execute_all,
+    start_trading,
+    wait_for,
+)
 
 TCS = 11536
 INFY = 1594
@@ -46,18 +54,7 @@ async def gateway(trading: Trading) -> AsyncIterator[httpx.AsyncClient]:
 
 async def buy_all(gateway: httpx.AsyncClient, token: int, quantities: dict[str, int]) -> None:
     """One MARKET INTRADAY buy per client, waited until every order is FILLED."""
-    answer = await gateway.post(
-        "/api/v1/orders/execute-all",
-        json={
-            "token_id": token,
-            "execution_type": "BUY",
-            "order_type": "MARKET",
-            "trade_type": "INTRADAY",
-            "client_orders": [{"client_id": c, "quantity": q} for c, q in quantities.items()],
-        },
-    )
-    assert answer.status_code == 202, answer.text
-    batch = await batch_when(gateway, answer.json()["batch_id"], complete, seconds=180)
+    _, batch = await execute_all(gateway, batch_body(token, quantities), seconds=180)
     assert batch["counts"] == {"FILLED": len(quantities)}, batch
 
 

@@ -6,8 +6,6 @@ simulator feed -> market-data -> Kafka -> gateway -> WebSocket.
 
 import asyncio
 import json
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +20,7 @@ from common.ids import new_id
 from common.topics import QUOTES
 from market_data_testkit import RawWebSocket
 from stack.testing import TestStack
+from waiting import wait_for as eventually
 
 SBIN = 3045
 # Tokens no simulator quotes: the conflation test publishes their quotes itself.
@@ -64,17 +63,6 @@ async def gateway(stack: TestStack) -> Gateway:
         )
         viewer = login.json()["access_token"]
     return Gateway(urls["gateway"], admin, viewer)
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{what} within {seconds} s (last: {last!r})")
 
 
 # ---- REST ------------------------------------------------------------------------------

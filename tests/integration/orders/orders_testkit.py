@@ -6,38 +6,22 @@ and adapter dev logins all read one generated accounts file (tests/conftest.py):
 demo accounts of data/sim-accounts.json first, then synthetic ones.
 """
 
-import asyncio
 import json
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
 from stack.testing import TestStack
+from waiting import wait_for
 
 DEMO_ACCOUNTS = json.loads(
     (Path(__file__).resolve().parents[3] / "data" / "sim-accounts.json").read_text()
 )
 ADMIN = ("admin", "admin")
 ORDER_PATH = ["market-data", "portfolio", "order-router", "broker-adapter", "gateway"]
-T = TypeVar("T")
-
-
-async def wait_for(
-    probe: Callable[[], Awaitable[T | None]], seconds: float = 90, what: str = "a condition"
-) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` at the deadline."""
-    deadline = time.monotonic() + seconds
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.25)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}; last: {last!r}")
 
 
 @dataclass
@@ -141,3 +125,28 @@ async def batch_when(
 
 def complete(batch: dict[str, Any]) -> bool:
     return bool(batch.get("complete"))
+
+
+def batch_body(token: int, quantities: dict[str, int], **fields: Any) -> dict[str, Any]:
+    """An execute-all body: a MARKET INTRADAY buy of `token` per client (`fields` override)."""
+    return {
+        "token_id": token,
+        "execution_type": "BUY",
+        "order_type": "MARKET",
+        "trade_type": "INTRADAY",
+        "client_orders": [{"client_id": c, "quantity": q} for c, q in quantities.items()],
+        **fields,
+    }
+
+
+async def execute_all(
+    gateway: httpx.AsyncClient,
+    body: dict[str, Any],
+    done: Callable[[dict[str, Any]], bool] = complete,
+    seconds: float = 120,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """POST execute-all (202 asserted) and wait until `done(batch)`: (the answer, the batch)."""
+    response = await gateway.post("/api/v1/orders/execute-all", json=body)
+    assert response.status_code == 202, response.text
+    answer: dict[str, Any] = response.json()
+    return answer, await batch_when(gateway, answer["batch_id"], done, seconds)

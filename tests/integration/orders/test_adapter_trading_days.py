@@ -17,7 +17,7 @@ from broker_adapter.execution.store_intents import FillClaim
 from common.contracts.instruments import Instrument
 from common.db import apply_migrations
 from common.enums import Exchange, OrderType, Side, TradeType
-from orders_testkit import Trading, batch_when, complete, wait_for
+from orders_testkit import Trading, batch_body, execute_all, wait_for
 from stack.testing import TestStack
 
 MIGRATIONS = Path(store.__file__).parents[1] / "migrations"
@@ -115,18 +115,7 @@ async def bought(gateway: httpx.AsyncClient, client: str) -> int:
 
 
 async def buy_batch(gateway: httpx.AsyncClient, quantities: dict[str, int]) -> dict[str, Any]:
-    response = await gateway.post(
-        "/api/v1/orders/execute-all",
-        json={
-            "token_id": SBIN,
-            "execution_type": "BUY",
-            "order_type": "MARKET",
-            "trade_type": "DELIVERY",
-            "client_orders": [{"client_id": c, "quantity": q} for c, q in quantities.items()],
-        },
-    )
-    assert response.status_code == 202, response.text
-    batch = await batch_when(gateway, response.json()["batch_id"], complete, seconds=120)
+    _, batch = await execute_all(gateway, batch_body(SBIN, quantities, trade_type="DELIVERY"))
     return batch
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from common.ids import new_id
-from orders_testkit import Trading, batch_when, complete, sim_counters, wait_for
+from orders_testkit import Trading, batch_body, execute_all, sim_counters, wait_for
 
 SBIN = 3045
 TATASTEEL = 3499
@@ -60,22 +60,9 @@ async def test_execute_all_fifty_clients_with_zeros_places_one_order_each_filled
     active = [c for c, q in quantities.items() if q]
     assert len(active) == 50
     before = await sim_counters(sim)
-    response = await gateway.post(
-        "/api/v1/orders/execute-all",
-        json={
-            "token_id": SBIN,
-            "execution_type": "BUY",
-            "order_type": "MARKET",
-            "trade_type": "INTRADAY",
-            "client_orders": [{"client_id": c, "quantity": q} for c, q in quantities.items()],
-        },
-    )
-    assert response.status_code == 202, response.text
-    answer = response.json()
+    answer, batch = await execute_all(gateway, batch_body(SBIN, quantities), seconds=240)
     assert sorted(o["client_id"] for o in answer["orders"]) == sorted(active)
     assert sorted(answer["skipped"]) == sorted(set(clients) - set(active))
-
-    batch = await batch_when(gateway, answer["batch_id"], complete, seconds=240)
 
     unfilled = [o for o in batch["orders"] if o["status"] != "FILLED"]
     assert batch["counts"] == {"FILLED": 50}, unfilled
@@ -92,22 +79,9 @@ async def test_execute_all_invalid_entries_answer_422_per_field_and_place_nothin
 ) -> None:
     good, other = trading.require(2)
     before = await sim_counters(sim)
-    response = await gateway.post(
-        "/api/v1/orders/execute-all",
-        json={
-            "token_id": NIFTY_FUT,
-            "execution_type": "BUY",
-            "order_type": "LIMIT",
-            "trade_type": "INTRADAY",
-            "price": "26000.05",
-            "client_orders": [
-                {"client_id": good, "quantity": 65},
-                {"client_id": "NOSUCHCLIENT", "quantity": 65},
-                {"client_id": other, "quantity": 7},
-                {"client_id": "SKIPPED", "quantity": 0},
-            ],
-        },
-    )
+    quantities = {good: 65, "NOSUCHCLIENT": 65, other: 7, "SKIPPED": 0}
+    body = batch_body(NIFTY_FUT, quantities, order_type="LIMIT", price="26000.05")
+    response = await gateway.post("/api/v1/orders/execute-all", json=body)
     assert response.status_code == 422, response.text
     problems = {tuple(p["loc"]): p["msg"] for p in response.json()["detail"]}
     assert problems == {
@@ -263,18 +237,9 @@ async def test_ws_batch_channel_pushes_counts_until_filled(
     url = trading.gateway_url.replace("http", "ws", 1) + f"/ws?token={trading.admin_token}"
     async with websockets.connect(url) as socket:
         assert json.loads(await socket.recv())["type"] == "welcome"
-        response = await gateway.post(
-            "/api/v1/orders/execute-all",
-            json={
-                "token_id": SBIN,
-                "execution_type": "BUY",
-                "order_type": "MARKET",
-                "trade_type": "INTRADAY",
-                "client_orders": [{"client_id": c, "quantity": 1} for c in clients],
-            },
-        )
-        batch_id = response.json()["batch_id"]
-        await batch_when(gateway, batch_id, lambda b: b["total"] == 3)
+        body = batch_body(SBIN, dict.fromkeys(clients, 1))
+        answer, _ = await execute_all(gateway, body, lambda b: b["total"] == 3)
+        batch_id = answer["batch_id"]
         await socket.send(json.dumps({"action": "subscribe", "channels": [f"batch:{batch_id}"]}))
 
         seen: list[Any] = []

@@ -1,17 +1,5 @@
-"""Waiting for a positive signal, the one way the portfolio's tests wait."""
+"""Waiting for a positive signal, the one way the portfolio's tests wait (tests/waiting.py)."""
 
-import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
+from waiting import wait_for as until
 
-
-async def until(check: Callable[[], Awaitable[Any]], seconds: float = 60) -> Any:
-    """Polls `check` until it answers something truthy, and answers that."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    last: Any = None
-    while asyncio.get_running_loop().time() < deadline:
-        last = await check()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"condition not met in {seconds} s; last value: {last!r}")
+__all__ = ["until"]
