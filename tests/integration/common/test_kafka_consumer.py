@@ -3,6 +3,8 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ from common.kafka import Publisher, build_broker, ensure_topics
 from common.settings import ServiceSettings
 from common.topics import Topic
 from factories import make
+from faststream.kafka import KafkaBroker
 from redis.asyncio import Redis
 from stack.testing import TestStack
 
@@ -271,13 +274,30 @@ async def test_consumer_wants_filters_by_event_type_and_key_without_starving_oth
     ]
 
 
-async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
-    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
-) -> None:
-    _, topic = wiring
+@dataclass
+class DoorbellConsumer:
+    """A started consumer of a test topic with a doorbell, paused on all it was assigned."""
+
+    broker: KafkaBroker
+    doorbell: Doorbell
+    consumer: Any  # the subscriber's aiokafka consumer
+    seen: list[str]  # event ids handled so far
+
+    def publisher(self) -> Publisher:
+        """A Publisher that rings the doorbell by itself."""
+        publisher = Publisher(self.broker)
+        publisher.doorbell = self.doorbell
+        return publisher
+
+
+@asynccontextmanager
+async def _doorbell_consumer(
+    stack: TestStack, topic: Topic, **env: Any
+) -> AsyncIterator[DoorbellConsumer]:
+    """One consumer of `topic` waking on a doorbell (a 600 s backstop: only a ring wakes it
+    within a test), yielded once it paused on every partition; `env` adds settings."""
     settings = ServiceSettings(  # type: ignore[call-arg]
-        KAFKA_BOOTSTRAP=stack.kafka_bootstrap,
-        KAFKA_DOORBELL_BACKSTOP_SECONDS=600,  # only a ring can wake it within the test
+        KAFKA_BOOTSTRAP=stack.kafka_bootstrap, KAFKA_DOORBELL_BACKSTOP_SECONDS=600, **env
     )
     redis = Redis.from_url(stack.redis_url, decode_responses=True)
     doorbell = Doorbell(redis)
@@ -293,22 +313,29 @@ async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
     try:
         consumer = broker.subscribers[0].consumer  # type: ignore[attr-defined]
         await _until(lambda: consumer.assignment() and consumer.paused() == consumer.assignment())
-        # produced without a ring (a producer that is not ours): waits for one
-        quiet = make(OrderFilled, client_id="c1", trade_no="T-quiet")
-        await broker.publish(quiet.model_dump_json().encode(), topic.name, key=b"c1")
-        await doorbell.ring(topic.name)
-        await _until(lambda: quiet.event_id in seen)
-        # a Publisher with the doorbell rings by itself
-        publisher = Publisher(broker)
-        publisher.doorbell = doorbell
-        await _until(lambda: consumer.paused() == consumer.assignment())
-        rung = make(OrderFilled, client_id="c2", trade_no="T-rung")
-        await publisher.publish(topic, rung)
-        await _until(lambda: rung.event_id in seen)
+        yield DoorbellConsumer(broker, doorbell, consumer, seen)
     finally:
         await broker.stop()
         listening.cancel()
         await redis.aclose()
+
+
+async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    _, topic = wiring
+    async with _doorbell_consumer(stack, topic) as bell:
+        consumer, seen = bell.consumer, bell.seen
+        # produced without a ring (a producer that is not ours): waits for one
+        quiet = make(OrderFilled, client_id="c1", trade_no="T-quiet")
+        await bell.broker.publish(quiet.model_dump_json().encode(), topic.name, key=b"c1")
+        await bell.doorbell.ring(topic.name)
+        await _until(lambda: quiet.event_id in seen)
+        # a Publisher with the doorbell rings by itself
+        await _until(lambda: consumer.paused() == consumer.assignment())
+        rung = make(OrderFilled, client_id="c2", trade_no="T-rung")
+        await bell.publisher().publish(topic, rung)
+        await _until(lambda: rung.event_id in seen)
 
 
 async def test_doorbell_consumer_keeps_reading_until_its_fetch_comes_back(
@@ -317,36 +344,12 @@ async def test_doorbell_consumer_keeps_reading_until_its_fetch_comes_back(
     # A fetch held by the broker longer than one look after the ring: pausing while it was
     # out would discard its answer, and the record would wait for the (600 s) backstop.
     _, topic = wiring
-    settings = ServiceSettings(  # type: ignore[call-arg]
-        KAFKA_BOOTSTRAP=stack.kafka_bootstrap,
-        KAFKA_FETCH_MAX_WAIT_MS=300,
-        KAFKA_DOORBELL_BACKSTOP_SECONDS=600,
-    )
-    redis = Redis.from_url(stack.redis_url, decode_responses=True)
-    doorbell = Doorbell(redis)
-    seen: list[str] = []
-
-    async def handler(batch: Sequence[Message]) -> None:
-        seen.extend(m.event_id for m in batch)
-
-    broker = build_broker(settings, "test")
-    subscribe(broker, settings, "test", [Consumer(topic, f"g-{new_id()}", handler)], doorbell)
-    listening = asyncio.create_task(doorbell.listen())
-    await broker.start()
-    try:
-        consumer = broker.subscribers[0].consumer  # type: ignore[attr-defined]
-        await _until(lambda: consumer.assignment() and consumer.paused() == consumer.assignment())
-        await doorbell.ring(topic.name)  # wakes it: a fetch goes out and the broker holds it
+    async with _doorbell_consumer(stack, topic, KAFKA_FETCH_MAX_WAIT_MS=300) as bell:
+        await bell.doorbell.ring(topic.name)  # wakes it: a fetch goes out and the broker holds it
         await asyncio.sleep(0.05)
         late = make(OrderFilled, client_id="c1", trade_no="T-late")
-        publisher = Publisher(broker)
-        publisher.doorbell = doorbell
-        await publisher.publish(topic, late)  # rings while that fetch is still out
-        await _until(lambda: late.event_id in seen)
-    finally:
-        await broker.stop()
-        listening.cancel()
-        await redis.aclose()
+        await bell.publisher().publish(topic, late)  # rings while that fetch is still out
+        await _until(lambda: late.event_id in bell.seen)
 
 
 async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_each_key(
