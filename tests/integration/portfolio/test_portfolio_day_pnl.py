@@ -5,19 +5,14 @@ pnl.changed updates (a client with yesterday's figure is told today's zero)."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import portfolio
-import pytest
 from aiokafka import AIOKafkaConsumer
 from common.contracts.order_events import Fill, OrderFilled
-from common.db import apply_migrations, create_pool
 from common.enums import Side, TradeType
 from common.ids import new_id
 from common.kafka import Publisher, build_broker, ensure_topics
@@ -33,7 +28,6 @@ from portfolio.updates import UpdatePublisher
 from portfolio_testkit import until
 from stack.testing import TestStack
 
-MIGRATIONS = Path(portfolio.__file__).parent / "migrations"
 DAY_ONE = date(2026, 11, 27)  # a Friday
 DAY_TWO = date(2026, 11, 30)  # the Monday after
 
@@ -44,19 +38,6 @@ class Clock:
 
     def __call__(self) -> date:
         return self.day
-
-
-@pytest.fixture
-async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
-    schema = f"portfolio_days_{new_id()[:8]}"
-    pool = await create_pool(stack.postgres_dsn, schema)
-    try:
-        await apply_migrations(pool, schema, MIGRATIONS)
-        yield pool
-    finally:
-        async with pool.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-        await pool.close()
 
 
 def trade(

@@ -7,41 +7,21 @@ is applied once, the stored positions equal the reference book's, and what a bat
 """
 
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import asyncpg
-import portfolio
 import pytest
 from common.contracts.order_events import Fill, OrderFilled
-from common.db import apply_migrations, create_pool
 from common.enums import Side, TradeType
-from common.ids import new_id
 from factories import NOW, RELIANCE, make
 from portfolio import store_positions
 from portfolio.book import PositionBook
 from portfolio.ledger import apply_fills, fill_in
-from stack.testing import TestStack
 
-MIGRATIONS = Path(portfolio.__file__).parent / "migrations"
 KEYS = [("a", 1594, TradeType.INTRADAY), ("a", 1594, TradeType.DELIVERY),
         ("a", 2885, TradeType.INTRADAY), ("b", 1594, TradeType.INTRADAY),
         ("c", 2885, TradeType.MTF)]  # fmt: skip
-
-
-@pytest.fixture
-async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
-    schema = f"portfolio_ledger_{new_id()[:8]}"
-    pool = await create_pool(stack.postgres_dsn, schema)
-    try:
-        await apply_migrations(pool, schema, MIGRATIONS)
-        yield pool
-    finally:
-        async with pool.acquire() as conn:
-            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
-        await pool.close()
 
 
 def random_fills(rng: random.Random, count: int) -> list[Fill]:
