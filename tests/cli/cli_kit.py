@@ -45,3 +45,12 @@ class Cli:
         run = await self("login", "--username", "admin", PLATFORM_PASSWORD="admin")
         assert run.code == 0, run
         return run
+
+
+def execute_args(folder: Path, rows: str, *options: str, token: str = "SBIN") -> tuple[str, ...]:
+    """`platform execute` arguments for the quantity CSV `rows` (written to `folder`):
+    a MARKET INTRADAY buy of `token` unless `options` name the side, type and product."""
+    quantities = folder / "quantities.csv"
+    quantities.write_text(rows)
+    flags = options or ("--buy", "--market", "--intraday")
+    return ("execute", "--token", token, *flags, "--csv", str(quantities))

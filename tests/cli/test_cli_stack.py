@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 import httpx
-from cli_kit import Cli
+from cli_kit import Cli, execute_args
 from orders_testkit import Trading
 
 SBIN = 3045
@@ -88,12 +88,9 @@ async def test_execute_from_a_csv_follows_the_batch_until_every_order_is_filled(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
     first, second, skipped = own(trading)[0:3]
-    csv = tmp_path / "quantities.csv"
-    csv.write_text(f"client,quantity\n{first},2\n{second.lower()},1\n{skipped},0\n")
+    rows = f"client,quantity\n{first},2\n{second.lower()},1\n{skipped},0\n"
     await cli.login()
-    run = await cli(
-        "execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(csv)
-    )
+    run = await cli(*execute_args(tmp_path, rows))
     assert run.code == 0, run
     assert f"skipped (quantity 0): {skipped}" in run.out
     async with trading.gateway() as gateway:
@@ -109,12 +106,8 @@ async def test_execute_names_unknown_client_codes_and_places_nothing(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
     (known,) = own(trading)[3:4]
-    csv = tmp_path / "quantities.csv"
-    csv.write_text(f"{known},1\nNOSUCH1,1\nNOSUCH2,3\n")
     await cli.login()
-    run = await cli(
-        "execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(csv)
-    )
+    run = await cli(*execute_args(tmp_path, f"{known},1\nNOSUCH1,1\nNOSUCH2,3\n"))
     assert run.code == 2
     assert "unknown client codes: NOSUCH1, NOSUCH2" in run.err
     async with trading.gateway() as gateway:
@@ -126,9 +119,7 @@ async def test_kill_switch_on_denies_the_next_batch_and_off_lets_it_fill(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
     (client,) = own(trading)[4:5]
-    csv = tmp_path / "quantities.csv"
-    csv.write_text(f"{client},1\n")
-    execute = ("execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(csv))
+    execute = execute_args(tmp_path, f"{client},1\n")
     await cli.login()
     on = await cli("kill-switch", "on", "--client", client, "--reason", "cli test halt")
     try:
@@ -148,12 +139,9 @@ async def test_orders_and_positions_tables_show_what_the_api_holds(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
     (client,) = own(trading)[5:6]
-    csv = tmp_path / "quantities.csv"
-    csv.write_text(f"{client},3\n")
     await cli.login()
-    run = await cli(
-        "execute", "--token", str(SBIN), "--buy", "--market", "--delivery", "--csv", str(csv)
-    )
+    options = ("--buy", "--market", "--delivery")
+    run = await cli(*execute_args(tmp_path, f"{client},3\n", *options, token=str(SBIN)))
     assert run.code == 0, run
     orders = await cli("orders", "--client", client)
     assert orders.code == 0, orders
@@ -182,12 +170,8 @@ async def test_day_report_writes_todays_orders_to_csv(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
     (client,) = own(trading)[6:7]
-    quantities = tmp_path / "quantities.csv"
-    quantities.write_text(f"{client},4\n")
     await cli.login()
-    run = await cli(
-        "execute", "--token", "SBIN", "--sell", "--market", "--intraday", "--csv", str(quantities)
-    )
+    run = await cli(*execute_args(tmp_path, f"{client},4\n", "--sell", "--market", "--intraday"))
     assert run.code == 0, run
     out = tmp_path / "day.csv"
     report = await cli("day-report", "--csv", str(out))
@@ -205,12 +189,7 @@ async def test_execute_rerun_with_the_same_idempotency_key_places_nothing_twice(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
     (client,) = own(trading)[7:8]
-    csv_file = tmp_path / "quantities.csv"
-    csv_file.write_text(f"{client},2\n")
-    execute = (
-        "execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(csv_file),
-        "--idempotency-key", f"cli-test-{client}",
-    )  # fmt: skip
+    execute = (*execute_args(tmp_path, f"{client},2\n"), "--idempotency-key", f"cli-test-{client}")
     await cli.login()
     first = await cli(*execute)
     again = await cli(*execute)
