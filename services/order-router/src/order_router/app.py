@@ -1,11 +1,9 @@
 """Wiring of the order-router: settings, runtime, parts, consumers, background tasks, routes."""
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
 import httpx
-from common.contracts.envelope import Message
 from common.enums import Exchange, TradeType
 from common.http import service_client
 from common.service import ServiceRuntime
@@ -17,6 +15,7 @@ from order_router.accounts import AccountBook, AccountCopies
 from order_router.config import OrderRouterSettings
 from order_router.events import EventApplier
 from order_router.expiry import Expiry
+from order_router.handlers import RouterHandlers
 from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
 from order_router.market_hours import MarketHours
@@ -98,34 +97,15 @@ async def _close() -> None:
 
 # ---- consumers -------------------------------------------------------------------------
 
-
-async def on_requests(messages: Sequence[Message]) -> None:
-    await parts.intake.handle(messages)
-
-
-async def on_events(messages: Sequence[Message]) -> None:
-    await parts.events.handle(messages)
-
-
-async def on_clients(messages: Sequence[Message]) -> None:
-    await parts.accounts.on_clients(messages)
-
-
-async def on_sessions(messages: Sequence[Message]) -> None:
-    await parts.accounts.on_sessions(messages)
-
-
-async def on_margins(messages: Sequence[Message]) -> None:
-    await parts.accounts.on_margins(messages)
-
+handlers = RouterHandlers(parts)
 
 # One group member handles a fetched batch topic by topic in this order: account facts
 # first, so a request sees the clients and margins that arrived with it.
-runtime.consume(CLIENTS, on_clients)
-runtime.consume(SESSIONS, on_sessions)
-runtime.consume(MARGINS, on_margins)
-runtime.consume(ORDER_REQUESTS, on_requests)
-runtime.consume(ORDER_EVENTS, on_events)
+runtime.consume(CLIENTS, handlers.on_clients)
+runtime.consume(SESSIONS, handlers.on_sessions)
+runtime.consume(MARGINS, handlers.on_margins)
+runtime.consume(ORDER_REQUESTS, handlers.on_requests)
+runtime.consume(ORDER_EVENTS, handlers.on_events)
 risk_automation.install(runtime)  # P&L watch, alert sources, square-off loop
 
 # ---- background tasks ------------------------------------------------------------------
