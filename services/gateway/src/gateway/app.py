@@ -1,4 +1,10 @@
-"""Wiring of the gateway: settings, runtime, routes, WebSocket."""
+"""Wiring of the gateway: settings, runtime, parts, consumers, background tasks, routes.
+
+The live feeds and the clients wing wire their own consumers into the runtime
+(order_feed.py, portfolio_feed.py, quote_feed.py, alerts_feed.py, clients/wiring.py); the
+peers it calls are made on first use and closed with it (peers.py); this module puts them
+together and serves the public API.
+"""
 
 from pathlib import Path
 
@@ -45,6 +51,35 @@ runtime = ServiceRuntime(
     settings,
     migrations=Path(__file__).parent / "migrations",
 )
+
+# ---- parts: built at startup, once the pool, Redis and Kafka are open -------------------
+
+
+@runtime.on_startup
+async def _first_admin() -> None:
+    await auth_bootstrap.start(runtime.pool, settings)
+
+
+# ---- consumers -------------------------------------------------------------------------
+
+order_feed.install(runtime, hub)  # live order/batch channels on /ws
+portfolio_feed.install(runtime, hub)  # live portfolio:{client_id} channels on /ws
+quote_feed.install(runtime, hub)  # live quotes:{token} channels on /ws, watch leases
+accounts_wiring.wire(runtime)  # session view consumer, registry republish, demo clients
+alerts_feed.install(runtime, hub)  # live alerts:{all|client_id} channels, the webhook
+
+# ---- background tasks ------------------------------------------------------------------
+
+
+async def purge_idempotency_keys() -> None:
+    """Forget Idempotency-Keys older than idempotency.KEEP_HOURS, hourly."""
+    await idempotency.purge_forever(runtime.pool)
+
+
+runtime.background(purge_idempotency_keys)
+
+# ---- routes ----------------------------------------------------------------------------
+
 app = runtime.create_app(
     [
         auth.router,
@@ -70,17 +105,5 @@ app = runtime.create_app(
     version="1.0.0",
     internal=False,  # the public API: users sign in (the peers it calls are internal)
 )
-app.state.runtime = runtime  # routes reach the pool, Redis and publisher through gateway.deps
-order_feed.install(runtime, hub)  # live order/batch channels on /ws
-portfolio_feed.install(runtime, hub)  # live portfolio:{client_id} channels on /ws
-quote_feed.install(runtime, hub)  # live quotes:{token} channels on /ws, watch leases
-accounts_wiring.wire(runtime)  # session view consumer, registry republish, demo clients
-alerts_feed.install(runtime, hub)  # live alerts:{all|client_id} channels, the webhook
 app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
 app.add_middleware(BrowserSecurity, settings=settings)  # CSP and friends; docs/metrics gates
-runtime.background(lambda: idempotency.purge_forever(runtime.pool))  # keys live KEEP_HOURS
-
-
-@runtime.on_startup
-async def _first_admin() -> None:
-    await auth_bootstrap.start(runtime.pool, settings)
