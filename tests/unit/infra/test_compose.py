@@ -40,7 +40,8 @@ def test_compose_service_builds_its_package_and_listens_on_its_port(service: Any
     assert env["PORT_FOR_PROBE"] == str(port)
     assert "/ready" in " ".join(spec["healthcheck"]["test"])
     assert env["KAFKA_BOOTSTRAP"] == "kafka:9092"
-    assert set(spec["depends_on"]) == {"kafka", "postgres", "redis"}
+    assert set(spec["depends_on"]) == {"kafka", "kafka-setup", "postgres", "redis"}
+    assert spec["depends_on"]["kafka-setup"] == {"condition": "service_completed_successfully"}
 
 
 def test_compose_peer_urls_match_service_ports() -> None:

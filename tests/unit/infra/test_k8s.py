@@ -5,7 +5,7 @@ from typing import Any
 
 import yaml
 from common.topics import ALL_TOPICS
-from stack.k8s import kafka_topics, render, service_resources
+from stack.k8s import kafka_topics, kafka_users, render, service_resources
 from stack.platform import SERVICES
 
 K8S = Path(__file__).parents[3] / "infra" / "k8s"
@@ -18,6 +18,7 @@ def _docs(name: str) -> list[dict[str, Any]]:
 def test_generated_manifests_are_current() -> None:
     # If this fails, run `uv run python -m stack k8s` and commit the result.
     assert (K8S / "kafka-topics.yaml").read_text() == render(kafka_topics())
+    assert (K8S / "kafka-users.yaml").read_text() == render(kafka_users())
     assert (K8S / "services.yaml").read_text() == render(service_resources())
 
 

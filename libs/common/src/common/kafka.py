@@ -8,11 +8,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.helpers import create_ssl_context
 from faststream.kafka import KafkaBroker
+from faststream.kafka.security import parse_security
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from common.contracts.envelope import Message
 from common.doorbell import Doorbell
@@ -20,6 +24,36 @@ from common.settings import ServiceSettings
 from common.topics import ALL_TOPICS, Topic
 
 log = logging.getLogger(__name__)
+
+
+_SASL = {"SCRAM-SHA-512": SASLScram512, "SCRAM-SHA-256": SASLScram256, "PLAIN": SASLPlaintext}
+
+
+def kafka_security(settings: ServiceSettings) -> BaseSecurity | None:
+    """How this service authenticates to Kafka (its own user) and whether over TLS.
+
+    None for PLAINTEXT (the embedded broker, which has no users). With TLS the brokers'
+    certificates are checked against KAFKA_CA_FILE, else the system's trusted CAs.
+    """
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    tls = protocol in ("SSL", "SASL_SSL")
+    context = create_ssl_context(cafile=settings.kafka_ca_file) if tls else None
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    return _SASL[settings.kafka_sasl_mechanism](
+        settings.kafka_username,
+        settings.kafka_password.get_secret_value(),
+        ssl_context=context,
+        use_ssl=tls,
+    )
+
+
+def kafka_client_options(settings: ServiceSettings) -> dict[str, Any]:
+    """The same security as aiokafka keyword arguments, for clients made without faststream
+    (the admin client, tools): security_protocol, ssl_context, sasl_* ."""
+    return parse_security(kafka_security(settings))
 
 
 def build_broker(settings: ServiceSettings, service: str) -> KafkaBroker:
@@ -30,6 +64,7 @@ def build_broker(settings: ServiceSettings, service: str) -> KafkaBroker:
     """
     return KafkaBroker(
         settings.kafka_bootstrap,
+        security=kafka_security(settings),
         client_id=service,
         acks="all",
         linger_ms=1,
@@ -41,9 +76,20 @@ def build_broker(settings: ServiceSettings, service: str) -> KafkaBroker:
     )
 
 
-async def ensure_topics(bootstrap: str, topics: Sequence[Topic] = ALL_TOPICS) -> None:
-    """Create each topic and its dead-letter topic if missing (safe to call at every start)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+async def ensure_topics(
+    bootstrap: str,
+    topics: Sequence[Topic] = ALL_TOPICS,
+    *,
+    settings: ServiceSettings | None = None,
+) -> None:
+    """Create each topic and its dead-letter topic if missing (safe to call at every start).
+
+    With `settings`, connects as the service's Kafka user. Under ACLs a service may not
+    create topics (Strimzi's KafkaTopic resources or compose's kafka-setup make them): the
+    broker then answers with an authorization error per topic, which changes nothing here.
+    """
+    options = kafka_client_options(settings) if settings is not None else {}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000, **options)
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -182,7 +182,7 @@ class ServiceRuntime:
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         configure_logging(self.name, self.settings.log_level)
         internal_token(self.settings.internal_api_token, dev_mode=self.settings.dev_mode)
-        await ensure_topics(self.settings.kafka_bootstrap)
+        await ensure_topics(self.settings.kafka_bootstrap, settings=self.settings)
         self._pool = await create_pool(
             self.settings.postgres_dsn, self.schema, self.settings.postgres_pool_max
         )

@@ -5,7 +5,9 @@ a service's own settings carry its prefix (GATEWAY_PORT, ORDER_ROUTER_PORT, ...)
 point at the embedded stack that `make run` starts, so a fresh checkout needs no setup.
 """
 
-from pydantic import AliasChoices, Field, SecretStr
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_KAFKA_PORT = 19092
@@ -82,6 +84,33 @@ class ServiceSettings(BaseSettings):
         description="most messages a consumer takes in one batch (committed together)",
     )
 
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        validation_alias=_shared("KAFKA_SECURITY_PROTOCOL"),
+        description="how services connect to Kafka: SASL_SSL (Kubernetes: SCRAM over TLS), "
+        "SASL_PLAINTEXT (docker-compose: SCRAM, no TLS), PLAINTEXT (the embedded broker)",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        default="SCRAM-SHA-512", validation_alias=_shared("KAFKA_SASL_MECHANISM")
+    )
+    kafka_username: str = Field(
+        default="",
+        validation_alias=_shared("KAFKA_USERNAME"),
+        description="this service's Kafka user (one per service; its ACLs allow only the "
+        "topics it writes and reads: common.kafka_access)",
+    )
+    kafka_password: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=_shared("KAFKA_PASSWORD"),
+        description="the Kafka user's password (from the service's secret; never logged)",
+    )
+    kafka_ca_file: str | None = Field(
+        default=None,
+        validation_alias=_shared("KAFKA_CA_FILE"),
+        description="PEM file of the CA that signed the brokers' certificates (with SSL or "
+        "SASL_SSL; unset: the system's trusted CAs)",
+    )
+
     postgres_dsn: str = Field(
         default=f"postgresql://postgres@127.0.0.1:{EMBEDDED_POSTGRES_PORT}/platform",
         validation_alias=_shared("POSTGRES_DSN"),
@@ -113,3 +142,14 @@ class ServiceSettings(BaseSettings):
     market_data_url: str = Field(
         default="http://127.0.0.1:8004", validation_alias=_shared("MARKET_DATA_URL")
     )
+
+    @model_validator(mode="after")
+    def _kafka_credentials(self) -> Self:
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_username and self.kafka_password.get_secret_value()
+        ):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_USERNAME "
+                "and KAFKA_PASSWORD (the service's Kafka user)"
+            )
+        return self

@@ -66,11 +66,17 @@ def _print_new_keys() -> None:
 
 
 def _write_manifests(folder: Path) -> None:
-    from stack.k8s import kafka_topics, render, service_resources
+    from stack.compose_kafka import setup_script
+    from stack.k8s import kafka_topics, kafka_users, render, service_resources
 
     (folder / "kafka-topics.yaml").write_text(render(kafka_topics()))
+    (folder / "kafka-users.yaml").write_text(render(kafka_users()))
     (folder / "services.yaml").write_text(render(service_resources()))
-    print(f"wrote {folder}/kafka-topics.yaml and {folder}/services.yaml")
+    print(f"wrote {folder}/kafka-topics.yaml, kafka-users.yaml and services.yaml")
+    setup = folder.parent / "kafka" / "setup.sh"
+    setup.parent.mkdir(exist_ok=True)
+    setup.write_text(setup_script())
+    print(f"wrote {setup} (docker-compose's Kafka users, ACLs and topics)")
 
 
 def main() -> None:

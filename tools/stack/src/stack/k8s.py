@@ -1,13 +1,16 @@
 """Kubernetes manifests that must agree with the code, generated from it.
 
-`python -m stack k8s` rewrites infra/k8s/kafka-topics.yaml (Strimzi KafkaTopic resources)
-and infra/k8s/services.yaml (Deployment, Service, HPA and PDB per service) from the topic
-registry and the service list, so neither can drift from what the platform runs.
+`python -m stack k8s` rewrites infra/k8s/kafka-topics.yaml (Strimzi KafkaTopic resources),
+infra/k8s/kafka-users.yaml (a Strimzi KafkaUser per service: SCRAM-SHA-512 with the ACLs of
+common.kafka_access) and infra/k8s/services.yaml (Deployment, Service, HPA and PDB per
+service) from the topic registry, the access table and the service list, so none can drift
+from what the platform runs.
 """
 
 from typing import Any
 
 import yaml
+from common.kafka_access import ACCESS, Acl, access_of
 from common.topics import ALL_TOPICS
 
 from stack.platform import SERVICES
@@ -65,6 +68,42 @@ def kafka_topics() -> list[dict[str, Any]]:
     return resources
 
 
+KAFKA_CA_SECRET = f"{CLUSTER}-cluster-ca-cert"
+"""The Secret in which Strimzi publishes the cluster CA that signed the brokers' certificates."""
+KAFKA_CA_DIR = "/etc/kafka-ca"
+
+
+def _strimzi_acl(acl: Acl) -> dict[str, Any]:
+    return {
+        "resource": {"type": acl.resource, "name": acl.name, "patternType": acl.pattern},
+        "operations": list(acl.operations),
+        "host": "*",
+    }
+
+
+def kafka_users() -> list[dict[str, Any]]:
+    """One KafkaUser per service; Strimzi keeps its password in a Secret of the same name."""
+    return [
+        {
+            "apiVersion": "kafka.strimzi.io/v1beta2",
+            "kind": "KafkaUser",
+            "metadata": {
+                "name": access.user,
+                "namespace": NAMESPACE,
+                "labels": {"strimzi.io/cluster": CLUSTER},
+            },
+            "spec": {
+                "authentication": {"type": "scram-sha-512"},
+                "authorization": {
+                    "type": "simple",
+                    "acls": [_strimzi_acl(acl) for acl in access.acls()],
+                },
+            },
+        }
+        for access in ACCESS
+    ]
+
+
 def service_resources() -> list[dict[str, Any]]:
     resources: list[dict[str, Any]] = []
     for service in SERVICES:
@@ -75,10 +114,12 @@ def service_resources() -> list[dict[str, Any]]:
             {"name": f"{service.env_prefix}_HOST", "value": "0.0.0.0"},
             {"name": f"{service.env_prefix}_PORT", "value": str(port)},
         ]
-        secret_keys = ["POSTGRES_DSN", "INTERNAL_API_TOKEN"]
+        # REDIS_URL carries the Redis password (redis://:PASSWORD@host:6379/0)
+        secret_keys = ["POSTGRES_DSN", "REDIS_URL", "INTERNAL_API_TOKEN"]
         if name == "gateway":
             # GATEWAY_METRICS_TOKEN: the Ingress makes /metrics public without it
             secret_keys += ["GATEWAY_JWT_SECRET", "ADMIN_PASSWORD", "GATEWAY_METRICS_TOKEN"]
+            secret_keys += ["GATEWAY_REGISTRY_SIGNING_KEY"]  # signs accounts.clients.v1
         if name == "broker-adapter":
             secret_keys += ["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"]
         env += [
@@ -87,6 +128,14 @@ def service_resources() -> list[dict[str, Any]]:
                 "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": key}},
             }
             for key in secret_keys
+        ]
+        user = access_of(name).user  # its KafkaUser (kafka-users.yaml); Strimzi's Secret
+        env += [
+            {"name": "KAFKA_USERNAME", "value": user},
+            {
+                "name": "KAFKA_PASSWORD",
+                "valueFrom": {"secretKeyRef": {"name": user, "key": "password"}},
+            },
         ]
         probe = {"httpGet": {"path": "/ready", "port": port}, "periodSeconds": 10}
         container = {
@@ -112,7 +161,10 @@ def service_resources() -> list[dict[str, Any]]:
                 "readOnlyRootFilesystem": True,
             },
             # a writable /tmp beside the read-only root filesystem
-            "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
+            "volumeMounts": [
+                {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108
+                {"name": "kafka-ca", "mountPath": KAFKA_CA_DIR, "readOnly": True},
+            ],
         }
         resources += [
             {
@@ -127,7 +179,16 @@ def service_resources() -> list[dict[str, Any]]:
                         "spec": {
                             "terminationGracePeriodSeconds": 15,
                             "containers": [container],
-                            "volumes": [{"name": "tmp", "emptyDir": {}}],
+                            "volumes": [
+                                {"name": "tmp", "emptyDir": {}},
+                                {
+                                    "name": "kafka-ca",
+                                    "secret": {
+                                        "secretName": KAFKA_CA_SECRET,
+                                        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                                    },
+                                },
+                            ],
                         },
                     },
                 },
