@@ -113,7 +113,10 @@ def service_client(
         timeout=timeout,
         headers=internal_headers(secret),
         event_hooks={"request": [_propagate]},
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        # idle connections are dropped before uvicorn's 5 s keep-alive closes them: with
+        # both at 5 s, a request sent on a connection the server was closing failed
+        # (RemoteProtocolError, a 503 to the user)
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20, keepalive_expiry=2.0),
     )
 
 
