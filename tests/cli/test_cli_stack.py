@@ -174,7 +174,7 @@ async def test_day_report_writes_todays_orders_to_csv(
     run = await cli(*execute_args(tmp_path, f"{client},4\n", "--sell", "--market", "--intraday"))
     assert run.code == 0, run
     out = tmp_path / "day.csv"
-    report = await cli("day-report", "--csv", str(out))
+    report = await cli("day-report", "--csv", str(out), "--orders")
     assert report.code == 0, report
     rows = list(csv.DictReader(out.read_text().splitlines()))
     mine = [r for r in rows if r["batch_id"] == batch_id_of(run.out)]

@@ -69,10 +69,16 @@ class Api:
         query = {k: v for k, v in params.items() if v is not None}
         return self._call("GET", path, params=query)
 
+    def get_csv(self, path: str, **params: Any) -> str:
+        """The answer as CSV text (`Accept: text/csv`), for the exports."""
+        query = {k: v for k, v in params.items() if v is not None}
+        text: str = self._call("GET", path, params=query, headers={"Accept": "text/csv"}, text=True)
+        return text
+
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
         return self._call("POST", path, json=body, headers=headers or {})
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, text: bool = False, **kwargs: Any) -> Any:
         response = self._send(method, path, **kwargs)
         if response.status_code == 401 and self._refresh():
             response = self._send(method, path, **kwargs)
@@ -80,6 +86,8 @@ class Api:
             raise NotSignedIn("the sign-in has expired: run `platform login` again")
         if response.status_code >= 400:
             raise ApiError(describe(response))
+        if text:
+            return response.text
         return response.json() if response.content else None
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:

@@ -284,12 +284,28 @@ PAGE = 5000  # the gateway's largest page of orders
 def day_report(
     csv: Annotated[Path, typer.Option(help="where to write the CSV")],
     day: Annotated[str | None, typer.Option(help="IST date YYYY-MM-DD; default today")] = None,
+    orders: Annotated[
+        bool, typer.Option("--orders", help="every order of the day instead, one row each")
+    ] = False,
 ) -> None:
-    """Every order of a trading day (IST) to CSV, with a count by status."""
+    """A trading day (IST) to CSV: per client, orders, fills, P&L, charges and net P&L (the
+    gateway's day report: the record kept after the close, or live); --orders: every order."""
     try:
         wanted = date.fromisoformat(day) if day else report.today_ist()
     except ValueError:
         fail(f"--day {day!r} is not a date like 2026-11-30")
+    if orders:
+        _day_orders(wanted, csv)
+        return
+    try:
+        text = connect().get_csv("/api/v1/reports/day", date=wanted.isoformat())
+    except ApiError as error:
+        fail(str(error))
+    csv.write_text(text)
+    console.print(f"day report of {wanted} written to {csv} ({report.summary(text)})")
+
+
+def _day_orders(wanted: date, csv: Path) -> None:
     since, until = report.day_bounds(wanted)
     api = connect()
     rows: list[dict[str, Any]] = []

@@ -1,4 +1,5 @@
-"""The day report: every order of a trading day as CSV rows, pure (orders in, text out).
+"""The day report, pure: the gateway's per-client day report summed up, and every order of
+a trading day as CSV rows (orders in, text out).
 
 "Day" is the IST calendar date, as the desk and Motilal count it.
 """
@@ -6,7 +7,10 @@
 import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any
+
+from platform_cli.render import rupees
 
 IST = timezone(timedelta(hours=5, minutes=30))
 COLUMNS = [
@@ -34,3 +38,14 @@ def to_csv(orders: list[dict[str, Any]]) -> str:
     for order in sorted(orders, key=lambda o: (o["created_at"], o["order_id"])):
         writer.writerow({k: "" if order.get(k) is None else order[k] for k in COLUMNS})
     return out.getvalue()
+
+
+def summary(report_csv: str) -> str:
+    """`3 clients (closed), charges 1,240.66, net P&L -512.30` from the day report's CSV."""
+    rows = list(csv.DictReader(io.StringIO(report_csv)))
+    if not rows:
+        return "no clients"
+    charges = sum((Decimal(r["total_charges"]) for r in rows), Decimal(0))
+    net = sum((Decimal(r["net_pnl"]) for r in rows), Decimal(0))
+    status = rows[0]["status"]
+    return f"{len(rows)} clients ({status}), charges {rupees(charges)}, net P&L {rupees(net)}"
