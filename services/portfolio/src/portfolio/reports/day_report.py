@@ -25,29 +25,28 @@ from portfolio.store_positions import Held
 ReportStatus = Literal["closed", "live", "computed"]
 
 
-class ReportFill(Contract):
-    trade_no: str
+class _OrderPart(Contract):
+    """What an order and each of its fills have in common."""
+
     order_id: str
     exchange: Exchange
     token: int
     symbol: str
     trade_type: TradeType
     side: Side
+
+
+class ReportFill(_OrderPart):
+    trade_no: str
     quantity: int
     price: Money
     traded_at: datetime
     realized_pnl: Money
 
 
-class ReportOrder(Contract):
+class ReportOrder(_OrderPart):
     """An order as its fills of the day show it."""
 
-    order_id: str
-    exchange: Exchange
-    token: int
-    symbol: str
-    trade_type: TradeType
-    side: Side
     filled_quantity: int
     average_price: Money = Field(description="volume-weighted price of the day's fills, 4 dp")
     fills: int
