@@ -17,7 +17,7 @@ from prometheus_client import Counter, Histogram
 
 MAX_BATCHES = 10_000
 
-ORDER_REQUESTS = Counter(
+REQUESTS_PUBLISHED = Counter(
     "gateway_order_requests_total",
     "Order request messages published to orders.requests.v1, by type",
     ["type"],
@@ -40,7 +40,7 @@ def published(messages: Iterable[Message], started: float) -> None:
     """`started` is the POST's perf_counter() when its handling began."""
     PUBLISH_SECONDS.observe(time.perf_counter() - started)
     for message in messages:
-        ORDER_REQUESTS.labels(message.type).inc()
+        REQUESTS_PUBLISHED.labels(message.type).inc()
         batch_id = getattr(message, "batch_id", None)
         if isinstance(batch_id, str):
             _started[batch_id] = started

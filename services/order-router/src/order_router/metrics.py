@@ -43,13 +43,16 @@ def sent(commands: Sequence[Message], events: Sequence[Message] = ()) -> None:
             ORDERS_DENIED.labels(event.rule).inc()
 
 
+_reported: set[tuple[str, str]] = set()
+
+
 async def read_working_orders(pool: asyncpg.Pool) -> None:
     rows = await store_orders.working_order_ages(pool)
     seen = {(r["status"], r["order_type"]) for r in rows}
-    for labels in list(WORKING_ORDERS._metrics):  # groups that emptied since the last scrape
-        if labels not in seen:
-            WORKING_ORDERS.labels(*labels).set(0)
-            OLDEST_WORKING_AGE.labels(*labels).set(0)
+    for labels in _reported - seen:  # groups that emptied since the last scrape
+        WORKING_ORDERS.labels(*labels).set(0)
+        OLDEST_WORKING_AGE.labels(*labels).set(0)
+    _reported.update(seen)
     for row in rows:
         WORKING_ORDERS.labels(row["status"], row["order_type"]).set(row["orders"])
         OLDEST_WORKING_AGE.labels(row["status"], row["order_type"]).set(row["oldest_seconds"])
