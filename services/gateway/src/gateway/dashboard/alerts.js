@@ -57,8 +57,8 @@ function item(alert) {
 }
 
 function toast(alert) {
-  const node = el("div", { class: `alert-toast ${alert.severity}`, onclick: () => node.remove() },
-    el("strong", {}, alert.title));
+  // never in the way of a click: a toast only shows, and goes by itself
+  const node = el("div", { class: `alert-toast ${alert.severity}` }, el("strong", {}, alert.title));
   $("alerts-toasts").append(node);
   setTimeout(() => node.remove(), TOAST_MS);
 }
