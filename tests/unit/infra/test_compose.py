@@ -71,3 +71,16 @@ def test_compose_required_secrets_are_documented_in_env_example() -> None:
 
 def test_compose_simulator_only_under_sim_profile() -> None:
     assert COMPOSE["services"]["motilal-sim"]["profiles"] == ["sim"]
+
+
+def test_compose_gateway_runs_as_the_audit_append_only_role() -> None:
+    gateway = COMPOSE["services"]["gateway"]["environment"]
+    assert gateway["POSTGRES_DSN"].startswith("postgresql://gateway_app:")
+    assert gateway["POSTGRES_MIGRATIONS_DSN"].startswith("postgresql://platform:")
+    postgres = COMPOSE["services"]["postgres"]
+    assert "./infra/postgres/init:/docker-entrypoint-initdb.d:ro" in postgres["volumes"]
+    assert (ROOT / "infra" / "postgres" / "init" / "10-gateway-app-role.sh").exists()
+    # the other services keep the owner's DSN
+    assert COMPOSE["services"]["portfolio"]["environment"]["POSTGRES_DSN"].startswith(
+        "postgresql://platform:"
+    )

@@ -178,6 +178,19 @@ class ServiceRuntime:
         pending = await pending_migrations(self.pool, self.schema, self.migrations)
         return f"migrations not applied: {pending}" if pending else None
 
+    async def _apply_migrations(self, migrations: Path) -> list[int]:
+        """As the schema's owner when POSTGRES_MIGRATIONS_DSN is set: the service itself then
+        connects as a role with only the grants it needs (the gateway's cannot change the
+        audit log: migrations/029_app_role.sql)."""
+        owner_dsn = self.settings.postgres_migrations_dsn
+        if not owner_dsn:
+            return await apply_migrations(self.pool, self.schema, migrations)
+        owner = await create_pool(owner_dsn.get_secret_value(), self.schema, 1)
+        try:
+            return await apply_migrations(owner, self.schema, migrations)
+        finally:
+            await owner.close()
+
     @asynccontextmanager
     async def lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         configure_logging(self.name, self.settings.log_level)
@@ -187,7 +200,7 @@ class ServiceRuntime:
             self.settings.postgres_dsn, self.schema, self.settings.postgres_pool_max
         )
         if self.migrations is not None:
-            applied = await apply_migrations(self._pool, self.schema, self.migrations)
+            applied = await self._apply_migrations(self.migrations)
             if applied:
                 log.info("applied migrations %s to schema %s", applied, self.schema)
         self._redis = create_redis(self.settings.redis_url)

@@ -115,6 +115,13 @@ class ServiceSettings(BaseSettings):
         default=f"postgresql://postgres@127.0.0.1:{EMBEDDED_POSTGRES_PORT}/platform",
         validation_alias=_shared("POSTGRES_DSN"),
     )
+    postgres_migrations_dsn: SecretStr | None = Field(
+        default=None,
+        validation_alias=_shared("POSTGRES_MIGRATIONS_DSN"),
+        description="the schema owner's DSN, used only to apply the service's migrations at "
+        "start; POSTGRES_DSN may then name a role with only the grants the service needs "
+        "(the gateway's: no UPDATE/DELETE on the audit log). Unset: POSTGRES_DSN does both",
+    )
     postgres_pool_max: int = Field(default=10, validation_alias=_shared("POSTGRES_POOL_MAX"))
     redis_url: str = Field(
         default=f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0", validation_alias=_shared("REDIS_URL")

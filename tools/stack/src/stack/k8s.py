@@ -120,6 +120,8 @@ def service_resources() -> list[dict[str, Any]]:
             # GATEWAY_METRICS_TOKEN: the Ingress makes /metrics public without it
             secret_keys += ["GATEWAY_JWT_SECRET", "ADMIN_PASSWORD", "GATEWAY_METRICS_TOKEN"]
             secret_keys += ["GATEWAY_REGISTRY_SIGNING_KEY"]  # signs accounts.clients.v1
+            # POSTGRES_DSN is gateway_app (append-only audit log); migrations run as the owner
+            secret_keys += ["POSTGRES_MIGRATIONS_DSN"]
         if name == "broker-adapter":
             secret_keys += ["BROKER_ADAPTER_CREDENTIALS_PRIVATE_KEY"]
         env += [
