@@ -9,8 +9,9 @@ from broker_adapter.sessions.signature import (
     registry_verifier,
     verify_key_from,
 )
-from common.contracts.accounts import ClientUpserted, RiskLimits
+from common.contracts.accounts import ClientUpserted, DealerUpserted, RiskLimits
 from common.enums import Exchange, TradeType
+from common.topics import CLIENTS
 from gateway.clients.signing import SigningUnavailable, signed, signing_key_from
 from nacl.signing import SigningKey
 from pydantic import SecretStr
@@ -68,3 +69,27 @@ def test_gateway_signing_key_from_base64_seed() -> None:
     assert signing_key_from(None) is None
     with pytest.raises(SigningUnavailable):
         signing_key_from(SecretStr("AAAA"))
+
+
+def dealer(**changes: object) -> DealerUpserted:
+    fields: dict[str, object] = {
+        "correlation_id": "c1", "actor": "admin", "dealer_id": "desk1",
+        "motilal_client_id": "DLR1", "name": "Desk", "sealed_credentials": "box",
+    }  # fmt: skip
+    return DealerUpserted.model_validate({**fields, **changes})
+
+
+def test_dealer_and_client_moved_to_another_dealer_need_the_gateway_signature() -> None:
+    genuine = signed(dealer(), KEY)
+    assert VERIFIER.genuine_registry([genuine]) == [genuine]
+    assert VERIFIER.genuine([genuine]) == []  # clients only
+    for change in ({"sealed_credentials": "other"}, {"dealer_id": "desk2"}):
+        assert VERIFIER.refusal(genuine.model_copy(update=change)) == "bad_signature"
+    through = signed(message(dealer_id="desk1", sealed_credentials=None), KEY)
+    assert VERIFIER.refusal(through) is None
+    assert VERIFIER.refusal(through.model_copy(update={"dealer_id": "desk2"})) == "bad_signature"
+
+
+def test_registry_key_of_a_dealer_never_collides_with_a_client_id() -> None:
+    assert CLIENTS.key_of(dealer()) == b"dealer:desk1"
+    assert CLIENTS.key_of(message(client_id="desk1")) == b"desk1"
