@@ -76,14 +76,20 @@ class DayReports:
             log.info("day report of %s written for %d clients", day, len(report.clients))
         return written
 
+    async def close_due(self) -> date | None:
+        """One pass: write the record of the trading date due now unless it is written;
+        the date written now, or None."""
+        day = self.clock.due(self.now())
+        if day is not None and await self.close(day):
+            return day
+        return None
+
     async def run(self) -> None:
         """Write each trading day's record once it is due; forever (cancelled at shutdown)."""
         while True:
             now = self.now()
             try:
-                day = self.clock.due(now)
-                if day is not None:
-                    await self.close(day)
+                await self.close_due()
             except Exception:  # the database may be away for a moment: try again next pass
                 log.exception("day report: writing the closed day failed; will retry")
             upcoming = self.clock.next_due_at(now)
