@@ -61,7 +61,8 @@ def test_shaped_basket_without_the_stop_sends_every_leg_at_once() -> None:
 
 
 def test_first_leg_outcome_taken_ended_or_not_yet() -> None:
-    assert first_leg_outcome(order("x", "A", S.ACCEPTED, leg=1)) is True
+    assert first_leg_outcome(order("x", "A", S.PARTIALLY_FILLED, leg=1, filled_quantity=1))
+    assert first_leg_outcome(order("x", "A", S.ACCEPTED, leg=1)) is None  # may yet be rejected
     assert first_leg_outcome(order("x", "A", S.REJECTED, leg=1)) is False
     assert first_leg_outcome(order("x", "A", S.CANCELED, leg=1, filled_quantity=1)) is True
     assert first_leg_outcome(order("x", "A", S.SUBMITTED, leg=1)) is None

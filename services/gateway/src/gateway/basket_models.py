@@ -52,8 +52,8 @@ class BasketIn(BaseModel):
     legs: list[BasketLegIn] = Field(min_length=1, max_length=MAX_LEGS)
     stop_on_first_leg_rejection: bool = Field(
         default=True,
-        description="hold each client's later legs until the broker takes its first leg, "
-        "and send none of them if it refuses it (false: every leg goes out at once)",
+        description="hold each client's later legs until its first leg trades, and send "
+        "none of them if it ends unfilled, e.g. rejected (false: every leg goes out at once)",
     )
 
     @model_validator(mode="after")

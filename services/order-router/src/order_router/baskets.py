@@ -4,10 +4,12 @@ first leg's outcome does to them.
 A basket's legs arrive in the order they go out for every client (the gateway puts the
 margin-reducing ones, such as the hedge buy of a spread, first). Each client's first leg is
 sent at once; with `stop_on_first_leg_rejection` (the default) the client's other legs are
-held (PENDING, risk already passed, `waits_for` naming the first leg) until the broker
-takes the first leg (accepted or filled: they are sent) or refuses it (rejected, canceled,
-expired unfilled, or denied by our own risk: they are denied, rule `basket_first_leg`, with
-the first leg's reason). Without it every leg goes out at once, in order.
+held (PENDING, risk already passed, `waits_for` naming the first leg) until the first leg
+trades (its first fill: a hedge reduces margin once it is a position, and Motilal can still
+reject an order after acknowledging it) and are then sent; if the first leg ends with
+nothing filled (rejected by the broker or the exchange, canceled, expired, or denied by our
+own risk) they are denied, rule `basket_first_leg`, with the first leg's reason. Without
+the setting every leg goes out at once, in order.
 """
 
 import json
@@ -22,7 +24,6 @@ from order_router.orders import Order
 from order_router.transitions import Ev
 
 FIRST_LEG_RULE = "basket_first_leg"
-TAKEN = frozenset({S.ACCEPTED, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_MODIFY})
 ENDED = frozenset({S.REJECTED, S.DENIED, S.CANCELED, S.EXPIRED})
 
 
@@ -55,11 +56,11 @@ def hold(order: Order, first: Order) -> Order:
 
 
 def first_leg_outcome(order: Order) -> bool | None:
-    """For a basket's first leg: True once the broker took it, False once it ended with
-    nothing filled, None while that is not known (or for any other order)."""
+    """For a basket's first leg: True once it traded, False once it ended with nothing
+    filled, None while neither (or for any other order)."""
     if order.leg != 1:
         return None
-    if order.status in TAKEN or order.filled_quantity > 0:
+    if order.filled_quantity > 0:
         return True
     if order.status in ENDED:
         return False
@@ -67,7 +68,7 @@ def first_leg_outcome(order: Order) -> bool | None:
 
 
 def released(held: Order) -> Order:
-    """A held leg whose first leg the broker took: it goes out now."""
+    """A held leg whose first leg traded: it goes out now."""
     return held.to(Ev.SUBMIT)
 
 

@@ -1,8 +1,8 @@
 """What an applied event does beyond its own order, inside the applier's transaction.
 
-A slice that changed re-makes its parent (slices.aggregate). A basket's first leg that the
-broker took (accepted or filled) releases the client's held legs, which go out now; one that
-ended without a fill stops them: they are denied naming the first leg and its reason, never
+A slice that changed re-makes its parent (slices.aggregate). A basket's first leg that
+traded releases the client's held legs, which go out now; one that ended without a fill
+stops them: they are denied naming the first leg and its reason, never
 sent (baskets.py decides which). The commands and events come back to the applier, which
 publishes them after its commit, as it does the updates.
 """

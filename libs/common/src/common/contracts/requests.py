@@ -157,8 +157,8 @@ class BasketLeg(Contract):
 class BasketRequested(Message):
     """Several legs for many clients in one action. The legs are in the order they go out
     for each client (margin-reducing legs, such as a spread's hedge buy, first); with
-    `stop_on_first_leg_rejection` a client's later legs wait for its first leg and are not
-    sent if the broker refuses it."""
+    `stop_on_first_leg_rejection` a client's later legs wait for its first leg to trade and
+    are not sent if it ends unfilled (rejected, canceled, expired, denied)."""
 
     type: Literal["basket.requested"] = "basket.requested"
     batch_id: str

@@ -4,8 +4,8 @@ The whole basket is validated before anything is published (gateway/basket_plan.
 422 names every problem of every leg, and nothing is placed. A valid basket is ONE message
 on orders.requests.v1 (a batch whose orders are the legs): the legs in their margin-safe
 sending order, each client's order in each leg it has a quantity for. The order-router
-sends each client's legs in that order, holding the later ones until the broker takes the
-first (unless `stop_on_first_leg_rejection` is false); follow it at GET /batches/{id}.
+sends each client's legs in that order, holding the later ones until the first trades
+(unless `stop_on_first_leg_rejection` is false); follow it at GET /batches/{id}.
 """
 
 from common.contracts.requests import BasketLeg, BasketRequested, ClientOrder
