@@ -100,14 +100,23 @@ async def test_group_mtm_limit_on_the_members_sum_exits_and_blocks_every_member(
 ) -> None:
     first, second = trading.require(196)[194:196]
     name = f"mtm-{new_id()[:8]}"
-    created = await gateway.post("/api/v1/groups", json={
-        "name": name, "members": [{"client_id": first}, {"client_id": second}]})  # fmt: skip
+    created = await gateway.post(
+        "/api/v1/groups", json={"name": name, "members": [{"client_id": first}]}
+    )
     assert created.status_code == 201, created.text
     price = await ltp(sim, EICHERMOT)
     # each member alone loses about 210, under the limit; together about 420, over it
     put = await gateway.put(f"/api/v1/groups/{name}/limits", json={"mtm_stop_loss": "300"})
     assert put.status_code == 200, put.text
-    assert sorted(put.json()["members"]) == sorted([first, second])
+    assert put.json()["members"] == [first]
+    grown = await gateway.put(
+        f"/api/v1/groups/{name}",
+        json={"members": [{"client_id": first}, {"client_id": second}]},
+    )
+    assert grown.status_code == 200, grown.text
+    limits = (await gateway.get(f"/api/v1/groups/{name}/limits")).json()
+    assert sorted(limits["members"]) == sorted([first, second])  # the limits follow the group
+    assert limits["mtm_stop_loss"] == "300"
     for client in (first, second):
         await buy_and_hold(gateway, client, EICHERMOT)
 

@@ -19,6 +19,8 @@ from gateway import store_groups as store
 from gateway.auth.deps import Admin, Viewer
 from gateway.clients.store_clients import find_clients
 from gateway.order_models import problem
+from gateway.peers import PeersDep
+from gateway.routes.limits import follow_group
 
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 
@@ -161,7 +163,9 @@ async def create_group(body: GroupIn, admin: Admin, pool: deps.Pool) -> GroupOut
 
 
 @router.put("/{name}", summary="Replace a desk group's description and members (admin)")
-async def update_group(name: str, body: GroupChange, admin: Admin, pool: deps.Pool) -> GroupOut:
+async def update_group(
+    name: str, body: GroupChange, admin: Admin, pool: deps.Pool, peers: PeersDep
+) -> GroupOut:
     members = await _checked_members(pool, body.members)
     async with pool.acquire() as conn, conn.transaction():
         before = await store.get_group(conn, name, lock=True)
@@ -177,15 +181,17 @@ async def update_group(name: str, body: GroupChange, admin: Admin, pool: deps.Po
             "members": _members_json(group),
         }
         await audit.record(conn, admin, "group.update", name, details)
+    await follow_group(peers, name, [m.client_id for m in group.members], admin.username)
     return group_out(group)
 
 
 @router.delete(
     "/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a desk group (admin)"
 )
-async def delete_group(name: str, admin: Admin, pool: deps.Pool) -> None:
+async def delete_group(name: str, admin: Admin, pool: deps.Pool, peers: PeersDep) -> None:
     async with pool.acquire() as conn, conn.transaction():
         before = await store.get_group(conn, name, lock=True)
         if before is None or not await store.delete_group(conn, name):
             raise _not_found(name)
         await audit.record(conn, admin, "group.delete", name, {"members": _members_json(before)})
+    await follow_group(peers, name, [], admin.username)  # its MTM limits watch no one

@@ -3,13 +3,14 @@
 `PUT /api/v1/clients/{id}/limits` and `PUT /api/v1/groups/{name}/limits` (admin) set a
 scope's day limits in rupees: `mtm_stop_loss`, `mtm_target`, `mtm_trailing_stop` (each
 optional; null clears it) and, for a client, its own `square_off_time` (IST HH:MM). A group's
-limits watch the group's members as they are when the limits are set (PUT them again
-after changing the group). GET answers the limits with the scope's day MTM and peak now.
+limits watch the group's members (changing or deleting the group passes them on). GET
+answers the limits with the scope's day MTM and peak now.
 When a limit is hit the order-router flattens the scope and blocks it for the day;
 `GET .../blocks` shows the blocks and `DELETE .../blocks` (admin) lifts them.
 `POST /api/v1/admin/square-off` squares off INTRADAY now (all clients, or some).
 """
 
+import logging
 from datetime import time
 from decimal import Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from gateway.auth.deps import Admin, Viewer
 from gateway.clients.store_clients import find_clients
 from gateway.peers import PeersDep, PeerUnavailable
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["risk limits"])
 
 RULES = ("mtm_limit", "square_off_time")
@@ -121,6 +123,23 @@ async def set_group_limits(
     await audit.record(pool, user, "limits.set", f"group:{name}",
                        {**body.model_dump(mode="json"), "members": members})  # fmt: skip
     return answer
+
+
+async def follow_group(peers: PeersDep, name: str, members: list[str], actor: str) -> None:
+    """A group's MTM limits (if it has any) watch its members as they are now: called when
+    the group is changed or deleted (no members: nothing watched). The group's change stands
+    even when the order-router cannot be told: that is logged, to PUT the limits again."""
+    path = _scope_path(f"group:{name}")
+    try:
+        limits = await _answer(peers, "GET", path)
+        if limits is None:
+            return
+        fields = ("mtm_stop_loss", "mtm_target", "mtm_trailing_stop")
+        body = {**{f: limits.get(f) for f in fields}, "members": members, "actor": actor}
+        await _answer(peers, "PUT", path, json=body)
+    except HTTPException as failed:
+        log.warning("group %s changed but its MTM limits still watch the old members (%s); "
+                    "PUT /api/v1/groups/%s/limits again", name, failed.detail, name)  # fmt: skip
 
 
 @router.get("/clients/{client_id}/blocks", summary="A client's risk blocks today")
