@@ -54,6 +54,26 @@ _FIELDS: dict[str, dict[str, Any]] = {
         ],
     },
     "order.requested": {**_BATCH, "order": {**_ORDER, "quantity": 10}, "terms": _TERMS},
+    "basket.requested": {
+        **_BATCH,
+        "legs": [
+            {
+                "terms": {**_TERMS, "token_id": 62161, "exchange": "NSEFO", "price": "40.80"},
+                "orders": [{**_ORDER, "quantity": 65}],
+            },
+            {
+                "terms": {
+                    **_TERMS,
+                    "token_id": 62160,
+                    "exchange": "NSEFO",
+                    "execution_type": "SELL",
+                    "price": "588.00",
+                },
+                "orders": [{"order_id": "01JDZQ7V0D", "client_id": "AB1234", "quantity": 65}],
+            },
+        ],
+        "stop_on_first_leg_rejection": True,
+    },
     "order.modify_requested": {**_ORDER, "order_type": "LIMIT", "price": "1284.00"},
     "order.cancel_requested": _ORDER,
     "trade.exit_requested": {
