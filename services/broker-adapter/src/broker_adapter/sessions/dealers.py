@@ -10,6 +10,7 @@ them), and a dealer that cannot log in makes each of its clients' calls unavaila
 dealer's reason.
 """
 
+import time
 from dataclasses import dataclass
 
 from common.contracts.accounts import dealer_key, dealer_of_key
@@ -33,26 +34,36 @@ class Route:
         return dealer_key(self.dealer_id)
 
 
+ROUTE_TTL_SECONDS = 30.0
+"""How long a client's route is trusted before `accounts` is read again: the registry change
+reaches one adapter replica (its consumer group), the others notice within this time."""
+
+
 class DealerRoutes:
-    """Per process: each client's route (read once from `accounts`, forgotten when the
-    registry changes the client) and its view of the dealer's current session."""
+    """Per process: each client's route (read from `accounts`, forgotten when the registry
+    changes the client here, re-read after ROUTE_TTL_SECONDS) and its view of the dealer's
+    current session."""
 
     def __init__(self, infra: Infra) -> None:
         self._infra = infra  # its pool opens with the service, after this is made
-        self._routes: dict[str, Route | None] = {}
+        self._routes: dict[str, tuple[float, Route | None]] = {}
         self._views: dict[str, tuple[BrokerSession, BrokerSession]] = {}
 
     async def route(self, client_id: str) -> Route | None:
         """The client's dealer route, or None for a client with its own login (or a dealer)."""
         if dealer_of_key(client_id) is not None:
             return None
-        if client_id in self._routes:
-            return self._routes[client_id]
+        known = self._routes.get(client_id)
+        if known is not None and time.monotonic() - known[0] < ROUTE_TTL_SECONDS:
+            return known[1]
         account = await store_sessions.get_account(self._infra.pool, client_id)
-        if account is None:
-            return None  # not in the registry yet: not remembered, the registry may bring it
-        route = None if account.dealer_id is None else Route(account.dealer_id, account)
-        self._routes[client_id] = route
+        # not in the registry (yet): its own login, or dev mode's fallback accounts
+        route = (
+            None
+            if account is None or account.dealer_id is None
+            else Route(account.dealer_id, account)
+        )
+        self._routes[client_id] = (time.monotonic(), route)
         return route
 
     def forget(self, client_id: str) -> None:
