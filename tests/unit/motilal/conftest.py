@@ -1,1 +1,1 @@
-"""Unit tests of the motilal library: pure functions, no network."""
+"""Unit tests of the motilal library: no services (a test may open a loopback socket)."""

@@ -1,0 +1,92 @@
+"""The shared HTTP client over real loopback sockets: what "never sent" means, and where a
+call leaves from."""
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from motilal import MotilalSettings
+from motilal.http import make_http_client
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+_OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+async def _read_request(reader: asyncio.StreamReader) -> None:
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+         if line.lower().startswith(b"content-length:")),
+        0,
+    )  # fmt: skip
+    await reader.readexactly(length)
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(handler: Handler) -> str:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def _client(url: str, local_address: str | None = None) -> httpx.AsyncClient:
+    settings = MotilalSettings(base_url=url, connect_timeout=2, read_timeout=2)
+    return make_http_client(settings, local_address=local_address)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_nothing_listening_is_a_connect_error_nothing_was_sent() -> None:
+    async with _client(f"http://127.0.0.1:{_free_port()}") as http:
+        with pytest.raises((httpx.ConnectError, httpx.ConnectTimeout)):
+            await http.post("/rest/trans/v1/placeorder", json={})
+
+
+async def test_connection_dropped_after_the_request_is_not_a_connect_error(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    received = asyncio.Event()
+
+    async def take_then_drop(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        received.set()
+        writer.close()  # the order may exist now; the caller never learns it
+
+    async with _client(await serve(take_then_drop)) as http:
+        with pytest.raises(httpx.TransportError) as caught:
+            await http.post("/rest/trans/v1/placeorder", json={"quantity": 1})
+    assert received.is_set()
+    assert not isinstance(caught.value, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+async def test_calls_leave_from_the_given_local_address(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    peers: list[str] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.append(writer.get_extra_info("peername")[0])
+        await _read_request(reader)
+        writer.write(_OK)
+        await writer.drain()
+        writer.close()
+
+    url = await serve(answer)
+    async with _client(url, local_address="127.0.0.2") as own, _client(url) as default:
+        assert (await own.post("/rest/trans/v1/placeorder", json={})).status_code == 200
+        assert (await default.post("/rest/trans/v1/placeorder", json={})).status_code == 200
+    assert peers == ["127.0.0.2", "127.0.0.1"]
