@@ -17,7 +17,8 @@ from motilal.errors import (
     SessionExpired,
     UnknownOutcome,
 )
-from motilal.http import make_http_client
+from motilal.http import HttpClients, make_http_client
+from motilal.identity import NetworkIdentity
 from motilal.models import (
     Holding,
     IndexQuote,
@@ -48,6 +49,7 @@ __all__ = [
     "Credentials",
     "Endpoint",
     "Holding",
+    "HttpClients",
     "IndexQuote",
     "InvalidQuantity",
     "LoginFailed",
@@ -58,6 +60,7 @@ __all__ = [
     "MotilalClient",
     "MotilalError",
     "MotilalSettings",
+    "NetworkIdentity",
     "Order",
     "OrderRequest",
     "OrderStatus",

@@ -33,6 +33,7 @@ from motilal.errors import (
 from motilal.feed.orders import OrderStream
 from motilal.headers import build_headers
 from motilal.http import make_http_client
+from motilal.identity import NetworkIdentity
 from motilal.login import direct_login
 from motilal.models import (
     Holding,
@@ -72,9 +73,13 @@ class MotilalClient:
         *,
         http: httpx.AsyncClient | None = None,
         relogin_on_expiry: bool = True,
+        identity: NetworkIdentity | None = None,
     ) -> None:
+        """`identity`: the account's own network identity (headers; `http` should then leave
+        from its local address, see HttpClients); None: the deployment's."""
         self._settings = settings
         self._credentials = credentials
+        self._identity = identity
         self._own_http = http is None
         self._http = http or make_http_client(settings)
         self._session: Session | None = None
@@ -140,6 +145,7 @@ class MotilalClient:
             client_code=self.client_code,
             auth_token=token,
             api_secret=secret.get_secret_value() if secret is not None else None,
+            identity=self._identity,
         )
 
     async def _send(self, endpoint: Endpoint, body: Body, on_failure: FailureMapper) -> Body:

@@ -1,6 +1,7 @@
 """The documented header set (reference A.3), built from settings and the account."""
 
 from motilal.config import MotilalSettings
+from motilal.identity import NetworkIdentity
 
 
 def build_headers(
@@ -10,16 +11,19 @@ def build_headers(
     client_code: str,
     auth_token: str | None,
     api_secret: str | None = None,
+    identity: NetworkIdentity | None = None,
 ) -> dict[str, str]:
-    """`api_secret` is the account's own; without it the setting's (if any) is sent."""
+    """`api_secret` and `identity` are the account's own; without them the settings' are
+    sent."""
+    identity = identity or NetworkIdentity.of_deployment(settings)
     headers = {
         "Accept": "application/json",
         "Content-Type": "application/json",
         "User-Agent": settings.user_agent,
         "ApiKey": api_key,
-        "ClientLocalIp": settings.client_local_ip,
-        "ClientPublicIp": settings.client_public_ip,
-        "MacAddress": settings.mac_address,
+        "ClientLocalIp": identity.local_ip,
+        "ClientPublicIp": identity.public_ip,
+        "MacAddress": identity.mac_address,
         "SourceId": settings.source_id,
         # A client (not a vendor) identifies itself by its client code (FAQ Q35).
         "vendorinfo": client_code.upper(),
