@@ -50,6 +50,12 @@ async def test_drill_services_killed_under_broker_faults_lose_and_double_nothing
     await _assert_passed(drills, "kills")
 
 
+async def test_drill_postgres_and_redis_killed_mid_stream_lose_double_and_fail_nothing(
+    drills: DrillRun,
+) -> None:
+    await _assert_passed(drills, "outages")
+
+
 async def test_drill_gateway_openapi_fuzz_finds_no_5xx_and_no_schema_violation(
     drills: DrillRun,
 ) -> None:

@@ -198,6 +198,21 @@ class Harness:
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         """POST execute-all (MARKET, INTRADAY); the 202 body, or None when it was refused."""
+        response = await self.post_execute_all(clients, side, quantity, token, headers)
+        if response.status_code != 202:
+            return None
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def post_execute_all(
+        self,
+        clients: Iterable[str],
+        side: str,
+        quantity: int = 1,
+        token: int = SBIN,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """POST execute-all (MARKET, INTRADAY) and return the answer, whatever it is."""
         body = {
             "token_id": token,
             "execution_type": side,
@@ -205,11 +220,7 @@ class Harness:
             "trade_type": "INTRADAY",
             "client_orders": [{"client_id": c, "quantity": quantity} for c in clients],
         }
-        response = await self.gateway.post("/api/v1/orders/execute-all", json=body, headers=headers)
-        if response.status_code != 202:
-            return None
-        answer: dict[str, Any] = response.json()
-        return answer
+        return await self.gateway.post("/api/v1/orders/execute-all", json=body, headers=headers)
 
     async def wait_batch(self, batch_id: str, order_ids: list[str], seconds: float) -> list[str]:
         """Until the tap saw every order of the batch end; returns the order ids."""

@@ -10,9 +10,10 @@ from bench.drill.dlq import run_dlq_drill
 from bench.drill.downtime import DownPlan, run_down_drill
 from bench.drill.fuzz import run_fuzz_drill
 from bench.drill.kills import KillPlan, run_kill_drill
+from bench.drill.outages import OutagePlan, run_outage_drill
 from bench.harness import Harness
 
-DRILLS = ("dlq", "down", "kills", "fuzz")
+DRILLS = ("dlq", "down", "kills", "outages", "fuzz")
 """In the order they run: the fuzz drill last, as it changes state freely."""
 
 
@@ -21,6 +22,7 @@ class DrillPlan:
     clients: int
     kills: KillPlan
     down: DownPlan
+    outages: OutagePlan
     fuzz_examples: int
     fuzz_max_s: float | None
 
@@ -32,6 +34,7 @@ class DrillPlan:
                 batches=-(-orders // clients), clients=clients, interval_s=1.0, fault_share=0.05
             ),
             down=DownPlan(clients=clients, down_s=down_s),
+            outages=OutagePlan(batches=60, clients=clients, interval_s=1.0),
             fuzz_examples=25,
             fuzz_max_s=None,
         )
@@ -49,6 +52,7 @@ class DrillPlan:
                 settle_s=300.0,
             ),
             down=DownPlan(clients=16, down_s=8, settle_s=180.0),
+            outages=OutagePlan(batches=12, clients=16, interval_s=1.5, settle_s=300.0),
             fuzz_examples=3,
             fuzz_max_s=60,
         )
@@ -77,6 +81,8 @@ class DrillRun:
             checks = await run_down_drill(h, plan.down)
         elif drill == "kills":
             checks = await run_kill_drill(h, plan.kills)
+        elif drill == "outages":
+            checks = await run_outage_drill(h, plan.outages)
         elif drill == "fuzz":
             checks = await run_fuzz_drill(h, plan.fuzz_examples, self.folder, plan.fuzz_max_s)
         else:
