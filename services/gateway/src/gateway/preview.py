@@ -6,7 +6,8 @@ the broker session the gateway last heard of, the estimated required margin (ref
 price x quantity x the router's margin rate for the product) against the available margin
 risk uses, the slices (shares each) the order is cut into at the instrument's freeze
 quantity, and risk's verdict: approved, or the denying rule and its reason, with the notes
-of the rules skipped for lack of data.
+of the rules skipped for lack of data and each rule's outcome (`checks`: passed, skipped,
+failed or not_checked, with the reason).
 """
 
 from collections.abc import Mapping
@@ -67,7 +68,10 @@ def preview_rows(
                 "slices": None if risk is None else risk.get("slices"),
                 "risk": None
                 if risk is None
-                else {k: risk[k] for k in ("approved", "rule", "reason", "notes")},
+                else {
+                    **{k: risk[k] for k in ("approved", "rule", "reason", "notes")},
+                    "checks": risk.get("checks", []),
+                },
             }
         )
     return rows

@@ -4,7 +4,8 @@ The gateway's order preview asks it. The batch goes through the intake's own dec
 path (instrument lookup, the account copies, the kill switch, the quote, EXIT sizing,
 every rule of risk.py), so a preview cannot drift from what placing would decide; but no
 batch or order is stored and nothing is published. One row per order: approved or the
-denying rule and its reason, the notes of rules skipped for lack of data, and the margin
+denying rule and its reason, the notes of rules skipped for lack of data, each rule's
+outcome (passed, skipped, failed, not checked), and the margin
 figures the margin rule used, and the slices (shares each) the order would be cut into at
 its instrument's freeze quantity.
 """
@@ -53,6 +54,7 @@ async def dry_run(body: BatchRequested, request: Request) -> dict[str, Any]:
                 "rule": order.rule,
                 "reason": order.reason,
                 "notes": list(order.risk_notes),
+                "checks": [c.as_json() for c in order.risk_checks],
                 "margin_rate": str(rate),
                 "reference_price": _money(price),
                 "required_margin": _money(required),

@@ -24,6 +24,7 @@ from common.contracts.order_events import (
 )
 from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
 
+from order_router.risk import RuleCheck
 from order_router.transitions import (
     Ev,
     can_cancel,
@@ -69,7 +70,9 @@ class Order:
     leg: int | None = None
     """A basket's leg number, in the order the client's legs go out (baskets.py)."""
     waits_for: str | None = None
-    """A basket leg held until this order (the client's first leg) is taken by the broker."""
+    """A basket leg held until this order (the client's first leg) trades."""
+    risk_checks: tuple[RuleCheck, ...] = ()
+    """Each risk rule's outcome when risk decided it (the dry run shows them; not stored)."""
     created_at: datetime = field(default_factory=utc_now)
     updated_at: datetime = field(default_factory=utc_now)
 

@@ -242,8 +242,9 @@ def size_exit(
 
 def decided(order: Order, decision: Decision) -> Order:
     if decision.approved:
-        return order.to(Ev.SUBMIT, risk_notes=decision.notes)
-    return order.to(Ev.DENY, rule=decision.rule, reason=decision.reason, risk_notes=decision.notes)
+        return order.to(Ev.SUBMIT, risk_notes=decision.notes, risk_checks=decision.checks)
+    return order.to(Ev.DENY, rule=decision.rule, reason=decision.reason,
+                    risk_notes=decision.notes, risk_checks=decision.checks)  # fmt: skip
 
 
 def batch_row(req: PlacementRequest, count: int) -> store_orders.BatchRow:

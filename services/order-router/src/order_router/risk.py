@@ -6,7 +6,7 @@ why in words; a rule that cannot run for lack of data is skipped and says so in 
 which are stored on the order so an operator can see what was and was not checked.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -117,10 +117,25 @@ class RiskConfig:
 
 
 @dataclass(frozen=True)
+class RuleCheck:
+    """One rule's outcome on one order: passed, skipped (for lack of data, `reason` says
+    what was missing), failed (`reason` names the denying rule and why) or not_checked
+    (an earlier rule denied the order). The order preview shows them."""
+
+    check: str
+    outcome: str
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"check": self.check, "outcome": self.outcome, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Decision:
     rule: str | None = None
     reason: str = ""
     notes: tuple[str, ...] = ()
+    checks: tuple[RuleCheck, ...] = ()
 
     @property
     def approved(self) -> bool:
@@ -134,21 +149,35 @@ class _Denied(Exception):
 
 
 def check(order: OrderIntent, ctx: RiskContext, config: RiskConfig) -> Decision:
-    """Run every rule in order; the first failing rule denies the order."""
+    """Run every rule in order; the first failing rule denies the order. Each rule's
+    outcome is kept (`Decision.checks`): passed, skipped with its note, failed, or not
+    checked after a denial."""
     notes: list[str] = []
-    try:
-        _kill_switch(order, ctx)
-        client = _client(order, ctx)
-        _session(order, ctx)
-        _market_hours(order, config)
-        _permissions(order, client)
-        _lot_and_tick(order)
-        _price_band(order, ctx, config, notes)
-        _limits(order, client, ctx, notes)
-        _margin(order, ctx, config, notes)
-    except _Denied as denial:
-        return Decision(rule=denial.rule, reason=denial.reason, notes=tuple(notes))
-    return Decision(notes=tuple(notes))
+    known: dict[str, ClientState] = {}
+    steps: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("kill_switch", lambda: _kill_switch(order, ctx)),
+        ("client", lambda: known.setdefault("client", _client(order, ctx))),
+        ("broker_session", lambda: _session(order, ctx)),
+        ("market_hours", lambda: _market_hours(order, config)),
+        ("permissions", lambda: _permissions(order, known["client"])),
+        ("lot_and_tick", lambda: _lot_and_tick(order)),
+        ("price_band", lambda: _price_band(order, ctx, config, notes)),
+        ("limits", lambda: _limits(order, known["client"], ctx, notes)),
+        ("margin", lambda: _margin(order, ctx, config, notes)),
+    )
+    checks: list[RuleCheck] = []
+    for n, (name, step) in enumerate(steps):
+        before = len(notes)
+        try:
+            step()
+        except _Denied as denial:
+            checks.append(RuleCheck(name, "failed", f"{denial.rule}: {denial.reason}"))
+            checks += [RuleCheck(later, "not_checked") for later, _ in steps[n + 1 :]]
+            return Decision(denial.rule, denial.reason, tuple(notes), tuple(checks))
+        skipped = notes[before:]
+        checks.append(RuleCheck(name, "skipped", "; ".join(skipped)) if skipped else
+                      RuleCheck(name, "passed"))  # fmt: skip
+    return Decision(notes=tuple(notes), checks=tuple(checks))
 
 
 def reference_price(order: OrderIntent, ltp: Decimal | None) -> Decimal | None:
