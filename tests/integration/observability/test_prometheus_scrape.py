@@ -1,6 +1,7 @@
 """Prometheus itself, with infra/prometheus's rules, scrapes the running services: every
-target is up and every alert rule evaluates without error on their real series (a rule can
-be valid PromQL and still fail on real data, e.g. a many-to-many match).
+target is up, and every alert rule and every dashboard query evaluates without error on
+their real series (an expression can be valid PromQL and still fail on real data, e.g. a
+many-to-many match).
 
 Prometheus comes from Debian's prometheus package (.ci/run installs it); without it this test
 is skipped, saying so, except in CI (CI set), where it fails.
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from observability_kit import dashboard_exprs
 from orders_testkit import ORDER_PATH, Trading, wait_for
 
 ALERTS = Path(__file__).parents[3] / "infra" / "prometheus" / "alerts.yml"
@@ -94,6 +96,15 @@ async def test_prometheus_scrapes_every_service_and_evaluates_every_rule(
             query = {"query": "order_router_consumer_lag_messages"}
             lag = (await api.get("/api/v1/query", params=query)).json()["data"]["result"]
             assert {s["metric"]["topic"] for s in lag} >= {"orders.requests.v1"}
+
+            failed = {}  # every dashboard query runs on the real series too
+            for where, expr in dashboard_exprs().items():
+                answer = await api.get(
+                    "/api/v1/query", params={"query": expr.replace("$__rate_interval", "1m")}
+                )
+                if answer.json()["status"] != "success":
+                    failed[where] = answer.json().get("error")
+            assert failed == {}
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 10)
