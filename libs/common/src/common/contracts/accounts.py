@@ -27,6 +27,23 @@ class RiskLimits(Contract):
     max_open_positions: int | None = Field(default=None, gt=0)
 
 
+class ClientNetwork(Contract):
+    """Where a client's calls to Motilal come from (NSE binds an API key to a static IP,
+    shared only within a family). None on a client: the deployment's default identity."""
+
+    public_ip: str = Field(description="static public IP registered on Motilal's API portal")
+    local_ip: str = Field(description="address on the adapter's host the calls leave from")
+    mac_address: str
+    family: str | None = Field(
+        default=None, description="label of the family of clients sharing this static IP"
+    )
+    egress_pool: str | None = Field(
+        default=None,
+        description="the adapter Deployment (ADAPTER_EGRESS_POOL) whose pods own local_ip; "
+        "None: the default pool",
+    )
+
+
 class ClientUpserted(Message):
     """A client account as the registry holds it now (the latest one per key wins)."""
 
@@ -46,6 +63,11 @@ class ClientUpserted(Message):
         default=None,
         description="the dealer (DealerUpserted.dealer_id) whose session reaches this client, "
         "sending its motilal_client_id as `clientcode`; None: the client logs in itself",
+    )
+    network_identity: ClientNetwork | None = Field(
+        default=None,
+        description="the client's own public IP, local IP and MAC for its Motilal calls; "
+        "None: the deployment's default",
     )
     signature: str | None = Field(
         default=None,
@@ -75,6 +97,8 @@ class ClientUpserted(Message):
         ]
         if self.dealer_id is not None:  # absent before dealers: older signatures still verify
             fields.append(["dealer", self.dealer_id])
+        if self.network_identity is not None:  # where its calls leave from is signed too
+            fields.append(["network", self.network_identity.model_dump(mode="json")])
         return json.dumps(fields, separators=(",", ":")).encode()
 
 
