@@ -10,9 +10,10 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from common.contracts.accounts import RiskLimits
+from common.contracts.accounts import ClientNetwork, RiskLimits
 from common.contracts.credentials import BrokerCredentials
 from common.enums import Exchange, TradeType
+from motilal.identity import NetworkIdentity
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 CLIENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
@@ -68,6 +69,32 @@ class Limits(BaseModel):
             max_order_value=self.max_order_value,
             max_open_positions=self.max_open_positions,
         )
+
+
+class NetworkIdentityIn(NetworkIdentity):
+    """Where the client's Motilal calls come from (NSE binds its API key to this static IP).
+    Clients of one family share the IP: give them the same identity and `family` label."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    family: str | None = Field(
+        default=None, min_length=1, max_length=40, description="family sharing the static IP"
+    )
+    egress_pool: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$",
+        description="the broker-adapter egress pool (ADAPTER_EGRESS_POOL) whose pods own "
+        "local_ip; none: the default pool",
+    )
+
+    def contract(self) -> ClientNetwork:
+        return ClientNetwork(**self.model_dump())
+
+
+_IDENTITY_DOC = (
+    "its own public_ip, local_ip and mac_address for Motilal calls; none: the deployment's "
+    "(outside development mode a loopback or private address is refused)"
+)
 
 
 class _CredentialsIn(BaseModel):
@@ -166,6 +193,7 @@ class ClientCreate(_CredentialsIn):
         description="reach this client through a registered dealer's one login (then give no "
         "credentials); without it the client logs in with its own",
     )
+    network_identity: NetworkIdentityIn | None = Field(default=None, description=_IDENTITY_DOC)
 
     @field_validator("motilal_client_id")
     @classmethod
@@ -193,6 +221,9 @@ class ClientUpdate(_CredentialsIn):
         pattern=CLIENT_ID_PATTERN,
         description="move the client under this dealer (its own credentials are dropped); "
         "giving credentials instead moves it back to its own login",
+    )
+    network_identity: NetworkIdentityIn | None = Field(
+        default=None, description=_IDENTITY_DOC + "; null: back to the deployment's"
     )
 
     @field_validator("motilal_client_id")
@@ -258,6 +289,9 @@ class ClientOut(BaseModel):
     credentials: CredentialPresence
     dealer_id: str | None = Field(
         default=None, description="the dealer whose login reaches this client; null: its own"
+    )
+    network_identity: ClientNetwork | None = Field(
+        default=None, description="its own network identity; null: the deployment's"
     )
     session: SessionView | None = Field(
         default=None, description="null until the broker-adapter has reported on this client"

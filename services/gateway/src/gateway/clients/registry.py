@@ -23,6 +23,7 @@ from gateway import audit
 from gateway.auth.deps import CurrentUser
 from gateway.clients import store_clients, store_dealers
 from gateway.clients.models import ClientCreate, ClientUpdate, DealerCreate
+from gateway.clients.network import IdentityRule
 from gateway.clients.signing import signed
 from gateway.clients.store_clients import ClientRecord, ClientRow
 from gateway.clients.store_dealers import DealerRow
@@ -55,6 +56,15 @@ class Registry:
     public_key: PublicKey | None
     signing_key: SigningKey | None = None
     """Signs every ClientUpserted (clients.signing); None only in dev mode."""
+    identity_rule: IdentityRule | None = None
+    """Refuses identities Motilal would refuse (clients.network); None: no check."""
+
+    def _check_identity(self, body: ClientCreate | ClientUpdate) -> None:
+        if self.identity_rule is None:
+            return
+        refusals = self.identity_rule.refusals(body.network_identity)
+        if refusals:
+            raise FieldErrors(refusals)
 
     def _seal_key(self) -> PublicKey:
         if self.public_key is None:
@@ -65,6 +75,7 @@ class Registry:
         return self.public_key
 
     async def create(self, user: CurrentUser, body: ClientCreate) -> ClientRecord:
+        self._check_identity(body)
         if body.dealer_id is not None:
             return await self._create(user, body, None, [])
         missing = body.missing_credentials()
@@ -104,7 +115,9 @@ class Registry:
             sealed_credentials=sealed,
             credential_fields=fields,
             dealer_id=body.dealer_id,
-        )
+            network_identity=None if body.network_identity is None
+            else body.network_identity.contract(),
+        )  # fmt: skip
         with bound(client_id=client_id):
             async with self.pool.acquire() as conn, conn.transaction():
                 if body.dealer_id is not None and not await store_dealers.dealer_exists(
@@ -128,6 +141,8 @@ class Registry:
         return await self._get(client_id)
 
     async def update(self, user: CurrentUser, client_id: str, body: ClientUpdate) -> ClientRecord:
+        if "network_identity" in body.model_fields_set:
+            self._check_identity(body)
         credentials_given = bool(body.credentials_given())
         if credentials_given and body.dealer_id is not None:
             raise FieldErrors(
@@ -263,6 +278,7 @@ def upserted(row: ClientRow, actor: CurrentUser | str) -> ClientUpserted:
         groups=tuple(row.groups),
         sealed_credentials=row.sealed_credentials,
         dealer_id=row.dealer_id,
+        network_identity=row.network_identity,
     )
 
 
@@ -277,6 +293,11 @@ def _merge(current: ClientRow, body: ClientUpdate) -> ClientRow:
         ),
         limits=body.limits.contract() if body.limits is not None else current.limits,
         groups=body.groups if body.groups is not None else current.groups,
+        network_identity=(
+            (None if body.network_identity is None else body.network_identity.contract())
+            if "network_identity" in body.model_fields_set
+            else current.network_identity
+        ),
     )
 
 

@@ -27,6 +27,7 @@ from gateway.clients.models import (
     LimitsOut,
     SessionView,
 )
+from gateway.clients.network import IdentityRule
 from gateway.clients.registry import ClientNotFound, Conflict, FieldErrors, Registry
 from gateway.clients.routes_portfolio import ClientWithPortfolio, with_portfolio
 from gateway.clients.signing import signing_key_from
@@ -69,6 +70,7 @@ def client_out(record: ClientRecord) -> ClientOut:
         groups=list(record.groups),
         credentials=CredentialPresence(**flags, updated_at=record.credentials_updated_at),
         dealer_id=record.dealer_id,
+        network_identity=record.network_identity,
         session=session_view(record.session),
         created_at=record.created_at,
         updated_at=record.updated_at,
@@ -86,7 +88,15 @@ def registry(request: Request, pool: deps.Pool, publisher: deps.KafkaPublisher) 
             state.credentials_public_key = None
     if not hasattr(state, "registry_signing_key"):
         state.registry_signing_key = signing_key_from(deps.settings(request).registry_signing_key)
-    return Registry(pool, publisher, state.credentials_public_key, state.registry_signing_key)
+    if not hasattr(state, "identity_rule"):
+        state.identity_rule = IdentityRule.of(dev_mode=deps.settings(request).dev_mode)
+    return Registry(
+        pool,
+        publisher,
+        state.credentials_public_key,
+        state.registry_signing_key,
+        state.identity_rule,
+    )
 
 
 RegistryDep = Annotated[Registry, Depends(registry)]

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from common.contracts.accounts import RiskLimits, SessionChanged
+from common.contracts.accounts import ClientNetwork, RiskLimits, SessionChanged
 from common.db import Executor
 from common.enums import Exchange, TradeType
 
@@ -41,6 +41,7 @@ class ClientRecord:
     version: int = 1
     session: SessionRecord | None = field(default=None, compare=False)
     dealer_id: str | None = None
+    network_identity: ClientNetwork | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class ClientRow:
     credential_fields: Sequence[str]
     dealer_id: str | None = None
     """the dealer whose login reaches the client (then no credentials of its own)"""
+    network_identity: ClientNetwork | None = None
+    """its own public/local IP and MAC for Motilal calls; None: the deployment's"""
 
 
 _SELECT = """
@@ -98,7 +101,13 @@ def _record(row: asyncpg.Record) -> ClientRecord:
         version=row["version"],
         session=session,
         dealer_id=row["dealer_id"],
+        network_identity=_network(row),
     )
+
+
+def _network(row: asyncpg.Record) -> ClientNetwork | None:
+    raw = row["network_identity"]
+    return None if raw is None else ClientNetwork.model_validate_json(raw)
 
 
 async def find_clients(
@@ -168,6 +177,7 @@ def _row(row: asyncpg.Record) -> ClientRow:
         sealed_credentials=row["sealed_credentials"],
         credential_fields=row["credential_fields"],
         dealer_id=row["dealer_id"],
+        network_identity=_network(row),
     )
 
 
@@ -186,6 +196,7 @@ def _values(client: ClientRow) -> list[Any]:
         client.sealed_credentials,
         list(client.credential_fields),
         client.dealer_id,
+        None if client.network_identity is None else client.network_identity.model_dump_json(),
     ]
 
 
@@ -194,8 +205,9 @@ async def insert_client(conn: asyncpg.Connection, client: ClientRow) -> bool:
     inserted = await conn.fetchval(
         """INSERT INTO clients (client_id, motilal_client_id, name, active, exchanges,
                trade_types, max_order_quantity, max_order_value, max_open_positions, groups,
-               sealed_credentials, credential_fields, dealer_id, credentials_updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+               sealed_credentials, credential_fields, dealer_id, network_identity,
+               credentials_updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb,
                    CASE WHEN $11::text IS NULL THEN NULL ELSE now() END)
            ON CONFLICT DO NOTHING RETURNING client_id""",
         *_values(client),
@@ -210,8 +222,8 @@ async def update_client(
         """UPDATE clients SET motilal_client_id = $2, name = $3, active = $4, exchanges = $5,
                trade_types = $6, max_order_quantity = $7, max_order_value = $8,
                max_open_positions = $9, groups = $10, sealed_credentials = $11,
-               credential_fields = $12, dealer_id = $13,
-               credentials_updated_at = CASE WHEN $14 THEN now() ELSE credentials_updated_at END,
+               credential_fields = $12, dealer_id = $13, network_identity = $14::jsonb,
+               credentials_updated_at = CASE WHEN $15 THEN now() ELSE credentials_updated_at END,
                version = version + 1, updated_at = now()
            WHERE client_id = $1""",
         *_values(client),
