@@ -2,7 +2,7 @@
 
 They run on a platform of their own (bench.harness.Harness: its own embedded stack, the
 instrumented simulator, every service), not on the session `stack`, because they kill
-services and take the broker down. One platform serves the four drills, in the order
+services and take the broker down. One platform serves the drills, in the order
 `python -m bench.drill` runs them (the fuzz drill last: it changes state freely).
 """
 
@@ -48,6 +48,12 @@ async def test_drill_services_killed_under_broker_faults_lose_and_double_nothing
     drills: DrillRun,
 ) -> None:
     await _assert_passed(drills, "kills")
+
+
+async def test_drill_two_replicas_each_one_killed_lose_double_and_reorder_nothing(
+    drills: DrillRun,
+) -> None:
+    await _assert_passed(drills, "replicas")
 
 
 async def test_drill_postgres_and_redis_killed_mid_stream_lose_double_and_fail_nothing(

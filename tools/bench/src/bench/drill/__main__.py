@@ -4,6 +4,9 @@
   down   the broker (simulator) down for --down-s seconds mid-batch
   kills  kill -9 of order-router, broker-adapter and portfolio during a stream of batches
          while the broker injects timeouts, 5xx and lost responses (--orders in all)
+  replicas  two processes each of order-router, broker-adapter and portfolio; one of each
+         killed (kill -9) during a stream of batches: nothing lost or doubled, per-client
+         order kept, positions equal the broker's
   outages  the embedded PostgreSQL, then Redis, killed (kill -9) and restarted during a
          stream of batches: nothing lost or doubled, no 5xx outside the outage windows
          (503 with Retry-After inside), broker sessions working again on their own

@@ -20,6 +20,7 @@ from bench.drill.checks import (
     check_terminal,
     wait_terminal,
 )
+from bench.drill.stream import kill_and_restart, stream_batches
 from bench.harness import Harness
 
 VICTIMS = ("order-router", "broker-adapter", "portfolio")
@@ -61,52 +62,39 @@ async def _killer(h: Harness, plan: KillPlan, span_s: float, log: list[str]) -> 
     (the kills do not wait for each other's restarts, so they can overlap)."""
     rng = random.Random(plan.seed)
     started = time.monotonic()
-
-    async def kill(victim: str, at: float) -> None:
-        await asyncio.sleep(max(0.0, started + at - time.monotonic()))
-        h.stack.kill(victim)
-        log.append(f"killed {victim} at {time.monotonic() - started:.1f} s")
-        await asyncio.sleep(plan.down_s)
-        await h.stack.restart(victim)
-        log.append(f"{victim} ready again at {time.monotonic() - started:.1f} s")
-
-    await asyncio.gather(*(kill(v, rng.uniform(0.1, 0.8) * span_s) for v in VICTIMS))
+    await asyncio.gather(
+        *(
+            kill_and_restart(h, v, rng.uniform(0.1, 0.8) * span_s, plan.down_s, started, log)
+            for v in VICTIMS
+        )
+    )
 
 
 async def run_kill_drill(h: Harness, plan: KillPlan) -> list[Check]:
     clients = h.clients[: plan.clients]
     await set_faults(h, plan.fault_share, plan.timeout_s)
     events: list[str] = []
-    batch_ids: list[str] = []
-    accepted = refused = 0
     killer = asyncio.create_task(_killer(h, plan, plan.batches * plan.interval_s, events))
     started = time.monotonic()
-    for i in range(plan.batches):
-        await asyncio.sleep(max(0.0, started + i * plan.interval_s - time.monotonic()))
-        batch = await h.execute_all(clients, "BUY" if i % 2 == 0 else "SELL")
-        if batch is None:
-            refused += 1
-            continue
-        batch_ids.append(batch["batch_id"])
-        accepted += len(batch["orders"])
+    sent = await stream_batches(h, clients, plan.batches, plan.interval_s)
     await killer
     stream_s = time.monotonic() - started
     await clear_faults(h)  # let the broker settle what it can; the invariants must hold anyway
-    orders = await wait_terminal(h, batch_ids, plan.settle_s)
+    orders = await wait_terminal(h, sent.batch_ids, plan.settle_s)
     settled_s = time.monotonic() - started - stream_s
     sim_rows = await h.sim_orders()
     counters = (await h.sim.get("/sim/counters")).json()
     injected = sum(counters.get("faults_injected", {}).values())
     stream = Check(
         "stream under kills and faults",
-        refused == 0,
-        f"{accepted} orders in {len(batch_ids)} batches over {stream_s:.0f} s, {refused} batches "
-        f"refused, {injected} broker faults injected, settled {settled_s:.0f} s after; "
-        + "; ".join(events),
+        sent.refused == 0,
+        f"{sent.accepted} orders in {len(sent.batch_ids)} batches over {stream_s:.0f} s, "
+        f"{sent.refused} batches refused, {injected} broker faults injected, "
+        f"settled {settled_s:.0f} s after; " + "; ".join(events),
     )
     return [
         stream,
-        check_terminal(orders, accepted),
+        check_terminal(orders, sent.accepted),
         check_one_broker_order_each(orders, sim_rows, set(clients), h.known_tags()),
         await check_positions(h, clients),
     ]

@@ -11,9 +11,10 @@ from bench.drill.downtime import DownPlan, run_down_drill
 from bench.drill.fuzz import run_fuzz_drill
 from bench.drill.kills import KillPlan, run_kill_drill
 from bench.drill.outages import OutagePlan, run_outage_drill
+from bench.drill.replicas import ReplicaPlan, run_replica_drill
 from bench.harness import Harness
 
-DRILLS = ("dlq", "down", "kills", "outages", "fuzz")
+DRILLS = ("dlq", "down", "kills", "replicas", "outages", "fuzz")
 """In the order they run: the fuzz drill last, as it changes state freely."""
 
 
@@ -23,6 +24,7 @@ class DrillPlan:
     kills: KillPlan
     down: DownPlan
     outages: OutagePlan
+    replicas: ReplicaPlan
     fuzz_examples: int
     fuzz_max_s: float | None
 
@@ -35,6 +37,7 @@ class DrillPlan:
             ),
             down=DownPlan(clients=clients, down_s=down_s),
             outages=OutagePlan(batches=60, clients=clients, interval_s=1.0),
+            replicas=ReplicaPlan(batches=-(-orders // clients), clients=clients, interval_s=1.0),
             fuzz_examples=25,
             fuzz_max_s=None,
         )
@@ -53,6 +56,7 @@ class DrillPlan:
             ),
             down=DownPlan(clients=16, down_s=8, settle_s=180.0),
             outages=OutagePlan(batches=12, clients=16, interval_s=1.5, settle_s=300.0),
+            replicas=ReplicaPlan(batches=10, clients=16, interval_s=1.5, settle_s=300.0),
             fuzz_examples=3,
             fuzz_max_s=60,
         )
@@ -81,6 +85,8 @@ class DrillRun:
             checks = await run_down_drill(h, plan.down)
         elif drill == "kills":
             checks = await run_kill_drill(h, plan.kills)
+        elif drill == "replicas":
+            checks = await run_replica_drill(h, plan.replicas)
         elif drill == "outages":
             checks = await run_outage_drill(h, plan.outages)
         elif drill == "fuzz":
