@@ -284,6 +284,9 @@ class ServiceRuntime:
             # X-Forwarded-For is trusted only where a service says so (the gateway's
             # GATEWAY_TRUSTED_PROXIES); uvicorn would trust it from any local process.
             proxy_headers=False,
+            # Quote frames are small and go to every watching socket: deflating each one
+            # per socket costs CPU on the hot path and saves little.
+            ws_per_message_deflate=False,
         )
 
 

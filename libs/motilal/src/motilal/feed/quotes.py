@@ -73,8 +73,9 @@ class QuoteFeed:
         """Ticks until `close()`; heartbeats are answered here and not yielded."""
         while not self._closed:
             try:
+                # No per-message deflate: binary ticks barely compress (see orders.py).
                 async with websockets.connect(
-                    self._url, ping_interval=None, max_size=None, open_timeout=5
+                    self._url, ping_interval=None, max_size=None, open_timeout=5, compression=None
                 ) as ws:
                     self._ws = ws
                     self.connects += 1
