@@ -55,8 +55,10 @@ INFY = instrument("INFY", 1594)
 class Events:
     """Every order event seen on orders.events.v1 since the fixture started, by order id."""
 
-    def __init__(self) -> None:
+    def __init__(self, adapter_log: Callable[[], str] = str) -> None:
         self.by_order: dict[str, list[Message]] = defaultdict(list)
+        self._adapter_log = adapter_log
+        """The adapter's log so far: a timed-out wait shows what it said about the order."""
 
     def of(self, order_id: str) -> list[Message]:
         return self.by_order.get(order_id, [])
@@ -75,8 +77,14 @@ class Events:
         raise AssertionError(f"timed out waiting for {what}")
 
     async def wait_type(self, order_id: str, kind: str, seconds: float = 60) -> Message:
-        await self.wait(lambda: kind in self.types(order_id), seconds,
-                        f"{kind} of {order_id}; saw {self.types(order_id)}")  # fmt: skip
+        try:
+            await self.wait(lambda: kind in self.types(order_id), seconds)
+        except AssertionError:
+            said = [line for line in self._adapter_log().splitlines() if order_id in line]
+            raise AssertionError(
+                f"timed out waiting for {kind} of {order_id}; saw {self.types(order_id)}; "
+                "the adapter said:\n" + "\n".join(said[-20:])
+            ) from None
         return next(e for e in self.of(order_id) if e.type == kind)
 
 
@@ -94,7 +102,7 @@ def clients(trading: Trading) -> list[str]:
 
 @pytest.fixture(scope="module")
 async def events(stack: TestStack, adapter: str) -> AsyncIterator[Events]:
-    seen = Events()
+    seen = Events(lambda: stack.log_of("broker-adapter"))
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.kafka_bootstrap, enable_auto_commit=False)
     await consumer.start()
     parts = [TopicPartition(ORDER_EVENTS.name, p) for p in range(ORDER_EVENTS.partitions)]
