@@ -1,15 +1,19 @@
 """Exit-by-token planning in the gateway: which clients, exchange and trade type."""
 
-from typing import Any
-
 import pytest
 from common.enums import Exchange, TradeType
 from fastapi import HTTPException
+from gateway.portfolio_views import HolderView
 from gateway.routes.trades import ExitByTokenIn, _exit_orders, _exit_plan
 
 
-def holder(client: str, trade_type: str = "INTRADAY", exchange: str = "NSE") -> dict[str, Any]:
-    return {"client_id": client, "trade_type": trade_type, "exchange": exchange}
+def holder(client: str, trade_type: str = "INTRADAY", exchange: str = "NSE") -> HolderView:
+    """One open position of `client` as the portfolio's holders answer lists it."""
+    return HolderView(
+        client_id=client, position_id=f"p-{client}-{trade_type}", exchange=Exchange(exchange),
+        trade_type=TradeType(trade_type), net_quantity=1, average_price="100",
+        last_price=None, value="100", unrealized_pnl="0", realized_pnl="0", total_pnl="0",
+    )  # fmt: skip
 
 
 def test_exit_plan_omitted_clients_means_every_holder() -> None:

@@ -39,6 +39,7 @@ from gateway import metrics
 from gateway.live import LIVE_GROUP, Hub
 from gateway.peers import peers_of
 from gateway.router_client import RouterClient
+from gateway.router_views import BatchView
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +141,16 @@ class OrderFeed:
             summary = {"batch_id": batch_id, "counts": self.book.counts(batch_id)}
             self.hub.publish(channel, "", _wrap(channel, "batch", summary))
 
-    def seed_batch(self, batch: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    def seed_batch(self, batch: BatchView) -> list[tuple[str, dict[str, Any]]]:
         """Take the router's view of a batch; returns what a new subscriber gets first."""
-        batch_id = batch["batch_id"]
-        self.book.seed(batch_id, {o["order_id"]: OrderStatus(o["status"]) for o in batch["orders"]})
+        batch_id = batch.batch_id
+        self.book.seed(batch_id, {o.order_id: o.status for o in batch.orders})
         channel = f"batch:{batch_id}"
-        summary = {"batch_id": batch_id, "counts": self.book.counts(batch_id), "batch": batch}
+        summary = {
+            "batch_id": batch_id,
+            "counts": self.book.counts(batch_id),
+            "batch": batch.as_json(),
+        }
         return [("", _wrap(channel, "batch", summary))]
 
 

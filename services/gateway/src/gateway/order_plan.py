@@ -126,10 +126,7 @@ async def _rule(
                                           f"trigger price and no quote for token "
                                           f"{body.token_id} yet")]  # fmt: skip
     summaries = await portfolio.summaries([m.client_id for m in members])
-    margins = {
-        s["client_id"]: Decimal(s["funds"]["margin_available"]) if s.get("funds") else None
-        for s in summaries
-    }
+    margins = {s.client_id: s.funds.margin_available if s.funds else None for s in summaries}
     return alloc.Capital(allocation.percent, price, margins), []
 
 

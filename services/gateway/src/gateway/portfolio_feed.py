@@ -63,13 +63,12 @@ class PortfolioFeed:
             client_id=client_id, status=PositionStatus.ACTIVE
         )
         first: list[tuple[str, dict[str, Any]]] = [
-            (f"position:{p['position_id']}",
-             _wrap(client_id, "position", {**p, "trade_id": p["position_id"]}))
+            (f"position:{p.position_id}", _wrap(client_id, "position", p.as_trade()))
             for p in positions
-        ]  # fmt: skip
+        ]
         summaries = await self.portfolio.summaries([client_id])
         if summaries:
-            first.append(("pnl", _wrap(client_id, "summary", summaries[0])))
+            first.append(("pnl", _wrap(client_id, "summary", summaries[0].as_json())))
         return first
 
 

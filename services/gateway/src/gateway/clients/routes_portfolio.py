@@ -19,6 +19,7 @@ from gateway.clients import store_clients
 from gateway.clients.models import ClientOut
 from gateway.peers import PeerUnavailable
 from gateway.portfolio_client import PortfolioClient, portfolio_client
+from gateway.portfolio_views import SummaryView
 from gateway.router_client import Router
 from gateway.routes.trades import TradeOut, trade_out
 
@@ -49,23 +50,22 @@ class ClientWithPortfolio(ClientOut):
     portfolio: Funds | None = Field(description="None when the portfolio service is unavailable")
 
 
-def funds_of(summary: dict[str, Any]) -> Funds:
-    margins = summary.get("funds") or {}
-    pnl = summary["pnl"]
+def funds_of(summary: SummaryView) -> Funds:
+    margins, pnl = summary.funds, summary.pnl
     return Funds(
-        available_cash=margins.get("available_cash"),
-        collateral=margins.get("collateral"),
-        margin_used=margins.get("margin_used"),
-        margin_available=margins.get("margin_available"),
-        broker_mtm=margins.get("mtm"),
-        broker_booked_pnl=margins.get("booked_pnl"),
-        margins_taken_at=margins.get("taken_at"),
-        realized_pnl=pnl["realized_pnl"],
-        unrealized_pnl=pnl["unrealized_pnl"],
-        total_pnl=pnl["total_pnl"],
-        realized_pnl_today=pnl.get("realized_pnl_today"),
-        trading_date=pnl.get("trading_date"),
-        open_positions=summary["open_positions"],
+        available_cash=margins.available_cash if margins else None,
+        collateral=margins.collateral if margins else None,
+        margin_used=margins.margin_used if margins else None,
+        margin_available=str(margins.margin_available) if margins else None,
+        broker_mtm=margins.mtm if margins else None,
+        broker_booked_pnl=margins.booked_pnl if margins else None,
+        margins_taken_at=margins.taken_at if margins else None,
+        realized_pnl=pnl.realized_pnl,
+        unrealized_pnl=pnl.unrealized_pnl,
+        total_pnl=pnl.total_pnl,
+        realized_pnl_today=pnl.realized_pnl_today,
+        trading_date=pnl.trading_date,
+        open_positions=summary.open_positions,
     )
 
 
@@ -75,7 +75,7 @@ async def funds_by_client(portfolio: PortfolioClient, client_ids: list[str]) -> 
         summaries = await portfolio.summaries(client_ids)
     except PeerUnavailable:
         return {}
-    return {s["client_id"]: funds_of(s) for s in summaries}
+    return {s.client_id: funds_of(s) for s in summaries}
 
 
 async def with_portfolio(request: Request, rows: list[ClientOut]) -> list[ClientWithPortfolio]:
@@ -138,16 +138,17 @@ async def client_portfolio(
     )
     fills = await portfolio.fills(client_id, limit)
     notes: list[str] = []
+    recent: list[dict[str, Any]] = []
     try:
-        recent = await orders.orders({"client_id": client_id, "limit": limit})
+        recent = (await orders.orders({"client_id": client_id, "limit": limit})).as_json()["orders"]
     except PeerUnavailable as unavailable:
-        recent, notes = {}, [f"recent orders: {unavailable.detail}"]
+        notes = [f"recent orders: {unavailable.detail}"]
     return PortfolioOut(
         client_id=client_id,
         name=record.name,
         funds=funds_of(summary),
         positions=[trade_out(p) for p in active + closed],
-        recent_orders=list(recent.get("orders", [])),
-        recent_fills=fills,
+        recent_orders=recent,
+        recent_fills=[f.as_json() for f in fills],
         notes=notes,
     )

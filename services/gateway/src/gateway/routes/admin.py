@@ -30,16 +30,9 @@ router = APIRouter(prefix="/api/v1", tags=["admin"])
 APPLY_WAIT_SECONDS = 10.0
 
 
-def _scope_state(state: dict[str, Any], client_id: str | None) -> dict[str, Any] | None:
-    if client_id is None:
-        glob: dict[str, Any] | None = state.get("global")
-        return glob
-    return next((c for c in state.get("clients", []) if c["client_id"] == client_id), None)
-
-
 @router.get("/admin/kill-switch", summary="The kill switch: global and per-client state")
 async def kill_switch_state(user: Admin, orders: Router) -> dict[str, Any]:
-    return await orders.kill_switch()
+    return (await orders.kill_switch()).as_json()
 
 
 @router.post(
@@ -95,9 +88,9 @@ async def set_kill_switch(
 async def _wait_applied(orders: Router, body: KillSwitchIn) -> dict[str, Any] | None:
     deadline = time.monotonic() + APPLY_WAIT_SECONDS
     while time.monotonic() < deadline:
-        scope = _scope_state(await orders.kill_switch(), body.client_id)
-        if scope and scope["engaged"] == body.engaged and scope.get("reason") == body.reason:
-            return scope
+        scope = (await orders.kill_switch()).scope(body.client_id)
+        if scope and scope.engaged == body.engaged and scope.reason == body.reason:
+            return scope.as_json()
         await asyncio.sleep(0.2)
     return None
 

@@ -53,21 +53,21 @@ async def token_holders(
         exchange=exchange.value if exchange else None,
         trade_type=trade_type.value if trade_type else None,
     )
-    clients = await find_clients(pool, sorted({h["client_id"] for h in found}))
+    clients = await find_clients(pool, sorted({h.client_id for h in found}))
     holders = [
         HolderOut(
-            client_id=h["client_id"],
-            client_name=clients[h["client_id"]].name if h["client_id"] in clients else None,
-            trade_id=h["position_id"],
-            exchange=h["exchange"],
-            trade_type=h["trade_type"],
-            quantity=h["net_quantity"],
-            average_price=h["average_price"],
-            last_price=h["last_price"],
-            value=h["value"],
-            unrealized_pnl=h["unrealized_pnl"],
-            realized_pnl=h["realized_pnl"],
-            total_pnl=h["total_pnl"],
+            client_id=h.client_id,
+            client_name=clients[h.client_id].name if h.client_id in clients else None,
+            trade_id=h.position_id,
+            exchange=h.exchange,
+            trade_type=h.trade_type,
+            quantity=h.net_quantity,
+            average_price=h.average_price,
+            last_price=h.last_price,
+            value=h.value,
+            unrealized_pnl=h.unrealized_pnl,
+            realized_pnl=h.realized_pnl,
+            total_pnl=h.total_pnl,
         )
         for h in found
     ]

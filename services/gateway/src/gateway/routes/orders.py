@@ -20,7 +20,7 @@ from common.contracts.requests import (
     OrderRequested,
     OrderTerms,
 )
-from common.enums import ExecutionType, OrderStatus, OrderType
+from common.enums import OrderStatus, OrderType
 from common.http import MAX_OFFSET
 from common.ids import new_id
 from fastapi import APIRouter, HTTPException, Query, status
@@ -52,6 +52,7 @@ from gateway.order_validation import (
 from gateway.peers import PeersDep
 from gateway.portfolio_client import Portfolio
 from gateway.router_client import Router
+from gateway.router_views import OrderView
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -198,7 +199,7 @@ async def get_batch(batch_id: str, user: Viewer, orders: Router) -> dict[str, An
             status.HTTP_404_NOT_FOUND,
             f"batch {batch_id} not found (a batch just accepted appears within moments)",
         )
-    return batch
+    return batch.as_json()
 
 
 @router.get("/orders", summary="Orders, newest first, filtered", responses=CSV_RESPONSES)
@@ -229,7 +230,8 @@ async def list_orders(
             "offset": offset,
         }
     )
-    return export.respond(found, found["orders"], "orders")
+    page = found.as_json()
+    return export.respond(page, page["orders"], "orders")
 
 
 def _utc(name: str, moment: datetime | None) -> str | None:
@@ -245,10 +247,10 @@ def _utc(name: str, moment: datetime | None) -> str | None:
 
 @router.get("/orders/{order_id}", summary="One order: status, fills, broker order id, reason")
 async def get_order(order_id: str, user: Viewer, orders: Router) -> dict[str, Any]:
-    return await _order_or_404(orders, order_id)
+    return (await _order_or_404(orders, order_id)).as_json()
 
 
-async def _order_or_404(orders: Router, order_id: str) -> dict[str, Any]:
+async def _order_or_404(orders: Router, order_id: str) -> OrderView:
     order = await orders.order(order_id)
     if order is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"order {order_id} not found")
@@ -264,8 +266,8 @@ async def _order_or_404(orders: Router, order_id: str) -> dict[str, Any]:
 async def modify_order(order_id: str, body: ModifyIn, once: Once, orders: Router) -> JSONResponse:
     async def decide() -> Outcome:
         order = await _order_or_404(orders, order_id)
-        current = OrderStatus(order["status"])
-        if not order["modifiable"]:  # the router's transition table says
+        current = order.status
+        if not order.modifiable:  # the router's transition table says
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"order {order_id} is {current}: only ACCEPTED or PARTIALLY_FILLED orders "
@@ -274,64 +276,55 @@ async def modify_order(order_id: str, body: ModifyIn, once: Once, orders: Router
         if not body.model_fields_set:
             raise _invalid([problem([BODY], "give at least one of order_type, quantity, "
                                     "price, trigger_price")])  # fmt: skip
-        new_type = body.order_type or OrderType(order["order_type"])
+        new_type = body.order_type or order.order_type
         prices = _modified_prices(order, body, new_type)
         problems = _modify_problems(order, body, new_type, prices)
         if problems:
             raise _invalid(problems)
         message = ModifyRequested(
-            correlation_id=order["batch_id"],
+            correlation_id=order.batch_id,
             actor=once.user.username,
             order_id=order_id,
-            client_id=order["client_id"],
+            client_id=order.client_id,
             order_type=new_type,
-            quantity=body.quantity or order["quantity"],
+            quantity=body.quantity or order.quantity,
             price=prices.price,
             trigger_price=prices.trigger_price,
         )
-        answer = {"order_id": order_id, "client_id": order["client_id"], "requested": "modify"}
+        answer = {"order_id": order_id, "client_id": order.client_id, "requested": "modify"}
         details = body.model_dump(mode="json")
-        entry = AuditEntry("order.modify", order_id, details, correlation_id=order["batch_id"])
+        entry = AuditEntry("order.modify", order_id, details, correlation_id=order.batch_id)
         return Outcome(answer, (message,), (entry,))
 
     return await once.run(body.model_dump(mode="json"), decide)
 
 
 def _modify_problems(
-    order: dict[str, Any], body: ModifyIn, new_type: OrderType, prices: Prices
+    order: OrderView, body: ModifyIn, new_type: OrderType, prices: Prices
 ) -> list[dict[str, Any]]:
-    instrument = Instrument(
-        token=order["token_id"],
-        exchange=order["exchange"],
-        symbol=order["symbol"],
-        lot_size=order["lot_size"],
-        tick_size=order["tick_size"],
-    )
+    instrument = order.instrument()
     problems = check_terms(new_type, prices, instrument)
     if body.quantity is not None:
         problems += check_quantity(
-            [BODY, "quantity"], body.quantity, order_execution(order), instrument
+            [BODY, "quantity"], body.quantity, order.execution_type, instrument
         )
-        if body.quantity <= order["filled_quantity"]:
+        if body.quantity <= order.filled_quantity:
             problems.append(
                 problem(
                     [BODY, "quantity"],
-                    f"quantity {body.quantity} must be above the {order['filled_quantity']} "
+                    f"quantity {body.quantity} must be above the {order.filled_quantity} "
                     "shares already filled",
                 )
             )
     return problems
 
 
-def order_execution(order: dict[str, Any]) -> ExecutionType:
-    return ExecutionType(order["execution_type"])
-
-
-def _modified_prices(order: dict[str, Any], body: ModifyIn, new_type: OrderType) -> Prices:
+def _modified_prices(order: OrderView, body: ModifyIn, new_type: OrderType) -> Prices:
     """The prices after the change: given ones win, old ones stay only where still used."""
 
     def old(name: str) -> Decimal | None:
-        return Decimal(order[name]) if order.get(name) is not None else None
+        value: Decimal | None = getattr(order, name)
+        return value
 
     needs_price = new_type in (OrderType.LIMIT, OrderType.STOPLOSS)
     needs_trigger = new_type in (OrderType.STOPLOSS, OrderType.STOPLOSS_MARKET)
@@ -352,22 +345,22 @@ def _modified_prices(order: dict[str, Any], body: ModifyIn, new_type: OrderType)
 async def cancel_order(order_id: str, once: Once, orders: Router) -> JSONResponse:
     async def decide() -> Outcome:
         order = await _order_or_404(orders, order_id)
-        current = OrderStatus(order["status"])
-        answer = {"order_id": order_id, "client_id": order["client_id"], "requested": "cancel"}
+        current = order.status
+        answer = {"order_id": order_id, "client_id": order.client_id, "requested": "cancel"}
         if current is OrderStatus.PENDING_CANCEL:
             return Outcome(answer)  # already on its way
-        if not order["cancelable"]:
+        if not order.cancelable:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"order {order_id} is {current}: there is nothing left to cancel",
             )
         message = CancelRequested(
-            correlation_id=order["batch_id"],
+            correlation_id=order.batch_id,
             actor=once.user.username,
             order_id=order_id,
-            client_id=order["client_id"],
+            client_id=order.client_id,
         )
-        entry = AuditEntry("order.cancel", order_id, correlation_id=order["batch_id"])
+        entry = AuditEntry("order.cancel", order_id, correlation_id=order.batch_id)
         return Outcome(answer, (message,), (entry,))
 
     return await once.run(None, decide)

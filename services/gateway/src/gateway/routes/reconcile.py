@@ -53,4 +53,5 @@ async def reconcile(
 
 @router.get("/admin/drift", summary="Where our positions differ from the broker's")
 async def drift(_: Viewer, portfolio: Portfolio, client_id: str | None = None) -> dict[str, Any]:
-    return await portfolio.drift(client_id)
+    report = await portfolio.drift(client_id)
+    return {"drift": []} if report is None else report.as_json()

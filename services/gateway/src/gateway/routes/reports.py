@@ -47,9 +47,9 @@ async def _orders_by_client(orders: Router, day: date) -> dict[str, Counter[str]
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     offset = 0
     while True:
-        page = (await orders.orders({**params, "offset": offset}))["orders"]
+        page = (await orders.orders({**params, "offset": offset})).orders
         for o in page:
-            counts[o["client_id"]][o["status"]] += 1
+            counts[o.client_id][o.status.value] += 1
         if len(page) < _PAGE:
             return counts
         offset += len(page)

@@ -24,6 +24,7 @@ from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.order_models import Accepted, OrderRef, problem
 from gateway.portfolio_client import Portfolio
+from gateway.portfolio_views import HolderView, PositionView
 
 router = APIRouter(prefix="/api/v1", tags=["trades"])
 
@@ -54,8 +55,8 @@ class TradeOut(BaseModel):
     updated_at: datetime | None
 
 
-def trade_out(position: dict[str, Any]) -> TradeOut:
-    return TradeOut.model_validate({**position, "trade_id": position["position_id"]})
+def trade_out(position: PositionView) -> TradeOut:
+    return TradeOut.model_validate(position.as_trade())
 
 
 class ExitByTokenIn(BaseModel):
@@ -122,12 +123,12 @@ async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONRes
         position = await portfolio.position(trade_id)
         if position is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"trade {trade_id} does not exist")
-        if position["status"] != PositionStatus.ACTIVE:
+        if position.status != PositionStatus.ACTIVE:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"trade {trade_id} is already CLOSED: nothing to exit"
             )
         batch_id, order_id = new_id(), new_id()
-        client_id = position["client_id"]
+        client_id = position.client_id
         message = ExitTradeRequested(
             correlation_id=batch_id,
             actor=once.user.username,
@@ -135,13 +136,13 @@ async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONRes
             order_id=order_id,
             client_id=client_id,
             position_id=trade_id,
-            token_id=position["token"],
-            exchange=Exchange(position["exchange"]),
-            trade_type=TradeType(position["trade_type"]),
+            token_id=position.token,
+            exchange=position.exchange,
+            trade_type=position.trade_type,
         )
         entry = AuditEntry("trade.exit", trade_id, {
             "batch_id": batch_id, "order_id": order_id, "client_id": client_id,
-            "token": position["token"], "net_quantity": position["net_quantity"],
+            "token": position.token, "net_quantity": position.net_quantity,
         }, correlation_id=batch_id)  # fmt: skip
         answer = Accepted(
             batch_id=batch_id, orders=[OrderRef(client_id=client_id, order_id=order_id)]
@@ -152,10 +153,10 @@ async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONRes
 
 
 def _exit_plan(
-    token_id: int, body: ExitByTokenIn, holders: list[dict[str, Any]]
+    token_id: int, body: ExitByTokenIn, holders: list[HolderView]
 ) -> tuple[list[str], Exchange, TradeType | None]:
     """Which clients, exchange and trade type to exit; raises 422 naming the bad field."""
-    held_by = {h["client_id"] for h in holders}
+    held_by = {h.client_id for h in holders}
     if body.client_ids is None:
         targets = sorted(held_by)
         if not targets:
@@ -172,12 +173,12 @@ def _exit_plan(
         if problems:
             raise _invalid(problems)
         targets = sorted(set(body.client_ids))
-    mine = [h for h in holders if h["client_id"] in targets]
-    exchanges = sorted({h["exchange"] for h in mine})
+    mine = [h for h in holders if h.client_id in targets]
+    exchanges = sorted({h.exchange for h in mine})
     if len(exchanges) > 1:
         message = f"token {token_id} is held on {', '.join(exchanges)}: name the exchange"
         raise _invalid([problem(["body", "exchange"], message)])
-    trade_types = {h["trade_type"] for h in mine}
+    trade_types = {h.trade_type for h in mine}
     trade_type = body.trade_type or (
         TradeType(trade_types.pop()) if len(trade_types) == 1 else None
     )
@@ -185,12 +186,12 @@ def _exit_plan(
 
 
 def _exit_orders(
-    targets: list[str], trade_type: TradeType | None, holders: list[dict[str, Any]]
+    targets: list[str], trade_type: TradeType | None, holders: list[HolderView]
 ) -> tuple[ClientOrder, ...]:
     """One EXIT per client; per held position when the request names no trade type."""
     if trade_type is not None:
         return tuple(ClientOrder(order_id=new_id(), client_id=c) for c in targets)
-    held = sorted({(h["client_id"], h["trade_type"]) for h in holders if h["client_id"] in targets})
+    held = sorted({(h.client_id, h.trade_type) for h in holders if h.client_id in targets})
     return tuple(
         ClientOrder(order_id=new_id(), client_id=c, trade_type=TradeType(t)) for c, t in held
     )
