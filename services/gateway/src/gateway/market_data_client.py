@@ -18,6 +18,7 @@ from common.enums import Exchange
 from fastapi import Depends, HTTPException, Request
 
 from gateway import deps
+from gateway.market_data_views import ReloadOutcome, TokenMatch
 from gateway.peers import Peer, PeersDep, PeerUnavailable, peers_of
 
 _PASS_THROUGH = {404, 409, 422, 502}
@@ -35,25 +36,19 @@ class MarketDataClient:
             raise PeerUnavailable(self.peer.name, f"HTTP {response.status_code}")
         return response.json()
 
-    async def search(self, q: str, limit: int) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = await self._call(
-            "GET", "/internal/tokens/search", params={"q": q, "limit": limit}
-        )
-        return found
+    async def search(self, q: str, limit: int) -> list[TokenMatch]:
+        found = await self._call("GET", "/internal/tokens/search", params={"q": q, "limit": limit})
+        return [TokenMatch.model_validate(m) for m in found]
 
-    async def instrument(self, token: int, exchange: Exchange | None) -> dict[str, Any]:
+    async def instrument(self, token: int, exchange: Exchange | None) -> InstrumentDetails:
         params = {"exchange": exchange.value} if exchange else {}
-        found: dict[str, Any] = await self._call(
-            "GET", f"/internal/instruments/{token}", params=params
-        )
-        return found
+        found = await self._call("GET", f"/internal/instruments/{token}", params=params)
+        return InstrumentDetails.model_validate(found)
 
-    async def reload(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def reload(self, body: dict[str, Any]) -> ReloadOutcome:
         # A full exchange master takes a few seconds to download and load.
-        result: dict[str, Any] = await self._call(
-            "POST", "/internal/instruments/reload", json=body, timeout=120
-        )
-        return result
+        result = await self._call("POST", "/internal/instruments/reload", json=body, timeout=120)
+        return ReloadOutcome.model_validate(result)
 
 
 class UnknownInstrument(Exception):

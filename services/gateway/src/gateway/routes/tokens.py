@@ -44,7 +44,7 @@ async def search_tokens(
 ) -> list[dict[str, Any]]:
     """Ranking: exact symbol, then symbol prefix (shorter first), then token number, then
     words of the name. Each result says why it matched in `match`."""
-    return await market_data.search(q, limit)
+    return [m.model_dump(mode="json") for m in await market_data.search(q, limit)]
 
 
 @router.get("/tokens/{token_id}", summary="One instrument and its latest quote")
@@ -57,11 +57,12 @@ async def get_token(
 ) -> dict[str, Any]:
     """Without a cached quote the token is subscribed for a while and its first price
     awaited (a few seconds); `quote` is null only if none came in that time."""
-    instrument = await market_data.instrument(token_id, exchange)
-    quote = await latest_quote(redis, Exchange(instrument["exchange"]), token_id)
-    if not usable(quote, instrument["exchange"]):  # nobody watches it: ask market-data now
-        quote = await fresh_quote(redis, token_id, instrument["exchange"])
-    if quote is not None and usable(quote, instrument["exchange"]):
+    details = await market_data.instrument(token_id, exchange)
+    instrument = details.model_dump(mode="json")
+    quote = await latest_quote(redis, details.exchange, token_id)
+    if not usable(quote, details.exchange):  # nobody watches it: ask market-data now
+        quote = await fresh_quote(redis, token_id, details.exchange)
+    if quote is not None and usable(quote, details.exchange):
         instrument["quote"] = quote.model_dump(
             mode="json", exclude={"event_id", "type", "schema_version", "correlation_id",
                                   "causation_id", "actor", "occurred_at"}
@@ -79,6 +80,7 @@ async def reload_tokens(
     reason) and the current master stays; an exchange Motilal lists nothing for is a 422
     naming it; Motilal unreachable is a 502."""
     request = body or ReloadIn()
-    result = await market_data.reload({**request.model_dump(mode="json"), "actor": user.username})
+    outcome = await market_data.reload({**request.model_dump(mode="json"), "actor": user.username})
+    result = outcome.as_json()
     await audit.record(pool, user, "tokens.reload", request.source, result)
     return result
