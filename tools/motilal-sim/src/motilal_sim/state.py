@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from motilal_sim import days, saved_days
 from motilal_sim.accounts import Account, load_accounts
+from motilal_sim.callers import Callers
 from motilal_sim.config import SimSettings
 from motilal_sim.engine import Engine
 from motilal_sim.faults import FaultConfig, FaultInjector
@@ -26,6 +27,8 @@ class SimState:
     reads: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     """book and account reads per endpoint and client (what a client's follower costs)"""
     injected: Counter[str] = field(default_factory=Counter)
+    callers: Callers = field(default_factory=Callers)
+    """the last call per client code and endpoint: peer address and identity headers"""
     walk_paused: bool = False
     base_volatility: float = 0.0
 
@@ -67,6 +70,7 @@ class SimState:
         self.requests.clear()
         self.reads.clear()
         self.injected.clear()
+        self.callers.clear()
         self.faults.config = FaultConfig.from_settings(self.settings)
         self.faults.reseed(self.settings.seed)
         self.faults.take_down(0)

@@ -108,6 +108,15 @@ async def counters(request: Request) -> dict[str, Any]:
     return out
 
 
+@router.get("/callers")
+async def callers(request: Request) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per client code and endpoint, the last call's peer address and identity headers."""
+    return {
+        code: {endpoint: asdict(caller) for endpoint, caller in calls.items()}
+        for code, calls in _state(request).callers.view().items()
+    }
+
+
 @router.post("/prices")
 async def set_price(body: PriceIn, request: Request) -> dict[str, Any]:
     state = _state(request)

@@ -70,6 +70,9 @@ async def motilal_call(request: Request) -> Response:
             status_code=404,
         )
     state.requests[endpoint.value] += 1
+    state.callers.record(
+        endpoint.value, request.client.host if request.client else None, request.headers
+    )
     if state.faults.down:
         return PlainTextResponse("Service Unavailable", status_code=503)
     delay = state.faults.latency()
