@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import asyncpg
-import httpx
 from common.contracts.accounts import SessionChanged, dealer_of_key
 from common.enums import SessionState
 from common.ids import new_id
@@ -21,7 +20,8 @@ from common.logs import bound, correlation_id
 from motilal.client import MotilalClient
 from motilal.config import Credentials, MotilalSettings
 from motilal.errors import LoginFailed, MotilalError
-from motilal.http import make_http_client
+from motilal.http import HttpClients
+from motilal.identity import NetworkIdentity
 from nacl.public import PrivateKey
 from redis.asyncio import Redis
 
@@ -73,7 +73,9 @@ class LoginFlow:
         self._motilal = motilal
         self._otp_wait = otp_wait_seconds
         self._on_ready = on_ready
-        self._http: httpx.AsyncClient | None = None
+        self._http = HttpClients(motilal)
+        """One pooled client per local address: a client with its own network identity
+        leaves from its local_ip (the host or pod must have it), the others the default."""
 
     @property
     def tokens(self) -> SharedTokens:
@@ -81,16 +83,13 @@ class LoginFlow:
         return SharedTokens(self._infra.redis, self._key)
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        await self._http.aclose()
 
     def client(self, account: Account) -> MotilalClient:
         """A MotilalClient for the account; opens the sealed credentials in memory."""
         if account.sealed_credentials is None:
             raise CredentialsUnavailable("no credentials are registered for this client")
         opened = unseal(account.sealed_credentials, self._key)
-        if self._http is None:
-            self._http = make_http_client(self._motilal)
         credentials = Credentials(
             client_code=account.motilal_client_id,
             password=opened.password,
@@ -101,7 +100,14 @@ class LoginFlow:
         )
         # relogin_on_expiry=False: logins go through this manager (locks, Redis), not the
         # client on its own.
-        return MotilalClient(self._motilal, credentials, http=self._http, relogin_on_expiry=False)
+        identity = identity_of(account)
+        return MotilalClient(
+            self._motilal,
+            credentials,
+            http=self._http.leaving_from(None if identity is None else identity.local_ip),
+            relogin_on_expiry=False,
+            identity=identity,
+        )
 
     async def login(self, account: Account, entry: Entry) -> BrokerSession:
         client_id = account.client_id
@@ -227,3 +233,14 @@ class LoginFlow:
                 expires_at=expires_at,
             )
         )
+
+
+def identity_of(account: Account) -> NetworkIdentity | None:
+    """The account's own network identity (headers and source address), None: the
+    deployment's."""
+    own = account.network_identity
+    if own is None:
+        return None
+    return NetworkIdentity(
+        public_ip=own.public_ip, local_ip=own.local_ip, mac_address=own.mac_address
+    )

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from common.contracts.accounts import ClientUpserted, DealerUpserted, dealer_key, dealer_of_key
+from common.contracts.accounts import (
+    ClientNetwork,
+    ClientUpserted,
+    DealerUpserted,
+    dealer_key,
+    dealer_of_key,
+)
 from common.db import Executor
 
 
@@ -26,6 +32,8 @@ class Account:
     credentials_hash: str | None
     dealer_id: str | None = None
     """the dealer whose session reaches this client; None: it logs in itself"""
+    network_identity: ClientNetwork | None = None
+    """its own public/local IP and MAC for Motilal calls; None: the deployment's"""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,11 @@ def _account(row: asyncpg.Record) -> Account:
         sealed_credentials=row["sealed_credentials"],
         credentials_hash=row["credentials_hash"],
         dealer_id=row["dealer_id"],
+        network_identity=(
+            None
+            if row["network_identity"] is None
+            else ClientNetwork.model_validate_json(row["network_identity"])
+        ),
     )
 
 
@@ -67,17 +80,22 @@ async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | N
 
     Returns (credentials hash before, after); (None, None) when the message was stale. A
     client reached through a dealer has the dealer as its credentials: naming another dealer
-    changes its hash as new credentials would.
+    changes its hash as new credentials would, and so does a new network identity (its
+    session was opened from the old address: it logs in again from the new one).
     """
-    new_hash = credentials_hash(
+    network = message.network_identity
+    source = (
         message.sealed_credentials if message.dealer_id is None else dealer_key(message.dealer_id)
     )
+    if network is not None and source is not None:
+        source += "|" + network.model_dump_json()
+    new_hash = credentials_hash(source)
     row = await db.fetchrow(
         """WITH before AS (SELECT credentials_hash FROM accounts WHERE client_id = $1)
            INSERT INTO accounts (client_id, motilal_client_id, name, active, exchanges,
                                  trade_types, sealed_credentials, credentials_hash, event_id,
-                                 occurred_at, dealer_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                 occurred_at, dealer_id, network_identity)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
            ON CONFLICT (client_id) DO UPDATE SET
                motilal_client_id = EXCLUDED.motilal_client_id, name = EXCLUDED.name,
                active = EXCLUDED.active, exchanges = EXCLUDED.exchanges,
@@ -85,7 +103,7 @@ async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | N
                sealed_credentials = EXCLUDED.sealed_credentials,
                credentials_hash = EXCLUDED.credentials_hash, event_id = EXCLUDED.event_id,
                occurred_at = EXCLUDED.occurred_at, dealer_id = EXCLUDED.dealer_id,
-               received_at = now()
+               network_identity = EXCLUDED.network_identity, received_at = now()
            WHERE accounts.occurred_at <= EXCLUDED.occurred_at
            RETURNING (SELECT credentials_hash FROM before) AS before_hash""",
         message.client_id,
@@ -99,6 +117,7 @@ async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | N
         message.event_id,
         message.occurred_at,
         message.dealer_id,
+        None if network is None else network.model_dump_json(),
     )
     if row is None:
         return None, None
