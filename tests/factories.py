@@ -37,6 +37,8 @@ from common.contracts.order_updates import OrderUpdated
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
 from common.contracts.quotes import Quote
 from common.contracts.requests import (
+    BasketLeg,
+    BasketRequested,
     BatchRequested,
     CancelRequested,
     ClientOrder,
@@ -94,6 +96,14 @@ EXAMPLES: dict[type[Message], dict[str, Any]] = {
         "batch_id": "b1",
         "order": ClientOrder(order_id="o1", client_id="c1", quantity=10),
         "terms": LIMIT_TERMS,
+    },
+    BasketRequested: {
+        "batch_id": "b1",
+        "legs": (
+            BasketLeg(
+                terms=LIMIT_TERMS, orders=(ClientOrder(order_id="o1", client_id="c1", quantity=10),)
+            ),
+        ),
     },
     ModifyRequested: {"order_id": "o1", "client_id": "c1", "price": Decimal("2490")},
     CancelRequested: {"order_id": "o1", "client_id": "c1"},

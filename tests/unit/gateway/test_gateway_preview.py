@@ -49,7 +49,13 @@ def test_preview_rows_show_quantity_lots_margin_and_risk_and_skip_reasons() -> N
     assert rows["A"]["lots"] == 2 and rows["A"]["required_margin"] == "676000.0"
     assert rows["A"]["margin_enough"] is False  # 676 000 needed, 500 000 available
     assert rows["A"]["session"] == {"state": "ACTIVE", "reason": None}
-    assert rows["A"]["risk"] == {"approved": True, "rule": None, "reason": None, "notes": []}
+    assert rows["A"]["risk"] == {
+        "approved": True,
+        "rule": None,
+        "reason": None,
+        "notes": [],
+        "checks": [],
+    }
     assert rows["B"]["reason"] == "97.5 shares rounded down to 1 lot of 65"
     assert rows["B"]["session"] is None and rows["B"]["risk"]["rule"] == "margin"
     assert rows["C"]["skipped"] and rows["C"]["risk"] is None and rows["C"]["lots"] == 0
