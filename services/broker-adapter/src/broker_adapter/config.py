@@ -81,6 +81,13 @@ class BrokerAdapterSettings(ServiceSettings):
         description="how long a command waits for a client's session that is logging in "
         "before the order is rejected with error_code SESSION",
     )
+    command_lease_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how long a replica's claim on its unfinished commands lasts without "
+        "renewal (renewed every third of it); a dead replica's commands are run by another "
+        "this long after it stopped",
+    )
     command_max_attempts: int = Field(
         default=5,
         ge=1,

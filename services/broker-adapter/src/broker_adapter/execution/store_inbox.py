@@ -20,36 +20,71 @@ class InboxRow:
     """tries that failed for an unexpected reason (counted in the row as well)"""
 
 
-async def store_commands(pool: asyncpg.Pool, commands: list[Command]) -> list[InboxRow]:
-    """Inserts the commands in one statement; answers the rows that are new, in order.
+async def store_commands(
+    pool: asyncpg.Pool, commands: list[Command], owner: str, lease_s: float
+) -> list[InboxRow]:
+    """Inserts the commands in one statement; answers the new rows `owner` runs, in order.
 
     A redelivered command (same event id), or a second place for the same order, is ignored.
     One round trip for the whole batch, in the batch's order (a client's commands keep it).
+    A client whose earlier rows another live replica still runs (the partition moved while
+    it worked) gets its new rows leased to that replica too: it claims them with its next
+    renewal and runs them after the earlier ones, so one replica runs a client at a time.
     """
     if not commands:
         return []
     rows = await pool.fetch(
-        """INSERT INTO command_inbox (event_id, kind, client_id, order_id, payload)
-           SELECT event_id, kind, client_id, order_id, payload::jsonb
+        """INSERT INTO command_inbox
+               (event_id, kind, client_id, order_id, payload, owner, lease_until)
+           SELECT c.event_id, c.kind, c.client_id, c.order_id, c.payload::jsonb,
+                  coalesce(live.owner, $6), now() + make_interval(secs => $7)
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
                 WITH ORDINALITY AS c(event_id, kind, client_id, order_id, payload, n)
-           ORDER BY n
-           ON CONFLICT DO NOTHING RETURNING seq, event_id""",
+           LEFT JOIN LATERAL (
+               SELECT i.owner FROM command_inbox i
+               WHERE i.client_id = c.client_id AND i.done_at IS NULL
+                 AND i.owner <> $6 AND i.lease_until > now()
+               LIMIT 1) AS live ON true
+           ORDER BY c.n
+           ON CONFLICT DO NOTHING RETURNING seq, event_id, owner""",
         [c.event_id for c in commands],
         [KINDS[type(c)] for c in commands],
         [c.client_id for c in commands],
         [c.order_id for c in commands],
         [c.model_dump_json() for c in commands],
+        owner,
+        lease_s,
     )
-    stored = {r["event_id"]: r["seq"] for r in rows}
+    stored = {r["event_id"]: r["seq"] for r in rows if r["owner"] == owner}
     return [InboxRow(stored[c.event_id], c, 0) for c in commands if c.event_id in stored]
 
 
-async def pending(pool: asyncpg.Pool) -> list[InboxRow]:
-    """Every unfinished command, oldest first (at start-up)."""
-    rows = await pool.fetch(
-        "SELECT seq, payload, attempts FROM command_inbox WHERE done_at IS NULL ORDER BY seq"
-    )
+async def renew_and_claim(pool: asyncpg.Pool, owner: str, lease_s: float) -> list[InboxRow]:
+    """Every unfinished row `owner` runs, oldest first, after renewing their leases and
+    claiming those of replicas that stopped renewing (dead, or stopped).
+
+    A client's rows are claimed only when no other live replica runs any of them, so one
+    replica runs a client's commands at a time, in order. At start-up this is the resume.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """UPDATE command_inbox c
+               SET owner = $1, lease_until = now() + make_interval(secs => $2)
+               WHERE c.done_at IS NULL
+                 AND (c.owner = $1
+                      OR ((c.lease_until IS NULL OR c.lease_until <= now())
+                          AND NOT EXISTS (
+                              SELECT 1 FROM command_inbox o
+                              WHERE o.client_id = c.client_id AND o.done_at IS NULL
+                                AND o.owner <> $1 AND o.lease_until > now())))""",
+            owner,
+            lease_s,
+        )
+        rows = await conn.fetch(
+            """SELECT seq, payload, attempts FROM command_inbox
+               WHERE done_at IS NULL AND owner = $1 ORDER BY seq""",
+            owner,
+        )
     return [InboxRow(r["seq"], _command(r["payload"]), r["attempts"]) for r in rows]
 
 

@@ -68,6 +68,11 @@ class Execution:
         await self.workers.resume()
         await self.tracker.run()
 
+    async def keep_leases(self) -> None:
+        """Background task: the inbox leases replicas share (workers.py)."""
+        assert self.workers is not None
+        await self.workers.keep_leases()
+
     async def stop(self) -> None:
         if self.workers is not None:
             await self.workers.stop()
@@ -109,5 +114,6 @@ def install(
     runtime.on_startup(build)
     runtime.consume(ORDER_COMMANDS, execution.handle_commands)
     runtime.background(execution.run)
+    runtime.background(execution.keep_leases)
     runtime.on_shutdown(execution.stop)
     return execution

@@ -7,14 +7,19 @@ with pending commands executes that client's rows in order, while different clie
 side by side: a 1,000-client batch runs in parallel, limited only by each client's own
 rate bucket. Finished rows are marked done together (group commit).
 
-After a restart, every unfinished row is loaded again; a place whose intent may already be
-at the broker is reconciled by tag before anything is sent again (executor.py).
+Replicas share the inbox. Each row is leased to the replica that runs it, which renews
+its leases every third of `command_lease_seconds`; a replica that dies stops renewing, and
+once its leases run out another claims its clients' unfinished rows (at start-up, a
+replica claims what is free). A place whose intent may already be at the broker is
+reconciled by tag before anything is sent again (executor.py). One replica runs a client's
+rows at a time: a client's new rows go to the replica still running its earlier ones.
 """
 
 import asyncio
 import logging
 import time
-from collections import deque
+import uuid
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 
 import asyncpg
@@ -32,6 +37,7 @@ from broker_adapter.sessions.session import SessionUnavailable
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = 10.0
+_RECENT_DONE = 10_000
 
 
 class CommandWorkers:
@@ -52,6 +58,10 @@ class CommandWorkers:
         self.idle = asyncio.Event()
         """Set while no client has a command to run (nothing is being placed)."""
         self.idle.set()
+        self.owner = uuid.uuid4().hex  # this process, in the inbox's leases
+        # rows finished lately: a lease renewal read just before one was marked done must
+        # not queue it again
+        self._recent_done: OrderedDict[int, None] = OrderedDict()
         self._parked_since: dict[int, float] = {}
         self._finished: GroupCommit[tuple[int, str], None] = GroupCommit(self._finish_many)
 
@@ -59,19 +69,33 @@ class CommandWorkers:
         """The orders.commands.v1 batch handler: store, queue to the clients' workers, return."""
         commands = [m for m in messages if isinstance(m, PlaceOrder | ModifyOrder | CancelOrder)]
         if commands:
-            self._queue(await inbox.store_commands(self.pool, commands))
+            lease = self.settings.command_lease_seconds
+            self._queue(await inbox.store_commands(self.pool, commands, self.owner, lease))
 
     async def resume(self) -> None:
-        """Queues every unfinished command (at start-up)."""
-        rows = await inbox.pending(self.pool)
-        if rows:
-            log.info("resuming %d unfinished commands", len(rows))
-        self._queue(rows)
+        """Queues every unfinished command this replica may run (at start-up): renews its
+        leases and claims those that ran out (stored before, or by a replica now gone)."""
+        rows = await inbox.renew_and_claim(
+            self.pool, self.owner, self.settings.command_lease_seconds
+        )
+        fresh = [r for r in rows if r.seq not in self._queued]
+        if fresh:
+            log.info("running %d unfinished commands claimed from the inbox", len(fresh))
+        self._queue(fresh)
+
+    async def keep_leases(self) -> None:
+        """Background loop: renew this replica's leases, take over a dead one's commands."""
+        while True:
+            await asyncio.sleep(self.settings.command_lease_seconds / 3)
+            try:
+                await self.resume()
+            except (OSError, asyncpg.PostgresError) as error:
+                log.warning("inbox leases not renewed (%r); retrying", error)
 
     def _queue(self, rows: Sequence[inbox.InboxRow]) -> None:
         for row in rows:
-            if row.seq in self._queued:  # stored by the consumer and loaded by resume
-                continue
+            if row.seq in self._queued or row.seq in self._recent_done:
+                continue  # stored by the consumer and claimed by resume, or just finished
             self._queued.add(row.seq)
             client_id = row.command.client_id
             self._queues.setdefault(client_id, deque()).append(row)
@@ -89,6 +113,9 @@ class CommandWorkers:
                 row = queue[0]
                 if await self._run(row):
                     queue.popleft()
+                    self._recent_done[row.seq] = None
+                    if len(self._recent_done) > _RECENT_DONE:
+                        self._recent_done.popitem(last=False)
                     self._queued.discard(row.seq)
                     backoff = 0.2
                     continue
