@@ -80,7 +80,7 @@ async def _group_plan(
     group = await store_groups.get_group(pool, body.group)
     if group is None:
         return Plan([], None, {}, [problem([BODY, "group"], f"no group named {body.group!r}")])
-    members = [alloc.Member(m.client_id, m.multiplier, m.max_quantity) for m in group.members]
+    members = list(group.members)
     clients = await find_clients(pool, [m.client_id for m in members])
     rule, problems = await _rule(body, group.name, members, instrument, prices, portfolio, redis)
     if rule is None or instrument is None:

@@ -3,24 +3,18 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 import asyncpg
 from common.db import Executor
 
-
-@dataclass(frozen=True)
-class MemberRecord:
-    client_id: str
-    multiplier: Decimal = Decimal(1)
-    max_quantity: int | None = None
+from gateway.allocation import Member
 
 
 @dataclass(frozen=True)
 class GroupRecord:
     name: str
     description: str
-    members: tuple[MemberRecord, ...]
+    members: tuple[Member, ...]
     created_by: str
     updated_by: str
     created_at: datetime
@@ -34,11 +28,9 @@ _MEMBERS = """
 
 
 async def _with_members(db: Executor, rows: Sequence[asyncpg.Record]) -> list[GroupRecord]:
-    members: dict[str, list[MemberRecord]] = {r["name"]: [] for r in rows}
+    members: dict[str, list[Member]] = {r["name"]: [] for r in rows}
     for m in await db.fetch(_MEMBERS, list(members)):
-        members[m["group_name"]].append(
-            MemberRecord(m["client_id"], m["multiplier"], m["max_quantity"])
-        )
+        members[m["group_name"]].append(Member(m["client_id"], m["multiplier"], m["max_quantity"]))
     return [
         GroupRecord(
             name=r["name"],
@@ -89,9 +81,7 @@ async def update_group(conn: asyncpg.Connection, name: str, description: str, ac
     )
 
 
-async def replace_members(
-    conn: asyncpg.Connection, name: str, members: Sequence[MemberRecord]
-) -> None:
+async def replace_members(conn: asyncpg.Connection, name: str, members: Sequence[Member]) -> None:
     await conn.execute("DELETE FROM desk_group_members WHERE group_name = $1", name)
     await conn.executemany(
         """INSERT INTO desk_group_members

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import audit, deps
 from gateway import store_groups as store
+from gateway.allocation import Member
 from gateway.auth.deps import Admin, Viewer
 from gateway.clients.store_clients import find_clients
 from gateway.order_models import problem
@@ -95,7 +96,7 @@ def group_out(group: store.GroupRecord) -> GroupOut:
     )
 
 
-def _member_out(member: store.MemberRecord) -> MemberOut:
+def _member_out(member: Member) -> MemberOut:
     # normalize(): "2.0000" from numeric(12,4) reads as "2"
     multiplier = format(member.multiplier.normalize(), "f")
     return MemberOut(
@@ -107,7 +108,7 @@ def _not_found(name: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"no group named {name!r}")
 
 
-async def _checked_members(pool: deps.Pool, members: list[MemberIn]) -> list[store.MemberRecord]:
+async def _checked_members(pool: deps.Pool, members: list[MemberIn]) -> list[Member]:
     """The members to store; 422 naming every unknown or repeated client."""
     known = await find_clients(pool, [m.client_id for m in members])
     problems: list[dict[str, Any]] = []
@@ -122,7 +123,7 @@ async def _checked_members(pool: deps.Pool, members: list[MemberIn]) -> list[sto
         seen.setdefault(member.client_id, index)
     if problems:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
-    return [store.MemberRecord(m.client_id, m.multiplier, m.max_quantity) for m in members]
+    return [Member(m.client_id, m.multiplier, m.max_quantity) for m in members]
 
 
 def _members_json(group: store.GroupRecord | None) -> list[dict[str, Any]] | None:
