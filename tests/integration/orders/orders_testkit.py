@@ -69,7 +69,15 @@ async def start_trading(stack: TestStack, folder: Path) -> Trading:
         token = login.json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         # an account that only logs in from another IP: its session FAILS (broker_session)
-        codes = [str(a["client_code"]).upper() for a in accounts if not a.get("allowed_ips")]
+        # dealers and the accounts they serve belong to the dealer tests (tests/conftest.py)
+        served = {str(c).upper() for a in accounts for c in a.get("dealer_of", ())}
+        codes = [
+            str(a["client_code"]).upper()
+            for a in accounts
+            if not a.get("allowed_ips")
+            and not a.get("dealer_of")
+            and str(a["client_code"]).upper() not in served
+        ]
         failing = [str(a["client_code"]).upper() for a in accounts if a.get("allowed_ips")]
         await _register_missing(client, headers, accounts)
     return Trading(stack, urls["gateway"], simulator_url, token, codes, many, failing)
@@ -80,6 +88,8 @@ async def _register_missing(
 ) -> None:
     """Register (as the gateway's demo registration would) accounts not yet clients."""
     for account in accounts:
+        if account.get("dealer_of"):
+            continue  # a dealer is not a client: the dealer tests register it as a dealer
         code = str(account["client_code"]).upper()
         if (await client.get(f"/api/v1/clients/{code}", headers=headers)).status_code == 200:
             continue
