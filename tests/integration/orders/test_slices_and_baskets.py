@@ -176,3 +176,54 @@ async def test_bad_basket_is_one_422_naming_every_problem_and_places_nothing(
     await marker_order(gateway, client)
     after = await sim_counters(sim)
     assert placed(after, client) == placed(before, client) + 1  # the marker only
+
+
+async def test_preview_shows_the_slices_and_each_risk_rules_outcome(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    (client,) = trading.require(147)[146:147]
+    await set_price(sim, CALL_27500, "40.00")
+    body = {**leg(CALL_27500, "BUY", "40.80"),
+            "client_orders": [{"client_id": client, "quantity": 2 * MOST + LOT}]}  # fmt: skip
+    response = await gateway.post("/api/v1/orders/preview", json=body)
+    assert response.status_code == 200, response.text
+    (row,) = response.json()["rows"]
+    assert row["slices"] == [MOST, MOST, LOT]
+    checks = {c["check"]: c for c in row["risk"]["checks"]}
+    assert list(checks)[:2] == ["kill_switch", "client"] and "margin" in checks
+    assert {c["outcome"] for c in checks.values()} <= {"passed", "skipped"}
+    for skipped in (c for c in checks.values() if c["outcome"] == "skipped"):
+        assert skipped["reason"] and "not checked" in skipped["reason"]
+
+
+async def test_cancel_of_a_sliced_order_cancels_its_working_slices(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    (client,) = trading.require(148)[147:148]
+    await set_price(sim, CALL_27500, "40.00")
+    response = await gateway.post(  # a buy well below the market rests at the broker
+        "/api/v1/orders/place",
+        json={"client_id": client, **leg(CALL_27500, "BUY", "37.00", quantity=2 * MOST)},
+    )
+    assert response.status_code == 202, response.text
+    order_id = response.json()["orders"][0]["order_id"]
+
+    async def parent_in(status: str) -> dict[str, Any] | None:
+        found = await gateway.get(f"/api/v1/orders/{order_id}")
+        if found.status_code != 200:
+            return None
+        order: dict[str, Any] = found.json()
+        slices = {s["status"] for s in order["slices"]}
+        return order if order["status"] == status and slices == {status} else None
+
+    await wait_for(lambda: parent_in("ACCEPTED"), 90, "both slices to rest")
+    before = await sim_counters(sim)
+    canceled = await gateway.post(f"/api/v1/orders/{order_id}/cancel")
+    assert canceled.status_code == 202, canceled.text
+    done = await wait_for(lambda: parent_in("CANCELED"), 90, "both slices to cancel")
+    assert done["filled_quantity"] == 0 and len(done["slices"]) == 2
+    after = await sim_counters(sim)
+    calls = after.get("cancel_calls", {}).get(client, 0) - before.get("cancel_calls", {}).get(
+        client, 0
+    )
+    assert calls == 2  # one cancel per working slice
