@@ -41,7 +41,7 @@ async def adapter_account(stack: TestStack, client_id: str) -> dict[str, Any] | 
     return dict(row) if row else None
 
 
-async def until(check: Any, what: str, within_s: float = 30) -> None:
+async def until(check: Any, what: str, within_s: float = 120) -> None:
     deadline = time.monotonic() + within_s
     while time.monotonic() < deadline:
         if await check():
