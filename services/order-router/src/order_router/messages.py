@@ -6,6 +6,7 @@ downstream consumers drop the copy.
 """
 
 import uuid
+from typing import Any
 
 from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
 from common.contracts.envelope import Message
@@ -35,37 +36,38 @@ def _envelope(order: Order, cause: Message | None, step: str) -> dict[str, objec
     }
 
 
-def place_command(order: Order, cause: Message | None) -> PlaceOrder:
+def order_terms(order: Order) -> dict[str, Any]:
+    """What the order asks of the broker, as the place command, the submitted event and the
+    risk check each carry it: instrument, side, type, product, quantity and prices."""
     assert order.side is not None, "a submitted order always has a side"
+    return {
+        "instrument": order.instrument,
+        "side": order.side,
+        "order_type": order.order_type,
+        "trade_type": order.trade_type,
+        "quantity": order.quantity,
+        "price": order.price,
+        "trigger_price": order.trigger_price,
+    }
+
+
+def place_command(order: Order, cause: Message | None) -> PlaceOrder:
     return PlaceOrder(
         **_envelope(order, cause, "place"),
         order_id=order.order_id,
         client_id=order.client_id,
-        instrument=order.instrument,
-        side=order.side,
-        order_type=order.order_type,
-        trade_type=order.trade_type,
-        quantity=order.quantity,
-        price=order.price,
-        trigger_price=order.trigger_price,
+        **order_terms(order),
         amo=order.amo,
     )
 
 
 def submitted_event(order: Order, cause: Message | None) -> OrderSubmitted:
-    assert order.side is not None
     return OrderSubmitted(
         **_envelope(order, cause, "submitted"),
         order_id=order.order_id,
         client_id=order.client_id,
         batch_id=order.batch_id,
-        instrument=order.instrument,
-        side=order.side,
-        order_type=order.order_type,
-        trade_type=order.trade_type,
-        quantity=order.quantity,
-        price=order.price,
-        trigger_price=order.trigger_price,
+        **order_terms(order),
     )
 
 

@@ -29,7 +29,13 @@ from order_router import store_orders
 from order_router.accounts import AccountFacts
 from order_router.baskets import basket_json
 from order_router.lookups import LookupFailed, OpenPosition
-from order_router.messages import denied_event, place_command, submitted_event, updated_event
+from order_router.messages import (
+    denied_event,
+    order_terms,
+    place_command,
+    submitted_event,
+    updated_event,
+)
 from order_router.orders import Order
 from order_router.risk import (
     Decision,
@@ -121,18 +127,11 @@ def assess(
 
 
 def _intent(order: Order) -> OrderIntent:
-    assert order.side is not None
     return OrderIntent(
         client_id=order.client_id,
-        instrument=order.instrument,
         execution_type=order.execution_type,
-        side=order.side,
-        order_type=order.order_type,
-        trade_type=order.trade_type,
-        quantity=order.quantity,
-        price=order.price,
-        trigger_price=order.trigger_price,
         amo=order.amo,
+        **order_terms(order),
     )
 
 
