@@ -1,6 +1,6 @@
 """SQL of the durable command inbox: commands land here before their offsets are committed."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -59,9 +59,12 @@ async def store_commands(
     return [InboxRow(stored[c.event_id], c, 0) for c in commands if c.event_id in stored]
 
 
-async def renew_and_claim(pool: asyncpg.Pool, owner: str, lease_s: float) -> list[InboxRow]:
-    """Every unfinished row `owner` runs, oldest first, after renewing their leases and
-    claiming those of replicas that stopped renewing (dead, or stopped).
+async def renew_and_claim(
+    pool: asyncpg.Pool, owner: str, lease_s: float, known: Collection[int] = ()
+) -> list[InboxRow]:
+    """Every unfinished row `owner` runs but those in `known` (queued already), oldest
+    first, after renewing their leases and claiming those of replicas that stopped
+    renewing (dead, or stopped).
 
     A client's rows are claimed only when no other live replica runs any of them, so one
     replica runs a client's commands at a time, in order. At start-up this is the resume.
@@ -82,8 +85,10 @@ async def renew_and_claim(pool: asyncpg.Pool, owner: str, lease_s: float) -> lis
         )
         rows = await conn.fetch(
             """SELECT seq, payload, attempts FROM command_inbox
-               WHERE done_at IS NULL AND owner = $1 ORDER BY seq""",
+               WHERE done_at IS NULL AND owner = $1 AND seq <> ALL($2::bigint[])
+               ORDER BY seq""",
             owner,
+            list(known),
         )
     return [InboxRow(r["seq"], _command(r["payload"]), r["attempts"]) for r in rows]
 

@@ -70,18 +70,20 @@ class CommandWorkers:
         commands = [m for m in messages if isinstance(m, PlaceOrder | ModifyOrder | CancelOrder)]
         if commands:
             lease = self.settings.command_lease_seconds
-            self._queue(await inbox.store_commands(self.pool, commands, self.owner, lease))
+            await inbox.store_commands(self.pool, commands, self.owner, lease)
+            # queued with any rows of a dead replica claimed now, oldest first: a client's
+            # stranded command runs before its new ones
+            await self.resume()
 
     async def resume(self) -> None:
-        """Queues every unfinished command this replica may run (at start-up): renews its
-        leases and claims those that ran out (stored before, or by a replica now gone)."""
+        """Queues every unfinished command this replica may run and has not queued: renews
+        its leases and claims those that ran out (stored before, or by a replica now gone).
+        At start-up, after each stored batch and with every lease renewal."""
+        known = self._queued | self._recent_done.keys()
         rows = await inbox.renew_and_claim(
-            self.pool, self.owner, self.settings.command_lease_seconds
+            self.pool, self.owner, self.settings.command_lease_seconds, known
         )
-        fresh = [r for r in rows if r.seq not in self._queued]
-        if fresh:
-            log.info("running %d unfinished commands claimed from the inbox", len(fresh))
-        self._queue(fresh)
+        self._queue(rows)
 
     async def keep_leases(self) -> None:
         """Background loop: renew this replica's leases, take over a dead one's commands."""
