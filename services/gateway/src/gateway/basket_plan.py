@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.contracts.instruments import Instrument
-from common.contracts.requests import OrderTerms
 from common.db import Executor
 from common.enums import Exchange, ExecutionType
 from redis.asyncio import Redis
@@ -94,20 +93,6 @@ async def basket_plan(
         return [], unique
     order = sending_order([(p.leg.execution_type, p.instrument) for p in planned])
     return [planned[i] for i in order], []
-
-
-def leg_terms(leg: BasketLegIn, prices: Prices) -> OrderTerms:
-    return OrderTerms(
-        token_id=leg.token_id,
-        exchange=leg.exchange,
-        execution_type=leg.execution_type,
-        order_type=leg.order_type,
-        trade_type=leg.trade_type,
-        price=prices.price,
-        trigger_price=prices.trigger_price,
-        tag=leg.tag,
-        amo=leg.amo,
-    )
 
 
 def _as_execute_all(body: BasketIn, leg: BasketLegIn) -> ExecuteAllIn:

@@ -15,12 +15,12 @@ from fastapi.responses import JSONResponse
 
 from gateway import deps
 from gateway.basket_models import BasketAccepted, BasketIn, BasketLegOut
-from gateway.basket_plan import basket_plan, leg_terms
+from gateway.basket_plan import basket_plan
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.market_data_client import Instruments
 from gateway.order_models import OrderRef
 from gateway.portfolio_client import Portfolio
-from gateway.routes.orders import _invalid
+from gateway.routes.orders import _invalid, _terms
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -57,7 +57,7 @@ async def place_basket(
                 if e.quantity != 0
             ]
             message_legs.append(
-                BasketLeg(terms=leg_terms(planned.leg, planned.prices), orders=tuple(orders))
+                BasketLeg(terms=_terms(planned.leg, planned.prices), orders=tuple(orders))
             )
             out_legs.append(
                 BasketLegOut(

@@ -38,6 +38,7 @@ from gateway.order_models import (
     ModifyIn,
     OrderRef,
     PlaceOrderIn,
+    _Terms,
     problem,
 )
 from gateway.order_plan import allotment_out, plan
@@ -75,7 +76,8 @@ async def _checked_terms(
     return instrument, prices, problems
 
 
-def _terms(body: PlaceOrderIn | ExecuteAllIn, prices: Prices) -> OrderTerms:
+def _terms(body: _Terms, prices: Prices) -> OrderTerms:
+    """What the request's orders share (an order, a batch or a basket's leg)."""
     return OrderTerms(
         token_id=body.token_id,
         exchange=body.exchange,
