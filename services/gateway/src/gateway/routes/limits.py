@@ -11,7 +11,7 @@ When a limit is hit the order-router flattens the scope and blocks it for the da
 """
 
 import logging
-from datetime import time
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +53,22 @@ class ClientLimitsIn(GroupLimitsIn):
     )  # fmt: skip
 
 
+class LimitsOut(BaseModel):
+    """A scope's limits and where its day MTM stands now (rupees as strings)."""
+
+    scope: str = Field(description="the client id, or group:<name>")
+    members: list[str] = Field(default_factory=list, description="a group's watched clients")
+    mtm_stop_loss: str | None = None
+    mtm_target: str | None = None
+    mtm_trailing_stop: str | None = None
+    square_off_time: str | None = Field(default=None, description="a client's own, HH:MM IST")
+    mtm: str | None = Field(default=None, description="the day MTM now (None: none set yet)")
+    peak: str | None = Field(default=None, description="the highest day MTM so far")
+    triggered: bool = Field(default=False, description="a limit fired today")
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+
 class SquareOffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -87,42 +103,40 @@ def _scope_path(scope: str) -> str:
 
 
 @router.get("/clients/{client_id}/limits", summary="A client's MTM limits and day MTM")
-async def client_limits(client_id: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> Any:
+async def client_limits(client_id: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> LimitsOut:
     await _client_exists(pool, client_id)
     found = await _answer(peers, "GET", _scope_path(client_id))
-    return found or {"scope": client_id, "mtm_stop_loss": None, "mtm_target": None,
-                     "mtm_trailing_stop": None, "square_off_time": None}  # fmt: skip
+    return LimitsOut.model_validate(found or {"scope": client_id})
 
 
 @router.put("/clients/{client_id}/limits", summary="Set a client's MTM limits (admin)")
 async def set_client_limits(
     client_id: str, body: ClientLimitsIn, user: Admin, pool: deps.Pool, peers: PeersDep
-) -> Any:
+) -> LimitsOut:
     await _client_exists(pool, client_id)
     sent = {**body.model_dump(mode="json"), "actor": user.username}
     answer = await _answer(peers, "PUT", _scope_path(client_id), json=sent)
     await audit.record(pool, user, "limits.set", client_id, body.model_dump(mode="json"))
-    return answer
+    return LimitsOut.model_validate(answer)
 
 
 @router.get("/groups/{name}/limits", summary="A group's MTM limits and day MTM")
-async def group_limits(name: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> Any:
+async def group_limits(name: str, _: Viewer, pool: deps.Pool, peers: PeersDep) -> LimitsOut:
     members = await _members(pool, name)
     found = await _answer(peers, "GET", _scope_path(f"group:{name}"))
-    return found or {"scope": f"group:{name}", "members": members, "mtm_stop_loss": None,
-                     "mtm_target": None, "mtm_trailing_stop": None}  # fmt: skip
+    return LimitsOut.model_validate(found or {"scope": f"group:{name}", "members": members})
 
 
 @router.put("/groups/{name}/limits", summary="Set a group's MTM limits (admin)")
 async def set_group_limits(
     name: str, body: GroupLimitsIn, user: Admin, pool: deps.Pool, peers: PeersDep
-) -> Any:
+) -> LimitsOut:
     members = await _members(pool, name)
     sent = {**body.model_dump(mode="json"), "members": members, "actor": user.username}
     answer = await _answer(peers, "PUT", _scope_path(f"group:{name}"), json=sent)
     await audit.record(pool, user, "limits.set", f"group:{name}",
                        {**body.model_dump(mode="json"), "members": members})  # fmt: skip
-    return answer
+    return LimitsOut.model_validate(answer)
 
 
 async def follow_group(peers: PeersDep, name: str, members: list[str], actor: str) -> None:
