@@ -9,6 +9,7 @@ kept for `instrument_cache_seconds` (GatewaySettings) instead of one market-data
 order; an unknown or untradeable token is asked again every time (its 422 stays exact).
 """
 
+import asyncio
 import time
 from typing import Annotated, Any
 
@@ -64,6 +65,8 @@ class InstrumentCache:
         self.seconds = seconds
         self.max_entries = max_entries
         self._found: dict[tuple[int, Exchange | None], tuple[float, Instrument]] = {}
+        self.fetching: dict[tuple[int, Exchange | None], asyncio.Task[Instrument]] = {}
+        """Lookups in flight: the orders of a burst that all miss share one market-data call."""
 
     def get(self, token: int, exchange: Exchange | None) -> Instrument | None:
         found = self._found.get((token, exchange))
@@ -90,7 +93,14 @@ class InstrumentClient:
         cached = self.cache.get(token, exchange)
         if cached is not None:
             return cached
-        instrument = await self._fetch(token, exchange)
+        key = (token, exchange)
+        fetch = self.cache.fetching.get(key)
+        if fetch is None:
+            fetch = asyncio.create_task(self._fetch(token, exchange))
+            self.cache.fetching[key] = fetch
+            fetch.add_done_callback(lambda _: self.cache.fetching.pop(key, None))
+        # shielded: one caller going away (a client disconnect) must not cancel the others'
+        instrument = await asyncio.shield(fetch)
         self.cache.put(token, exchange, instrument)
         return instrument
 
