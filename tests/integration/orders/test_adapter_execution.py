@@ -331,7 +331,8 @@ async def test_adapter_lost_response_order_found_by_tag_not_placed_twice(
         ltp = await ltp_of(sim, SBIN)
         order = place(client_code, SBIN, Side.BUY, 1, price=tick(ltp * Decimal("0.95")))
         await commands(order)
-        await events.wait_type(order.order_id, "order.accepted")
+        # generous, as for the throttle test below: CI once saw nothing here within 60 s
+        await events.wait_type(order.order_id, "order.accepted", seconds=180)
     finally:
         await sim.put("/sim/faults", json={})
     after = (await counters(sim)).get("place_calls", {}).get(client_code, 0)
