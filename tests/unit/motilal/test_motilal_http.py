@@ -1,5 +1,5 @@
-"""The shared HTTP client over real loopback sockets: what "never sent" means, and where a
-call leaves from."""
+"""The shared HTTP client and the order stream over real loopback sockets: what "never
+sent" means, and where a call leaves from."""
 
 import asyncio
 import socket
@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+import websockets
 from motilal import MotilalSettings
+from motilal.feed.orders import OrderStream
 from motilal.http import make_http_client
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -90,3 +92,24 @@ async def test_calls_leave_from_the_given_local_address(
         assert (await own.post("/rest/trans/v1/placeorder", json={})).status_code == 200
         assert (await default.post("/rest/trans/v1/placeorder", json={})).status_code == 200
     assert peers == ["127.0.0.2", "127.0.0.1"]
+
+
+async def test_the_order_stream_leaves_from_the_given_local_address() -> None:
+    peers: list[str] = []
+    seen = asyncio.Event()
+
+    async def handler(ws: websockets.ServerConnection) -> None:
+        peers.append(ws.remote_address[0])
+        seen.set()
+        await ws.wait_closed()
+
+    async with websockets.serve(handler, "127.0.0.1", 0) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        stream = OrderStream(
+            f"ws://127.0.0.1:{port}/", "AB123", "key", lambda: "token", local_address="127.0.0.2"
+        )
+        reading = asyncio.create_task(anext(stream.updates(), None))
+        await asyncio.wait_for(seen.wait(), 10)
+        await stream.close()
+        reading.cancel()
+    assert peers == ["127.0.0.2"]

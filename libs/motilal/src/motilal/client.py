@@ -109,6 +109,8 @@ class MotilalClient:
         (read at every reconnect, so a daily re-login carries over). `url` defaults to the
         environment's stream host."""
         credentials = self._credentials
+        if self._identity is not None:
+            options.setdefault("local_address", self._identity.local_ip)
 
         def token() -> str:
             return self._session.auth_token.get_secret_value() if self._session else ""

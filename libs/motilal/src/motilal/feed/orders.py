@@ -58,10 +58,13 @@ class OrderStream:
         idle_seconds: float | None = 95.0,
         backoff: Backoff | None = None,
         on_connect: Callable[[], None] | None = None,
+        local_address: str | None = None,
     ) -> None:
         """`on_connect` is called each time the stream is subscribed again after a
         (re)connect: frames sent while it was down are lost, so the caller reads what it
-        missed from the books."""
+        missed from the books. `local_address`: where the connection leaves from (an
+        account's own registered IP; None: the host's default route)."""
+        self._local_addr = (local_address, 0) if local_address else None
         self._url = url
         self._client = client_code.upper()
         self._api_key = api_key
@@ -106,7 +109,11 @@ class OrderStream:
                 # No per-message deflate: frames are small, and deflating a heartbeat for
                 # each of 1,000 streams cost more CPU than the bytes it saved (py-spy).
                 async with websockets.connect(
-                    self._url, ping_interval=None, open_timeout=5, compression=None
+                    self._url,
+                    ping_interval=None,
+                    open_timeout=5,
+                    compression=None,
+                    local_addr=self._local_addr,
                 ) as ws:
                     self._ws = ws
                     self.connects += 1
