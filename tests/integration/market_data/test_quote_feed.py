@@ -96,7 +96,7 @@ async def test_feed_watched_token_quote_reaches_redis_and_kafka(
                     quote = QUOTES.parse(record.value)
                     if not isinstance(quote, Quote) or quote.token != YESBANK:
                         continue
-                    assert record.key == b"NSE:11915"  # keyed by exchange:token
+                    assert record.key == b"11915"  # keyed by token (v1)
                     if quote.ltp == Decimal("23.45"):
                         return quote
             return None

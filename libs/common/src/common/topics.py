@@ -46,10 +46,16 @@ class Topic:
     schema: Any
     description: str
     compacted: bool = False
+    message_key_docs: dict[str, str] = field(default_factory=dict)
+    """The key of a message type keyed otherwise than `key_doc` says (by its `type`)."""
     adapter: TypeAdapter[Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "adapter", TypeAdapter(self.schema))
+
+    def key_doc_of(self, message_type: str) -> str:
+        """What a message of this type is keyed by, in words (the schema's x-key)."""
+        return self.message_key_docs.get(message_type, self.key_doc)
 
     @property
     def dlq(self) -> str:
@@ -103,18 +109,14 @@ ORDER_UPDATES = Topic(
 )
 
 
-def _quote_key(message: Any) -> str:
-    # Token numbers repeat across exchanges (NSE 772 and NSECD 772 are different things).
-    return f"{message.exchange}:{message.token}"
-
-
 QUOTES = Topic(
     "marketdata.quotes.v1",
-    _quote_key,
-    "exchange:token",
+    _attr("token"),
+    "token",
     4,
     MarketDataEvent,
-    "Quotes from Motilal's feed (rupees).",
+    "Quotes from Motilal's feed (rupees; 4 decimals for currency). Keyed by token (v1), but "
+    "token numbers repeat across exchanges: name a quote by its exchange and token.",
 )
 PORTFOLIO_UPDATES = Topic(
     "portfolio.updates.v1",
@@ -136,11 +138,13 @@ def _registry_key(message: Any) -> str:
 CLIENTS = Topic(
     "accounts.clients.v1",
     _registry_key,
-    "client_id (dealer:<dealer_id> for a dealer)",
+    "client_id",
     8,
     ClientRegistryEvent,
-    "The client registry; credentials sealed to the broker-adapter.",
+    "The client registry; credentials sealed to the broker-adapter. A dealer "
+    "(dealer.upserted) is keyed dealer:<dealer_id>.",
     compacted=True,
+    message_key_docs={"dealer.upserted": "client_id (dealer:<dealer_id> for a dealer)"},
 )
 SESSIONS = Topic(
     "accounts.sessions.v1",

@@ -85,7 +85,7 @@ def message_schema(topic: Topic, model: type[Message]) -> dict[str, Any]:
         "$id": schema_file(topic, model),
         **body,
         "x-topic": topic.name,
-        "x-key": topic.key_doc,
+        "x-key": topic.key_doc_of(type_of(model)),
     }
 
 

@@ -1,5 +1,6 @@
-"""`marketdata.quotes.v1`: the latest quote per instrument, keyed by exchange:token (token
-numbers repeat across exchanges). Prices in rupees; currency segments keep 4 decimals."""
+"""`marketdata.quotes.v1`: the latest quote per instrument. The v1 topic is keyed by token,
+but token numbers repeat across exchanges, so a quote is named by (exchange, token) from
+the message. Prices in rupees; currency segments keep 4 decimals."""
 
 from typing import Annotated, Literal
 
