@@ -160,3 +160,18 @@ async def execute_all(
     assert response.status_code == 202, response.text
     answer: dict[str, Any] = response.json()
     return answer, await batch_when(gateway, answer["batch_id"], done, seconds)
+
+
+async def order_when(
+    gateway: httpx.AsyncClient, order_id: str, statuses: set[str], seconds: float = 90
+) -> dict[str, Any]:
+    """GET /orders/{id} until its status is one of `statuses`; the order then."""
+
+    async def probe() -> dict[str, Any] | None:
+        response = await gateway.get(f"/api/v1/orders/{order_id}")
+        if response.status_code != 200:
+            return None
+        order: dict[str, Any] = response.json()
+        return order if order["status"] in statuses else None
+
+    return await wait_for(probe, seconds, f"order {order_id} in {statuses}")

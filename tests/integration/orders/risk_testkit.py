@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from orders_testkit import wait_for
+from orders_testkit import order_when, wait_for
 from stack.testing import free_port
 
 TICK = Decimal("0.05")
@@ -39,17 +39,8 @@ async def place(gateway: httpx.AsyncClient, **body: Any) -> str:
     return order_id
 
 
-async def order_in(
-    gateway: httpx.AsyncClient, order_id: str, statuses: set[str], seconds: float = 90
-) -> dict[str, Any]:
-    async def probe() -> dict[str, Any] | None:
-        response = await gateway.get(f"/api/v1/orders/{order_id}")
-        if response.status_code != 200:
-            return None
-        order: dict[str, Any] = response.json()
-        return order if order["status"] in statuses else None
-
-    return await wait_for(probe, seconds, f"order {order_id} in {statuses}")
+order_in = order_when
+"""Wait until the order is in one of the statuses (orders_testkit.order_when)."""
 
 
 async def open_trades(gateway: httpx.AsyncClient, client_id: str, token: int) -> list[Any]:

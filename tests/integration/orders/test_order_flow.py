@@ -11,7 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from common.ids import new_id
-from orders_testkit import Trading, batch_body, execute_all, sim_counters, wait_for
+from orders_testkit import (
+    Trading,
+    batch_body,
+    execute_all,
+    order_when,
+    sim_counters,
+    wait_for,
+)
 
 SBIN = 3045
 TATASTEEL = 3499
@@ -24,19 +31,6 @@ def placed(counters: dict[str, Any], client: str) -> int:
     return int(counters.get("orders_placed", {}).get(client, 0)) + int(
         counters.get("orders_rejected", {}).get(client, 0)
     )
-
-
-async def order_when(
-    gateway: httpx.AsyncClient, order_id: str, statuses: set[str], seconds: float = 90
-) -> dict[str, Any]:
-    async def probe() -> dict[str, Any] | None:
-        response = await gateway.get(f"/api/v1/orders/{order_id}")
-        if response.status_code != 200:
-            return None
-        order: dict[str, Any] = response.json()
-        return order if order["status"] in statuses else None
-
-    return await wait_for(probe, seconds, f"order {order_id} in {statuses}")
 
 
 async def marker_order(gateway: httpx.AsyncClient, client: str) -> dict[str, Any]:
