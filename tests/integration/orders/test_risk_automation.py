@@ -33,7 +33,7 @@ async def buy_and_hold(gateway: httpx.AsyncClient, client: str, token: int, **bo
     order = await order_in(gateway, await place(gateway, client_id=client, token_id=token,
                                                 **body), DONE)  # fmt: skip
     assert order["status"] == "FILLED", order
-    await wait_for(lambda: open_trades(gateway, client, token), 60, f"{client}'s position")
+    await wait_for(lambda: open_trades(gateway, client, token), 180, f"{client}'s position")
 
 
 async def resting_buy(gateway: httpx.AsyncClient, sim: httpx.AsyncClient, client: str,
@@ -71,8 +71,8 @@ async def test_mtm_stop_loss_hit_by_price_exits_and_blocks_that_client_not_anoth
 
     await set_price(sim, MARUTI, price * Decimal("0.96"))  # about -640 on one share
 
-    await wait_for(lambda: exits_filled(gateway, limited, MARUTI), 90, "the exit to fill")
-    await wait_for(lambda: flat(gateway, limited, MARUTI), 60, f"{limited} to be flat")
+    await wait_for(lambda: exits_filled(gateway, limited, MARUTI), 180, "the exit to fill")
+    await wait_for(lambda: flat(gateway, limited, MARUTI), 180, f"{limited} to be flat")
     assert (await order_in(gateway, working, {"CANCELED"}))["status"] == "CANCELED"
     denied = await order_in(gateway, await place(gateway, client_id=limited, token_id=MARUTI,
                                                  trade_type="DELIVERY"), DONE)  # fmt: skip
@@ -123,7 +123,7 @@ async def test_group_mtm_limit_on_the_members_sum_exits_and_blocks_every_member(
     await set_price(sim, EICHERMOT, price * Decimal("0.97"))
 
     for client in (first, second):
-        await wait_for(lambda c=client: flat(gateway, c, EICHERMOT), 90, f"{client} flat")
+        await wait_for(lambda c=client: flat(gateway, c, EICHERMOT), 180, f"{client} flat")
         order = await order_in(gateway, await place(gateway, client_id=client,
                                                     token_id=EICHERMOT), DONE)  # fmt: skip
         assert order["status"] == "DENIED" and order["rule"] == "mtm_limit", order
@@ -157,7 +157,7 @@ async def test_square_off_at_a_simulated_time_exits_intraday_only_and_denies_new
         trades = await open_trades(gateway, client, HEROMOTOCO)
         return [t["trade_type"] for t in trades] == ["DELIVERY"]
 
-    await wait_for(intraday_flat, 90, "only the DELIVERY position to stay open")
+    await wait_for(intraday_flat, 180, "only the DELIVERY position to stay open")
     assert (await order_in(gateway, intraday_working, {"CANCELED"}))["status"] == "CANCELED"
     still = (await gateway.get(f"/api/v1/orders/{delivery_working}")).json()
     assert still["status"] == "ACCEPTED", still
