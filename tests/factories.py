@@ -18,6 +18,7 @@ from common.contracts.accounts import (
     RiskLimits,
     SessionChanged,
 )
+from common.contracts.alerts import AlertKind, AlertRaised, AlertSeverity
 from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
 from common.contracts.envelope import Message
 from common.contracts.instruments import Instrument
@@ -44,6 +45,7 @@ from common.contracts.requests import (
     ClientOrder,
     ExitByTokenRequested,
     ExitTradeRequested,
+    FlattenRequested,
     KillSwitchRequested,
     ModifyRequested,
     OrderRequested,
@@ -123,6 +125,22 @@ EXAMPLES: dict[type[Message], dict[str, Any]] = {
         "orders": (ClientOrder(order_id="o1", client_id="c1"),),
     },
     KillSwitchRequested: {"engaged": True, "reason": "runaway algo"},
+    FlattenRequested: {
+        "batch_id": "b1",
+        "rule": "mtm_limit",
+        "scope": "c1",
+        "client_ids": ("c1",),
+        "trading_date": NOW.date(),
+        "reason": "MTM -5000.00 reached the stop loss of 5000.00",
+    },
+    AlertRaised: {
+        "kind": AlertKind.MTM_LIMIT,
+        "severity": AlertSeverity.CRITICAL,
+        "scope": "c1",
+        "client_id": "c1",
+        "client_ids": ("c1",),
+        "title": "MTM stop loss hit for c1",
+    },
     PlaceOrder: {
         "order_id": "o1",
         "client_id": "c1",
