@@ -1,7 +1,6 @@
 """Trading days: broker order ids and trade numbers restart every day, at Motilal and in the
 simulator; the second day's orders fill and count once, like the first day's."""
 
-import secrets
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -15,9 +14,9 @@ from broker_adapter.execution import store_intents as store
 from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.store_intents import FillClaim
 from common.contracts.instruments import Instrument
-from common.db import apply_migrations
 from common.enums import Exchange, OrderType, Side, TradeType
 from orders_testkit import Trading, batch_body, execute_all, wait_for
+from schemas import migrated_pool
 from stack.testing import TestStack
 
 MIGRATIONS = Path(store.__file__).parents[1] / "migrations"
@@ -31,13 +30,8 @@ INSTRUMENT = Instrument(
 @pytest.fixture
 async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
     """The adapter's tables in a schema of this test's own."""
-    schema = f"broker_adapter_{secrets.token_hex(4)}"
-    pool = await asyncpg.create_pool(
-        stack.postgres_dsn, min_size=1, max_size=4, server_settings={"search_path": schema}
-    )
-    await apply_migrations(pool, schema, MIGRATIONS)
-    yield pool
-    await pool.close()
+    async with migrated_pool(stack.postgres_dsn, "broker_adapter", MIGRATIONS) as pool:
+        yield pool
 
 
 def intent(order_id: str) -> Intent:

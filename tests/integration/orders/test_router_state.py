@@ -23,7 +23,6 @@ from common.contracts.order_events import (
 from common.contracts.order_updates import OrderUpdated
 from common.contracts.quotes import Quote
 from common.contracts.requests import BatchRequested, ClientOrder, KillSwitchRequested
-from common.db import apply_migrations
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher, build_broker
 from common.redis_keys import quote_key
@@ -40,6 +39,7 @@ from order_router.orders import Order
 from order_router.risk import RiskConfig, Rule
 from orders_testkit import wait_for
 from redis.asyncio import Redis
+from schemas import migrated_pool
 from stack.testing import TestStack
 
 MIGRATIONS = Path(store_orders.__file__).parent / "migrations"
@@ -48,13 +48,8 @@ MIGRATIONS = Path(store_orders.__file__).parent / "migrations"
 @pytest.fixture
 async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
     """The router's tables in a schema of this test's own."""
-    schema = f"order_router_{secrets.token_hex(4)}"
-    pool = await asyncpg.create_pool(
-        stack.postgres_dsn, min_size=1, max_size=4, server_settings={"search_path": schema}
-    )
-    await apply_migrations(pool, schema, MIGRATIONS)
-    yield pool
-    await pool.close()
+    async with migrated_pool(stack.postgres_dsn, "order_router", MIGRATIONS) as pool:
+        yield pool
 
 
 async def replica(pool: asyncpg.Pool, dsn: str) -> AccountCopies:
