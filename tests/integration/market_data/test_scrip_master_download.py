@@ -8,6 +8,7 @@ from common.db import apply_migrations, create_pool
 from common.enums import Exchange
 from market_data.instruments.catalog import Catalog
 from motilal import Credentials, MotilalClient, MotilalSettings
+from motilal.scrip_master import ScripMaster
 from motilal_sim.testing import RunningSimulator
 from pydantic import SecretStr
 from stack.testing import TestStack
@@ -26,14 +27,16 @@ async def test_scrip_master_loads_expiry_and_tick_as_motilal_writes_them(
     client = MotilalClient(MotilalSettings(base_url=private_sim.base_url), NOBODY)
     try:
         await apply_migrations(pool, "market_data", MIGRATIONS)
-        raw = await client.scrip_master_rows("NSEFO")
+        raw = await ScripMaster(client.http).rows("NSEFO")
         # The wire carries Motilal's units: paisa and seconds since 1980, not rupees and dates.
         nifty = next(r for r in raw if r["scripcode"] == "62151")
         assert (nifty["ticksize"], nifty["expirydate"]) == ("10", "1483021800")
-        [parsed] = [r for r in await client.scrip_master("NSEFO") if r.token == 62151]
+        [parsed] = [
+            r for r in await ScripMaster(client.http).instruments("NSEFO") if r.token == 62151
+        ]
         assert parsed.expiry == date(2026, 12, 29)
 
-        catalog = Catalog(lambda: pool, ROOT / "data/tokens.csv", client.scrip_master_rows)
+        catalog = Catalog(lambda: pool, ROOT / "data/tokens.csv", ScripMaster(client.http).rows)
         info = await catalog.reload_scrip_master([Exchange.NSEFO, Exchange.NSE], "tester")
         assert info.rows > 3
         row = await pool.fetchrow(

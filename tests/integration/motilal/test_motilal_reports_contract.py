@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from motilal import BrokerRejected, MotilalClient
+from motilal.scrip_master import ScripMaster
 from motilal_testkit import ACCOUNTS, RELIANCE, ClientFactory, SimControl
 from test_motilal_orders_contract import limit
 
@@ -41,11 +42,11 @@ async def test_holdings_come_from_the_demo_account(client: MotilalClient) -> Non
 
 
 async def test_scrip_master_lists_tradeable_instruments(client: MotilalClient) -> None:
-    nse = await client.scrip_master("NSE")
+    nse = await ScripMaster(client.http).instruments("NSE")
     reliance = next(r for r in nse if r.token == 2885)
     assert reliance.name == "RELIANCE EQ" and reliance.tick_size == Decimal("0.05")
     assert all(r.token != 26000 for r in nse)  # indices are not in the scrip master
-    futures = await client.scrip_master("NSEFO")
+    futures = await ScripMaster(client.http).instruments("NSEFO")
     assert {r.lot_size for r in futures} >= {65, 30}
 
 

@@ -5,8 +5,6 @@ its own MotilalClient holding its credentials and session. Reads are retried wit
 order writes never are, and a write whose answer is lost raises UnknownOutcome.
 """
 
-import csv
-import io
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -47,7 +45,6 @@ from motilal.models import (
     Position,
     Profile,
     Quote,
-    ScripRow,
     Session,
     Trade,
 )
@@ -103,6 +100,11 @@ class MotilalClient:
     @property
     def session(self) -> Session | None:
         return self._session
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled client this account calls through (e.g. for ScripMaster)."""
+        return self._http
 
     def order_stream(self, url: str | None = None, **options: Any) -> OrderStream:
         """This account's order/trade stream, authenticated with its key and current token
@@ -392,17 +394,3 @@ class MotilalClient:
         body = {"exchange": exchange, "exchangename": exchange, "scripcode": index_code}
         answer = await self._read(Endpoint.INDEX_LTP, body)
         return IndexQuote.from_row(envelope.one(answer))
-
-    async def scrip_master(self, exchange: str) -> list[ScripRow]:
-        """The instrument master CSV (no login); a bad row raises (not in scrip_master_rows)."""
-        return [ScripRow.from_row(row) for row in await self.scrip_master_rows(exchange)]
-
-    async def scrip_master_rows(self, exchange: str) -> list[dict[str, str]]:
-        try:
-            path, params = PATHS[Endpoint.SCRIP_MASTER_CSV], {"name": exchange}
-            response = await self._http.get(path, params=params)
-        except httpx.TransportError as exc:
-            raise BrokerUnavailable(f"scrip master: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            raise BrokerUnavailable(f"scrip master {exchange}: HTTP {response.status_code}")
-        return list(csv.DictReader(io.StringIO(response.text)))

@@ -7,6 +7,7 @@ from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS, PORTFOLIO_UPDATES
 from motilal import MotilalClient, MotilalSettings
 from motilal.config import require_startable
+from motilal.scrip_master import ScripMaster
 
 from market_data.api import build_router
 from market_data.config import MarketDataSettings
@@ -28,7 +29,7 @@ runtime = ServiceRuntime(
 
 # One account serves the feed login, the REST fallback and scrip-master downloads.
 motilal = MotilalClient(motilal_settings, feed_credentials(settings))
-catalog = Catalog(lambda: runtime.pool, settings.tokens_csv, motilal.scrip_master_rows)
+catalog = Catalog(lambda: runtime.pool, settings.tokens_csv, ScripMaster(motilal.http).rows)
 quotes = QuoteService(
     settings,
     catalog,

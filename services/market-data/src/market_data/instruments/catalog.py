@@ -22,7 +22,7 @@ from market_data.instruments.token_file import RowProblem, TokenFileError, parse
 
 log = logging.getLogger(__name__)
 
-# getscripmastercsv's rows as Motilal wrote them (MotilalClient.scrip_master_rows).
+# getscripmastercsv's rows as Motilal wrote them (motilal.scrip_master.ScripMaster.rows).
 ScripSource = Callable[[Exchange], Awaitable[list[dict[str, str]]]]
 
 
