@@ -148,8 +148,9 @@ def subscribe(
         description="; ".join(f"{t.name}: {t.description}" for t in topics.values()),
     )
 
-    async def on_batch(raw: list[bytes], msg: KafkaMessage) -> None:
+    async def on_batch(raw: list[bytes]) -> None:
         started = time.perf_counter()
+        msg: KafkaMessage = broker.context.get_local("message")
         records: tuple[Any, ...] = msg.raw_message
         by_topic: dict[str, list[tuple[Any, Message]]] = {}
         for record in records:
