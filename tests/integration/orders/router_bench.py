@@ -205,7 +205,7 @@ async def build_parts(
     await accounts.start()
     positions = PositionLookup(nowhere, 1)  # BUY orders only: no position is looked up
     intake = Intake(pool, redis, publisher, instruments, positions, RiskConfig(), accounts)
-    return intake, EventApplier(pool, publisher), accounts
+    return intake, EventApplier(pool, publisher, accounts.book.kill_switch), accounts
 
 
 async def main(rounds: int, client_count: int, sizes: Sequence[int]) -> None:

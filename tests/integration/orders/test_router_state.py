@@ -36,7 +36,7 @@ from order_router.expiry import IST, Expiry
 from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
 from order_router.orders import Order
-from order_router.risk import RiskConfig, Rule
+from order_router.risk import KillSwitch, RiskConfig, Rule
 from orders_testkit import wait_for
 from redis.asyncio import Redis
 from schemas import migrated_pool
@@ -171,7 +171,7 @@ async def test_order_events_batch_applied_once_and_illegal_transition_refused(
     broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "applier-test")
     await broker.start()
     updates = await UpdateReader.start(stack.kafka_bootstrap)
-    applier = EventApplier(pool, Publisher(broker))
+    applier = EventApplier(pool, Publisher(broker), KillSwitch)
     fill = {"order_id": "o1", "client_id": "c1", "price": Decimal("2500")}
     events = [
         make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="B1"),
@@ -222,7 +222,7 @@ async def test_fill_status_comes_from_quantities_not_from_the_event_type(
     broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "applier-test")
     await broker.start()
     try:
-        applier = EventApplier(pool, Publisher(broker))
+        applier = EventApplier(pool, Publisher(broker), KillSwitch)
         fill = {"order_id": "o1", "client_id": "c1", "price": Decimal("2500")}
         # the adapter calls both trades "filled"; only the second completes the 10 shares
         await applier.handle([

@@ -142,6 +142,44 @@ async def test_basket_first_leg_refused_by_the_broker_keeps_the_clients_other_le
         assert placed(after, client) == placed(before, client) + 1  # the refused hedge only
 
 
+async def test_held_legs_are_not_sent_when_a_kill_switch_was_engaged_after_the_basket_came(
+    trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
+) -> None:
+    (client,) = trading.require(149)[148:149]
+    await set_price(sim, CALL_27500, "40.00")
+    await set_price(sim, CALL_26000, "600.00")
+    before = await sim_counters(sim)
+    body = {
+        "client_ids": [client],
+        "legs": [
+            leg(CALL_26000, "SELL", "588.00", quantity=LOT),
+            leg(CALL_27500, "BUY", "37.00", quantity=LOT),  # rests below, inside the 10 % band
+        ],
+    }
+    response = await gateway.post("/api/v1/orders/basket", json=body)
+    assert response.status_code == 202, response.text
+    batch_id = response.json()["batch_id"]
+
+    def hedge_working(batch: dict[str, Any]) -> bool:
+        return any(o["leg"] == 1 and o["status"] == "ACCEPTED" for o in batch["orders"])
+
+    await batch_when(gateway, batch_id, hedge_working, seconds=120)
+    halt = {"client_id": client, "engaged": True, "cancel_open_orders": False, "reason": "test"}
+    engaged = await gateway.post("/api/v1/admin/kill-switch", json=halt)
+    try:
+        assert engaged.status_code == 200, engaged.text
+        await set_price(sim, CALL_27500, "36.50")  # the hedge trades: its held leg is due
+        batch = await batch_when(gateway, batch_id, complete, seconds=120)
+    finally:
+        released = {"client_id": client, "engaged": False, "reason": "test over"}
+        assert (await gateway.post("/api/v1/admin/kill-switch", json=released)).status_code == 200
+    legs = {o["leg"]: o for o in batch["orders"]}
+    assert legs[1]["status"] == "FILLED"
+    assert legs[2]["status"] == "DENIED" and legs[2]["rule"] == "kill_switch", legs[2]
+    assert legs[2]["broker_order_id"] is None
+    assert placed(await sim_counters(sim), client) == placed(before, client) + 1  # the hedge
+
+
 async def test_bad_basket_is_one_422_naming_every_problem_and_places_nothing(
     trading: Trading, gateway: httpx.AsyncClient, sim: httpx.AsyncClient
 ) -> None:

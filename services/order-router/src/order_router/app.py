@@ -77,7 +77,7 @@ async def _build() -> None:
     )
     await risk_automation.start(runtime, parts.accounts.book, portfolio)
     parts.intake.guard = risk_automation
-    parts.events = EventApplier(runtime.pool, runtime.publisher)
+    parts.events = EventApplier(runtime.pool, runtime.publisher, parts.accounts.book.kill_switch)
     parts.expiry = Expiry(
         runtime.pool,
         runtime.publisher,

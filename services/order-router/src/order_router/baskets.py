@@ -21,6 +21,7 @@ from common.contracts.requests import BasketRequested
 from common.enums import OrderStatus as S
 
 from order_router.orders import Order
+from order_router.risk import Rule
 from order_router.transitions import Ev
 
 FIRST_LEG_RULE = "basket_first_leg"
@@ -70,6 +71,12 @@ def first_leg_outcome(order: Order) -> bool | None:
 def released(held: Order) -> Order:
     """A held leg whose first leg traded: it goes out now."""
     return held.to(Ev.SUBMIT)
+
+
+def halted(held: Order, reason: str) -> Order:
+    """A held leg whose first leg traded while a kill switch stops the client: denied, as
+    a new order would be (risk's check ran when the basket came, not now)."""
+    return held.to(Ev.DENY, rule=Rule.KILL_SWITCH, reason=f"not sent: {reason}")
 
 
 def stopped(held: Order, first: Order) -> Order:

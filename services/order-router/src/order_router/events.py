@@ -19,7 +19,7 @@ between the commit and that publish loses those updates; the read API stays exac
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import asyncpg
@@ -32,6 +32,7 @@ from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 from order_router import store_applied, store_orders
 from order_router.messages import updated_event
 from order_router.orders import EVENT_KINDS, Order, apply_event
+from order_router.risk import KillSwitch
 from order_router.settle import follow_on
 from order_router.transitions import IllegalTransition
 
@@ -39,9 +40,13 @@ log = logging.getLogger(__name__)
 
 
 class EventApplier:
-    def __init__(self, pool: asyncpg.Pool, publisher: Publisher) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, publisher: Publisher, kill_switch: Callable[[], KillSwitch]
+    ) -> None:
         self.pool = pool
         self.publisher = publisher
+        self.kill_switch = kill_switch
+        """The engaged kill switches now: a basket's held legs are checked when released."""
 
     async def handle(self, messages: Sequence[Message]) -> None:
         events = _unique([m for m in messages if isinstance(m, OrderEvent)])
@@ -72,7 +77,7 @@ class EventApplier:
                         causes[event.order_id] = event
                         if updated.parent_order_id is None:  # a slice shows in its parent
                             updates.append(updated_event(updated, event))
-            more = await follow_on(conn, changed, causes)
+            more = await follow_on(conn, changed, causes, self.kill_switch())
             await store_orders.update_orders(conn, [*changed.values(), *more.orders])
         await self.publisher.publish_many(ORDER_COMMANDS, more.commands)
         await self.publisher.publish_many(ORDER_EVENTS, more.events)

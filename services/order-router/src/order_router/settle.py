@@ -14,9 +14,10 @@ from common.contracts.order_events import OrderEvent
 from common.db import Executor
 
 from order_router import store_orders
-from order_router.baskets import first_leg_outcome, released, stopped
+from order_router.baskets import first_leg_outcome, halted, released, stopped
 from order_router.messages import denied_event, place_command, submitted_event, updated_event
 from order_router.orders import Order
+from order_router.risk import KillSwitch
 from order_router.slices import aggregate, is_sent
 
 
@@ -29,11 +30,14 @@ class FollowOn:
 
 
 async def follow_on(
-    conn: Executor, changed: dict[str, Order], causes: dict[str, OrderEvent]
+    conn: Executor,
+    changed: dict[str, Order],
+    causes: dict[str, OrderEvent],
+    kill_switch: KillSwitch,
 ) -> FollowOn:
     """Parents of changed slices and basket legs held for changed first legs. `changed` and
     `causes` (order id -> the event that changed it) gain the parents; `orders` holds the
-    legs released or stopped."""
+    legs released, stopped, or denied by a kill switch engaged since the basket came."""
     out = FollowOn()
     parent_ids = {o.parent_order_id for o in changed.values() if o.parent_order_id}
     if parent_ids:
@@ -56,7 +60,14 @@ async def follow_on(
         for held in await store_orders.waiting_on(conn, decided):
             first = changed[held.waits_for or ""]
             cause = causes[first.order_id]
-            if decided[first.order_id]:
+            halt = kill_switch.reason_for(held.client_id)
+            if decided[first.order_id] and halt is not None:
+                order = halted(held, halt)
+                if order.parent_order_id is None:
+                    denial = denied_event(order, cause)
+                    out.events.append(denial)
+                    out.updates.append(updated_event(order, denial))
+            elif decided[first.order_id]:
                 order = released(held)
                 if is_sent(order):
                     out.commands.append(place_command(order, cause))
