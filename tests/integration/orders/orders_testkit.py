@@ -121,16 +121,24 @@ async def batch_when(
     done: Callable[[dict[str, Any]], bool],
     seconds: float = 120,
 ) -> dict[str, Any]:
-    """GET /batches/{id} until `done(batch)`; the last answer on failure."""
+    """GET /batches/{id} until `done(batch)`; the orders' last statuses on failure."""
+    last: dict[str, Any] = {}
 
     async def probe() -> dict[str, Any] | None:
         response = await gateway.get(f"/api/v1/batches/{batch_id}")
         if response.status_code != 200:
             return None
         batch: dict[str, Any] = response.json()
+        last.update(batch)
         return batch if done(batch) else None
 
-    return await wait_for(probe, seconds, f"batch {batch_id}")
+    try:
+        return await wait_for(probe, seconds, f"batch {batch_id}")
+    except AssertionError as timed_out:
+        seen = [
+            (o.get("client_id"), o.get("status"), o.get("reason")) for o in last.get("orders", [])
+        ]
+        raise AssertionError(f"{timed_out}; its orders: {seen}") from None
 
 
 def complete(batch: dict[str, Any]) -> bool:
