@@ -11,9 +11,10 @@ import pytest
 from motilal_sim.testing import generated_accounts
 from stack.testing import TestStack
 
-SIM_ACCOUNTS = 210
-"""Simulator accounts in every test session: enough for a 200-client batch."""
-DEALERS = {"DLRT0001": (210, 211), "DLRT0002": (212, 213)}
+SIM_ACCOUNTS = 230
+"""Simulator accounts in every test session: a 200-client batch, and ranges that one test
+each trades alone (each test says which)."""
+DEALERS = {"DLRT0001": (230, 231), "DLRT0002": (232, 233)}
 """Dealer logins at the simulator, each acting for two accounts past SIM_ACCOUNTS that no
 other test trades (tests/integration/orders/test_dealer_orders.py)."""
 

@@ -11,7 +11,7 @@ from orders_testkit import Trading
 async def test_alert_shows_as_toast_badge_and_panel_entry(
     page: Any, trading: Trading, gateway: httpx.AsyncClient
 ) -> None:
-    (client,) = trading.require(200)[199:]  # an account no other test trades
+    (client,) = trading.require(200)[199:200]  # an account no other test trades
     reason = f"browser alert {new_id()[:6]}"
     engaged = await gateway.post(
         "/api/v1/admin/kill-switch", json={"client_id": client, "engaged": True, "reason": reason}

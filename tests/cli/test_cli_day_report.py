@@ -24,7 +24,7 @@ def test_day_report_summary_adds_up_charges_and_net_pnl() -> None:
 async def test_day_report_writes_the_gateways_day_report_per_client(
     cli: Cli, trading: Trading, tmp_path: Path
 ) -> None:
-    (client,) = trading.require(193)[192:193]  # an account no other test trades
+    (client,) = trading.require(218)[217:218]  # an account no other test trades
     await cli.login()
     quantities = tmp_path / "quantities.csv"
     quantities.write_text(f"{client},2\n")

@@ -51,7 +51,7 @@ async def filled_orders(gateway: httpx.AsyncClient, client_id: str) -> list[dict
 async def test_day_report_after_a_batch_matches_its_fills_and_the_charge_schedule(
     trading: Trading, gateway: httpx.AsyncClient
 ) -> None:
-    clients = trading.require(199)[196:199]  # accounts no other test trades
+    clients = trading.require(217)[214:217]  # accounts no other test trades
     quantities = {c: 2 + i for i, c in enumerate(clients)}
     _, bought = await execute_all(gateway, batch_body(SBIN, quantities))
     assert {o["status"] for o in bought["orders"]} == {"FILLED"}, bought
