@@ -5,6 +5,11 @@ and filled by the simulator); one of them sells part back. The report's fills mu
 orders' fills, its P&L what those fills make, its charges what the schedule says for
 them (worked out here by hand from the rates in data/charges.toml), and the orders list
 as CSV must parse and say what its JSON says.
+
+It runs before test_adapter_trading_days.py (the name orders it): that test moves the shared
+simulator's days on, after which the simulator dates its trades past the platform's calendar
+day and today's report has none of them (a simulator artifact; a real broker does not move
+its clock).
 """
 
 import csv
