@@ -24,8 +24,8 @@ pytestmark = pytest.mark.slow
 ORDER_PATH = ["market-data", "portfolio", "order-router", "broker-adapter", "gateway"]
 SBIN = 3045
 TICK = Decimal("0.05")
-CLIENT_INDEXES = range(202, 206)
-"""Simulator accounts no other test trades (tests/conftest.py makes 210)."""
+CLIENT_INDEXES = range(220, 224)
+"""Simulator accounts no other test trades (tests/conftest.py makes 230; e2e trades 200-208)."""
 WORKING = {"PENDING", "SUBMITTED"}
 
 
