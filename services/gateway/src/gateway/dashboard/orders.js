@@ -84,6 +84,9 @@ export function render(view) {
     document.body.append(a); a.click(); a.remove();
   });
   on("orders:", soon);
+  // An order that changed before the server confirmed a client's channel was never sent
+  // here: read the list again once a client's orders are watched.
+  on("", (m) => { if (m.type === "subscribed" && (m.channels || []).some((c) => c.startsWith("orders:"))) soon(); });
   api("GET", "/clients").then((clients) => clients.forEach((c) => watch(`orders:${c.client_id}`))).catch(() => {});
   load();
   return { reload: load };
