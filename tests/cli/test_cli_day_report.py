@@ -9,6 +9,7 @@ from typing import Any
 from cli_kit import Cli
 from orders_testkit import Trading, wait_for
 from platform_cli.report import summary
+from waiting import clear_of_ist_midnight
 
 
 def test_day_report_summary_adds_up_charges_and_net_pnl() -> None:
@@ -28,6 +29,7 @@ async def test_day_report_writes_the_gateways_day_report_per_client(
     await cli.login()
     quantities = tmp_path / "quantities.csv"
     quantities.write_text(f"{client},2\n")
+    day = await clear_of_ist_midnight()  # the report asked for is the day the fill carries
     run = await cli(
         "execute", "--token", "SBIN", "--buy", "--market", "--intraday", "--csv", str(quantities)
     )
@@ -36,7 +38,8 @@ async def test_day_report_writes_the_gateways_day_report_per_client(
     async with trading.gateway() as gateway:
 
         async def report() -> dict[str, Any] | None:
-            found: dict[str, Any] = (await gateway.get("/api/v1/reports/day")).json()
+            answer = await gateway.get("/api/v1/reports/day", params={"date": day.isoformat()})
+            found: dict[str, Any] = answer.json()
             if found["status"] != "live":  # today already closed: its record stays as written
                 return found
             mine = [c for c in found["clients"] if c["client_id"] == client]

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 from orders_testkit import Trading, batch_body, execute_all, wait_for
+from waiting import clear_of_ist_midnight
 
 SBIN = 3045  # NSE, lot 1
 PAISA = Decimal("0.01")
@@ -58,6 +59,7 @@ async def test_day_report_after_a_batch_matches_its_fills_and_the_charge_schedul
 ) -> None:
     clients = trading.require(217)[214:217]  # accounts no other test trades
     quantities = {c: 2 + i for i, c in enumerate(clients)}
+    day = await clear_of_ist_midnight()  # the report asked for is the day the fills carry
     _, bought = await execute_all(gateway, batch_body(SBIN, quantities))
     assert {o["status"] for o in bought["orders"]} == {"FILLED"}, bought
     seller = clients[0]
@@ -69,7 +71,8 @@ async def test_day_report_after_a_batch_matches_its_fills_and_the_charge_schedul
 
     async def report() -> dict[str, Any] | None:
         # recompute: today's record may have been written before this batch (an evening run)
-        answer = await gateway.get("/api/v1/reports/day", params={"recompute": "true"})
+        params = {"date": day.isoformat(), "recompute": "true"}
+        answer = await gateway.get("/api/v1/reports/day", params=params)
         assert answer.status_code == 200, answer.text
         found: dict[str, Any] = answer.json()
         mine = {c["client_id"]: c for c in found["clients"]}
