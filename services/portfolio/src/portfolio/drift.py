@@ -10,7 +10,7 @@ SELLFROMDP, ...) compares with our zero. Drift is reported, never used to overwr
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from common.contracts.accounts import BrokerPosition
@@ -47,6 +47,10 @@ class HeldQuantity:
     net_quantity: int
 
 
+DriftKey = tuple[Exchange, int, str]
+"""(exchange, token, Motilal product): what drift is recorded per, for one client."""
+
+
 @dataclass(frozen=True)
 class Drift:
     exchange: Exchange
@@ -56,14 +60,18 @@ class Drift:
     ours: int
     broker: int
 
+    @property
+    def key(self) -> DriftKey:
+        return (self.exchange, self.token, self.product)
+
 
 def find_drift(ours: Iterable[HeldQuantity], broker: Iterable[BrokerPosition]) -> list[Drift]:
     """Every (exchange, token, product) where the two net quantities differ."""
-    our_net: dict[tuple[Exchange, int, str], int] = defaultdict(int)
+    our_net: dict[DriftKey, int] = defaultdict(int)
     for held in ours:
         product = motilal_product(held.exchange, held.trade_type)
         our_net[(held.exchange, held.token, product)] += held.net_quantity
-    broker_net: dict[tuple[Exchange, int, str], int] = defaultdict(int)
+    broker_net: dict[DriftKey, int] = defaultdict(int)
     for row in broker:
         broker_net[(row.exchange, row.token, row.product.upper())] += (
             row.buy_quantity - row.sell_quantity
@@ -79,27 +87,13 @@ def find_drift(ours: Iterable[HeldQuantity], broker: Iterable[BrokerPosition]) -
     return drifts
 
 
-DriftKey = tuple[Exchange, int, str]
-"""(exchange, token, Motilal product): what drift is recorded per, for one client."""
-
-
 @dataclass(frozen=True)
-class DriftRecord:
+class DriftRecord(Drift):
     """A difference as stored: how many snapshots in a row showed exactly it, since when."""
 
-    exchange: Exchange
-    token: int
-    product: str
-    trade_type: TradeType | None
-    ours: int
-    broker: int
     snapshots_seen: int
     first_seen_at: datetime
     last_seen_at: datetime
-
-    @property
-    def key(self) -> DriftKey:
-        return (self.exchange, self.token, self.product)
 
 
 def next_drift(
@@ -109,16 +103,10 @@ def next_drift(
     up; a changed or new one starts at 1; one the snapshot no longer shows is gone."""
     after: dict[DriftKey, DriftRecord] = {}
     for d in drifts:
-        key = (d.exchange, d.token, d.product)
-        old = records.get(key)
+        old = records.get(d.key)
         same = old is not None and (old.ours, old.broker) == (d.ours, d.broker)
-        after[key] = DriftRecord(
-            exchange=d.exchange,
-            token=d.token,
-            product=d.product,
-            trade_type=d.trade_type,
-            ours=d.ours,
-            broker=d.broker,
+        after[d.key] = DriftRecord(
+            **{f.name: getattr(d, f.name) for f in fields(Drift)},
             snapshots_seen=old.snapshots_seen + 1 if old is not None and same else 1,
             first_seen_at=old.first_seen_at if old is not None and same else taken_at,
             last_seen_at=max(old.last_seen_at, taken_at) if old is not None else taken_at,
