@@ -32,7 +32,7 @@ from tenacity import (
 )
 
 from gateway.config import GatewaySettings
-from gateway.live import LIVE_GROUP, Hub
+from gateway.live import Hub, consume_live
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def install(runtime: ServiceRuntime, hub: Hub) -> AlertsFeed:
         "drift, kill switch); id = all, or a client_id",
         snapshot=feed.snapshot,
     )
-    runtime.consume(ALERTS, feed.handle, group=LIVE_GROUP, from_beginning=False)
+    consume_live(runtime, ALERTS, feed.handle)
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings)
     if settings.alert_webhook_url is not None and settings.alert_webhook_url.get_secret_value():

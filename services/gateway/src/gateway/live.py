@@ -17,11 +17,15 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from common.consumers import Wants
+from common.contracts.envelope import Message
 from common.ids import new_id
+from common.service import ServiceRuntime
+from common.topics import Topic
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,18 @@ LIVE_GROUP = f"gateway-live-{new_id()[:12]}"
 """The consumer group of this process's live feeds (orders, quotes, portfolio): one group
 member reads all three, and being this process's own, every gateway replica sees every
 message (each replica serves its own sockets)."""
+
+
+def consume_live(
+    runtime: ServiceRuntime,
+    topic: Topic,
+    handler: Callable[[Sequence[Message]], Awaitable[None]],
+    *,
+    wants: Wants | None = None,
+) -> None:
+    """Feed this process's sockets from `topic`: in LIVE_GROUP, from the latest offset (a
+    socket follows what happens from now on; its channel's snapshot covers the past)."""
+    runtime.consume(topic, handler, group=LIVE_GROUP, from_beginning=False, wants=wants)
 
 
 class Hub:

@@ -36,7 +36,7 @@ from common.service import ServiceRuntime
 from common.topics import ORDER_UPDATES
 
 from gateway import metrics
-from gateway.live import LIVE_GROUP, Hub
+from gateway.live import Hub, consume_live
 from gateway.peers import peers_of
 from gateway.router_client import RouterClient
 from gateway.router_views import BatchView
@@ -173,10 +173,5 @@ def install(runtime: ServiceRuntime, hub: Hub) -> OrderFeed:
         "a batch's counts by status and its orders' changes; id = batch_id",
         snapshot=batch_snapshot,
     )
-    runtime.consume(
-        ORDER_UPDATES,
-        feed.handle,
-        group=LIVE_GROUP,
-        from_beginning=False,
-    )
+    consume_live(runtime, ORDER_UPDATES, feed.handle)
     return feed

@@ -18,7 +18,7 @@ from common.enums import PositionStatus
 from common.service import ServiceRuntime
 from common.topics import PORTFOLIO_UPDATES
 
-from gateway.live import LIVE_GROUP, Hub
+from gateway.live import Hub, consume_live
 from gateway.peers import peers_of
 from gateway.portfolio_client import PortfolioClient
 
@@ -80,11 +80,10 @@ def install(runtime: ServiceRuntime, hub: Hub) -> PortfolioFeed:
         "one client's positions, P&L and margin as they change; id = client_id",
         snapshot=feed.snapshot,
     )
-    runtime.consume(
+    consume_live(
+        runtime,
         PORTFOLIO_UPDATES,
         feed.handle,
-        group=LIVE_GROUP,
-        from_beginning=False,
         # keyed by client_id: a client no socket watches is skipped unparsed (its P&L
         # moves every second while prices do; parsing it for no one was the idle cost)
         wants=lambda _type, client_id: hub.has_subscribers(f"{KIND}:{client_id}"),

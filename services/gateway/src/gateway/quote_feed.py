@@ -26,7 +26,7 @@ from common.redis_keys import latest_quote
 from common.service import ServiceRuntime
 from common.topics import QUOTES
 
-from gateway.live import LIVE_GROUP, Hub
+from gateway.live import Hub, consume_live
 
 log = logging.getLogger(__name__)
 
@@ -148,11 +148,6 @@ def install(runtime: ServiceRuntime, hub: Hub) -> QuoteFeed:
         "the latest quote of one instrument, conflated; id = EXCHANGE:token (a bare token: NSE)",
         snapshot=feed.snapshot,
     )
-    runtime.consume(
-        QUOTES,
-        feed.handle,
-        group=LIVE_GROUP,
-        from_beginning=False,
-    )
+    consume_live(runtime, QUOTES, feed.handle)
     runtime.background(feed.renew_loop)
     return feed
