@@ -15,8 +15,8 @@ from common.contracts.order_events import (
 from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
 from factories import RELIANCE, make
 from order_router.expiry import last_cutoff
-from order_router.orders import Order, apply_event
-from order_router.transitions import IllegalTransition
+from order_router.orders import Order, apply_event, cancels_asked, moved
+from order_router.transitions import Ev, IllegalTransition
 
 
 def order(**changes: Any) -> Order:
@@ -75,6 +75,33 @@ def test_order_fill_after_cancel_counts_but_stays_canceled() -> None:
 def test_order_event_illegal_for_state_is_refused() -> None:
     with pytest.raises(IllegalTransition):
         apply_event(order(status=OrderStatus.FILLED), make(OrderCanceled, filled_quantity=10))
+
+
+def test_moved_many_orders_keeps_order_and_leaves_refused_ones_out() -> None:
+    working = order(order_id="o1", status=OrderStatus.ACCEPTED)
+    filled = order(order_id="o2", status=OrderStatus.FILLED)
+    pending = order(order_id="o3", status=OrderStatus.PENDING)
+    done, refused = moved([working, filled, pending], Ev.EXPIRE)
+    assert [(o.order_id, o.status) for o in done] == [
+        ("o1", OrderStatus.EXPIRED),
+        ("o3", OrderStatus.EXPIRED),
+    ]
+    assert [(o.order_id, r.status, r.event) for o, r in refused] == [
+        ("o2", OrderStatus.FILLED, Ev.EXPIRE)
+    ]
+
+
+def test_cancels_asked_resends_pending_cancel_and_refuses_finished_orders() -> None:
+    accepted = order(order_id="o1", status=OrderStatus.ACCEPTED)
+    asked_before = order(order_id="o2", status=OrderStatus.PENDING_CANCEL)
+    canceled = order(order_id="o3", status=OrderStatus.CANCELED)
+    asked, refused = cancels_asked([accepted, asked_before, canceled])
+    assert [(o.order_id, o.status) for o in asked] == [
+        ("o1", OrderStatus.PENDING_CANCEL),
+        ("o2", OrderStatus.PENDING_CANCEL),
+    ]
+    assert asked[1] is asked_before  # unchanged: its cancel command goes out again
+    assert [o.order_id for o, _ in refused] == ["o3"]
 
 
 def test_expiry_cutoff_is_the_last_end_of_day_in_ist() -> None:

@@ -18,8 +18,8 @@ from common.trading_days import IST
 
 from order_router import store_orders
 from order_router.messages import expired_event, updated_event
-from order_router.orders import Order
-from order_router.transitions import Ev, IllegalTransition
+from order_router.orders import Order, moved
+from order_router.transitions import Ev
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,12 @@ class Expiry:
         """Expire every open order created before the last cutoff; returns them."""
         cutoff = last_cutoff(now or datetime.now(UTC), self.expire_at, self.trading_day)
         async with self.pool.acquire() as conn, conn.transaction():
-            expired = []
-            for order in await store_orders.open_orders_created_before(
+            open_orders = await store_orders.open_orders_created_before(
                 conn, cutoff, for_update=True
-            ):
-                try:
-                    expired.append(order.to(Ev.EXPIRE))
-                except IllegalTransition as refused:
-                    log.warning("cannot expire %s: %s", order.order_id, refused)
+            )
+            expired, refusals = moved(open_orders, Ev.EXPIRE)
+            for order, refused in refusals:
+                log.warning("cannot expire %s: %s", order.order_id, refused)
             await store_orders.update_orders(conn, expired)
         if expired:
             day = cutoff.astimezone(IST).date().isoformat()

@@ -22,16 +22,15 @@ import httpx
 from common.contracts.alerts import AlertKind, AlertRaised, AlertSeverity
 from common.contracts.envelope import Message
 from common.contracts.requests import ClientOrder, ExitByTokenRequested, FlattenRequested
-from common.enums import Exchange, OrderStatus, PositionStatus, TradeType
+from common.enums import Exchange, PositionStatus, TradeType
 from common.kafka import Publisher
 from common.topics import ALERTS, ORDER_COMMANDS, ORDER_REQUESTS
 
 from order_router import store_orders, store_risk
 from order_router.messages import cancel_command, derived_id
-from order_router.orders import Order
+from order_router.orders import Order, cancels_asked
 from order_router.risk import Rule
 from order_router.risk_blocks import BlockBook
-from order_router.transitions import Ev, IllegalTransition
 
 log = logging.getLogger(__name__)
 
@@ -86,16 +85,9 @@ class Flattener:
             working = []
             for client_id in m.client_ids:
                 working.extend(await store_orders.working_orders(conn, client_id))
-            to_cancel = [o for o in working if _covered(o, m)]
-            changed = []
-            for order in to_cancel:
-                if order.status is OrderStatus.PENDING_CANCEL:
-                    changed.append(order)  # asked before (a redelivery): send it again
-                    continue
-                try:
-                    changed.append(order.to(Ev.REQUEST_CANCEL))
-                except IllegalTransition as refused:
-                    log.warning("%s could not cancel %s: %s", m.rule, order.order_id, refused)
+            changed, refusals = cancels_asked(o for o in working if _covered(o, m))
+            for order, refused in refusals:
+                log.warning("%s could not cancel %s: %s", m.rule, order.order_id, refused)
             await store_orders.update_orders(conn, changed)
         if changed:
             await self.publisher.publish_many(

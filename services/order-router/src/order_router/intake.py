@@ -42,7 +42,7 @@ from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
 from order_router.margin_holds import Holds
 from order_router.messages import cancel_command, modify_command
-from order_router.orders import Order
+from order_router.orders import Order, cancels_asked
 from order_router.placement import (
     PlacementRequest,
     announcements,
@@ -382,15 +382,9 @@ class Intake:
         """Ask the adapter to cancel every working order of the scope; returns how many."""
         async with self.pool.acquire() as conn, conn.transaction():
             working = await store_orders.working_orders(conn, client_id)
-            to_cancel = []
-            for order in working:
-                if order.status is OrderStatus.PENDING_CANCEL:
-                    to_cancel.append(order)
-                    continue
-                try:
-                    to_cancel.append(order.to(Ev.REQUEST_CANCEL))
-                except IllegalTransition as refused:
-                    log.warning("kill switch could not cancel %s: %s", order.order_id, refused)
+            to_cancel, refusals = cancels_asked(working)
+            for order, refused in refusals:
+                log.warning("kill switch could not cancel %s: %s", order.order_id, refused)
             await store_orders.update_orders(conn, to_cancel)
         if to_cancel:
             commands = [cancel_command(o, cause) for o in to_cancel]

@@ -4,6 +4,7 @@ Every status change goes through the transition table (`transitions.next_status`
 event the table refuses raises `IllegalTransition` and leaves the order as it was.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +28,7 @@ from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
 from order_router.risk import RuleCheck
 from order_router.transitions import (
     Ev,
+    IllegalTransition,
     can_cancel,
     can_modify,
     fill_event,
@@ -124,6 +126,37 @@ class Order:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
+
+
+Refused = list[tuple[Order, IllegalTransition]]
+"""Orders the table did not let an event move, each with the refusal (for the caller's log)."""
+
+
+def moved(orders: Iterable[Order], event: Ev) -> tuple[list[Order], Refused]:
+    """Each order after `event`, in order; one the table refuses stays out of the first list."""
+    done: list[Order] = []
+    refused: Refused = []
+    for order in orders:
+        try:
+            done.append(order.to(event))
+        except IllegalTransition as refusal:
+            refused.append((order, refusal))
+    return done, refused
+
+
+def cancels_asked(orders: Iterable[Order]) -> tuple[list[Order], Refused]:
+    """The orders with a cancel asked, in order: moved to PENDING_CANCEL, or already there (a
+    redelivery: the cancel command is sent again, the adapter dedupes it)."""
+    asked: list[Order] = []
+    refused: Refused = []
+    for order in orders:
+        if order.status is OrderStatus.PENDING_CANCEL:
+            asked.append(order)
+            continue
+        done, no = moved([order], Ev.REQUEST_CANCEL)
+        asked += done
+        refused += no
+    return asked, refused
 
 
 def _money(value: Decimal | None) -> str | None:
