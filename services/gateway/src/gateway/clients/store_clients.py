@@ -71,6 +71,14 @@ _SELECT = """
 """
 
 
+def _limits(row: asyncpg.Record) -> RiskLimits:
+    return RiskLimits(
+        max_order_quantity=row["max_order_quantity"],
+        max_order_value=row["max_order_value"],
+        max_open_positions=row["max_open_positions"],
+    )
+
+
 def _record(row: asyncpg.Record) -> ClientRecord:
     session = None
     if row["s_state"] is not None:
@@ -88,11 +96,7 @@ def _record(row: asyncpg.Record) -> ClientRecord:
         motilal_client_id=row["motilal_client_id"],
         exchanges=tuple(Exchange(e) for e in row["exchanges"]),
         trade_types=tuple(TradeType(t) for t in row["trade_types"]),
-        limits=RiskLimits(
-            max_order_quantity=row["max_order_quantity"],
-            max_order_value=row["max_order_value"],
-            max_open_positions=row["max_open_positions"],
-        ),
+        limits=_limits(row),
         groups=tuple(row["groups"]),
         credential_fields=tuple(row["credential_fields"]),
         credentials_updated_at=row["credentials_updated_at"],
@@ -168,11 +172,7 @@ def _row(row: asyncpg.Record) -> ClientRow:
         active=row["active"],
         exchanges=row["exchanges"],
         trade_types=row["trade_types"],
-        limits=RiskLimits(
-            max_order_quantity=row["max_order_quantity"],
-            max_order_value=row["max_order_value"],
-            max_open_positions=row["max_open_positions"],
-        ),
+        limits=_limits(row),
         groups=row["groups"],
         sealed_credentials=row["sealed_credentials"],
         credential_fields=row["credential_fields"],
