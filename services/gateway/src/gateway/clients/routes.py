@@ -5,6 +5,8 @@ login; anyone with a token reads them. Responses show credentials as present/abs
 and the broker session as the broker-adapter last reported it.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import httpx
@@ -113,6 +115,19 @@ def _not_found(client_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"no client with id {client_id!r}")
 
 
+@contextmanager
+def _registry_answers() -> Iterator[None]:
+    """The registry's refusals as HTTP answers: 422 naming the fields, 409, 404."""
+    try:
+        yield
+    except FieldErrors as error:
+        raise _invalid(error) from error
+    except Conflict as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except ClientNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+
+
 @router.get("/clients", summary="List client accounts")
 async def list_clients(
     request: Request,
@@ -142,12 +157,8 @@ async def get_client(
     summary="Register a client account (admin); credentials are sealed for the broker-adapter",
 )
 async def create_client(body: ClientCreate, user: Admin, registry: RegistryDep) -> ClientOut:
-    try:
+    with _registry_answers():
         return client_out(await registry.create(user, body))
-    except FieldErrors as error:
-        raise _invalid(error) from error
-    except Conflict as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
 
 def dealer_out(record: DealerRecord) -> DealerOut:
@@ -172,12 +183,8 @@ async def create_dealer(
     body: DealerCreate, user: Admin, registry: RegistryDep, pool: deps.Pool
 ) -> DealerOut:
     """Clients reached through it are registered with `dealer_id` and no credentials."""
-    try:
+    with _registry_answers():
         row = await registry.register_dealer(user, body)
-    except FieldErrors as error:
-        raise _invalid(error) from error
-    except Conflict as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     (record,) = await store_dealers.dealer_records(pool, row.dealer_id)
     return dealer_out(record)
 
@@ -191,28 +198,20 @@ async def list_dealers(_: Viewer, pool: deps.Pool) -> list[DealerOut]:
 async def update_client(
     client_id: str, body: ClientUpdate, user: Admin, registry: RegistryDep
 ) -> ClientOut:
-    try:
+    with _registry_answers():
         return client_out(await registry.update(user, client_id, body))
-    except FieldErrors as error:
-        raise _invalid(error) from error
-    except ClientNotFound as error:
-        raise _not_found(client_id) from error
 
 
 @router.post("/clients/{client_id}/disable", summary="Disable a client (admin): no new orders")
 async def disable_client(client_id: str, user: Admin, registry: RegistryDep) -> ClientOut:
-    try:
+    with _registry_answers():
         return client_out(await registry.set_active(user, client_id, False))
-    except ClientNotFound as error:
-        raise _not_found(client_id) from error
 
 
 @router.post("/clients/{client_id}/enable", summary="Enable a disabled client (admin)")
 async def enable_client(client_id: str, user: Admin, registry: RegistryDep) -> ClientOut:
-    try:
+    with _registry_answers():
         return client_out(await registry.set_active(user, client_id, True))
-    except ClientNotFound as error:
-        raise _not_found(client_id) from error
 
 
 class OtpBody(BaseModel):
