@@ -8,7 +8,9 @@ BOOTSTRAP=${KAFKA_ADMIN_BOOTSTRAP:-kafka:9094}
 CONFIG=$(mktemp)
 trap 'rm -f "$CONFIG"' EXIT
 cat > "$CONFIG" <<PROPERTIES
-security.protocol=SASL_PLAINTEXT
+security.protocol=SASL_SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${KAFKA_CA_FILE:?}
 sasl.mechanism=PLAIN
 sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${PLATFORM_KAFKA_ADMIN_PASSWORD:?}";
 PROPERTIES

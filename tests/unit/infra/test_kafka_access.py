@@ -151,7 +151,12 @@ def test_k8s_services_sign_in_as_their_own_kafka_user_and_trust_the_cluster_ca()
 def test_compose_kafka_takes_scram_users_and_checks_acls() -> None:
     env = COMPOSE["services"]["kafka"]["environment"]
     protocols = dict(p.split(":") for p in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
-    assert set(protocols.values()) == {"SASL_PLAINTEXT"}  # no listener without a user
+    # no listener without a user; the controller's (loopback only) is the one without TLS
+    assert protocols == {
+        "CONTROLLER": "SASL_PLAINTEXT",
+        "CLIENT": "SASL_SSL",
+        "ADMIN": "SASL_SSL",
+    }
     assert env["KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
     assert env["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
     assert env["KAFKA_SUPER_USERS"] == "User:admin"
@@ -162,7 +167,7 @@ def test_compose_kafka_takes_scram_users_and_checks_acls() -> None:
 def test_compose_service_signs_in_as_its_own_kafka_user(service: str) -> None:
     env = COMPOSE["services"][service]["environment"]
     access = access_of(service)
-    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+    assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
     assert env["KAFKA_USERNAME"] == access.user
     variable = password_variable(access)
     assert env["KAFKA_PASSWORD"].startswith(f"${{{variable}:?")

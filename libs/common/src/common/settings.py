@@ -87,8 +87,8 @@ class ServiceSettings(BaseSettings):
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT",
         validation_alias=_shared("KAFKA_SECURITY_PROTOCOL"),
-        description="how services connect to Kafka: SASL_SSL (Kubernetes: SCRAM over TLS), "
-        "SASL_PLAINTEXT (docker-compose: SCRAM, no TLS), PLAINTEXT (the embedded broker)",
+        description="how services connect to Kafka: SASL_SSL (Kubernetes and docker-compose: "
+        "SCRAM over TLS), PLAINTEXT (the embedded broker)",
     )
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
         default="SCRAM-SHA-512", validation_alias=_shared("KAFKA_SASL_MECHANISM")

@@ -10,7 +10,8 @@ from common.kafka_access import ACCESS, ServiceAccess
 from common.topics import ALL_TOPICS
 
 ADMIN_LISTENER = "kafka:9094"
-"""The admin listener (SASL PLAIN, user admin only); services use kafka:9092 (SCRAM)."""
+"""The admin listener (SASL PLAIN over TLS, user admin only); services use kafka:9092
+(SCRAM over TLS). Both present the certificate of compose's CA (KAFKA_CA_FILE)."""
 
 
 def password_variable(access: ServiceAccess) -> str:
@@ -48,7 +49,9 @@ BOOTSTRAP=${KAFKA_ADMIN_BOOTSTRAP:-%(admin)s}
 CONFIG=$(mktemp)
 trap 'rm -f "$CONFIG"' EXIT
 cat > "$CONFIG" <<PROPERTIES
-security.protocol=SASL_PLAINTEXT
+security.protocol=SASL_SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=${KAFKA_CA_FILE:?}
 sasl.mechanism=PLAIN
 %(jaas)s
 PROPERTIES
