@@ -244,8 +244,7 @@ class Registry:
 
     async def _publish_dealer(self, row: DealerRow, actor: CurrentUser | str) -> None:
         message = DealerUpserted(
-            correlation_id=correlation_id() or new_id(),
-            actor=actor.username if isinstance(actor, CurrentUser) else actor,
+            **_origin(actor),
             dealer_id=row.dealer_id,
             motilal_client_id=row.motilal_client_id,
             name=row.name,
@@ -264,10 +263,18 @@ class Registry:
         return record
 
 
+def _origin(actor: CurrentUser | str) -> dict[str, str]:
+    """Envelope fields of a registry message: the request's correlation id (a new one outside
+    a request) and who acted (a user, or the service itself by name)."""
+    return {
+        "correlation_id": correlation_id() or new_id(),
+        "actor": actor.username if isinstance(actor, CurrentUser) else actor,
+    }
+
+
 def upserted(row: ClientRow, actor: CurrentUser | str) -> ClientUpserted:
     return ClientUpserted(
-        correlation_id=correlation_id() or new_id(),
-        actor=actor.username if isinstance(actor, CurrentUser) else actor,
+        **_origin(actor),
         client_id=row.client_id,
         motilal_client_id=row.motilal_client_id,
         name=row.name,
