@@ -12,8 +12,9 @@
 #               user only (uid 1000 in the apache/kafka image), KAFKA_KEYSTORE_PASSWORD
 # The CA and the broker's key pair are made once per volume; the broker certificate again
 # when it has under 30 days left (same CA: the services need nothing new); the key store
-# on every run, so a changed KAFKA_KEYSTORE_PASSWORD takes effect. `docker compose down -v`
-# starts over.
+# on every run, so a changed KAFKA_KEYSTORE_PASSWORD takes effect. The broker reads its key
+# store when it starts: a running broker serves a renewed certificate after a restart.
+# `docker compose down -v` starts over.
 set -eu
 DIR=${KAFKA_CERTS_DIR:-/certs}
 BROKER_UID=${KAFKA_BROKER_UID:-1000}
