@@ -4,7 +4,15 @@ a group's MTM as its members' sum, and which scopes a client's move concerns."""
 from datetime import date
 from decimal import Decimal as D
 
-from order_router.mtm import MtmBoard, MtmLimits, breach, group_scope, scopes_of
+from order_router.mtm import (
+    MtmBoard,
+    MtmLimits,
+    breach,
+    group_scope,
+    scopes_of,
+    watched_clients,
+)
+from order_router.mtm_watch import MtmWatch
 
 
 def test_breach_stop_loss_hit_at_minus_the_limit_and_not_before() -> None:
@@ -77,3 +85,23 @@ def test_scopes_of_a_client_are_its_own_and_its_groups_watched_ones() -> None:
     }
     assert sorted(s.scope for s in scopes_of(["C1"], limits)) == ["C1", "group:a"]
     assert [s.scope for s in scopes_of(["C3"], limits)] == ["group:a"]
+
+
+def test_watched_clients_are_the_limited_clients_and_limited_groups_members() -> None:
+    limits = [
+        MtmLimits("C1", stop_loss=D(100)),
+        MtmLimits("C2"),  # a row whose limits were all cleared watches no one
+        MtmLimits(group_scope("hni"), target=D(500), members=("C3", "C4")),
+        MtmLimits(group_scope("idle"), members=("C5",)),
+    ]
+    assert watched_clients(limits) == {"C1", "C3", "C4"}
+
+
+def test_the_watch_parses_only_watched_clients_pnl_and_follows_a_put() -> None:
+    watch = MtmWatch(pool=None, publisher=None, refresh_seconds=1)  # type: ignore[arg-type]
+    watch.put_limits(MtmLimits("C1", stop_loss=D(100)))
+    assert watch.wants("pnl.changed", "C1")
+    assert not watch.wants("pnl.changed", "C9")  # nobody limits C9: skipped unparsed
+    assert not watch.wants("position.changed", "C1")
+    watch.put_limits(MtmLimits(group_scope("hni"), trailing_stop=D(50), members=("C9",)))
+    assert watch.wants("pnl.changed", "C9") and watch.wants("pnl.changed", "C1")

@@ -97,6 +97,11 @@ class MtmBoard:
         return self._peaks.get(scope, ZERO)
 
 
+def watched_clients(limits: Iterable[MtmLimits]) -> frozenset[str]:
+    """Every client some watched scope (its own or a group's) needs the MTM of."""
+    return frozenset(c for lim in limits if lim.watched for c in lim.clients)
+
+
 def scopes_of(clients: Iterable[str], limits: Mapping[str, MtmLimits]) -> list[MtmLimits]:
     """The watched scopes whose MTM the clients move: their own and their groups'."""
     moved = set(clients)

@@ -3,17 +3,22 @@
 The portfolio marks every client's P&L on each quote and publishes it on
 portfolio.updates.v1 (`pnl.changed`, conflated per client to at most one a second). This
 watch reads those figures (its own consumer group per process, from the latest offset, so
-every replica sees every client, as a group's members may sit on any partition), keeps each
-client's day MTM (realized today + unrealized), and checks the scopes the client belongs to.
+every replica sees every client, as a group's members may sit on any partition), keeps the
+day MTM (realized today + unrealized) of the clients a limit watches, and checks the scopes
+the client belongs to. Other clients' figures are skipped unparsed (`wants`): 1,000 clients
+on a ticking market are 1,000 messages a second, and a desk limits a few of them. A client
+is watched from its first figure after its limit is set (within a second while its prices
+move).
 A scope whose limit is hit fires once per trading date (`risk_triggers`: whichever replica
 records it first): it publishes a `FlattenRequested`, which the intake turns into blocks,
 cancels, exits and an alert.
 
-Limits are re-read from PostgreSQL at most every `refresh_seconds` (any replica's PUT).
+Limits are re-read from PostgreSQL every `refresh_seconds` (any replica's PUT), by a loop:
+a replica that watches no one reads no figures to hang the re-read on.
 """
 
+import asyncio
 import logging
-import time as monotonic
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -27,12 +32,13 @@ from common.trading_days import trading_date
 
 from order_router import store_risk
 from order_router.messages import derived_id
-from order_router.mtm import MtmBoard, MtmLimits, scopes_of
+from order_router.mtm import MtmBoard, MtmLimits, scopes_of, watched_clients
 from order_router.risk import Rule
 
 log = logging.getLogger(__name__)
 
 ACTOR = "order-router:mtm-limit"
+PNL_CHANGED: str = PnlChanged.model_fields["type"].default
 
 
 def limits_of(row: asyncpg.Record) -> MtmLimits:
@@ -59,25 +65,36 @@ class MtmWatch:
         self.clock = clock
         self.board = MtmBoard()
         self.limits: dict[str, MtmLimits] = {}
+        self._watched: frozenset[str] = frozenset()
         self._fired: set[str] = set()
-        self._read_at = float("-inf")
 
     async def reload(self) -> None:
         rows = await store_risk.all_limits(self.pool)
-        self.limits = {r["scope"]: limits_of(r) for r in rows}
-        self._read_at = monotonic.monotonic()
+        self._set_limits({r["scope"]: limits_of(r) for r in rows})
+
+    async def reload_forever(self) -> None:
+        """Re-read the limits every `refresh_seconds` (a runtime background loop)."""
+        while True:
+            await asyncio.sleep(self.refresh_seconds)
+            await self.reload()
 
     def put_limits(self, limits: MtmLimits) -> None:
         """A PUT on this replica: watched from the next figure on."""
-        self.limits[limits.scope] = limits
+        self._set_limits({**self.limits, limits.scope: limits})
+
+    def _set_limits(self, limits: dict[str, MtmLimits]) -> None:
+        self.limits = limits
+        self._watched = watched_clients(limits.values())
+
+    def wants(self, event_type: str, client_id: str) -> bool:
+        """Whether a portfolio.updates.v1 record is worth parsing: a watched client's P&L."""
+        return event_type == PNL_CHANGED and client_id in self._watched
 
     async def on_pnl(self, messages: Sequence[Message]) -> None:
         day = trading_date(self.clock())
         if self.board.day != day:
             self.board.start_day(day)
             self._fired = await store_risk.fired_on(self.pool, day, Rule.MTM_LIMIT)
-        if monotonic.monotonic() - self._read_at >= self.refresh_seconds:
-            await self.reload()
         moved = []
         for m in messages:
             if not isinstance(m, PnlChanged):

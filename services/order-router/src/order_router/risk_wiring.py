@@ -15,7 +15,6 @@ from common.consumers import of_types
 from common.contracts.accounts import SessionChanged
 from common.contracts.envelope import Message, utc_now
 from common.contracts.order_events import OrderRejected
-from common.contracts.portfolio import PnlChanged
 from common.contracts.requests import FlattenRequested, KillSwitchRequested
 from common.ids import new_id
 from common.service import ServiceRuntime
@@ -55,14 +54,16 @@ class RiskAutomation:
         self._blocks: Mapping[str, list[Block]] = {}
 
     def install(self, runtime: ServiceRuntime) -> None:
-        # every replica reads every client's P&L (a group's members sit on any partition)
+        # every replica reads every watched client's P&L (a group's members sit on any
+        # partition); the others' are skipped unparsed
         runtime.consume(
             PORTFOLIO_UPDATES,
             self._on_pnl,
             group=f"order-router-mtm-{new_id()[:12]}",
             from_beginning=False,
-            wants=of_types(PnlChanged),
+            wants=self._wants_pnl,
         )
+        runtime.background(self._reload_limits_loop)
         for topic, kind in (
             (ORDER_EVENTS, OrderRejected),
             (SESSIONS, SessionChanged),
@@ -112,8 +113,14 @@ class RiskAutomation:
 
     # --- consumers and the loop -------------------------------------------------------
 
+    def _wants_pnl(self, event_type: str, client_id: str) -> bool:
+        return self.mtm.wants(event_type, client_id)  # consumers start after `start`
+
     async def _on_pnl(self, messages: Sequence[Message]) -> None:
         await self.mtm.on_pnl(messages)
+
+    async def _reload_limits_loop(self) -> None:
+        await self.mtm.reload_forever()
 
     async def _on_alertable(self, messages: Sequence[Message]) -> None:
         await self.raiser.handle(messages)
