@@ -3,10 +3,15 @@
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Self
 
 from common.settings import ServiceSettings
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from broker_adapter.egress import DEFAULT_POOL, EgressPools
+
+_POOL_NAME = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"  # the gateway's, for egress_pool
 
 _DEMO_ACCOUNTS = Path(__file__).resolve().parents[4] / "data" / "sim-accounts.json"
 
@@ -17,6 +22,21 @@ class BrokerAdapterSettings(ServiceSettings):
     )
 
     port: int = Field(default=8002, description="HTTP port of the broker-adapter")
+
+    # ---- egress pools (egress.py) ----------------------------------------------------------
+    egress_pool: str | None = Field(
+        default=None,
+        pattern=_POOL_NAME,
+        description="the egress pool this adapter serves (BROKER_ADAPTER_EGRESS_POOL): only "
+        "clients whose network_identity.egress_pool names it, `default` for clients without "
+        "one. Unset: one Deployment serves every client (no pools)",
+    )
+    egress_pools: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="every pool deployed (BROKER_ADAPTER_EGRESS_POOLS, comma-separated, the "
+        "same on every pool); the default pool refuses the commands of a client naming "
+        "another. Required with egress_pool, and must hold it and `default`",
+    )
 
     # ---- execution -------------------------------------------------------------------------
     market_protection_percent: Decimal = Field(
@@ -155,3 +175,30 @@ class BrokerAdapterSettings(ServiceSettings):
         gt=0,
         description="how long an unverified token waiting for its OTP is kept",
     )
+
+    @field_validator("egress_pools", mode="before")
+    @classmethod
+    def _split_pools(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _pools_agree(self) -> Self:
+        pools = self.egress_pools
+        if self.egress_pool is None and pools:
+            raise ValueError(
+                f"egress_pools is {','.join(pools)} but egress_pool is unset: this adapter "
+                "would serve every client, the pools' too; set BROKER_ADAPTER_EGRESS_POOL"
+            )
+        if self.egress_pool is not None and not {self.egress_pool, DEFAULT_POOL} <= set(pools):
+            raise ValueError(
+                f"egress_pools must list this adapter's pool {self.egress_pool!r} and "
+                f"{DEFAULT_POOL!r} (clients without a pool), got {','.join(pools) or 'nothing'}"
+            )
+        return self
+
+    @property
+    def egress(self) -> EgressPools:
+        """Which clients this adapter serves (egress.py)."""
+        return EgressPools.of(self.egress_pool, self.egress_pools)
