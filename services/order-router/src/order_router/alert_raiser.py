@@ -4,9 +4,10 @@
 - a client's broker session that failed (accounts.sessions.v1, on the change into FAILED);
 - a kill switch engaged (orders.requests.v1 `killswitch.requested`).
 MTM limits and the square-off raise their own (flatten.py); the portfolio raises drift.
-A consumer group of its own (one alert per fact, whichever replica reads it), from the
-latest offset: an alert is about now. Each alert's id is derived from its cause, so a
-redelivered fact gives the same alert id (a webhook receiver can drop repeats).
+Read by the order-router's own group member, beside the handlers of the same topics (one
+alert per fact, from whichever replica owns its partition). Each alert's id is derived
+from its cause, so a redelivered fact gives the same alert id (a webhook receiver can drop
+repeats).
 """
 
 from collections.abc import Sequence
@@ -21,8 +22,6 @@ from common.kafka import Publisher
 from common.topics import ALERTS
 
 from order_router.messages import derived_id
-
-GROUP = "order-router-alerts"
 
 
 def alert_for(m: Message, was_failed: bool = False) -> AlertRaised | None:

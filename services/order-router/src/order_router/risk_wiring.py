@@ -21,7 +21,6 @@ from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS, ORDER_REQUESTS, PORTFOLIO_UPDATES, SESSIONS
 
 from order_router.accounts import AccountBook
-from order_router.alert_raiser import GROUP as ALERTS_GROUP
 from order_router.alert_raiser import AlertRaiser
 from order_router.config import OrderRouterSettings
 from order_router.flatten import Flattener
@@ -69,10 +68,8 @@ class RiskAutomation:
             (SESSIONS, SessionChanged),
             (ORDER_REQUESTS, KillSwitchRequested),
         ):
-            runtime.consume(
-                topic, self._on_alertable, group=ALERTS_GROUP, from_beginning=False,
-                wants=of_types(kind),
-            )  # fmt: skip
+            # in the service's own group: the member that already reads these topics
+            runtime.consume(topic, self._on_alertable, wants=of_types(kind))
         if self.enforced:
             runtime.background(self._square_off_loop)
 
