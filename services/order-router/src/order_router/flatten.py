@@ -15,7 +15,8 @@ Every id is derived from the request, so a redelivered request repeats nothing.
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import Any
+from datetime import date
+from typing import Any, Literal
 
 import asyncpg
 import httpx
@@ -33,6 +34,47 @@ from order_router.risk import Rule
 from order_router.risk_blocks import BlockBook
 
 log = logging.getLogger(__name__)
+
+
+async def fire_flatten(
+    pool: asyncpg.Pool,
+    publisher: Publisher,
+    rule: Literal["mtm_limit", "square_off_time"],
+    fired: str,
+    day: date,
+    reason: str,
+    *,
+    actor: str,
+    id_prefix: str,
+    scope: str,
+    client_ids: tuple[str, ...],
+    trade_type: TradeType | None = None,
+    exchanges: tuple[Exchange, ...] = (),
+) -> bool:
+    """Fire `rule` for `fired` (its scope key) once on `day` and ask for the flatten of
+    `client_ids`; False when it had fired already (here, or on another replica first). The
+    request's ids derive from (id_prefix, fired, day), so a repeat is a no-op downstream."""
+    if not await store_risk.fire(pool, fired, rule, day, reason):
+        return False
+    batch_id = derived_id(id_prefix, fired, day.isoformat())
+    await publisher.publish(
+        ORDER_REQUESTS,
+        FlattenRequested(
+            event_id=batch_id,
+            correlation_id=batch_id,
+            actor=actor,
+            batch_id=batch_id,
+            rule=rule,
+            trading_date=day,
+            reason=reason,
+            scope=scope,
+            client_ids=client_ids,
+            trade_type=trade_type,
+            exchanges=exchanges,
+        ),
+    )
+    return True
+
 
 Held = tuple[str, int, Exchange, TradeType]  # client, token, exchange, trade type
 

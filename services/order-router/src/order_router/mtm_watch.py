@@ -25,13 +25,11 @@ from datetime import datetime
 import asyncpg
 from common.contracts.envelope import Message, utc_now
 from common.contracts.portfolio import PnlChanged
-from common.contracts.requests import FlattenRequested
 from common.kafka import Publisher
-from common.topics import ORDER_REQUESTS
 from common.trading_days import trading_date
 
 from order_router import store_risk
-from order_router.messages import derived_id
+from order_router.flatten import fire_flatten
 from order_router.mtm import MtmBoard, MtmLimits, scopes_of, watched_clients
 from order_router.risk import Rule
 
@@ -116,24 +114,19 @@ class MtmWatch:
         self._fired.add(limits.scope)
         if not limits.clients:
             return
-        if not await store_risk.fire(self.pool, limits.scope, Rule.MTM_LIMIT, day, reason):
-            return  # another replica fired it first
-        batch_id = derived_id("mtm", limits.scope, day.isoformat())
-        log.warning("%s (day MTM %s): flattening %s", reason, mtm, ", ".join(limits.clients))
-        await self.publisher.publish(
-            ORDER_REQUESTS,
-            FlattenRequested(
-                event_id=batch_id,
-                correlation_id=batch_id,
-                actor=ACTOR,
-                batch_id=batch_id,
-                rule="mtm_limit",
-                scope=limits.scope,
-                client_ids=limits.clients,
-                trading_date=day,
-                reason=reason,
-            ),
-        )
+        if await fire_flatten(
+            self.pool,
+            self.publisher,
+            "mtm_limit",
+            limits.scope,
+            day,
+            reason,
+            actor=ACTOR,
+            id_prefix="mtm",
+            scope=limits.scope,
+            client_ids=limits.clients,
+        ):
+            log.warning("%s (day MTM %s): flattening %s", reason, mtm, ", ".join(limits.clients))
 
     def figures(self, limits: MtmLimits) -> dict[str, object]:
         """The scope's day MTM and peak now (for the limits view)."""

@@ -16,16 +16,14 @@ from datetime import date, datetime
 
 import asyncpg
 from common.contracts.envelope import utc_now
-from common.contracts.requests import FlattenRequested
 from common.enums import Exchange, TradeType
 from common.kafka import Publisher
-from common.topics import ORDER_REQUESTS
 from common.trading_days import trading_date
 
 from order_router import store_risk
 from order_router.accounts import AccountBook
-from order_router.messages import derived_id
-from order_router.risk import ClientState, Rule
+from order_router.flatten import fire_flatten
+from order_router.risk import ClientState
 from order_router.square_off import SquareOffTimes
 
 log = logging.getLogger(__name__)
@@ -61,8 +59,9 @@ class SquareOffPass:
             try:
                 await self.run_at(self.clock())
             except (OSError, asyncpg.PostgresError) as error:
-                log.warning("square-off pass failed, next try in %ss: %s", self.check_seconds,
-                            error)  # fmt: skip
+                log.warning(
+                    "square-off pass failed, next try in %ss: %s", self.check_seconds, error
+                )
             await asyncio.sleep(self.check_seconds)
 
     async def run_at(self, now: datetime, client_ids: Iterable[str] | None = None) -> list[str]:
@@ -88,23 +87,17 @@ class SquareOffPass:
     ) -> bool:
         scope = f"{client_id}@{exchange}"
         reason = times.reason(client_id, exchange)
-        if not await store_risk.fire(self.pool, scope, Rule.SQUARE_OFF_TIME, day, reason):
-            return False
-        batch_id = derived_id("square-off", scope, day.isoformat())
-        await self.publisher.publish(
-            ORDER_REQUESTS,
-            FlattenRequested(
-                event_id=batch_id,
-                correlation_id=batch_id,
-                actor=ACTOR,
-                batch_id=batch_id,
-                rule="square_off_time",
-                scope=client_id,
-                client_ids=(client_id,),
-                trade_type=TradeType.INTRADAY,
-                exchanges=(exchange,),
-                trading_date=day,
-                reason=reason,
-            ),
+        return await fire_flatten(
+            self.pool,
+            self.publisher,
+            "square_off_time",
+            scope,
+            day,
+            reason,
+            actor=ACTOR,
+            id_prefix="square-off",
+            scope=client_id,
+            client_ids=(client_id,),
+            trade_type=TradeType.INTRADAY,
+            exchanges=(exchange,),
         )
-        return True
