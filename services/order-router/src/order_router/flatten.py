@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import asyncpg
 import httpx
@@ -36,43 +36,22 @@ from order_router.risk_blocks import BlockBook
 log = logging.getLogger(__name__)
 
 
-async def fire_flatten(
-    pool: asyncpg.Pool,
-    publisher: Publisher,
-    rule: Literal["mtm_limit", "square_off_time"],
-    fired: str,
-    day: date,
-    reason: str,
-    *,
-    actor: str,
-    id_prefix: str,
-    scope: str,
-    client_ids: tuple[str, ...],
-    trade_type: TradeType | None = None,
-    exchanges: tuple[Exchange, ...] = (),
-) -> bool:
-    """Fire `rule` for `fired` (its scope key) once on `day` and ask for the flatten of
-    `client_ids`; False when it had fired already (here, or on another replica first). The
-    request's ids derive from (id_prefix, fired, day), so a repeat is a no-op downstream."""
-    if not await store_risk.fire(pool, fired, rule, day, reason):
-        return False
+def flatten_ids(id_prefix: str, fired: str, day: date, actor: str) -> dict[str, str]:
+    """The envelope and batch id of a fired rule's flatten request, derived from (id_prefix,
+    fired, day): a repeat of the same firing is a no-op downstream."""
     batch_id = derived_id(id_prefix, fired, day.isoformat())
-    await publisher.publish(
-        ORDER_REQUESTS,
-        FlattenRequested(
-            event_id=batch_id,
-            correlation_id=batch_id,
-            actor=actor,
-            batch_id=batch_id,
-            rule=rule,
-            trading_date=day,
-            reason=reason,
-            scope=scope,
-            client_ids=client_ids,
-            trade_type=trade_type,
-            exchanges=exchanges,
-        ),
-    )
+    return {"event_id": batch_id, "correlation_id": batch_id, "actor": actor, "batch_id": batch_id}
+
+
+async def fire_flatten(
+    pool: asyncpg.Pool, publisher: Publisher, fired: str, request: FlattenRequested
+) -> bool:
+    """Record the request's rule firing for `fired` (its scope key) on its trading date and
+    publish the request; False, publishing nothing, when it had fired already (here, or on
+    another replica first)."""
+    if not await store_risk.fire(pool, fired, request.rule, request.trading_date, request.reason):
+        return False
+    await publisher.publish(ORDER_REQUESTS, request)
     return True
 
 

@@ -25,11 +25,12 @@ from datetime import datetime
 import asyncpg
 from common.contracts.envelope import Message, utc_now
 from common.contracts.portfolio import PnlChanged
+from common.contracts.requests import FlattenRequested
 from common.kafka import Publisher
 from common.trading_days import trading_date
 
 from order_router import store_risk
-from order_router.flatten import fire_flatten
+from order_router.flatten import fire_flatten, flatten_ids
 from order_router.mtm import MtmBoard, MtmLimits, scopes_of, watched_clients
 from order_router.risk import Rule
 
@@ -114,18 +115,15 @@ class MtmWatch:
         self._fired.add(limits.scope)
         if not limits.clients:
             return
-        if await fire_flatten(
-            self.pool,
-            self.publisher,
-            "mtm_limit",
-            limits.scope,
-            day,
-            reason,
-            actor=ACTOR,
-            id_prefix="mtm",
+        request = FlattenRequested(
+            **flatten_ids("mtm", limits.scope, day, ACTOR),
+            rule="mtm_limit",
             scope=limits.scope,
             client_ids=limits.clients,
-        ):
+            trading_date=day,
+            reason=reason,
+        )
+        if await fire_flatten(self.pool, self.publisher, limits.scope, request):
             log.warning("%s (day MTM %s): flattening %s", reason, mtm, ", ".join(limits.clients))
 
     def figures(self, limits: MtmLimits) -> dict[str, object]:

@@ -16,13 +16,14 @@ from datetime import date, datetime
 
 import asyncpg
 from common.contracts.envelope import utc_now
+from common.contracts.requests import FlattenRequested
 from common.enums import Exchange, TradeType
 from common.kafka import Publisher
 from common.trading_days import trading_date
 
 from order_router import store_risk
 from order_router.accounts import AccountBook
-from order_router.flatten import fire_flatten
+from order_router.flatten import fire_flatten, flatten_ids
 from order_router.risk import ClientState
 from order_router.square_off import SquareOffTimes
 
@@ -87,17 +88,14 @@ class SquareOffPass:
     ) -> bool:
         scope = f"{client_id}@{exchange}"
         reason = times.reason(client_id, exchange)
-        return await fire_flatten(
-            self.pool,
-            self.publisher,
-            "square_off_time",
-            scope,
-            day,
-            reason,
-            actor=ACTOR,
-            id_prefix="square-off",
+        request = FlattenRequested(
+            **flatten_ids("square-off", scope, day, ACTOR),
+            rule="square_off_time",
             scope=client_id,
             client_ids=(client_id,),
             trade_type=TradeType.INTRADAY,
             exchanges=(exchange,),
+            trading_date=day,
+            reason=reason,
         )
+        return await fire_flatten(self.pool, self.publisher, scope, request)
