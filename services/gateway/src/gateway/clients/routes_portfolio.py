@@ -98,8 +98,7 @@ async def clients_funds(
     pool: deps.Pool,
     active: Annotated[bool | None, Query(description="only active or inactive")] = None,
 ) -> list[ClientFundsRow]:
-    records = await store_clients.find_clients(pool)
-    chosen = [r for r in records.values() if active is None or r.active == active]
+    chosen = await store_clients.list_clients(pool, active=active)
     funds = await funds_by_client(portfolio_client(request), [r.client_id for r in chosen])
     return [
         ClientFundsRow(client_id=r.client_id, name=r.name, active=r.active,
