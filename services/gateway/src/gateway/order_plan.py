@@ -175,9 +175,4 @@ def _explicit(
 
 
 def allotment_out(allotment: alloc.Allotment) -> AllotmentOut:
-    return AllotmentOut(
-        client_id=allotment.client_id,
-        quantity=allotment.quantity,
-        lots=allotment.lots,
-        reason=allotment.reason,
-    )
+    return AllotmentOut.model_validate(allotment, from_attributes=True)

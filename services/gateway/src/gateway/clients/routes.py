@@ -43,13 +43,7 @@ router = APIRouter(prefix="/api/v1", tags=["clients"])
 def session_view(session: SessionRecord | None) -> SessionView | None:
     if session is None:
         return None
-    return SessionView(
-        state=session.state,
-        reason=session.reason,
-        error_code=session.error_code,
-        expires_at=session.expires_at,
-        updated_at=session.updated_at,
-    )
+    return SessionView.model_validate(session, from_attributes=True)
 
 
 def client_out(record: ClientRecord) -> ClientOut:

@@ -41,13 +41,8 @@ class UserOut(BaseModel):
 
 
 def _out(user: store_users.UserRecord) -> UserOut:
-    return UserOut(
-        username=user.username,
-        role=user.role,
-        active=user.active,
-        created_at=user.created_at,
-        updated_at=user.updated_at,
-    )
+    # the view's fields, read off the record by name (never its password hash)
+    return UserOut.model_validate(user, from_attributes=True)
 
 
 def _not_found(username: str) -> HTTPException:
