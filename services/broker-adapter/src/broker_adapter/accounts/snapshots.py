@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from broker_adapter.accounts.margins import ACTOR, margin_snapshot
 from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.egress import EgressPools, pool_of_registered
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.signature import RegistryVerifier, registry_verifier
@@ -108,6 +109,8 @@ class AccountSnapshots:
         self.clients: set[str] = set()
         self.verifier = RegistryVerifier(None)
         """Which accounts.clients.v1 messages are the gateway's (set by the wiring)."""
+        self.egress = EgressPools()
+        """Whose accounts this adapter reads: its egress pool's clients (set by the wiring)."""
         self.burst_placed: Callable[[], Awaitable[None]] | None = None
         """Resolves when no command is being placed; reads after fills wait for it (up to
         MAX_DEFER_S), so a burst's orders go out before its clients' accounts are read."""
@@ -119,7 +122,7 @@ class AccountSnapshots:
     async def on_clients(self, messages: Sequence[Message]) -> None:
         # refusals are logged and counted once, by the sessions registry of the same batch
         for m in self.verifier.genuine(messages, report=False):
-            if m.active:
+            if m.active and self.egress.serves(pool_of_registered(m)):
                 self.clients.add(m.client_id)
             else:
                 self.clients.discard(m.client_id)
@@ -218,8 +221,9 @@ def install_account_snapshots(
         settings.accounts_poll_concurrency,
     )
     snapshots.verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
+    snapshots.egress = settings.egress
     # the registry's group: one consumer member reads accounts.clients.v1 for both
-    runtime.consume(CLIENTS, snapshots.on_clients, group=REGISTRY_GROUP)
+    runtime.consume(CLIENTS, snapshots.on_clients, group=settings.egress.scoped(REGISTRY_GROUP))
     runtime.background(snapshots.run)
     runtime.on_shutdown(snapshots.stop)
     return snapshots

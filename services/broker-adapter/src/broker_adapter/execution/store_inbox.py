@@ -76,6 +76,8 @@ async def renew_and_claim(
                WHERE c.done_at IS NULL
                  AND (c.owner = $1
                       OR ((c.lease_until IS NULL OR c.lease_until <= now())
+                          AND (strpos(coalesce(c.owner, ''), '/') = 0
+                               OR split_part(c.owner, '/', 1) = split_part($1, '/', 1))
                           AND NOT EXISTS (
                               SELECT 1 FROM command_inbox o
                               WHERE o.client_id = c.client_id AND o.done_at IS NULL

@@ -19,6 +19,7 @@ from broker_adapter.execution.prices import LastPrices
 from broker_adapter.execution.throttle import Throttle
 from broker_adapter.execution.workers import CommandWorkers
 from broker_adapter.sessions.dev import DevSessions
+from broker_adapter.sessions.pools import ClientPools
 from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource
 from broker_adapter.tracking.fills import FillOutbox
@@ -41,10 +42,12 @@ class Execution:
         self.on_fills = on_fills
         self.workers: CommandWorkers | None = None
         self.tracker: Tracker | None = None
+        self.pools: ClientPools | None = None
 
     def build(self, runtime: ServiceRuntime) -> None:
         s = self.settings
         locks = ClientLocks()
+        self.pools = ClientPools(s.egress, runtime.pool)
         emitter = Emitter(runtime.publisher)
         journal = Journal(runtime.pool, emitter)
         throttle = Throttle(s.client_orders_per_second, s.global_orders_per_second)
@@ -54,13 +57,14 @@ class Execution:
         )
         fills = FillOutbox(runtime.pool, emitter)
         self.tracker = Tracker(s, runtime.pool, executor, journal, fills, locks, self.on_fills)
+        self.tracker.pools = self.pools
         self.sessions.on_ready = self.tracker.session_ready
         changes = Changes(s, runtime.pool, prices, executor, throttle, emitter, locks)
         self.workers = CommandWorkers(s, runtime.pool, executor, changes)
 
     async def handle_commands(self, messages: Sequence[Message]) -> None:
-        assert self.workers is not None, "execution not built"
-        await self.workers.handle_batch(messages)
+        assert self.workers is not None and self.pools is not None, "execution not built"
+        await self.workers.handle_batch(await self.pools.answered(messages))
 
     async def run(self) -> None:
         """Background task: resume unfinished commands, then follow open orders forever."""
@@ -112,7 +116,10 @@ def install(
         execution.build(runtime)
 
     runtime.on_startup(build)
-    runtime.consume(ORDER_COMMANDS, execution.handle_commands)
+    # each egress pool reads every command (its own group) and takes its clients' (egress.py)
+    runtime.consume(
+        ORDER_COMMANDS, execution.handle_commands, group=settings.egress.scoped(runtime.name)
+    )
     runtime.background(execution.run)
     runtime.background(execution.keep_leases)
     runtime.on_shutdown(execution.stop)

@@ -18,7 +18,6 @@ rows at a time: a client's new rows go to the replica still running its earlier 
 import asyncio
 import logging
 import time
-import uuid
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 
@@ -58,7 +57,7 @@ class CommandWorkers:
         self.idle = asyncio.Event()
         """Set while no client has a command to run (nothing is being placed)."""
         self.idle.set()
-        self.owner = uuid.uuid4().hex  # this process, in the inbox's leases
+        self.owner = settings.egress.inbox_owner()  # this process, in the inbox's leases
         # rows finished lately: a lease renewal read just before one was marked done must
         # not queue it again
         self._recent_done: OrderedDict[int, None] = OrderedDict()

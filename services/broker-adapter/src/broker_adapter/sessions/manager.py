@@ -21,6 +21,9 @@ How it holds together:
 - Without a TOTP secret the login takes Motilal's OTP path: the state is OTP_REQUIRED until
   `verify_otp` gets the code (POST /api/v1/clients/{id}/otp on the gateway).
 
+- A client of another egress pool (egress.py) gets no session here: its calls must leave
+  from its own pool's address.
+
 - A client registered through a dealer has no login of its own: every call above acts on
   the dealer's session (named dealer_key(dealer_id), handled exactly like a client's) and
   hands out the client's view of it (dealers.py).
@@ -45,6 +48,7 @@ from motilal.errors import LoginFailed, MotilalError
 from nacl.public import PrivateKey
 from redis.exceptions import LockError
 
+from broker_adapter.egress import EgressPools, pool_of_registered
 from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.credentials import CredentialsUnavailable
 from broker_adapter.sessions.dealers import DealerRoutes, Route
@@ -65,6 +69,8 @@ from broker_adapter.sessions.store_sessions import Account, SessionRow
 log = logging.getLogger(__name__)
 
 LOCK_KEY = "broker-adapter:login-lock:{client_id}"
+EGRESS_POOL_ERROR = "EGRESS_POOL"
+"""error_code of a command this adapter must not run from its address (egress.py)"""
 
 
 class Fallback(Protocol):
@@ -87,8 +93,10 @@ class SessionManager:
         login_lock_seconds: float = 60.0,
         otp_wait_seconds: int = 600,
         fallback: Fallback | None = None,
+        egress: EgressPools | None = None,
     ) -> None:
         self._infra = infra
+        self._egress = egress or EgressPools()
         self._lock_seconds = login_lock_seconds
         self._fallback = fallback
         self._entries: dict[str, Entry] = {}
@@ -294,6 +302,7 @@ class SessionManager:
 
     async def _obtain(self, client_id: str, entry: Entry, *, force: bool) -> BrokerSession:
         account = await store_sessions.get_account(self._infra.pool, client_id)
+        self._refuse_other_pools(client_id, account)
         if account is None and self._fallback is not None:
             session: BrokerSession = await self._fallback.session_for(client_id)
             return session
@@ -320,6 +329,14 @@ class SessionManager:
             raise SessionUnavailable(
                 client_id, "another replica is still logging this client in", state=LOGGING_IN
             ) from error
+
+    def _refuse_other_pools(self, client_id: str, account: Account | None) -> None:
+        """Every login and adopted token passes here: a client of another egress pool (or
+        of none deployed) is never called from this adapter's address. FAILED, so its
+        command is rejected at once; not saved, the session row is its own pool's."""
+        why = self._egress.why_not(client_id, pool_of_registered(account))
+        if why is not None:
+            raise SessionUnavailable(client_id, why, EGRESS_POOL_ERROR, state=FAILED)
 
     async def _refuse_if_needs_human(self, account: Account) -> None:
         row = await store_sessions.get_session(self._infra.pool, account.client_id)

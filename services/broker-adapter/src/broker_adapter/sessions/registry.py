@@ -6,7 +6,9 @@ newer message for the client or dealer is already there, so redelivery and repla
 nothing. The
 adapter therefore works after a restart without asking the gateway. When a client is new or
 its credentials were replaced, its session is reset and (if enabled) a login is started in
-the background, so a wrong password shows up on the client at once.
+the background, so a wrong password shows up on the client at once. With egress pools each
+pool reads every message (a group of its own) and applies those of its own clients
+(egress.py), so the pool that owns a client sees its change and logs it in.
 """
 
 import asyncio
@@ -19,6 +21,7 @@ from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 
 from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.egress import pool_of_registered
 from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
 from broker_adapter.sessions.signature import registry_verifier
@@ -42,9 +45,13 @@ class Registry:
         self._tasks: set[asyncio.Task[None]] = set()
         settings = cast(BrokerAdapterSettings, runtime.settings)
         self._verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
+        self._egress = settings.egress
 
     async def handle(self, messages: Sequence[Message]) -> None:
         for message in self._verifier.genuine_registry(messages):
+            client = message if isinstance(message, ClientUpserted) else None  # dealer: default
+            if not self._egress.answers_for(pool_of_registered(client)):
+                continue  # its own pool stores it (one database) and logs it in
             if isinstance(message, ClientUpserted):
                 key = message.client_id
                 before, after = await store_sessions.upsert_account(self._runtime.pool, message)

@@ -20,6 +20,7 @@ from broker_adapter.sessions.manager import SessionManager
 log = logging.getLogger(__name__)
 
 RUN_KEY = "broker-adapter:daily-relogin:{day}"
+"""One run a day; each egress pool has its own (EgressPools.scoped): each logs its clients."""
 
 
 def next_run(now: datetime, at: time) -> datetime:
@@ -48,8 +49,11 @@ async def relogin_everyone(sessions: SessionManager, pool: asyncpg.Pool, concurr
 
 
 class DailyRelogin:
-    def __init__(self, sessions: SessionManager, at: time, concurrency: int) -> None:
+    def __init__(
+        self, sessions: SessionManager, at: time, concurrency: int, run_key: str = RUN_KEY
+    ) -> None:
         self._sessions = sessions
+        self._run_key = run_key
         self._at = at
         self._concurrency = concurrency
 
@@ -59,7 +63,7 @@ class DailyRelogin:
             log.info("next daily broker re-login at %s", due.astimezone(IST).isoformat())
             await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
             day = due.astimezone(IST).date().isoformat()
-            if not await redis.set(RUN_KEY.format(day=day), "1", nx=True, ex=12 * 3600):
+            if not await redis.set(self._run_key.format(day=day), "1", nx=True, ex=12 * 3600):
                 log.info("daily re-login of %s done by another replica", day)
                 continue
             count = await relogin_everyone(self._sessions, pool, self._concurrency)

@@ -3,6 +3,7 @@ states (nothing else). A dealer is read as an Account named `dealer_key(dealer_i
 logs in, shares its token and records its state exactly as a client does."""
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,8 @@ from common.contracts.accounts import (
     dealer_of_key,
 )
 from common.db import Executor
+
+from broker_adapter.egress import pool_of
 
 
 def credentials_hash(sealed: str | None) -> str | None:
@@ -161,6 +164,24 @@ async def get_account(db: Executor, client_id: str) -> Account | None:
         return _dealer_account(found) if found else None
     row = await db.fetchrow("SELECT * FROM accounts WHERE client_id = $1", client_id)
     return _account(row) if row else None
+
+
+async def pools_of(db: Executor, client_ids: Collection[str]) -> dict[str, str]:
+    """The egress pool of each of these clients the registry copy knows (egress.pool_of)."""
+    rows = await db.fetch(
+        """SELECT client_id, dealer_id, network_identity FROM accounts
+           WHERE client_id = ANY($1::text[])""",
+        list(client_ids),
+    )
+    return {
+        r["client_id"]: pool_of(
+            None
+            if r["network_identity"] is None
+            else ClientNetwork.model_validate_json(r["network_identity"]),
+            r["dealer_id"],
+        )
+        for r in rows
+    }
 
 
 async def clients_of_dealer(db: Executor, dealer_id: str) -> list[Account]:

@@ -1,7 +1,8 @@
 """Wires broker sessions into the adapter's runtime (app.py calls `install_sessions` once).
 
 - the SessionManager (manager.py) that execution asks for sessions;
-- the registry consumer (accounts.clients.v1 -> `accounts`), registry.py;
+- the registry consumer (accounts.clients.v1 -> `accounts`), registry.py; with egress
+  pools (egress.py) each pool reads the registry in its own group and keeps its clients;
 - the daily re-login before market open, session_schedule.py;
 - the internal HTTP the gateway calls for an admin's login retry or an OTP.
 """
@@ -19,7 +20,7 @@ from broker_adapter.sessions import routes as session_routes
 from broker_adapter.sessions.credentials import private_key_from
 from broker_adapter.sessions.manager import Fallback, SessionManager
 from broker_adapter.sessions.registry import Registry
-from broker_adapter.sessions.schedule import DailyRelogin
+from broker_adapter.sessions.schedule import RUN_KEY, DailyRelogin
 
 log = logging.getLogger(__name__)
 REGISTRY_GROUP = "broker-adapter-registry"
@@ -55,6 +56,7 @@ def install_sessions(
         login_lock_seconds=settings.session_login_lock_seconds,
         otp_wait_seconds=settings.session_otp_wait_seconds,
         fallback=fallback if settings.dev_mode else None,
+        egress=settings.egress,
     )
     registry = Registry(
         runtime,
@@ -62,10 +64,13 @@ def install_sessions(
         login_on_register=settings.session_login_on_register,
         login_concurrency=settings.session_login_concurrency,
     )
-    runtime.consume(CLIENTS, registry.handle, group=REGISTRY_GROUP)
+    runtime.consume(CLIENTS, registry.handle, group=settings.egress.scoped(REGISTRY_GROUP))
     if settings.session_daily_relogin:
         daily = DailyRelogin(
-            manager, settings.session_relogin_time, settings.session_login_concurrency
+            manager,
+            settings.session_relogin_time,
+            settings.session_login_concurrency,
+            run_key=settings.egress.scoped(RUN_KEY),
         )
 
         async def daily_relogin() -> None:

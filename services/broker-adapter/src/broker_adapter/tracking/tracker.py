@@ -42,6 +42,7 @@ from motilal.models import Order, Trade
 from motilal.models import OrderStatus as BrokerStatus
 
 from broker_adapter.config import BrokerAdapterSettings
+from broker_adapter.egress import EgressPools
 from broker_adapter.execution import store_intents as store
 from broker_adapter.execution.broker import Park
 from broker_adapter.execution.emitter import envelope_of
@@ -50,6 +51,7 @@ from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.journal import Journal
 from broker_adapter.execution.store_intents import Settlement
 from broker_adapter.metrics import METRICS
+from broker_adapter.sessions.pools import ClientPools
 from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.tracking.fills import FillOutbox
 from broker_adapter.tracking.open_orders import BrokerKey, Followed, OpenOrders
@@ -90,6 +92,7 @@ class Tracker:
             OrderStreams(self._on_frame, self._on_connect) if settings.order_stream else None
         )
         executor.follower = self
+        self.pools: ClientPools = ClientPools(EgressPools(), pool)  # egress.py, set by wiring
 
     # ---- what the executor tells (executor.Follower) --------------------------------------
 
@@ -266,7 +269,8 @@ class Tracker:
     async def run(self) -> None:
         """Background task: recover what a restart left open, then run due reads forever."""
         await self.fills.republish()
-        for intent, reported in await store.followed_intents(self.pool):
+        followed = await store.followed_intents(self.pool)
+        for intent, reported in await self.pools.served(followed, lambda f: f[0].client_id):
             self.open.track(intent, reported)
             self._read_in(intent.client_id, 0.0)
         gate = asyncio.Semaphore(self.settings.poll_concurrency)
