@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer
 from common.consumers import Consumer, PoisonMessage, of_types, subscribe
 from common.contracts.envelope import Message
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderLifecycleEvent
-from common.doorbell import Doorbell
+from common.doorbell import Doorbell, channel
 from common.ids import new_id
 from common.kafka import Publisher, build_broker, ensure_topics
 from common.settings import ServiceSettings
@@ -329,7 +329,7 @@ async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
         # produced without a ring (a producer that is not ours): waits for one
         quiet = make(OrderFilled, client_id="c1", trade_no="T-quiet")
         await bell.broker.publish(quiet.model_dump_json().encode(), topic.name, key=b"c1")
-        await bell.doorbell.ring(topic.name)
+        bell.doorbell.ring(topic.name)
         await _until(lambda: quiet.event_id in seen)
         # a Publisher with the doorbell rings by itself
         await _until(lambda: consumer.paused() == consumer.assignment())
@@ -345,11 +345,41 @@ async def test_doorbell_consumer_keeps_reading_until_its_fetch_comes_back(
     # out would discard its answer, and the record would wait for the (600 s) backstop.
     _, topic = wiring
     async with _doorbell_consumer(stack, topic, KAFKA_FETCH_MAX_WAIT_MS=300) as bell:
-        await bell.doorbell.ring(topic.name)  # wakes it: a fetch goes out and the broker holds it
+        bell.doorbell.ring(topic.name)  # wakes it: a fetch goes out and the broker holds it
         await asyncio.sleep(0.05)
         late = make(OrderFilled, client_id="c1", trade_no="T-late")
         await bell.publisher().publish(topic, late)  # rings while that fetch is still out
         await _until(lambda: late.event_id in bell.seen)
+
+
+async def test_doorbell_rings_of_a_burst_share_round_trips_and_a_later_ring_still_arrives(
+    stack: TestStack,
+) -> None:
+    redis = Redis.from_url(stack.redis_url, decode_responses=True)
+    listener = redis.pubsub(ignore_subscribe_messages=True)
+    topic = f"burst-{new_id()}"
+    await listener.subscribe(channel(topic))
+    heard: list[str] = []
+
+    async def listen() -> None:
+        async for message in listener.listen():
+            heard.append(message["channel"])
+
+    listening = asyncio.create_task(listen())
+    try:
+        doorbell = Doorbell(redis)
+        for _ in range(200):  # a burst of produces, each ringing
+            doorbell.ring(topic)
+        await _until(lambda: len(heard) >= 1)
+        await asyncio.sleep(0.2)
+        assert 1 <= len(heard) <= 2, heard  # the burst's rings shared one or two publishes
+        before = len(heard)
+        doorbell.ring(topic)  # a produce after them is announced too
+        await _until(lambda: len(heard) > before)
+    finally:
+        listening.cancel()
+        await listener.aclose()
+        await redis.aclose()
 
 
 async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_each_key(

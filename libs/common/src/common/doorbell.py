@@ -35,13 +35,30 @@ class Doorbell:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._bells: dict[str, list[asyncio.Event]] = {}
+        self._due: set[str] = set()
+        self._ringer: asyncio.Task[None] | None = None
 
-    async def ring(self, topic: str) -> None:
-        """Tell the topic's consumers, wherever they run, that it has new records."""
-        try:
-            await self._redis.publish(channel(topic), "")
-        except Exception as error:  # a lost ring only delays a consumer to its backstop
-            log.warning("doorbell ring for %s failed: %r", topic, error)
+    def ring(self, topic: str) -> None:
+        """Tell the topic's consumers, wherever they run, that it has new records.
+
+        Returns at once; one task rings every topic due, so a burst of produces costs a
+        few Redis round trips, not one each (it was a tenth of the broker-adapter's CPU
+        in a 1,000-order burst). A ring asked while another is out goes after it: the
+        records it announces may have missed the fetch the first one started."""
+        self._due.add(topic)
+        if self._ringer is None or self._ringer.done():
+            self._ringer = asyncio.create_task(self._ring_due())
+
+    async def _ring_due(self) -> None:
+        while self._due:
+            topics, self._due = self._due, set()
+            try:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for topic in topics:
+                        pipe.publish(channel(topic), "")
+                    await pipe.execute()
+            except Exception as error:  # a lost ring only delays a consumer to its backstop
+                log.warning("doorbell ring for %s failed: %r", ", ".join(sorted(topics)), error)
 
     def bell(self, topics: Iterable[str]) -> asyncio.Event:
         """An event set whenever one of these topics is rung (cleared by its consumer)."""

@@ -152,7 +152,7 @@ class Publisher:
         ]
         await asyncio.gather(*futures)
         if self.doorbell is not None:
-            await self.doorbell.ring(topic.name)
+            self.doorbell.ring(topic.name)
 
 
 def _aiokafka_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
