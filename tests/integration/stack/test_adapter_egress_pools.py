@@ -22,6 +22,7 @@ from broker_adapter.sessions.manager import EGRESS_POOL_ERROR, SessionManager
 from broker_adapter.sessions.pools import ClientPools
 from broker_adapter.sessions.registry import Registry
 from broker_adapter.sessions.session import SessionUnavailable
+from broker_adapter.sessions.shared_token import TOKEN_KEY
 from common.contracts.accounts import ClientNetwork, ClientUpserted, SessionChanged
 from common.contracts.commands import PlaceOrder
 from factories import make
@@ -152,6 +153,22 @@ async def test_no_session_for_a_client_of_another_pool(pool: asyncpg.Pool, redis
     assert "served by egress pool 'mumbai-a'" in refused.value.reason
     # nothing recorded: the client's session row belongs to its own pool
     assert await store_sessions.get_session(pool, "mumbai") is None
+
+
+async def test_daily_relogin_and_admin_login_leave_another_pools_client_alone(
+    pool: asyncpg.Pool, redis: Redis
+) -> None:
+    await register(pool)
+    token_key = TOKEN_KEY.format(client_id="mumbai")
+    await redis.set(token_key, "the mumbai-a pool's session")
+    sessions = sessions_of(adapter_of(pool, redis, DEFAULT))
+    await sessions.refresh("mumbai")  # the default pool's daily re-login reaches every key
+    row = await sessions.login("mumbai")  # an admin's retry that reached the default pool
+    assert row.state == "LOGGED_OUT"  # no login tried, nothing recorded
+    assert await redis.get(token_key) == b"the mumbai-a pool's session"
+    with pytest.raises(SessionUnavailable) as refused:
+        await sessions.verify_otp("mumbai", "123456")
+    assert "served by egress pool 'mumbai-a'" in refused.value.reason
 
 
 async def test_default_pool_refuses_a_client_of_an_undeployed_pool_with_the_reason(

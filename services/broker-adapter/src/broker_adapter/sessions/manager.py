@@ -173,6 +173,8 @@ class SessionManager:
         if route is not None:
             await self.login(route.dealer_key)
             return await self.status(client_id)
+        if await self._why_not_here(client_id) is not None:
+            return await self.status(client_id)  # its own pool's to log in
         entry = self._entry(client_id)
         async with entry.lock:
             self._forget(entry)
@@ -190,6 +192,9 @@ class SessionManager:
             except SessionUnavailable as error:
                 raise self._dealers.unavailable(route, error) from None
             return await self.status(client_id)
+        why = await self._why_not_here(client_id)
+        if why is not None:
+            raise SessionUnavailable(client_id, why, EGRESS_POOL_ERROR, state=FAILED)
         entry = self._entry(client_id)
         async with entry.lock:
             account = await self._account(client_id)
@@ -238,6 +243,8 @@ class SessionManager:
         if route is not None:
             await self._join_dealer(route)
             return
+        if await self._why_not_here(client_id) is not None:
+            return  # its own pool logs it in (dropping its token here would undo that)
         entry = self._entry(client_id)
         async with entry.lock:
             self._forget(entry)
@@ -329,6 +336,13 @@ class SessionManager:
             raise SessionUnavailable(
                 client_id, "another replica is still logging this client in", state=LOGGING_IN
             ) from error
+
+    async def _why_not_here(self, client_id: str) -> str | None:
+        """Why this adapter must not act for the client (another egress pool's), or None."""
+        if self._egress.every_client:
+            return None
+        account = await store_sessions.get_account(self._infra.pool, client_id)
+        return self._egress.why_not(client_id, pool_of_registered(account))
 
     def _refuse_other_pools(self, client_id: str, account: Account | None) -> None:
         """Every login and adopted token passes here: a client of another egress pool (or
