@@ -166,6 +166,12 @@ async def get_account(db: Executor, client_id: str) -> Account | None:
     return _account(row) if row else None
 
 
+async def dealer_clients(db: Executor) -> list[Account]:
+    """Every client reached through a dealer (the registry copy)."""
+    rows = await db.fetch("SELECT * FROM accounts WHERE dealer_id IS NOT NULL")
+    return [_account(r) for r in rows]
+
+
 async def pools_of(db: Executor, client_ids: Collection[str]) -> dict[str, str]:
     """The egress pool of each of these clients the registry copy knows (egress.pool_of)."""
     rows = await db.fetch(
