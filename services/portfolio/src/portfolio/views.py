@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -74,25 +75,9 @@ def position_out(held: Held) -> PositionOut:
 
 
 def position_changed(held: Held, envelope: dict[str, Any]) -> PositionChanged:
-    out = position_out(held)
-    return PositionChanged(
-        **envelope,
-        client_id=out.client_id,
-        position_id=out.position_id,
-        token=out.token,
-        exchange=out.exchange,
-        trade_type=out.trade_type,
-        net_quantity=out.net_quantity,
-        average_price=out.average_price,
-        buy_quantity=out.buy_quantity,
-        buy_value=out.buy_value,
-        sell_quantity=out.sell_quantity,
-        sell_value=out.sell_value,
-        realized_pnl=out.realized_pnl,
-        unrealized_pnl=out.unrealized_pnl,
-        last_price=out.last_price,
-        status=out.status,
-    )
+    # the API view's fields the message carries, by name
+    fields = position_out(held).model_dump(include=set(PositionChanged.model_fields))
+    return PositionChanged(**envelope, **fields)
 
 
 class PnlOut(Contract):
@@ -146,30 +131,11 @@ class FundsOut(Contract):
 
 
 def funds_out(stored: StoredMargins) -> FundsOut:
-    f = stored.funds
-    return FundsOut(
-        available_cash=f.available_cash,
-        collateral=f.collateral,
-        margin_used=f.margin_used,
-        margin_available=f.margin_available,
-        mtm=f.mtm,
-        booked_pnl=f.booked_pnl,
-        report=stored.report,
-        taken_at=stored.taken_at,
-    )
+    return FundsOut(**asdict(stored.funds), report=stored.report, taken_at=stored.taken_at)
 
 
 def margin_changed(client_id: str, funds: Funds, envelope: dict[str, Any]) -> MarginChanged:
-    return MarginChanged(
-        **envelope,
-        client_id=client_id,
-        available_cash=funds.available_cash,
-        collateral=funds.collateral,
-        margin_used=funds.margin_used,
-        margin_available=funds.margin_available,
-        mtm=funds.mtm,
-        booked_pnl=funds.booked_pnl,
-    )
+    return MarginChanged(**envelope, client_id=client_id, **asdict(funds))
 
 
 class ClientSummary(Contract):
@@ -197,16 +163,5 @@ class HolderOut(Contract):
 
 def holder_out(held: Held) -> HolderOut:
     out = position_out(held)
-    return HolderOut(
-        client_id=out.client_id,
-        position_id=out.position_id,
-        exchange=out.exchange,
-        trade_type=out.trade_type,
-        net_quantity=out.net_quantity,
-        average_price=out.average_price,
-        last_price=out.last_price,
-        value=out.market_value,
-        unrealized_pnl=out.unrealized_pnl,
-        realized_pnl=out.realized_pnl,
-        total_pnl=out.total_pnl,
-    )
+    fields = out.model_dump(include=set(HolderOut.model_fields))
+    return HolderOut(**fields, value=out.market_value)
