@@ -38,13 +38,7 @@ class LoginIn(BaseModel):
 
 
 def _out(row: SessionRow) -> SessionOut:
-    return SessionOut(
-        state=row.state,
-        reason=row.reason,
-        error_code=row.error_code,
-        expires_at=row.expires_at,
-        updated_at=row.updated_at,
-    )
+    return SessionOut.model_validate(row, from_attributes=True)
 
 
 def router(sessions: SessionManager, pool_of: PoolOf) -> APIRouter:
