@@ -90,6 +90,9 @@ class Consumer:
     from_beginning: bool = True
     wants: Wants | None = None
     """None reads every record of the topic."""
+    commits: bool = True
+    """False for a group of one process that always starts from the latest offset
+    (`ServiceRuntime.follow`): its offsets would never be read."""
 
     def reads(self, record: Any) -> bool:
         if self.wants is None:
@@ -124,7 +127,11 @@ def subscribe(
     """
     group = consumers[0].group
     from_beginning = consumers[0].from_beginning
-    if any(c.group != group or c.from_beginning != from_beginning for c in consumers):
+    commits = consumers[0].commits
+    if any(
+        (c.group, c.from_beginning, c.commits) != (group, from_beginning, commits)
+        for c in consumers
+    ):
         raise ValueError("consumers subscribed together must share group and offset policy")
     metrics = consumer_metrics(service)
     topics = {c.topic.name: c.topic for c in consumers}
@@ -183,7 +190,8 @@ def subscribe(
                 if not await _one_by_one(broker, consumer, index, parsed, attempts, service):
                     await msg.nack()
                     return
-        await _commit(msg, records)
+        if commits:
+            await _commit(msg, records)
         for topic_name in {r.topic for r in records}:
             metrics.consumed.labels(topic_name).inc(
                 sum(1 for r in records if r.topic == topic_name)

@@ -33,6 +33,7 @@ from common.http import (
     infrastructure_unavailable,
     unstorable_text,
 )
+from common.ids import new_id
 from common.internal_auth import InternalAuth, internal_token
 from common.kafka import Publisher, build_broker, ensure_topics
 from common.logs import configure_logging
@@ -76,6 +77,7 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._consumers: list[Consumer] = []
         self._doorbell: Doorbell | None = None
+        self._follow_group: str | None = None
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -105,6 +107,26 @@ class ServiceRuntime:
         self._consumers.append(
             Consumer(topic, group or self.name, handler, max_attempts, from_beginning, wants)
         )
+
+    def follow(
+        self,
+        topic: Topic,
+        handler: Callable[[Sequence[Message]], Awaitable[None]],
+        *,
+        wants: Wants | None = None,
+    ) -> None:
+        """Subscribe `handler` to what `topic` gets from now on, in a group of this process
+        alone: every replica sees every record (live feeds, watches over all clients).
+
+        Never committed: a restarted process starts from the latest offset again under a new
+        group, so its offsets would be read by no one (committing them after every batch
+        was 6 % of the gateway's CPU at 100 orders/s)."""
+        if self._follow_group is None:
+            self._follow_group = f"{self.name}-live-{new_id()[:12]}"
+        self._consumers.append(
+            Consumer(topic, self._follow_group, handler, from_beginning=False, wants=wants,
+                     commits=False)
+        )  # fmt: skip
 
     def _subscribe_consumers(self) -> None:
         """One group member per (group, offset policy), registered just before start."""

@@ -23,7 +23,6 @@ from typing import Any
 
 from common.consumers import Wants
 from common.contracts.envelope import Message
-from common.ids import new_id
 from common.service import ServiceRuntime
 from common.topics import Topic
 
@@ -74,12 +73,6 @@ class Outbox:
         return messages
 
 
-LIVE_GROUP = f"gateway-live-{new_id()[:12]}"
-"""The consumer group of this process's live feeds (orders, quotes, portfolio): one group
-member reads all three, and being this process's own, every gateway replica sees every
-message (each replica serves its own sockets)."""
-
-
 def consume_live(
     runtime: ServiceRuntime,
     topic: Topic,
@@ -87,9 +80,10 @@ def consume_live(
     *,
     wants: Wants | None = None,
 ) -> None:
-    """Feed this process's sockets from `topic`: in LIVE_GROUP, from the latest offset (a
-    socket follows what happens from now on; its channel's snapshot covers the past)."""
-    runtime.consume(topic, handler, group=LIVE_GROUP, from_beginning=False, wants=wants)
+    """Feed this process's sockets from what `topic` gets from now on (a channel's snapshot
+    covers the past). The live feeds share this process's own group member, so every
+    gateway replica sees every message (each replica serves its own sockets)."""
+    runtime.follow(topic, handler, wants=wants)
 
 
 class Hub:

@@ -16,7 +16,6 @@ from common.contracts.accounts import SessionChanged
 from common.contracts.envelope import Message, utc_now
 from common.contracts.order_events import OrderRejected
 from common.contracts.requests import FlattenRequested, KillSwitchRequested
-from common.ids import new_id
 from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS, ORDER_REQUESTS, PORTFOLIO_UPDATES, SESSIONS
 
@@ -55,13 +54,7 @@ class RiskAutomation:
     def install(self, runtime: ServiceRuntime) -> None:
         # every replica reads every watched client's P&L (a group's members sit on any
         # partition); the others' are skipped unparsed
-        runtime.consume(
-            PORTFOLIO_UPDATES,
-            self._on_pnl,
-            group=f"order-router-mtm-{new_id()[:12]}",
-            from_beginning=False,
-            wants=self._wants_pnl,
-        )
+        runtime.follow(PORTFOLIO_UPDATES, self._on_pnl, wants=self._wants_pnl)
         runtime.background(self._reload_limits_loop)
         for topic, kind in (
             (ORDER_EVENTS, OrderRejected),
