@@ -39,7 +39,7 @@ class ClientNetwork(Contract):
     )
     egress_pool: str | None = Field(
         default=None,
-        description="the adapter Deployment (ADAPTER_EGRESS_POOL) whose pods own local_ip; "
+        description="the adapter Deployment (BROKER_ADAPTER_EGRESS_POOL) whose pods own local_ip; "
         "None: the default pool",
     )
 

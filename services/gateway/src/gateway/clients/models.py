@@ -83,7 +83,7 @@ class NetworkIdentityIn(NetworkIdentity):
     egress_pool: str | None = Field(
         default=None,
         pattern=r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$",
-        description="the broker-adapter egress pool (ADAPTER_EGRESS_POOL) whose pods own "
+        description="the broker-adapter egress pool (BROKER_ADAPTER_EGRESS_POOL) whose pods own "
         "local_ip; none: the default pool",
     )
 
