@@ -16,7 +16,7 @@ help:
 	@echo "make test   - every test, against real servers started for the run"
 	@echo "make sim    - only the Motilal simulator, on 127.0.0.1:$(MOTILAL_SIM_PORT)"
 	@echo "make bench  - benchmarks on the embedded stack (free ports): table + bench/results/*.json"
-	@echo "make drill  - fault drills (kills, broker down, DLQ, API fuzz): PASS/FAIL with figures"
+	@echo "make drill  - fault drills (DLQ, broker down, kills, replicas, PostgreSQL/Redis outages, API fuzz): PASS/FAIL"
 	@echo "make contracts - regenerate docs/asyncapi.yaml, docs/schemas/, docs/samples/ from the code"
 	@echo "make lint / make fmt / make clean"
 

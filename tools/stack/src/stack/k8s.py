@@ -27,7 +27,8 @@ PORTS = {
 # Replicas: the adapter scales with clients (partitions are keyed by client_id); the
 # router is light; the gateway scales with frontends. The portfolio marks every open
 # position in memory from all quotes and fills, so it runs as one replica until each
-# replica can keep only the clients of its own partitions.
+# replica can keep only the clients of its own partitions. market-data runs one: each
+# process runs its own quote feed, so two would publish every quote twice.
 SCALING = {
     "gateway": (2, 6),
     "order-router": (2, 4),

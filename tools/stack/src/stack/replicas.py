@@ -5,7 +5,7 @@ that many processes of each named service. The first keeps the service's name an
 (peers call it); replica n is named `<service>-<n>` and listens on the service's port +
 10 x (n - 1) unless told otherwise (tests give free ports). Every replica gets the same
 environment but its own port, so they join the same Kafka consumer groups and share the
-partitions (README: how replicas share work).
+partitions (README: Replicas: how they share the work).
 """
 
 from collections.abc import Iterable, Mapping

@@ -87,7 +87,7 @@ def check_client_order(
         not problems,
         f"{len(decided)} clients, {pairs} consecutive pairs compared, {len(problems)} clients "
         f"out of order; {inverted_requests} pairs decided in another order than the gateway "
-        "accepted them (batches are keyed by batch: see README, scale-out)",
+        "accepted them (batches are keyed by batch: see README, Replicas: how they share the work)",
         problems,
     )
 
