@@ -329,7 +329,7 @@ async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
         # produced without a ring (a producer that is not ours): waits for one
         quiet = make(OrderFilled, client_id="c1", trade_no="T-quiet")
         await bell.broker.publish(quiet.model_dump_json().encode(), topic.name, key=b"c1")
-        bell.doorbell.ring(topic.name)
+        bell.doorbell.ring(topic.name, {})  # a ring without offsets: look once
         await _until(lambda: quiet.event_id in seen)
         # a Publisher with the doorbell rings by itself
         await _until(lambda: consumer.paused() == consumer.assignment())
@@ -345,10 +345,30 @@ async def test_doorbell_consumer_keeps_reading_until_its_fetch_comes_back(
     # out would discard its answer, and the record would wait for the (600 s) backstop.
     _, topic = wiring
     async with _doorbell_consumer(stack, topic, KAFKA_FETCH_MAX_WAIT_MS=300) as bell:
-        bell.doorbell.ring(topic.name)  # wakes it: a fetch goes out and the broker holds it
+        bell.doorbell.ring(topic.name, {})  # wakes it: a fetch goes out, the broker holds it
         await asyncio.sleep(0.05)
         late = make(OrderFilled, client_id="c1", trade_no="T-late")
         await bell.publisher().publish(topic, late)  # rings while that fetch is still out
+        await _until(lambda: late.event_id in bell.seen)
+
+
+async def test_doorbell_consumer_reads_up_to_the_rung_offset_though_a_fetch_came_back_empty(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    # The embedded broker can answer the fetch a ring starts without the records the ring
+    # announced. Here the ring comes first and the record 300 ms later, unrung: the
+    # consumer must keep reading until it has the rung offset, not pause after an empty
+    # fetch and wait for its (600 s) backstop.
+    _, topic = wiring
+    async with _doorbell_consumer(stack, topic) as bell:
+        tp = next(iter(bell.consumer.assignment()))
+        end = (await bell.consumer.end_offsets([tp]))[tp]
+        late = make(OrderFilled, client_id="c1", trade_no="T-after-the-ring")
+        bell.doorbell.ring(topic.name, {tp.partition: end + 1})
+        await asyncio.sleep(0.3)
+        await bell.broker.publish(
+            late.model_dump_json().encode(), topic.name, key=b"c1", partition=tp.partition
+        )
         await _until(lambda: late.event_id in bell.seen)
 
 
@@ -368,13 +388,13 @@ async def test_doorbell_rings_of_a_burst_share_round_trips_and_a_later_ring_stil
     listening = asyncio.create_task(listen())
     try:
         doorbell = Doorbell(redis)
-        for _ in range(200):  # a burst of produces, each ringing
-            doorbell.ring(topic)
+        for offset in range(200):  # a burst of produces, each ringing
+            doorbell.ring(topic, {0: offset + 1})
         await _until(lambda: len(heard) >= 1)
         await asyncio.sleep(0.2)
         assert 1 <= len(heard) <= 2, heard  # the burst's rings shared one or two publishes
         before = len(heard)
-        doorbell.ring(topic)  # a produce after them is announced too
+        doorbell.ring(topic, {0: 201})  # a produce after them is announced too
         await _until(lambda: len(heard) > before)
     finally:
         listening.cancel()

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 
 from common.consumer_lag import ConsumerLag
 from common.contracts.envelope import Message
-from common.doorbell import Doorbell
+from common.doorbell import Bell, Doorbell
 from common.metrics import consumer_metrics
 from common.settings import ServiceSettings
 from common.topics import Topic
@@ -218,9 +218,7 @@ _BATCH_WAIT_MS = 1000
 """How long one poll of the consumer waits for records; it returns as soon as any arrive."""
 
 
-def _fetch_adaptively(
-    subscriber: Any, settings: ServiceSettings, bell: asyncio.Event | None
-) -> None:
+def _fetch_adaptively(subscriber: Any, settings: ServiceSettings, bell: Bell | None) -> None:
     """Polls without faststream's pause after an empty poll, and fetches adaptively.
 
     faststream's batch subscriber sleeps `batch_timeout_ms` after every empty poll, which
@@ -229,8 +227,9 @@ def _fetch_adaptively(
     A broker that answers a fetch as soon as data arrives (Apache Kafka) needs nothing
     more. The embedded tansu broker answers only when the fetch wait ends, so its latency
     and its idle CPU both follow the wait. With a doorbell (`bell`, see common.doorbell) a
-    consumer fetches only after a ring (or the backstop) and for as long as it finds
-    records, then sends no fetch until the next ring. Without one, a consumer that
+    consumer fetches only after a ring (or the backstop), for as long as it finds records
+    and until it has read up to the offsets the rings announced, then sends no fetch until
+    the next ring. Without one, a consumer that
     received records in the last `kafka_idle_after_seconds` fetches every
     `kafka_fetch_max_wait_ms` (fast), an idle one every `kafka_idle_fetch_max_wait_ms`.
     """
@@ -245,7 +244,8 @@ def _fetch_adaptively(
         nonlocal last_records, looked_at
         max_records = settings.kafka_max_records
         if bell is not None:
-            if _caught_up(consumer, looked_at):  # records from now on come with a ring
+            # records from now on come with a ring
+            if _caught_up(consumer, looked_at) and await _read_all_rung(consumer, bell, backstop):
                 await _until_rung(consumer, bell, backstop)
                 looked_at = _now_ms()
             batches = await consumer.getmany(timeout_ms=_RUNG_WAIT_MS, max_records=max_records)
@@ -288,14 +288,29 @@ def _caught_up(consumer: AIOKafkaConsumer, since_ms: int) -> bool:
     return True
 
 
-async def _until_rung(consumer: AIOKafkaConsumer, bell: asyncio.Event, backstop: float) -> None:
+async def _read_all_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float) -> bool:
+    """Whether this consumer's position has reached every offset rung for its partitions.
+
+    A ring's offsets for partitions another member owns are not this one's to read; an
+    offset it cannot reach within `backstop` seconds (a record that will never be served)
+    is given up, as the backstop would."""
+    assigned = consumer.assignment()
+    now = time.monotonic()
+    for (topic, partition), (end, rung_at) in list(bell.owed.items()):
+        tp = TopicPartition(topic, partition)
+        if tp not in assigned or now - rung_at > backstop or await consumer.position(tp) >= end:
+            del bell.owed[(topic, partition)]
+    return not bell.owed
+
+
+async def _until_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float) -> None:
     """No fetches (partitions paused) until the bell rings or `backstop` seconds pass."""
     consumer.pause(*consumer.assignment())
     try:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(bell.wait(), backstop)
+            await asyncio.wait_for(bell.rung.wait(), backstop)
     finally:
-        bell.clear()  # before the fetch: a ring from now on means records after it
+        bell.rung.clear()  # before the fetch: a ring from now on means records after it
         consumer.resume(*consumer.paused())  # what a rebalance left assigned
 
 

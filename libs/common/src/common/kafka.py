@@ -150,9 +150,12 @@ class Publisher:
             )
             for m in messages
         ]
-        await asyncio.gather(*futures)
+        written = await asyncio.gather(*futures)
         if self.doorbell is not None:
-            self.doorbell.ring(topic.name)
+            ends: dict[int, int] = {}
+            for record in written:  # the offset after the last record, per partition
+                ends[record.partition] = max(record.offset + 1, ends.get(record.partition, 0))
+            self.doorbell.ring(topic.name, ends)
 
 
 def _aiokafka_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
