@@ -1,6 +1,7 @@
 """The order-router's state on a real PostgreSQL: account copies shared by replicas, and
 order events applied in batches (once, through the transition table)."""
 
+import asyncio
 import secrets
 import time as clock
 from collections.abc import AsyncIterator
@@ -22,21 +23,29 @@ from common.contracts.order_events import (
 )
 from common.contracts.order_updates import OrderUpdated
 from common.contracts.quotes import Quote
-from common.contracts.requests import BatchRequested, ClientOrder, KillSwitchRequested
+from common.contracts.requests import (
+    BatchRequested,
+    CancelRequested,
+    ClientOrder,
+    KillSwitchRequested,
+)
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 from common.kafka import Publisher, build_broker
 from common.redis_keys import quote_key
 from common.settings import ServiceSettings
 from common.topics import ORDER_UPDATES
 from factories import LIMIT_TERMS, NOW, RELIANCE, make
-from order_router import store_accounts, store_kill_switches, store_orders
+from order_router import client_locks, store_accounts, store_kill_switches, store_orders
 from order_router.accounts import AccountBook, AccountCopies
+from order_router.client_locks import slot
 from order_router.events import EventApplier
 from order_router.expiry import IST, Expiry
 from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
 from order_router.orders import Order
 from order_router.risk import KillSwitch, RiskConfig, Rule
+from order_router.store_client_locks import LOCK_SPACE
+from order_router.working_orders import WorkingOrderChanges
 from orders_testkit import wait_for
 from redis.asyncio import Redis
 from schemas import migrated_pool
@@ -367,3 +376,42 @@ async def test_intake_kill_switch_and_batch_in_one_kafka_batch_then_redelivery(
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_a_cancel_waits_for_the_client_lock_another_replica_decides_under(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    # Replica A holds the client's lock from its decision until its place command is out;
+    # replica B's cancel for that order must wait for it, or it could reach the adapter
+    # first (refused: unknown order) and the order would be placed anyway.
+    client = f"L{secrets.token_hex(4).upper()}"
+    order = submitted(f"o-{secrets.token_hex(4)}", client)
+    await store_orders.insert_batch_orders(pool, [BATCH], [order])
+    copies = await replica(pool, stack.postgres_dsn)
+    broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "router-test")
+    redis = Redis.from_url(stack.redis_url)
+    await broker.start()
+
+    async def waiting_on_the_clients_slot() -> bool:
+        return bool(await pool.fetchval(
+            """SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+               AND classid = $1 AND objid = $2""",
+            LOCK_SPACE, slot(client),
+        ))  # fmt: skip
+
+    async def status() -> OrderStatus:
+        return (await store_orders.orders_by_id(pool, [order.order_id]))[order.order_id].status
+
+    try:
+        changes = WorkingOrderChanges(pool, redis, Publisher(broker), copies)
+        cancel = make(CancelRequested, order_id=order.order_id, client_id=client)
+        async with client_locks.clients_locked(pool, [client]):  # replica A, deciding
+            asking = asyncio.create_task(changes.cancel(cancel))
+            await wait_for(waiting_on_the_clients_slot, 30, "the cancel waiting for the lock")
+            assert await status() is OrderStatus.SUBMITTED
+        await asyncio.wait_for(asking, 30)
+        assert await status() is OrderStatus.PENDING_CANCEL
+    finally:
+        await broker.stop()
+        await redis.aclose()
+        await copies.close()

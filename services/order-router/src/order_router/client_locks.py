@@ -6,6 +6,9 @@ advisory lock for every client of the requests it holds and keeps it until their
 are stored AND their commands produced: the next decision for that client, on any
 replica, waits, then sees the margin the first one holds (store_margin_holds.py), and its
 commands land after the first one's on the client's partition of orders.commands.v1.
+Modify, cancel and the kill switch take the same locks (the whole slot range for a global
+one): a cancel decided on one replica cannot overtake the place command another replica
+is still producing, and an order decided after a kill switch sees it (intake.py).
 
 The lock is a session lock on a pooled connection, released before the connection goes
 back (or the connection is closed): a replica that dies mid-decision drops its
@@ -16,7 +19,7 @@ clients in one slot are merely decided one after the other.
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from hashlib import blake2b
 
 import asyncpg
@@ -32,13 +35,21 @@ def slot(client_id: str) -> int:
     return int.from_bytes(blake2b(client_id.encode(), digest_size=4).digest(), "big") % SLOTS
 
 
+def clients_locked(
+    pool: asyncpg.Pool, client_ids: Iterable[str] | None
+) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    """A connection holding every client's lock until the block ends; None: every client's
+    (a global kill switch)."""
+    slots = range(SLOTS) if client_ids is None else {slot(c) for c in client_ids}
+    return _slots_locked(pool, slots)
+
+
 @asynccontextmanager
-async def clients_locked(
-    pool: asyncpg.Pool, client_ids: Iterable[str]
+async def _slots_locked(
+    pool: asyncpg.Pool, slots: Iterable[int]
 ) -> AsyncIterator[asyncpg.Connection]:
-    """A connection holding every client's lock until the block ends."""
     async with pool.acquire() as conn:
-        await store_client_locks.lock(conn, [slot(c) for c in set(client_ids)])
+        await store_client_locks.lock(conn, list(slots))
         try:
             yield conn
         finally:

@@ -27,7 +27,7 @@ from common.enums import Exchange, PositionStatus, TradeType
 from common.kafka import Publisher
 from common.topics import ALERTS, ORDER_COMMANDS, ORDER_REQUESTS
 
-from order_router import store_orders, store_risk
+from order_router import client_locks, store_orders, store_risk
 from order_router.messages import cancel_command, derived_id
 from order_router.orders import Order, cancels_asked
 from order_router.risk import Rule
@@ -102,7 +102,13 @@ class Flattener:
         )  # fmt: skip
 
     async def _cancel_working(self, m: FlattenRequested) -> int:
-        async with self.pool.acquire() as conn, conn.transaction():
+        # under the clients' locks (client_locks.py): orders another replica is deciding
+        # for them are stored and sent first, then found here
+        async with (
+            client_locks.clients_locked(self.pool, m.client_ids),
+            self.pool.acquire() as conn,
+            conn.transaction(),
+        ):
             working = []
             for client_id in m.client_ids:
                 working.extend(await store_orders.working_orders(conn, client_id))

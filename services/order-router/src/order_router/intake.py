@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
 import asyncpg
@@ -30,10 +30,10 @@ from common.contracts.requests import (
     KillSwitchRequested,
     ModifyRequested,
 )
-from common.enums import Exchange, OrderStatus
+from common.enums import Exchange
 from common.kafka import Publisher
 from common.logs import bound
-from common.redis_keys import QuoteKey, kill_switch_key, latest_quotes
+from common.redis_keys import QuoteKey, latest_quotes
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 from redis.asyncio import Redis
 
@@ -41,8 +41,7 @@ from order_router import client_locks, metrics, store_kill_switches, store_order
 from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
 from order_router.margin_holds import Holds
-from order_router.messages import cancel_command, modify_command
-from order_router.orders import Order, cancels_asked
+from order_router.orders import Order
 from order_router.placement import (
     PlacementRequest,
     announcements,
@@ -57,8 +56,7 @@ from order_router.placement import (
 from order_router.risk import Decision, RiskConfig, Rule
 from order_router.risk_wiring import RiskAutomation
 from order_router.shaping import shaped
-from order_router.slice_changes import change_sliced
-from order_router.transitions import Ev, IllegalTransition
+from order_router.working_orders import WorkingOrderChanges
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +65,6 @@ AskedToken = tuple[Exchange | None, int]
 
 CLIENT_COPY_RETRIES = 3
 """Re-reads (1 s apart) of a client missing from the copies before it is denied unknown."""
-"""Redis flag per engaged scope ('*' or a client id); value = the reason. Mirrors the DB."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +96,7 @@ class Intake:
         self.risk = risk
         self.guard: RiskAutomation | None = None
         """MTM-limit and square-off blocks and flattening (risk_wiring.py), set at start."""
+        self.changes = WorkingOrderChanges(pool, redis, publisher, accounts)
 
     async def handle(self, messages: Sequence[Message]) -> None:
         """Order-making requests are placed together up to the next modify, cancel or
@@ -119,11 +117,11 @@ class Intake:
 
     async def _dispatch(self, m: Message) -> None:
         if isinstance(m, ModifyRequested):
-            await self.modify(m)
+            await self.changes.modify(m)
         elif isinstance(m, CancelRequested):
-            await self.cancel(m)
+            await self.changes.cancel(m)
         elif isinstance(m, KillSwitchRequested):
-            await self.kill_switch(m)
+            await self.changes.kill_switch(m)
         elif isinstance(m, FlattenRequested) and self.guard is not None:
             await self.guard.flatten(m)
         else:
@@ -149,6 +147,8 @@ class Intake:
         prepared = await asyncio.gather(*(self._prepare_bound(r) for r in requests))
         clients = {o.client_id for r in requests for o in r.orders}
         async with client_locks.clients_locked(self.pool, clients) as conn:
+            # a kill switch another replica engaged under these locks, before its NOTIFY
+            self.accounts.book.put_kill_switches(await store_kill_switches.kill_switches(conn))
             holds = await Holds.load(conn, self.accounts.book, clients)
             decided = [
                 self._assess_bound(r, p, ltps.get((r.terms.exchange, r.terms.token_id)), holds)
@@ -306,89 +306,3 @@ class Intake:
                 )
         quotes = await latest_quotes(self.redis, sorted(set(keys.values())))
         return {asked: q.ltp if (q := quotes.get(key)) else None for asked, key in keys.items()}
-
-    # --- changing working orders ----------------------------------------------------------
-
-    async def modify(self, m: ModifyRequested) -> None:
-        with bound(order_id=m.order_id, client_id=m.client_id):
-            if await change_sliced(self.pool, self.publisher, m):
-                return  # a sliced order: its working slices are changed
-            order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_MODIFY)
-            if order is None:
-                return
-            proposed = replace(
-                order,
-                order_type=m.order_type or order.order_type,
-                quantity=m.quantity or order.quantity,
-                price=m.price if m.price is not None else order.price,
-                trigger_price=m.trigger_price if m.trigger_price is not None else
-                order.trigger_price,
-            )  # fmt: skip
-            command = modify_command(proposed, m)
-            await self.publisher.publish(ORDER_COMMANDS, command)
-            metrics.sent([command])
-
-    async def cancel(self, m: CancelRequested) -> None:
-        with bound(order_id=m.order_id, client_id=m.client_id):
-            if await change_sliced(self.pool, self.publisher, m):
-                return  # a sliced order: its working slices are canceled
-            order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_CANCEL)
-            if order is not None:
-                command = cancel_command(order, m)
-                await self.publisher.publish(ORDER_COMMANDS, command)
-                metrics.sent([command])
-
-    async def _request_change(self, order_id: str, client_id: str, event: Ev) -> Order | None:
-        """Move the order to its pending-change state; None when the change is refused."""
-        pending = OrderStatus.PENDING_MODIFY if event is Ev.REQUEST_MODIFY else (
-            OrderStatus.PENDING_CANCEL
-        )  # fmt: skip
-        async with self.pool.acquire() as conn, conn.transaction():
-            order = (await store_orders.orders_by_id(conn, [order_id], for_update=True)).get(
-                order_id
-            )
-            if order is None or order.client_id != client_id:
-                log.warning("%s for unknown order %s of client %s", event, order_id, client_id)
-                return None
-            if order.status is pending:
-                return order  # redelivered: send the command again, the adapter dedupes
-            try:
-                changed = order.to(event)
-            except IllegalTransition as refused:
-                log.warning("refused: %s", refused)
-                return None
-            await store_orders.update_orders(conn, [changed])
-            return changed
-
-    async def kill_switch(self, m: KillSwitchRequested) -> None:
-        scope = m.client_id or store_kill_switches.GLOBAL_SCOPE
-        await self.accounts.set_kill_switch(scope, m.engaged, m.reason, m.actor)
-        key = kill_switch_key(scope)
-        if m.engaged:
-            await self.redis.set(key, m.reason)
-        else:
-            await self.redis.delete(key)
-        log.warning(
-            "kill switch %s for %s by %s: %s",
-            "ENGAGED" if m.engaged else "released",
-            "everyone" if m.client_id is None else m.client_id,
-            m.actor,
-            m.reason,
-        )
-        if m.engaged and m.cancel_open_orders:
-            await self.cancel_working(m, m.client_id)
-
-    async def cancel_working(self, cause: Message, client_id: str | None) -> int:
-        """Ask the adapter to cancel every working order of the scope; returns how many."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            working = await store_orders.working_orders(conn, client_id)
-            to_cancel, refusals = cancels_asked(working)
-            for order, refused in refusals:
-                log.warning("kill switch could not cancel %s: %s", order.order_id, refused)
-            await store_orders.update_orders(conn, to_cancel)
-        if to_cancel:
-            commands = [cancel_command(o, cause) for o in to_cancel]
-            await self.publisher.publish_many(ORDER_COMMANDS, commands)
-            metrics.sent(commands)
-        log.warning("kill switch: cancel sent for %d working orders", len(to_cancel))
-        return len(to_cancel)
