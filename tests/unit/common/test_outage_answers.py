@@ -17,6 +17,9 @@ OUTAGES = {
     "postgres": asyncpg.exceptions.ConnectionDoesNotExistError(SECRET_DSN),
     "postgres-refused": ConnectionRefusedError(111, f"Connect call failed {SECRET_DSN}"),
     "postgres-starting": asyncpg.exceptions.CannotConnectNowError("the database is starting"),
+    "postgres-mid-query": asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    ),
     "kafka": aiokafka.errors.KafkaConnectionError("Unable to bootstrap from kafka:9092"),
     "kafka-timeout": aiokafka.errors.KafkaTimeoutError(),
 }

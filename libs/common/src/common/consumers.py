@@ -67,6 +67,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InternalClientError,  # the server went away mid-query
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     redis.exceptions.ConnectionError,

@@ -133,6 +133,9 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     socket.gaierror,
     TimeoutError,
     asyncpg.exceptions.PostgresConnectionError,
+    # the server went away between a query's protocol steps: "cannot switch to state 12;
+    # another operation (2) is in progress" (the outage drill met it as a 500)
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up
     asyncpg.exceptions.TooManyConnectionsError,
     redis.exceptions.ConnectionError,
@@ -141,6 +144,13 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
 )
 """PostgreSQL, Redis or Kafka unreachable: the request may succeed if tried again."""
 
+_DEAD_CONNECTION = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InternalClientError,
+    ConnectionError,
+)
+"""Outages after which the pooled PostgreSQL connections are all suspect."""
+
 _log = logging.getLogger(__name__)
 
 
@@ -148,7 +158,7 @@ async def infrastructure_unavailable(request: Request, exc: Exception) -> JSONRe
     """An outage met by a request is a 503 with Retry-After, never a 500. The error's text
     may hold a connection string: only the log sees it."""
     _log.warning("%s %s met an outage: %r", request.method, request.url.path, exc)
-    if isinstance(exc, asyncpg.exceptions.PostgresConnectionError | ConnectionError):
+    if isinstance(exc, _DEAD_CONNECTION):
         await _reset_pool(request)
     return JSONResponse(
         {"detail": f"a platform dependency is unavailable ({type(exc).__name__}); try again"},
