@@ -91,9 +91,10 @@ def build_document() -> dict[str, Any]:
         "defaultContentType": "application/json",
         "servers": {
             "kubernetes": {
-                "host": "trading-kafka-kafka-bootstrap:9092",
-                "protocol": "kafka",
-                "description": "The Strimzi cluster of infra/k8s (KAFKA_BOOTSTRAP).",
+                "host": "trading-kafka-kafka-bootstrap:9093",
+                "protocol": "kafka-secure",
+                "description": "The Strimzi cluster of infra/k8s (KAFKA_BOOTSTRAP): TLS with "
+                "SCRAM-SHA-512, one KafkaUser per reader (infra/k8s/kafka-users.yaml).",
             },
             "embedded": {
                 "host": "127.0.0.1:9092",
