@@ -406,7 +406,7 @@ async def test_a_cancel_waits_for_the_client_lock_another_replica_decides_under(
         changes = WorkingOrderChanges(pool, redis, Publisher(broker), copies)
         cancel = make(CancelRequested, order_id=order.order_id, client_id=client)
         async with client_locks.clients_locked(pool, [client]):  # replica A, deciding
-            asking = asyncio.create_task(changes.cancel(cancel))
+            asking = asyncio.create_task(changes.change(cancel))
             await wait_for(waiting_on_the_clients_slot, 30, "the cancel waiting for the lock")
             assert await status() is OrderStatus.SUBMITTED
         await asyncio.wait_for(asking, 30)

@@ -116,10 +116,8 @@ class Intake:
         await self.place(placing)
 
     async def _dispatch(self, m: Message) -> None:
-        if isinstance(m, ModifyRequested):
-            await self.changes.modify(m)
-        elif isinstance(m, CancelRequested):
-            await self.changes.cancel(m)
+        if isinstance(m, ModifyRequested | CancelRequested):
+            await self.changes.change(m)
         elif isinstance(m, KillSwitchRequested):
             await self.changes.kill_switch(m)
         elif isinstance(m, FlattenRequested) and self.guard is not None:

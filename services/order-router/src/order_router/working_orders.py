@@ -38,41 +38,22 @@ class WorkingOrderChanges:
         self.publisher = publisher
         self.accounts = accounts
 
-    async def modify(self, m: ModifyRequested) -> None:
-        # under the client's lock: after the place command of an order still being decided
+    async def change(self, m: ModifyRequested | CancelRequested) -> None:
+        """Modify or cancel one working order (a sliced one: its working slices), under the
+        client's lock: after the place command of an order another replica is deciding."""
         async with client_locks.clients_locked(self.pool, [m.client_id]):
-            await self._modify(m)
-
-    async def _modify(self, m: ModifyRequested) -> None:
-        with bound(order_id=m.order_id, client_id=m.client_id):
-            if await change_sliced(self.pool, self.publisher, m):
-                return  # a sliced order: its working slices are changed
-            order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_MODIFY)
-            if order is None:
-                return
-            proposed = replace(
-                order,
-                order_type=m.order_type or order.order_type,
-                quantity=m.quantity or order.quantity,
-                price=m.price if m.price is not None else order.price,
-                trigger_price=m.trigger_price if m.trigger_price is not None else
-                order.trigger_price,
-            )  # fmt: skip
-            command = modify_command(proposed, m)
-            await self.publisher.publish(ORDER_COMMANDS, command)
-            metrics.sent([command])
-
-    async def cancel(self, m: CancelRequested) -> None:
-        async with client_locks.clients_locked(self.pool, [m.client_id]):
-            await self._cancel(m)
-
-    async def _cancel(self, m: CancelRequested) -> None:
-        with bound(order_id=m.order_id, client_id=m.client_id):
-            if await change_sliced(self.pool, self.publisher, m):
-                return  # a sliced order: its working slices are canceled
-            order = await self._request_change(m.order_id, m.client_id, Ev.REQUEST_CANCEL)
-            if order is not None:
-                command = cancel_command(order, m)
+            with bound(order_id=m.order_id, client_id=m.client_id):
+                if await change_sliced(self.pool, self.publisher, m):
+                    return
+                event = Ev.REQUEST_MODIFY if isinstance(m, ModifyRequested) else Ev.REQUEST_CANCEL
+                order = await self._request_change(m.order_id, m.client_id, event)
+                if order is None:
+                    return
+                command = (
+                    modify_command(_modified(order, m), m)
+                    if isinstance(m, ModifyRequested)
+                    else cancel_command(order, m)
+                )
                 await self.publisher.publish(ORDER_COMMANDS, command)
                 metrics.sent([command])
 
@@ -138,3 +119,14 @@ class WorkingOrderChanges:
             metrics.sent(commands)
         log.warning("kill switch: cancel sent for %d working orders", len(to_cancel))
         return len(to_cancel)
+
+
+def _modified(order: Order, m: ModifyRequested) -> Order:
+    """The order as the modify asks it to be (what the request leaves out stays)."""
+    return replace(
+        order,
+        order_type=m.order_type or order.order_type,
+        quantity=m.quantity or order.quantity,
+        price=m.price if m.price is not None else order.price,
+        trigger_price=m.trigger_price if m.trigger_price is not None else order.trigger_price,
+    )
