@@ -50,7 +50,6 @@ from motilal.models import (
 )
 from motilal.models.orders import usable_stamp
 from motilal.paths import ORDER_WRITES, PATHS, Endpoint
-from motilal.units import to_lots
 
 log = logging.getLogger("motilal.client")
 
@@ -274,7 +273,7 @@ class MotilalClient:
             "orderduration": order.duration,
             "price": float(order.price),
             "triggerprice": float(order.trigger_price),
-            "quantityinlot": to_lots(order.quantity, order.lot_size, order.symbol),
+            "quantityinlot": order.quantity_in_lots(),
             "disclosedquantity": order.disclosed_quantity,
             "amoorder": "Y" if order.amo else "N",
             "algoid": "",
@@ -310,7 +309,7 @@ class MotilalClient:
             "neworderduration": change.duration,
             "newprice": float(change.price),
             "newtriggerprice": float(change.trigger_price),
-            "newquantityinlot": to_lots(change.quantity, change.lot_size, change.symbol),
+            "newquantityinlot": change.quantity_in_lots(),
             "newdisclosedquantity": change.disclosed_quantity,
             "newgoodtilldate": "",
             "lastmodifiedtime": last_modified_time.strip(),

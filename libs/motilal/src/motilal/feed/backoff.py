@@ -1,7 +1,14 @@
 """Reconnect delays: exponential, capped, with jitter so many clients do not reconnect at once."""
 
+import asyncio
+import logging
 import random
 from dataclasses import dataclass, field
+
+import websockets
+
+CONNECTION_LOST = (OSError, TimeoutError, websockets.WebSocketException)
+"""What ends a feed's connection; the feed reconnects after the next delay."""
 
 
 @dataclass
@@ -20,3 +27,9 @@ class Backoff:
 
     def reset(self) -> None:
         self.attempt = 0
+
+    async def pause(self, log: logging.Logger, what: str, error: BaseException) -> None:
+        """Say that `what` was lost and why, then wait the next delay before reconnecting."""
+        delay = self.next_delay()
+        log.warning("%s lost (%s); reconnecting in %.1fs", what, type(error).__name__, delay)
+        await asyncio.sleep(delay)

@@ -18,7 +18,7 @@ from websockets.asyncio.client import ClientConnection
 
 from motilal.envelope import ROW_ERRORS
 from motilal.errors import SessionExpired
-from motilal.feed.backoff import Backoff
+from motilal.feed.backoff import CONNECTION_LOST, Backoff
 from motilal.models import Order, Trade
 
 log = logging.getLogger("motilal.feed.orders")
@@ -151,12 +151,8 @@ class OrderStream:
                     finally:
                         self._live = False
                         beat.cancel()
-            except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            except CONNECTION_LOST as exc:
                 self._ws = None
                 if self._closed:
                     return
-                delay = self._backoff.next_delay()
-                log.warning(
-                    "order stream lost (%s); reconnecting in %.1fs", type(exc).__name__, delay
-                )
-                await asyncio.sleep(delay)
+                await self._backoff.pause(log, "order stream", exc)

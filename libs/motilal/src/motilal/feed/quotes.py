@@ -15,7 +15,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from motilal.feed import codec
-from motilal.feed.backoff import Backoff
+from motilal.feed.backoff import CONNECTION_LOST, Backoff
 
 log = logging.getLogger("motilal.feed.quotes")
 
@@ -96,13 +96,9 @@ class QuoteFeed:
                                 await ws.send(codec.HEARTBEAT_REPLY)
                             else:
                                 yield packet
-            except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+            except CONNECTION_LOST as exc:
                 self._ws = None
                 if self._closed:
                     return
-                delay = self._backoff.next_delay()
-                log.warning(
-                    "quote feed lost (%s); reconnecting in %.1fs", type(exc).__name__, delay
-                )
-                await asyncio.sleep(delay)
+                await self._backoff.pause(log, "quote feed", exc)
         self._ws = None

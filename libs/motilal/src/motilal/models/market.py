@@ -1,5 +1,6 @@
 """Quotes over REST (paisa converted to rupees) and scrip-master rows."""
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -8,7 +9,9 @@ from motilal.models.base import Frozen
 from motilal.units import IST, decimal_of, paisa_to_rupees
 
 
-class Quote(Frozen):
+class _Prices(Frozen):
+    """The day's prices every LTP answer carries, in rupees."""
+
     exchange: str
     token: int
     ltp: Decimal
@@ -16,54 +19,44 @@ class Quote(Frozen):
     high: Decimal
     low: Decimal
     prev_close: Decimal
+
+
+def _prices(row: dict[str, Any], rupees: Callable[[object, str], Decimal]) -> dict[str, Any]:
+    # `rupees` converts one money field: paisa for scrips, as-is for indices.
+    return {
+        "exchange": str(row.get("exchange", "")),
+        "token": int(decimal_of(row.get("scripcode"), "scripcode")),
+        "ltp": rupees(row.get("ltp"), "ltp"),
+        "open": rupees(row.get("open"), "open"),
+        "high": rupees(row.get("high"), "high"),
+        "low": rupees(row.get("low"), "low"),
+        "prev_close": rupees(row.get("close"), "close"),
+    }
+
+
+class Quote(_Prices):
+    """getltpdata: a scrip's prices (sent in paisa) with its volume and best bid and ask."""
+
     volume: int
     bid: Decimal
     ask: Decimal
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Quote":
-        def p(key: str) -> Decimal:
-            return paisa_to_rupees(row.get(key), key)
-
         return cls(
-            exchange=str(row.get("exchange", "")),
-            token=int(decimal_of(row.get("scripcode"), "scripcode")),
-            ltp=p("ltp"),
-            open=p("open"),
-            high=p("high"),
-            low=p("low"),
-            prev_close=p("close"),
+            **_prices(row, paisa_to_rupees),
             volume=int(decimal_of(row.get("volume"), "volume")),
-            bid=p("bid"),
-            ask=p("ask"),
+            bid=paisa_to_rupees(row.get("bid"), "bid"),
+            ask=paisa_to_rupees(row.get("ask"), "ask"),
         )
 
 
-class IndexQuote(Frozen):
+class IndexQuote(_Prices):
     """getindexltpdata is already in rupees."""
-
-    exchange: str
-    token: int
-    ltp: Decimal
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    prev_close: Decimal
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "IndexQuote":
-        def r(key: str) -> Decimal:
-            return decimal_of(row.get(key), key)
-
-        return cls(
-            exchange=str(row.get("exchange", "")),
-            token=int(r("scripcode")),
-            ltp=r("ltp"),
-            open=r("open"),
-            high=r("high"),
-            low=r("low"),
-            prev_close=r("close"),
-        )
+        return cls(**_prices(row, decimal_of))
 
 
 class ScripRow(Frozen):

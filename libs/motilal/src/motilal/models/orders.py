@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from motilal.models.base import Frozen
 from motilal.tags import is_valid_tag
-from motilal.units import decimal_of, descale, parse_time
+from motilal.units import decimal_of, descale, parse_time, to_lots
 
 
 class Side(StrEnum):
@@ -56,14 +56,12 @@ class OrderStatus(StrEnum):
         )
 
 
-class OrderRequest(Frozen):
-    """A new order in platform units. `quantity` is shares; the client converts to lots."""
+class OrderTerms(Frozen):
+    """The terms a place and a modify both send: `quantity` is shares (sent as lots of
+    `lot_size`; `symbol` names the contract in the error when it is not a whole number of
+    lots), prices are rupees (0: none)."""
 
-    exchange: str
-    token: int
-    side: Side
     order_type: OrderType
-    product: str
     quantity: int = Field(gt=0)
     price: Decimal = Decimal(0)
     trigger_price: Decimal = Decimal(0)
@@ -71,6 +69,19 @@ class OrderRequest(Frozen):
     symbol: str = ""
     duration: str = "DAY"
     disclosed_quantity: int = 0
+
+    def quantity_in_lots(self) -> int:
+        """The quantity as Motilal takes it (InvalidQuantity if not a whole number of lots)."""
+        return to_lots(self.quantity, self.lot_size, self.symbol)
+
+
+class OrderRequest(OrderTerms):
+    """A new order in platform units."""
+
+    exchange: str
+    token: int
+    side: Side
+    product: str
     amo: bool = False
     tag: str = ""
 
@@ -82,18 +93,10 @@ class OrderRequest(Frozen):
         return tag
 
 
-class ModifyRequest(Frozen):
+class ModifyRequest(OrderTerms):
     """New terms for an open order; `quantity` is the new total in shares."""
 
     unique_order_id: str
-    order_type: OrderType
-    quantity: int = Field(gt=0)
-    price: Decimal = Decimal(0)
-    trigger_price: Decimal = Decimal(0)
-    lot_size: int = 1
-    symbol: str = ""
-    duration: str = "DAY"
-    disclosed_quantity: int = 0
 
 
 class PlaceResult(Frozen):
