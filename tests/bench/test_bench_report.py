@@ -64,6 +64,32 @@ def test_report_prints_platform_over_direct_for_every_fanout_size() -> None:
     assert "2.0x" in thousand.split() and thousand.rstrip().endswith("-")  # no naive at 1000
 
 
+def test_report_prints_where_the_time_goes_when_the_tap_saw_the_hops() -> None:
+    staged = {
+        **_fanout(10, 120.0),
+        "last_request_published": _summary(15.0),
+        "last_command_published": _summary(60.0),
+    }
+    result = {
+        "started_at": "2026-11-30T09:00:00+00:00",
+        "machine": "2 cores",
+        "processes": PROCESSES,
+        "fanout": [staged],
+    }
+    text = render(result)
+    assert "where the time goes" in text
+    hops = text.splitlines()[
+        text.splitlines().index(
+            next(line for line in text.splitlines() if "where the time goes" in line)
+        )
+        + 3
+    ]
+    assert hops.split()[:5] == ["10", "0", "15.0", "/", "15.0"]
+    assert "60.0" in hops.split() and "120" in hops.split()
+    # a result from before the tap's hops were kept renders without the breakdown
+    assert "where the time goes" not in render({**result, "fanout": [_fanout(10, 120.0)]})
+
+
 def test_net_cpu_per_order_takes_out_idle_and_totals_only_the_platform() -> None:
     usage = Usage(
         cpu_seconds={"kafka": 3.0, "gateway": 1.0, "motilal-sim": 5.0, "bench": 2.0},

@@ -5,7 +5,9 @@ Per run it records, relative to the moment the POST was sent:
 - `ack`: the last order acknowledged, seen two ways: the simulator's `confirmed_at` of the
   last order (broker side) and the adapter's last `order.accepted` (platform side);
 - `filled`: the last `order.filled` event (the order-router and portfolio's input);
-- `portfolio`: the last `position.changed` the portfolio published for the batch.
+- `portfolio`: the last `position.changed` the portfolio published for the batch;
+- where the time goes before the ack: the last order's request published by the gateway
+  and its place command published by the order-router (their `occurred_at`, from the tap);
 and the CPU each process spent per order over the timed runs (plus a short tail for work
 that follows the fills), with its idle burn over the same time taken out.
 """
@@ -32,6 +34,10 @@ class FanoutResult:
     platform_ack: Summary
     filled: Summary
     portfolio: Summary
+    requested: Summary
+    """The last order's request published by the gateway (the gateway's part)."""
+    commanded: Summary
+    """The last order's place command published by the order-router (gateway and router)."""
     statuses: dict[str, int] = field(default_factory=dict)
     cpu_ms_per_order: dict[str, float] = field(default_factory=dict)
     """Per process and `platform` in total, idle subtracted."""
@@ -46,6 +52,8 @@ class FanoutResult:
             "last_ack_event": self.platform_ack.as_json(),
             "last_filled_event": self.filled.as_json(),
             "last_portfolio_update": self.portfolio.as_json(),
+            "last_request_published": self.requested.as_json(),
+            "last_command_published": self.commanded.as_json(),
             "statuses": self.statuses,
             "cpu_ms_per_order": self.cpu_ms_per_order,
         }
@@ -72,6 +80,8 @@ async def run_fanout(
             ids = [o["order_id"] for o in batch["orders"]]
             await h.wait_batch(batch["batch_id"], ids, 300 + 1.5 * clients)
     post, sim_ack, ack, filled, portfolio = [], [], [], [], []
+    requested: list[float] = []
+    commanded: list[float] = []
     statuses: dict[str, int] = {}
     sampler = Sampler(with_self(h.pids()))
     sampler.start()
@@ -94,6 +104,12 @@ async def run_fanout(
         post.append(answered - sent)
         if rows:
             sim_ack.append(max(r["confirmed_at"] for r in rows) - sent)
+        for instants, seen_at in (
+            (requested, [t.requested for t in times if t.requested]),
+            (commanded, [t.commanded for t in times if t.commanded]),
+        ):
+            if seen_at:
+                instants.append(max(seen_at) - sent)
         accepted = [t.accepted for t in times if t.accepted]
         if accepted:
             ack.append(max(accepted) - sent)
@@ -113,6 +129,8 @@ async def run_fanout(
         Summary.of(ack),
         Summary.of(filled),
         Summary.of(portfolio),
+        Summary.of(requested),
+        Summary.of(commanded),
         statuses,
         net_cpu_ms_per_order(usage, idle or {}, clients * runs),
     )

@@ -123,6 +123,25 @@ def render(result: dict[str, Any]) -> str:
                 rows,
             ),
         ]
+        stages = [f for f in fanout if f.get("last_command_published")]
+        if stages:
+            parts += [
+                "   where the time goes, from the POST to the last order's ... (the hops: gateway, "
+                "order-router, broker-adapter):",
+                table(
+                    ["clients", "sim ms", "request published", "command published", "ack @sim"],
+                    [
+                        [
+                            str(f["clients"]),
+                            f"{f['simulator_latency_ms']:.0f}",
+                            _pair(f["last_request_published"]),
+                            _pair(f["last_command_published"]),
+                            _pair(f["last_ack_at_simulator"]),
+                        ]
+                        for f in stages
+                    ],
+                ),
+            ]
         concurrency = {d["concurrency"] for d in result.get("direct", [])}
         if concurrency:
             parts.append(
