@@ -108,8 +108,8 @@ def _int(row: dict[str, Any], key: str) -> int:
     return int(decimal_of(row.get(key), key))
 
 
-class Order(Frozen):
-    """One order-book (or order-detail) row. Quantities are shares, prices rupees."""
+class _BookRow(Frozen):
+    """What an order-book row and a trade-book row both say of their order, read alike."""
 
     unique_order_id: str
     order_id: str
@@ -118,19 +118,40 @@ class Order(Frozen):
     token: int
     symbol: str
     side: Side
-    order_type: str
     product: str
+    lot_size: int
+    tag: str
+    """Trimmed: Motilal pads an empty tag to " " and may pad short ones."""
+
+
+def _book_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "unique_order_id": str(row.get("uniqueorderid", "")),
+        "order_id": str(row.get("orderid", "")),
+        "client_code": str(row.get("clientid", "")),
+        "exchange": str(row.get("exchange", "")),
+        "token": _int(row, "symboltoken"),
+        "symbol": str(row.get("symbol", "")),
+        "side": Side(str(row.get("buyorsell", "")).upper()),
+        "product": str(row.get("producttype", "")).upper(),
+        "lot_size": _int(row, "lotsize") or 1,
+        "tag": str(row.get("tag") or "").strip(),
+    }
+
+
+class Order(_BookRow):
+    """One order-book (or order-detail) row. Quantities are shares, prices rupees."""
+
+    order_type: str
     duration: str
     status: OrderStatus
     error: str
     quantity: int
     traded_quantity: int
     remaining_quantity: int
-    lot_size: int
     price: Decimal
     trigger_price: Decimal
     average_price: Decimal
-    tag: str
     entry_time: datetime | None
     last_modified_time: datetime | None
     last_modified_raw: str
@@ -141,28 +162,18 @@ class Order(Frozen):
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Order":
         return cls(
-            unique_order_id=str(row.get("uniqueorderid", "")),
-            order_id=str(row.get("orderid", "")),
-            client_code=str(row.get("clientid", "")),
-            exchange=str(row.get("exchange", "")),
-            token=_int(row, "symboltoken"),
-            symbol=str(row.get("symbol", "")),
-            side=Side(str(row.get("buyorsell", "")).upper()),
+            **_book_row(row),
             order_type=str(row.get("ordertype", "")).upper(),
-            product=str(row.get("producttype", "")).upper(),
             duration=str(row.get("orderduration", "")).upper(),
             status=OrderStatus.parse(str(row.get("orderstatus", ""))),
             error=str(row.get("error") or ""),
             quantity=_int(row, "orderqty"),
             traded_quantity=_int(row, "qtytradedtoday"),
             remaining_quantity=_int(row, "totalqtyremaining"),
-            lot_size=_int(row, "lotsize") or 1,
             price=decimal_of(row.get("price"), "price"),
             trigger_price=decimal_of(row.get("triggerprice"), "triggerprice"),
             # The scale of averageprice is unclear in the docs (reference F); taken as rupees.
             average_price=decimal_of(row.get("averageprice"), "averageprice"),
-            # Motilal pads an empty tag to " " and may pad short ones: compare trimmed.
-            tag=str(row.get("tag") or "").strip(),
             entry_time=parse_time(row.get("entrydatetime")),
             last_modified_time=parse_time(row.get("lastmodifiedtime")),
             last_modified_raw=_stamp(row.get("lastmodifiedtime")) or "0",
@@ -191,24 +202,14 @@ def _stamp(value: object) -> str:
     return str(value).strip() if value is not None else ""
 
 
-class Trade(Frozen):
+class Trade(_BookRow):
     """One fill. REST trade prices arrive scaled by `precision`; here they are rupees."""
 
     trade_no: str
-    unique_order_id: str
-    order_id: str
-    client_code: str
-    exchange: str
-    token: int
-    symbol: str
-    side: Side
-    product: str
     quantity: int
     price: Decimal
     value: Decimal
-    lot_size: int
     time: datetime | None
-    tag: str
 
     @classmethod
     def from_row(cls, row: dict[str, Any], *, scaled: bool = True) -> "Trade":
@@ -220,19 +221,10 @@ class Trade(Frozen):
             price = decimal_of(row.get("tradeprice"), "tradeprice")
             value = decimal_of(row.get("tradevalue"), "tradevalue")
         return cls(
+            **_book_row(row),
             trade_no=str(row.get("tradeno", "")),
-            unique_order_id=str(row.get("uniqueorderid", "")),
-            order_id=str(row.get("orderid", "")),
-            client_code=str(row.get("clientid", "")),
-            exchange=str(row.get("exchange", "")),
-            token=_int(row, "symboltoken"),
-            symbol=str(row.get("symbol", "")),
-            side=Side(str(row.get("buyorsell", "")).upper()),
-            product=str(row.get("producttype", "")).upper(),
             quantity=_int(row, "tradeqty"),
             price=price,
             value=value,
-            lot_size=_int(row, "lotsize") or 1,
             time=parse_time(row.get("tradetime")),
-            tag=str(row.get("tag") or "").strip(),
         )
