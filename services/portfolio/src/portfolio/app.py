@@ -7,6 +7,7 @@ from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 from common.topics import BROKER_POSITIONS, MARGINS, ORDER_EVENTS, QUOTES
 
+from portfolio import assignment
 from portfolio.api import build_router
 from portfolio.config import PortfolioSettings
 from portfolio.handlers import PortfolioHandlers
@@ -40,11 +41,26 @@ async def _build() -> None:
         parts.book, runtime.publisher, settings.pnl_publish_interval_ms / 1000
     )
     parts.handlers = PortfolioHandlers(
-        runtime.pool, runtime.redis, runtime.publisher, updates, settings.drift_confirmations
-    )
-    # before the consumers start: every fill from here on is applied to a loaded book
-    await parts.handlers.load()
+        runtime.pool, runtime.redis, runtime.publisher, updates, settings.drift_confirmations,
+        lambda: assignment.assigned(assignment.member(runtime.broker, ORDER_EVENTS), ORDER_EVENTS),
+        settings.assignment_poll_seconds,
+    )  # fmt: skip
+    # the book's clients are loaded once the group assigns their partitions (handover.py)
+    await parts.handlers.seed_prices()
     await parts.handlers.refresh_drift_gauge()
+
+
+async def _book_followed() -> str | None:
+    """Ready once the book holds the clients of its partitions and every quote from now on
+    reaches this process (a restarted replica must not miss the next tick)."""
+    if (problem := await parts.handlers.owner.readiness()) is not None:
+        return problem
+    if not await assignment.reading(assignment.member(runtime.broker, QUOTES)):
+        return "quotes are not read yet (joining)"
+    return None
+
+
+runtime.add_check("live_book", _book_followed)
 
 
 # ---- consumers -------------------------------------------------------------------------
@@ -67,8 +83,9 @@ async def on_broker_positions(messages: Sequence[Message]) -> None:
 
 
 runtime.consume(ORDER_EVENTS, on_order_events)
-# quotes are market state, not history: a restarted portfolio needs only the newest ones
-runtime.consume(QUOTES, on_quotes, from_beginning=False)
+# every replica reads every quote (a group of its own, from the latest offset): it marks
+# its own clients, and the read API's marks are current whichever replica answers
+runtime.follow(QUOTES, on_quotes)
 runtime.consume(MARGINS, on_margins)
 runtime.consume(BROKER_POSITIONS, on_broker_positions)
 
@@ -79,7 +96,12 @@ async def publish_marked() -> None:
     await parts.handlers.updates.run()
 
 
+async def follow_assignment() -> None:
+    await parts.handlers.owner.run()
+
+
 runtime.background(publish_marked)
+runtime.background(follow_assignment)
 
 # ---- routes ----------------------------------------------------------------------------
 

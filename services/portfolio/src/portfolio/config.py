@@ -24,6 +24,16 @@ class PortfolioSettings(ServiceSettings):
             "once, after its batch is committed, and start the client's next window"
         ),
     )
+    assignment_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description=(
+            "how often the live book looks at its consumer group's assignment of "
+            "orders.events.v1 while no fill or quote arrives (it also looks before every "
+            "batch): a replica loads the clients of partitions it gained and drops those "
+            "of partitions it lost. The look is a set comparison, whatever the clients"
+        ),
+    )
     drift_confirmations: int = Field(
         default=2,
         ge=1,

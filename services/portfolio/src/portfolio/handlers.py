@@ -1,7 +1,8 @@
 """Kafka handlers of the portfolio: thin, they call the ledger, the mapping and the store.
 
 - orders.events.v1: fills become positions (other order events are not the portfolio's).
-- marketdata.quotes.v1: open positions are re-marked in memory; P&L updates are conflated.
+- marketdata.quotes.v1 (every quote, on every replica): the open positions of the clients
+  this replica owns are re-marked in memory; P&L updates are conflated.
 - accounts.margins.v1: margin rows become funds figures (MarginChanged).
 - accounts.positions.v1: the broker's positions are compared with ours (drift).
 
@@ -10,7 +11,7 @@ Each handler takes a Kafka batch with a fixed number of statements, whatever its
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import asyncpg
@@ -29,8 +30,10 @@ from redis.asyncio import Redis
 from portfolio import store_accounts, store_positions
 from portfolio.drift import Drift, find_drift, next_drift
 from portfolio.drift_alerts import confirmed_now, drift_alert
-from portfolio.ledger import apply_fills
+from portfolio.handover import BookOwner
+from portfolio.ledger import AppliedBatch, apply_fills
 from portfolio.margins import funds_from_rows
+from portfolio.ownership import Assigned
 from portfolio.store_accounts import Reconciliation, StoredMargins
 from portfolio.updates import UpdatePublisher
 from portfolio.views import margin_changed
@@ -57,28 +60,37 @@ class PortfolioHandlers:
         publisher: Publisher,
         updates: UpdatePublisher,
         drift_confirmations: int,
+        assignment: Callable[[], Assigned | None],
+        assignment_poll_s: float,
     ) -> None:
         self.pool = pool
         self.redis = redis
         self.publisher = publisher
         self.updates = updates
         self.drift_confirmations = drift_confirmations
+        self.owner = BookOwner(pool, updates, assignment, self._latest_quotes, assignment_poll_s)
+        """Keeps the live book to the clients of this replica's partitions."""
 
-    async def load(self) -> None:
-        """Fill the live book from the stored positions, with prices from Redis."""
-        day = self.updates.book.day()
-        self.updates.load(
-            await store_positions.open_positions(self.pool),
-            await store_positions.realized_by_client(self.pool, None),
-            await store_positions.realized_on(self.pool, None, day),
-            day,
-        )
-        self.updates.book.seed(await self._latest_quotes(set(self.updates.book.instruments())))
+    async def seed_prices(self) -> None:
+        """Every held instrument's latest price from Redis, for the API's marks (the book's
+        clients are loaded when the group assigns their partitions)."""
+        held = await store_positions.held_instruments(self.pool)
+        self.updates.book.seed(await self._latest_quotes(set(held)))
 
     async def on_order_events(self, messages: Sequence[Message]) -> None:
         fills = [m for m in messages if isinstance(m, Fill)]
         if not fills:
             return
+        async with self.owner.lock:  # the book follows this batch before any hand-over
+            await self.owner.follow_locked()
+            batch = await self._apply(fills)
+            # a fill applied before may have been applied by another replica after this
+            # one loaded the client: the stored state is the truth
+            again = {r.event.client_id for r in batch.applied if r.duplicate}
+            fresh = await self.owner.fresh(again) if again else None
+            await self.updates.after_fills(batch, fresh)
+
+    async def _apply(self, fills: list[Fill]) -> AppliedBatch:
         instruments = {(f.instrument.exchange, f.instrument.token) for f in fills}
         prices = {i: p for i in instruments if (p := self.updates.book.last_price(i)) is not None}
         prices.update(await self._latest_quotes(instruments - prices.keys()))
@@ -91,13 +103,15 @@ class PortfolioHandlers:
                     log.info("fill %s seen again: ignored", result.event.trade_no)
                 else:
                     FILLS_APPLIED.inc()
-        await self.updates.after_fills(batch)
+        return batch
 
     async def on_quotes(self, messages: Sequence[Message]) -> None:
+        """Every quote reaches every replica; each marks only the clients it owns."""
         latest: dict[tuple[Exchange, int], Decimal] = {}
         for m in messages:
             if isinstance(m, Quote):
                 latest[(m.exchange, m.token)] = m.ltp
+        await self.owner.follow()  # a rebalance's drops and loads come before the marks
         self.updates.on_quotes(latest)
 
     async def on_margins(self, messages: Sequence[Message]) -> None:

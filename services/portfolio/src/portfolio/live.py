@@ -5,8 +5,10 @@ positions or clients, and must write nothing to PostgreSQL. So the portfolio kee
 memory, every open position indexed by instrument (exchange, token) and by client, each
 client's realized P&L over all its positions, and the last price of each instrument.
 
-- Loaded once at start from PostgreSQL (open positions, realized sums overall and for
-  today); kept in step with every committed fill batch (`apply`), never re-read.
+- It holds the clients whose fills this replica applies (`ownership.py`): loaded from
+  PostgreSQL when their partition is assigned (open positions, realized sums overall and for
+  today), dropped when it is revoked, and in between kept in step with every committed fill
+  batch (`apply`), never re-read (but for fills another replica applied first: `replace`).
 - Today's realized P&L counts what fills booked to today's trading date (the IST date of
   the trade). When the clock's trading date moves, today's figures start again at zero.
 - A tick (`mark`) stores the price and names the clients whose P&L it moved: the holders of
@@ -48,6 +50,19 @@ class ClientPnl:
         return self.realized + self.unrealized
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """Some clients' state as stored: every one of `clients`, with or without positions."""
+
+    clients: frozenset[str]
+    open_positions: list[tuple[Position, Decimal | None]]
+    """Open positions with the price stored at their last fill."""
+    realized: Mapping[str, Decimal]
+    realized_today: Mapping[str, Decimal]
+    day: date
+    """The trading date `realized_today` was read for."""
+
+
 @dataclass
 class LiveBook:
     """Every open position, by instrument and by client, with the last price of each."""
@@ -63,6 +78,9 @@ class LiveBook:
     _day: date | None = None
     _realized_today: dict[str, Decimal] = field(default_factory=dict)
     _cleared: set[str] = field(default_factory=set)
+    owns: Callable[[str], bool] = lambda _client_id: True
+    """Whether this replica applies the client's fills (`ownership.py`); a batch fetched
+    before a rebalance may still bring fills of clients it no longer has."""
 
     def day(self) -> date:
         """Today's trading date; today's realized P&L starts at zero when it moves."""
@@ -94,6 +112,24 @@ class LiveBook:
             self._realized_today.update(realized_today or {})
         for position, last_price in open_positions:
             self._put(position, last_price)
+
+    def replace(self, loaded: Loaded) -> None:
+        """Forget what the book held of these clients and take their stored state."""
+        self.drop(loaded.clients)
+        self.load(loaded.open_positions, loaded.realized, loaded.realized_today, loaded.day)
+
+    def drop(self, clients: Iterable[str]) -> None:
+        """Forget these clients (another replica applies their fills now)."""
+        for client_id in clients:
+            for position_id in list(self._by_client.get(client_id, ())):
+                self._drop(position_id)
+            self._realized.pop(client_id, None)
+            self._realized_today.pop(client_id, None)
+            self._cleared.discard(client_id)
+
+    def clients(self) -> set[str]:
+        """Every client the book holds anything of (a rebalance's look, not a tick's)."""
+        return self._by_client.keys() | self._realized.keys() | self._realized_today.keys()
 
     @property
     def open_count(self) -> int:
@@ -139,14 +175,17 @@ class LiveBook:
     ) -> None:
         """Follow a committed fill batch: the final state of each position it changed, the
         realized P&L it added per client (and per client and trading date), and the last
-        price stored with each position."""
+        price stored with each position. Clients it does not own are left out."""
         for client_id, delta in realized_delta.items():
-            self._realized[client_id] = self._realized.get(client_id, ZERO) + delta
+            if self.owns(client_id):
+                self._realized[client_id] = self._realized.get(client_id, ZERO) + delta
         day = self.day()
         for (client_id, booked_on), delta in (realized_by_day or {}).items():
-            if booked_on == day:  # a late fill of an earlier day is not today's
+            if booked_on == day and self.owns(client_id):  # a late fill: not today's
                 self._realized_today[client_id] = self._realized_today.get(client_id, ZERO) + delta
         for position in positions:
+            if not self.owns(position.key.client_id):
+                continue
             self._drop(position.position_id)
             if position.net_quantity != 0:
                 self._put(position, stored_prices.get(position.position_id))
@@ -211,6 +250,14 @@ class Conflator:
 
     def touch(self, clients: Iterable[str]) -> None:
         self._dirty.update(clients)
+
+    def drop(self, clients: Iterable[str]) -> None:
+        """These clients are another replica's now: nothing owed, nothing remembered (if
+        they come back, their first figure goes out whatever it is)."""
+        for client in clients:
+            self._dirty.discard(client)
+            self._sent_at.pop(client, None)
+            self._sent_total.pop(client, None)
 
     def seconds_until_due(self, now: float) -> float | None:
         """0 when some dirty client is due now, None when none is dirty."""

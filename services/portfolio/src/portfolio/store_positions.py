@@ -267,12 +267,17 @@ async def active_by_clients(db: Executor, client_ids: Sequence[str] | None) -> l
     return [_held(r) for r in rows]
 
 
-async def open_positions(db: Executor) -> list[Held]:
-    """Every open position (what the live book starts from)."""
-    rows = await db.fetch(
-        f"SELECT {_POSITION_COLUMNS} FROM positions WHERE net_quantity <> 0"  # noqa: S608
-    )
-    return [_held(r) for r in rows]
+async def client_ids(db: Executor) -> list[str]:
+    """Every client with a position, open or closed (a replica picks those of its
+    partitions when they are assigned to it)."""
+    rows = await db.fetch("SELECT DISTINCT client_id FROM positions")
+    return [r["client_id"] for r in rows]
+
+
+async def held_instruments(db: Executor) -> list[tuple[Exchange, int]]:
+    """Every instrument somebody holds (what a start seeds prices for)."""
+    rows = await db.fetch("SELECT DISTINCT exchange, token FROM positions WHERE net_quantity <> 0")
+    return [(Exchange(r["exchange"]), r["token"]) for r in rows]
 
 
 async def recent_fills(db: Executor, client_id: str, limit: int) -> list[dict[str, Any]]:

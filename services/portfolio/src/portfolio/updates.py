@@ -14,7 +14,7 @@ sleeps on an event while nothing is dirty: an idle portfolio does no work at all
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,7 +28,7 @@ from prometheus_client import Counter, Gauge
 
 from portfolio.book import Position
 from portfolio.ledger import Applied, AppliedBatch
-from portfolio.live import ClientPnl, Conflator, InstrumentKey, LiveBook
+from portfolio.live import ClientPnl, Conflator, InstrumentKey, LiveBook, Loaded
 from portfolio.store_positions import Held
 from portfolio.views import PnlOut, pnl_changed, position_changed
 
@@ -99,14 +99,20 @@ class UpdatePublisher:
             self._conflator.touch(moved)
             self._wake.set()
 
-    async def after_fills(self, batch: AppliedBatch) -> None:
-        """Follow a COMMITTED batch in the book, then publish its updates together."""
+    async def after_fills(self, batch: AppliedBatch, fresh: Loaded | None = None) -> None:
+        """Follow a COMMITTED batch in the book, then publish its updates together.
+
+        `fresh`: the stored state of clients the batch had fills of that were applied
+        before (by another replica, perhaps after this one loaded them), read after the
+        batch committed; it replaces what the book held of them."""
         self.book.apply(
             batch.positions.values(),
             batch.realized_delta,
             batch.stored_prices,
             batch.realized_by_day,
         )
+        if fresh is not None:
+            self.book.replace(fresh)
         OPEN_POSITIONS.set(self.book.open_count)
         current = {pid: self.held(p) for pid, p in batch.positions.items()}
         for again in batch.announced_again:
@@ -125,6 +131,8 @@ class UpdatePublisher:
             held = [current[pid] for pid in ids if pid in current]
             messages.extend(position_changed(h, envelope) for h in held)
             for client in sorted({h.position.key.client_id for h in held}):
+                if not self.book.owns(client):  # its P&L is another replica's to tell
+                    continue
                 pnl = sent.setdefault(client, self.book.pnl(client))
                 messages.append(pnl_changed(client, _pnl_out(pnl, day), envelope))
         if not messages:
@@ -195,13 +203,11 @@ class UpdatePublisher:
                 log.exception("publishing conflated P&L failed; retrying in one window")
                 await asyncio.sleep(self._conflator.window)
 
-    def load(
-        self,
-        open_positions: Iterable[Held],
-        realized: Mapping[str, Decimal],
-        realized_today: Mapping[str, Decimal] | None = None,
-        day: date | None = None,
-    ) -> None:
-        positions = ((h.position, h.last_price) for h in open_positions)
-        self.book.load(positions, realized, realized_today, day)
+    def hand_over(self, dropped: Collection[str], loaded: Loaded) -> None:
+        """Follow a new assignment: forget the clients another replica has now, take the
+        stored state of the ones this replica gained (before any tick marks them)."""
+        self.book.drop(dropped)
+        self._conflator.drop(dropped)
+        self._conflator.drop(loaded.clients)
+        self.book.replace(loaded)
         OPEN_POSITIONS.set(self.book.open_count)
