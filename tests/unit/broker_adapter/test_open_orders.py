@@ -123,3 +123,16 @@ def test_open_orders_placed_orders_of_earlier_days_are_found_for_ending() -> Non
     book.track(intent("o3", None, IntentState.UNKNOWN))  # no broker id yet: reconciled by tag
     assert [f.intent.order_id for f in book.of_earlier_days("C1", DAY2)] == ["o1"]
     assert book.of_earlier_days("C1", DAY1) == []
+
+
+def test_open_orders_a_taken_over_copy_of_an_order_followed_or_ended_here_is_known() -> None:
+    # a gone replica's open orders are read from the log (tracking/takeover.py): a copy of
+    # an order this process follows, or has just ended, must not open it again
+    book = OpenOrders()
+    book.track(intent("o1", "U1"))
+    book.track(intent("o2", "U2"))
+    book.end("C1", "o2")
+    assert book.knows(intent("o1", "U1"))
+    assert book.knows(intent("o2", "U2"))
+    assert not book.knows(intent("o3", "U3"))
+    assert not book.knows(intent("o4", None, IntentState.UNKNOWN))

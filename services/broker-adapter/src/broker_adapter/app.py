@@ -14,6 +14,7 @@ from broker_adapter.accounts.snapshots import install_account_snapshots
 from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.execution.wiring import default_sessions, install
 from broker_adapter.sessions.wiring import install_sessions
+from broker_adapter.tracking.takeover import Takeover
 
 settings = BrokerAdapterSettings()
 require_startable("broker-adapter", MotilalSettings(), dev_mode=settings.dev_mode)
@@ -35,6 +36,18 @@ async def burst_placed() -> None:
 
 
 accounts.burst_placed = burst_placed
+
+
+async def follow_gone_replicas() -> None:
+    """After execution is built (an earlier startup hook): a gone replica's open orders
+    pass to a live one with the lease renewals (tracking/takeover.py)."""
+    workers, tracker = execution.workers, execution.tracker
+    assert workers is not None and tracker is not None
+    lease = settings.command_lease_seconds
+    workers.renewed = Takeover(runtime.pool, workers.owner, lease, tracker).beat
+
+
+runtime.on_startup(follow_gone_replicas)
 
 # ---- routes ----------------------------------------------------------------------------
 

@@ -13,13 +13,14 @@ once its leases run out another claims its clients' unfinished rows (at start-up
 replica claims what is free). A place whose intent may already be at the broker is
 reconciled by tag before anything is sent again (executor.py). One replica runs a client's
 rows at a time: a client's new rows go to the replica still running its earlier ones.
+The orders a dead replica had placed pass on with the same renewals (tracking/takeover.py).
 """
 
 import asyncio
 import logging
 import time
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
@@ -63,6 +64,9 @@ class CommandWorkers:
         self._recent_done: OrderedDict[int, None] = OrderedDict()
         self._parked_since: dict[int, float] = {}
         self._finished: GroupCommit[tuple[int, str], None] = GroupCommit(self._finish_many)
+        self.renewed: Callable[[], Awaitable[None]] | None = None
+        """Runs with the lease renewals: this replica's beat, and the takeover of a gone
+        replica's open orders (tracking/takeover.py; wired in app.py)."""
 
     async def handle_batch(self, messages: Sequence[Message]) -> None:
         """The orders.commands.v1 batch handler: store, queue to the clients' workers, return."""
@@ -85,13 +89,26 @@ class CommandWorkers:
         self._queue(rows)
 
     async def keep_leases(self) -> None:
-        """Background loop: renew this replica's leases, take over a dead one's commands."""
+        """Background loop: renew this replica's leases, take over a dead one's commands,
+        and with each renewal (and at once) run `renewed`."""
+        await self._renewed()
         while True:
             await asyncio.sleep(self.settings.command_lease_seconds / 3)
             try:
                 await self.resume()
             except (OSError, asyncpg.PostgresError) as error:
                 log.warning("inbox leases not renewed (%r); retrying", error)
+            await self._renewed()
+
+    async def _renewed(self) -> None:
+        if self.renewed is None:
+            return
+        try:
+            await self.renewed()
+        except (OSError, asyncpg.PostgresError) as error:
+            log.warning("replica beat not renewed (%r); retrying", error)
+        except Exception:  # the leases must go on being renewed whatever it does
+            log.exception("taking over a gone replica's orders failed; retrying")
 
     def _queue(self, rows: Sequence[inbox.InboxRow]) -> None:
         for row in rows:

@@ -94,6 +94,14 @@ class OpenOrders:
         if key is not None:
             self._ended[key] = followed
 
+    def knows(self, intent: Intent) -> bool:
+        """True when the intent's order is followed here, or ended here lately (a stored copy
+        read before its end was written must not open it again)."""
+        if self.find(intent.client_id, intent.order_id) is not None:
+            return True
+        key = key_of(intent)
+        return key is not None and key in self._ended
+
     def find(self, client_id: str, order_id: str) -> Followed | None:
         return self._open.get(client_id, {}).get(order_id)
 

@@ -13,6 +13,9 @@ Book reads are for recovery only, one client at a time and bounded in number:
   up to `stream_poll_max_interval_seconds` while reads find nothing new.
 A client without open orders is never read. Nothing here scans every client on a timer.
 
+Who follows an order: the replica that placed or modified it, every replica started while
+it was open (`run`), and the heir of a replica that is gone (takeover.py).
+
 Broker order ids and trade numbers restart every trading day: a row names an order by
 (client, exchange, today's trading date, broker order id), never yesterday's order with the
 same id, and a fill is claimed for the trading date of its trade time.
@@ -23,7 +26,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 import asyncpg
@@ -247,6 +250,25 @@ class Tracker:
         await self.journal.settled(settlement, event)
         self.open.end(followed.intent.client_id, followed.intent.order_id)
 
+    # ---- orders followed without being placed here ---------------------------------------
+
+    async def follow_stored(self, followed: Sequence[tuple[Intent, Iterable[str]]]) -> int:
+        """Follows these orders read from the log (every open one at start, a gone
+        replica's on a takeover: takeover.py), with their trade numbers reported, if their
+        clients are this pool's; reads their books at once (frames may have been missed).
+        An order followed here already, or ended here, keeps what this process knows of
+        it. Answers how many it follows anew."""
+        new = 0
+        for intent, reported in await self.pools.served(followed, lambda f: f[0].client_id):
+            if self.open.knows(intent):
+                continue
+            early = self.open.track(intent, reported)
+            if early:
+                self._enqueue(intent.client_id, early, front=True)
+            self._read_in(intent.client_id, 0.0)
+            new += 1
+        return new
+
     # ---- recovery reads --------------------------------------------------------------------
 
     def _read_delay(self, client_id: str) -> float:
@@ -269,10 +291,7 @@ class Tracker:
     async def run(self) -> None:
         """Background task: recover what a restart left open, then run due reads forever."""
         await self.fills.republish()
-        followed = await store.followed_intents(self.pool)
-        for intent, reported in await self.pools.served(followed, lambda f: f[0].client_id):
-            self.open.track(intent, reported)
-            self._read_in(intent.client_id, 0.0)
+        await self.follow_stored(await store.followed_intents(self.pool))
         gate = asyncio.Semaphore(self.settings.poll_concurrency)
         while True:
             now = time.monotonic()
