@@ -147,6 +147,8 @@ class Intake:
         async with client_locks.clients_locked(self.pool, clients) as conn:
             # a kill switch another replica engaged under these locks, before its NOTIFY
             self.accounts.book.put_kill_switches(await store_kill_switches.kill_switches(conn))
+            if self.guard is not None:  # and an MTM or square-off block, likewise
+                await self.guard.recheck(conn, clients)
             holds = await Holds.load(conn, self.accounts.book, clients)
             decided = [
                 self._assess_bound(r, p, ltps.get((r.terms.exchange, r.terms.token_id)), holds)

@@ -7,16 +7,19 @@ When the square-off clock is enforced, an INTRADAY order after the client's squa
 is denied even before the square-off pass has left a block (the pass may still be running).
 
 `deny` is pure; `BlockBook` keeps today's active blocks in memory, re-read from PostgreSQL
-at most once every `refresh_seconds` (any replica may have added or lifted one).
+at most once every `refresh_seconds` (any replica may have added or lifted one), and for
+the clients being decided, under their locks, before every decision (`recheck`).
 """
 
 import time as monotonic
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 from common.contracts.envelope import utc_now
+from common.db import Executor
 from common.enums import ExecutionType, TradeType
 from common.trading_days import trading_date
 
@@ -88,18 +91,34 @@ class BlockBook:
 
     async def reload(self, day: date | None = None) -> None:
         day = day or trading_date(self.clock())
-        rows = await store_risk.active_blocks(self.pool, day)
         by_client: dict[str, list[Block]] = {}
-        for row in rows:
-            block = Block(
-                row["client_id"],
-                row["rule"],
-                row["trading_date"],
-                row["exchange"],
-                TradeType(row["trade_type"]) if row["trade_type"] else None,
-                row["scope"],
-                row["reason"],
-            )
-            by_client.setdefault(block.client_id, []).append(block)
+        for row in await store_risk.active_blocks(self.pool, day):
+            by_client.setdefault(row["client_id"], []).append(_block(row))
         self._by_client, self._day = by_client, day
         self._read_at = monotonic.monotonic()
+
+    async def recheck(self, conn: Executor, client_ids: Collection[str]) -> dict[str, list[Block]]:
+        """These clients' active blocks read again now. Called under the clients' locks
+        before deciding them: a block another replica added since the last reload (a
+        flatten adds its blocks before it takes the same locks) is seen at once."""
+        day = trading_date(self.clock())
+        if day != self._day:
+            await self.reload(day)
+        for client_id in client_ids:
+            self._by_client.pop(client_id, None)
+        for row in await store_risk.blocks_of(conn, list(client_ids), day):
+            if row["lifted_at"] is None:
+                self._by_client.setdefault(row["client_id"], []).append(_block(row))
+        return self._by_client
+
+
+def _block(row: Mapping[str, Any]) -> Block:
+    return Block(
+        row["client_id"],
+        row["rule"],
+        row["trading_date"],
+        row["exchange"],
+        TradeType(row["trade_type"]) if row["trade_type"] else None,
+        row["scope"],
+        row["reason"],
+    )

@@ -6,7 +6,7 @@ builds them once the pool and Kafka are open, and the intake calls `guard` and `
 """
 
 import time as monotonic
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -16,6 +16,7 @@ from common.contracts.accounts import SessionChanged
 from common.contracts.envelope import Message, utc_now
 from common.contracts.order_events import OrderRejected
 from common.contracts.requests import FlattenRequested, KillSwitchRequested
+from common.db import Executor
 from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS, ORDER_REQUESTS, PORTFOLIO_UPDATES, SESSIONS
 
@@ -92,6 +93,11 @@ class RiskAutomation:
         if monotonic.monotonic() - self._times_read_at >= self.settings.risk_refresh_seconds:
             self._times = await self.square_off.times()
             self._times_read_at = monotonic.monotonic()
+
+    async def recheck(self, conn: Executor, client_ids: Collection[str]) -> None:
+        """The blocks of the clients about to be decided, read again under their locks
+        (another replica may have flattened one within the last refresh)."""
+        self._blocks = await self.blocks.recheck(conn, client_ids)
 
     def deny(self, order: Order, now: datetime | None = None) -> Decision | None:
         """The block or square-off denial of a new order (as of the last refresh)."""
