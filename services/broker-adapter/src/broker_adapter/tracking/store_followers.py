@@ -25,7 +25,9 @@ async def beat_and_take_over(db: Executor, owner: str, lease_s: float) -> list[s
 
     One statement over a handful of rows (one per process started in the last week). Two
     live replicas racing for one gone replica: the second waits for the first's row lock,
-    then finds a live heir and skips it, so one replica takes over each gone one.
+    then finds a live heir and skips it, so one replica takes over each gone one (both may,
+    if the first beat for the first time in that very statement: then two follow the
+    orders, which is safe).
     """
     rows = await db.fetch(
         f"""WITH beat AS (
