@@ -53,6 +53,8 @@ def market_data_process(
         "REDIS_URL": redis_url,
         "MARKET_DATA_FEED_BACKOFF_MAX_SECONDS": "1",
         "MARKET_DATA_POLL_INTERVAL_SECONDS": "0.5",
+        # a feed of its own: the session stack's market-data runs the shared one
+        "MARKET_DATA_FEED_LOCK_NAME": f"test-feed-{port}",
         **env,
     }
     log = Path(tempfile.mkstemp(prefix="market-data-", suffix=".log")[1])

@@ -14,6 +14,7 @@ from market_data.config import MarketDataSettings
 from market_data.instruments.catalog import Catalog
 from market_data.quotes.feed_account import feed_credentials
 from market_data.quotes.handlers import ORDER_EVENTS_READ, PORTFOLIO_UPDATES_READ, InterestHandlers
+from market_data.quotes.leadership import FeedLeadership
 from market_data.quotes.service import QuoteService, feed_url
 
 settings = MarketDataSettings()
@@ -40,6 +41,9 @@ quotes = QuoteService(
     feed_url=feed_url(motilal_settings),
 )
 interest = InterestHandlers(lambda: runtime.pool, on_change=quotes.interest_changed)
+leadership = FeedLeadership(
+    settings.postgres_dsn, settings.feed_leader_retry_seconds, settings.feed_lock_name
+)
 
 
 @runtime.on_startup
@@ -64,19 +68,31 @@ async def follow_loads() -> None:
     await catalog.follow_loads(settings.master_refresh_seconds)
 
 
+async def feed() -> None:
+    """The quote feed and its REST fallback, in the one process holding the feed lock."""
+
+    async def quoting() -> None:
+        await asyncio.gather(quotes.run_feed(), quotes.fallback_loop())
+
+    await leadership.lead(quoting)
+
+
 async def ready_note() -> None:
     """Keep /ready's note current: degraded (polling REST) is reported, yet still ready."""
     while True:
-        runtime.status_note = quotes.ready_note()
+        runtime.status_note = (
+            quotes.ready_note()
+            if leadership.leading
+            else "standby: another market-data process runs the quote feed"
+        )
         await asyncio.sleep(0.5)
 
 
 for loop in (
     follow_loads,
-    quotes.run_feed,
+    feed,
     quotes.flush_loop,
     quotes.subscription_loop,
-    quotes.fallback_loop,
     quotes.purge_loop,
     ready_note,
 ):

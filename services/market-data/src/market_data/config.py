@@ -42,6 +42,19 @@ class MarketDataSettings(ServiceSettings):
         default=_REPO_DATA / "sim-accounts.json",
         description="dev mode only: where the feed account's credentials come from",
     )
+    feed_lock_name: str = Field(
+        default="quote-feed",
+        min_length=1,
+        description="the market-data processes on one database that share this name run one "
+        "quote feed between them (the others stand by)",
+    )
+    feed_leader_retry_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="one process runs the feed at a time (quotes/leadership.py): how often the "
+        "leader checks it still holds the feed lock (a standby takes the lock the moment the "
+        "leader's PostgreSQL session ends), and the pause before reconnecting for it",
+    )
     feed_max_subscriptions: int = Field(
         default=200,
         description="most scrips subscribed at once (Motilal's getbroadcastmaxlimit; SDK: 200)",
