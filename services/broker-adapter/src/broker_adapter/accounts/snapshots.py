@@ -3,12 +3,15 @@
 The adapter reads a client's position book and margin detail and publishes a
 BrokerPositionsSnapshot (accounts.positions.v1) and a MarginSnapshot (accounts.margins.v1):
 `accounts_after_fill_delay_seconds` after the first fill of a burst (the tracker pokes),
-on demand (`POST /internal/reconcile`), and in a sweep that visits every known client once
-per `accounts_sweep_seconds`. The portfolio compares the positions with its own (drift) and
+on demand (`POST /internal/reconcile`), and in a sweep that visits each client once per
+`accounts_sweep_seconds`. The portfolio compares the positions with its own (drift) and
 maps the margin rows to funds.
 
-Which clients: every active client of the registry (accounts.clients.v1) and every client
-that had fills, so the embedded dev mode without a registry works.
+Which clients the sweep visits: the active clients of the registry copy in PostgreSQL
+(`accounts`, kept from accounts.clients.v1) that this adapter's egress pool serves, and the
+clients it saw fills for (the embedded dev mode without a registry), read again every
+round, so a restarted replica forgets none. With replicas, each sweeps the clients whose
+registrations its registry group member reads (`common.assignment`): one replica per client.
 """
 
 import asyncio
@@ -18,8 +21,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from common.assignment import Assigned, assigned, member
 from common.contracts.accounts import BrokerPosition, BrokerPositionsSnapshot
-from common.contracts.envelope import Message, utc_now
+from common.contracts.envelope import utc_now
 from common.enums import Exchange
 from common.ids import new_id
 from common.kafka import Publisher
@@ -33,12 +37,11 @@ from pydantic import BaseModel, Field
 
 from broker_adapter.accounts.margins import ACTOR, margin_snapshot
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.egress import EgressPools, pool_of_registered
+from broker_adapter.egress import EgressPools, pool_of
 from broker_adapter.metrics import METRICS
+from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.session import SessionUnavailable
-from broker_adapter.sessions.signature import RegistryVerifier, registry_verifier
 from broker_adapter.sessions.source import SessionSource, client_of
-from broker_adapter.sessions.wiring import REGISTRY_GROUP
 
 log = logging.getLogger(__name__)
 MAX_DEFER_S = 60.0
@@ -107,9 +110,12 @@ class AccountSnapshots:
         self._sweep = sweep_s
         self._after_fill = after_fill_delay_s
         self._slots = asyncio.Semaphore(concurrency)
-        self.clients: set[str] = set()
-        self.verifier = RegistryVerifier(None)
-        """Which accounts.clients.v1 messages are the gateway's (set by the wiring)."""
+        self.traded: set[str] = set()
+        """Clients this process saw fills for (swept even without a registry entry)."""
+        self.registry: Callable[[], Awaitable[list[store_sessions.Account]]] | None = None
+        """The registry copy's active accounts (set by the wiring)."""
+        self.assignment: Callable[[], Assigned | None] = lambda: None
+        """The registry group's partitions of accounts.clients.v1 here (set by the wiring)."""
         self.egress = EgressPools()
         """Whose accounts this adapter reads: its egress pool's clients (set by the wiring)."""
         self.burst_placed: Callable[[], Awaitable[None]] | None = None
@@ -120,17 +126,23 @@ class AccountSnapshots:
 
     # --- which clients, and when -----------------------------------------------------
 
-    async def on_clients(self, messages: Sequence[Message]) -> None:
-        # refusals are logged and counted once, by the sessions registry of the same batch
-        for m in self.verifier.genuine(messages, report=False):
-            if m.active and self.egress.serves(pool_of_registered(m)):
-                self.clients.add(m.client_id)
-            else:
-                self.clients.discard(m.client_id)
+    async def swept(self) -> list[str]:
+        """The clients this replica sweeps (see the module's doc); none until its registry
+        group member has joined."""
+        mine = self.assignment()
+        if mine is None:
+            return []
+        accounts = await self.registry() if self.registry is not None else []
+        registered = {
+            a.client_id
+            for a in accounts
+            if self.egress.serves(pool_of(a.network_identity, a.dealer_id))
+        }
+        return sorted(c for c in registered | self.traded if mine.owns(c))
 
     def poke(self, client_id: str) -> None:
         """The client had fills: read it once they settle (pokes in the delay make one)."""
-        self.clients.add(client_id)
+        self.traded.add(client_id)
         if client_id in self._pending and not self._pending[client_id].done():
             return
         self._pending[client_id] = asyncio.create_task(self._read_later(client_id))
@@ -151,7 +163,7 @@ class AccountSnapshots:
     async def run(self) -> None:
         """Background loop: the sweep, one client every period / clients seconds."""
         while True:
-            clients = sorted(self.clients)
+            clients = await self.swept()
             if not clients:
                 await asyncio.sleep(self._sweep)
                 continue
@@ -203,7 +215,7 @@ class AccountSnapshots:
 
         @router.post("/reconcile", summary="Read positions and margins at the broker now")
         async def reconcile(body: ReconcileIn | None = None) -> dict[str, Any]:
-            wanted = body.client_ids if body and body.client_ids else sorted(self.clients)
+            wanted = body.client_ids if body and body.client_ids else await self.swept()
             polled = await self.poll_all(wanted)
             return {"requested": len(wanted), "polled": polled, "client_ids": wanted}
 
@@ -227,10 +239,10 @@ def install_account_snapshots(
         settings.accounts_after_fill_delay_seconds,
         settings.accounts_poll_concurrency,
     )
-    snapshots.verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
+    snapshots.registry = lambda: store_sessions.active_accounts(runtime.pool)
+    # the registry group's member is the sessions registry's consumer (sessions/wiring.py)
+    snapshots.assignment = lambda: assigned(member(runtime.broker, CLIENTS), CLIENTS)
     snapshots.egress = settings.egress
-    # the registry's group: one consumer member reads accounts.clients.v1 for both
-    runtime.consume(CLIENTS, snapshots.on_clients, group=settings.egress.scoped(REGISTRY_GROUP))
     runtime.background(snapshots.run)
     runtime.on_shutdown(snapshots.stop)
     return snapshots
