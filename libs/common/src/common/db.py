@@ -5,12 +5,17 @@ folder. Each runs once, in a transaction, under an advisory lock so replicas sta
 together do not race. Alembic would bring SQLAlchemy for no gain here: the files are plain SQL.
 """
 
+import dataclasses
+import functools
 import hashlib
 import re
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import asyncpg
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 _MIGRATION_FILE = re.compile(r"^(\d{3,})_[a-z0-9_]+\.sql$")
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -112,3 +117,34 @@ def _check_schema(schema: str) -> None:
 
 Executor: TypeAlias = asyncpg.Pool | asyncpg.Connection
 """What a store function runs its SQL on: the pool, or a connection inside a transaction."""
+
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def from_row(cls: type[R], row: asyncpg.Record, **converted: Any) -> R:
+    """A dataclass from a row whose columns carry its field names. `converted` gives the
+    fields a column does not hold as is (an enum, a tuple, a nested record); a field with a
+    default may have no column. Columns the dataclass does not name are ignored."""
+    required, optional = _fields(cls)
+    # a missing column of a field without a default is a KeyError naming it
+    values = {name: row[name] for name in required if name not in converted}
+    for name in optional:
+        if name not in converted and (value := row.get(name, _ABSENT)) is not _ABSENT:
+            values[name] = value
+    return cls(**values, **converted)
+
+
+_ABSENT = object()
+
+
+@functools.cache
+def _fields(cls: type["DataclassInstance"]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # the fields __init__ takes, without and with a default; looked up once per class
+    taken = [f for f in dataclasses.fields(cls) if f.init]
+    required = tuple(
+        f.name
+        for f in taken
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    )
+    return required, tuple(f.name for f in taken if f.name not in required)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from common.db import Executor
+from common.db import Executor, from_row
 
 from gateway.allocation import Member
 
@@ -31,18 +31,7 @@ async def _with_members(db: Executor, rows: Sequence[asyncpg.Record]) -> list[Gr
     members: dict[str, list[Member]] = {r["name"]: [] for r in rows}
     for m in await db.fetch(_MEMBERS, list(members)):
         members[m["group_name"]].append(Member(m["client_id"], m["multiplier"], m["max_quantity"]))
-    return [
-        GroupRecord(
-            name=r["name"],
-            description=r["description"],
-            members=tuple(members[r["name"]]),
-            created_by=r["created_by"],
-            updated_by=r["updated_by"],
-            created_at=r["created_at"],
-            updated_at=r["updated_at"],
-        )
-        for r in rows
-    ]
+    return [from_row(GroupRecord, r, members=tuple(members[r["name"]])) for r in rows]
 
 
 async def list_groups(db: Executor) -> list[GroupRecord]:

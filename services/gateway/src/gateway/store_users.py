@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
-from common.db import Executor
+from common.db import Executor, from_row
 
 from gateway.auth.roles import Role
 
@@ -20,14 +20,7 @@ class UserRecord:
 
 
 def _user(row: asyncpg.Record) -> UserRecord:
-    return UserRecord(
-        username=row["username"],
-        password_hash=row["password_hash"],
-        role=Role(row["role"]),
-        active=row["active"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_row(UserRecord, row, role=Role(row["role"]))
 
 
 async def get_user(db: Executor, username: str) -> UserRecord | None:

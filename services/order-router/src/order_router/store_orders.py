@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 from common.contracts.instruments import Instrument
-from common.db import Executor
+from common.db import Executor, from_row
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
 
 from order_router.orders import Order
@@ -62,10 +62,9 @@ def _order_values(o: Order) -> tuple[Any, ...]:
 
 
 def _order(row: asyncpg.Record) -> Order:
-    return Order(
-        order_id=row["order_id"],
-        batch_id=row["batch_id"],
-        client_id=row["client_id"],
+    return from_row(
+        Order,
+        row,
         instrument=Instrument(
             token=row["token"],
             exchange=Exchange(row["exchange"]),
@@ -77,29 +76,9 @@ def _order(row: asyncpg.Record) -> Order:
         side=Side(row["side"]) if row["side"] else None,
         order_type=OrderType(row["order_type"]),
         trade_type=TradeType(row["trade_type"]),
-        quantity=row["quantity"],
-        price=row["price"],
-        trigger_price=row["trigger_price"],
-        tag=row["tag"],
         status=OrderStatus(row["status"]),
-        rule=row["rule"],
-        reason=row["reason"],
         risk_notes=tuple(row["risk_notes"]),
-        filled_quantity=row["filled_quantity"],
-        average_price=row["average_price"],
-        broker_order_id=row["broker_order_id"],
         sent_order_type=OrderType(row["sent_order_type"]) if row["sent_order_type"] else None,
-        sent_price=row["sent_price"],
-        protected=row["protected"],
-        amo=row["amo"],
-        parent_order_id=row["parent_order_id"],
-        slice_count=row["slice_count"],
-        leg=row["leg"],
-        waits_for=row["waits_for"],
-        actor=row["actor"],
-        correlation_id=row["correlation_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
     )
 
 

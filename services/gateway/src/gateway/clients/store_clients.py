@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 from common.contracts.accounts import ClientNetwork, RiskLimits, SessionChanged
-from common.db import Executor
+from common.db import Executor, from_row
 from common.enums import Exchange, TradeType
 
 
@@ -89,22 +89,15 @@ def _record(row: asyncpg.Record) -> ClientRecord:
             expires_at=row["s_expires_at"],
             updated_at=row["s_updated_at"],
         )
-    return ClientRecord(
-        client_id=row["client_id"],
-        name=row["name"],
-        active=row["active"],
-        motilal_client_id=row["motilal_client_id"],
+    return from_row(
+        ClientRecord,
+        row,
         exchanges=tuple(Exchange(e) for e in row["exchanges"]),
         trade_types=tuple(TradeType(t) for t in row["trade_types"]),
         limits=_limits(row),
         groups=tuple(row["groups"]),
         credential_fields=tuple(row["credential_fields"]),
-        credentials_updated_at=row["credentials_updated_at"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        version=row["version"],
         session=session,
-        dealer_id=row["dealer_id"],
         network_identity=_network(row),
     )
 
@@ -165,20 +158,7 @@ async def lock_client(conn: asyncpg.Connection, client_id: str) -> ClientRow | N
 
 
 def _row(row: asyncpg.Record) -> ClientRow:
-    return ClientRow(
-        client_id=row["client_id"],
-        motilal_client_id=row["motilal_client_id"],
-        name=row["name"],
-        active=row["active"],
-        exchanges=row["exchanges"],
-        trade_types=row["trade_types"],
-        limits=_limits(row),
-        groups=row["groups"],
-        sealed_credentials=row["sealed_credentials"],
-        credential_fields=row["credential_fields"],
-        dealer_id=row["dealer_id"],
-        network_identity=_network(row),
-    )
+    return from_row(ClientRow, row, limits=_limits(row), network_identity=_network(row))
 
 
 def _values(client: ClientRow) -> list[Any]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from common.contracts.accounts import dealer_key
-from common.db import Executor
+from common.db import Executor, from_row
 
 from gateway.clients.store_clients import SessionRecord
 
@@ -49,14 +49,7 @@ async def dealer_exists(db: Executor, dealer_id: str) -> bool:
 
 
 def _row(row: asyncpg.Record) -> DealerRow:
-    return DealerRow(
-        dealer_id=row["dealer_id"],
-        motilal_client_id=row["motilal_client_id"],
-        name=row["name"],
-        active=row["active"],
-        sealed_credentials=row["sealed_credentials"],
-        credential_fields=row["credential_fields"],
-    )
+    return from_row(DealerRow, row)
 
 
 async def all_dealers(db: Executor) -> list[DealerRow]:

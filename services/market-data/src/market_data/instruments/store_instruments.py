@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import asyncpg
+from common.db import from_row
 from common.enums import Exchange
 
 from market_data.instruments.records import InstrumentRecord
@@ -118,31 +119,8 @@ async def resolved_instruments(pool: asyncpg.Pool) -> list[InstrumentRecord]:
            FROM instruments
            ORDER BY exchange, token, (source = 'file') DESC"""
     )
-    return [
-        InstrumentRecord(
-            exchange=Exchange(r["exchange"]),
-            token=r["token"],
-            symbol=r["symbol"],
-            name=r["name"],
-            instrument_type=r["instrument_type"],
-            lot_size=r["lot_size"],
-            tick_size=r["tick_size"],
-            lower_circuit=r["lower_circuit"],
-            upper_circuit=r["upper_circuit"],
-            freeze_quantity=r["freeze_quantity"],
-        )
-        for r in rows
-    ]
+    return [from_row(InstrumentRecord, r, exchange=Exchange(r["exchange"])) for r in rows]
 
 
 def _load(row: asyncpg.Record) -> LoadInfo:
-    return LoadInfo(
-        id=row["id"],
-        source=row["source"],
-        exchanges=list(row["exchanges"]),
-        rows=row["rows"],
-        digest=row["digest"],
-        origin=row["origin"],
-        actor=row["actor"],
-        loaded_at=row["loaded_at"],
-    )
+    return from_row(LoadInfo, row, exchanges=list(row["exchanges"]))
