@@ -19,6 +19,16 @@ def _shared(name: str) -> AliasChoices:
     return AliasChoices(name)
 
 
+def split_commas(value: object) -> object:
+    """A list setting as the environment writes it: "a, b,c" is ["a", "b", "c"], empty parts
+    dropped; a value that is not a string (a default, a list given in code) passes as is.
+    Use with NoDecode, so pydantic-settings does not read the variable as JSON first:
+    `Annotated[list[str], NoDecode, BeforeValidator(split_commas)]`."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 

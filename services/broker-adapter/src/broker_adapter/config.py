@@ -5,8 +5,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Self
 
-from common.settings import ServiceSettings
-from pydantic import Field, SecretStr, field_validator, model_validator
+from common.settings import ServiceSettings, split_commas
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from broker_adapter.egress import DEFAULT_POOL, EgressPools
@@ -31,7 +31,7 @@ class BrokerAdapterSettings(ServiceSettings):
         "clients whose network_identity.egress_pool names it, `default` for clients without "
         "one. Unset: one Deployment serves every client (no pools)",
     )
-    egress_pools: Annotated[tuple[str, ...], NoDecode] = Field(
+    egress_pools: Annotated[tuple[str, ...], NoDecode, BeforeValidator(split_commas)] = Field(
         default=(),
         description="every pool deployed (BROKER_ADAPTER_EGRESS_POOLS, comma-separated, the "
         "same on every pool); the default pool refuses the commands of a client naming "
@@ -175,13 +175,6 @@ class BrokerAdapterSettings(ServiceSettings):
         gt=0,
         description="how long an unverified token waiting for its OTP is kept",
     )
-
-    @field_validator("egress_pools", mode="before")
-    @classmethod
-    def _split_pools(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(v.strip() for v in value.split(",") if v.strip())
-        return value
 
     @model_validator(mode="after")
     def _pools_agree(self) -> Self:

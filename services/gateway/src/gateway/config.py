@@ -8,8 +8,8 @@ stops the service at start with a message naming the variable (see `secret_probl
 from pathlib import Path
 from typing import Annotated
 
-from common.settings import ServiceSettings
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from common.settings import ServiceSettings, split_commas
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from gateway.auth.client_address import networks
@@ -62,7 +62,7 @@ class GatewaySettings(ServiceSettings):
     login_window_seconds: int = Field(
         default=300, gt=0, description="the rate-limit window; 429 with Retry-After past it"
     )
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode, BeforeValidator(split_commas)] = Field(
         default_factory=list,
         description="addresses or CIDR blocks of the proxies in front of the gateway "
         "(GATEWAY_TRUSTED_PROXIES, comma-separated, e.g. 10.0.0.0/8). Only a connection from "
@@ -134,13 +134,6 @@ class GatewaySettings(ServiceSettings):
         description="the simulator's demo accounts file (GATEWAY_DEMO_ACCOUNTS_PATH)",
     )
 
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split(cls, value: object) -> object:
-        return (
-            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
-        )
-
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
@@ -148,17 +141,17 @@ class GatewaySettings(ServiceSettings):
         return value
 
     def effective_jwt_secret(self) -> str:
-        if self.jwt_secret is not None:
-            return self.jwt_secret.get_secret_value()
-        if self.dev_mode:
-            return DEV_JWT_SECRET
-        raise RuntimeError("; ".join(self.secret_problems()))
+        return self._secret_or_dev(self.jwt_secret, DEV_JWT_SECRET)
 
     def effective_admin_password(self) -> str:
-        if self.admin_password is not None:
-            return self.admin_password.get_secret_value()
+        return self._secret_or_dev(self.admin_password, DEV_ADMIN_PASSWORD)
+
+    def _secret_or_dev(self, secret: SecretStr | None, dev_default: str) -> str:
+        """The secret as set; unset, dev mode's demo value or an error naming what is missing."""
+        if secret is not None:
+            return secret.get_secret_value()
         if self.dev_mode:
-            return DEV_ADMIN_PASSWORD
+            return dev_default
         raise RuntimeError("; ".join(self.secret_problems()))
 
     def secret_problems(self) -> list[str]:
