@@ -59,24 +59,10 @@ async def plan(
     portfolio: PortfolioClient,
     redis: Redis,
 ) -> Plan:
+    """The explicit list as given, or the group's allotments under its allocation rule."""
     if body.group is None:
-        assert body.client_orders is not None  # the model's validator
-        entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
-        clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
-        problems = check_batch(entries, body.execution_type, clients, instrument)
-        return Plan(entries, None, clients, problems)
-    return await _group_plan(body, instrument, prices, pool, portfolio, redis)
-
-
-async def _group_plan(
-    body: ExecuteAllIn,
-    instrument: Instrument | None,
-    prices: Prices,
-    pool: Executor,
-    portfolio: PortfolioClient,
-    redis: Redis,
-) -> Plan:
-    assert body.group is not None and body.allocation is not None
+        return await _explicit_plan(body, instrument, pool)
+    assert body.allocation is not None  # the model's validator
     group = await store_groups.get_group(pool, body.group)
     if group is None:
         return Plan([], None, {}, [problem([BODY, "group"], f"no group named {body.group!r}")])
@@ -98,6 +84,14 @@ async def _group_plan(
                                             f"{group.name} at 0 ({reasons})"))  # fmt: skip
     entries = [Entry(a.client_id, a.quantity) for a in allotments]
     return Plan(entries, allotments, clients, problems)
+
+
+async def _explicit_plan(body: ExecuteAllIn, instrument: Instrument | None, pool: Executor) -> Plan:
+    assert body.client_orders is not None  # the model's validator
+    entries = [Entry(e.client_id, e.quantity) for e in body.client_orders]
+    clients = await find_clients(pool, [e.client_id for e in entries if e.quantity != 0])
+    problems = check_batch(entries, body.execution_type, clients, instrument)
+    return Plan(entries, None, clients, problems)
 
 
 async def _rule(

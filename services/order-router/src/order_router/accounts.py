@@ -199,13 +199,8 @@ class AccountCopies:
         if not latest:
             return
         changed = await store_accounts.upsert_clients(self.pool, latest)
-        self.book.put(
-            StoredAccounts(
-                clients={m.client_id: Dated(m.occurred_at, _client(m)) for m in latest},
-                sessions={},
-                margins={},
-            )
-        )
+        clients = {m.client_id: Dated(m.occurred_at, _client(m)) for m in latest}
+        self.book.put(StoredAccounts(clients=clients))
         await self._tell("clients", changed)
 
     async def on_sessions(self, messages: Sequence[Message]) -> None:
@@ -213,16 +208,11 @@ class AccountCopies:
         if not latest:
             return
         changed = await store_accounts.upsert_sessions(self.pool, latest)
-        self.book.put(
-            StoredAccounts(
-                clients={},
-                sessions={
-                    m.client_id: Dated(m.occurred_at, SessionState(m.state, m.reason, m.error_code))
-                    for m in latest
-                },
-                margins={},
-            )
-        )
+        sessions = {
+            m.client_id: Dated(m.occurred_at, SessionState(m.state, m.reason, m.error_code))
+            for m in latest
+        }
+        self.book.put(StoredAccounts(sessions=sessions))
         await self._tell("sessions", changed)
 
     async def on_margins(self, messages: Sequence[Message]) -> None:
@@ -236,16 +226,10 @@ class AccountCopies:
         if not newest:
             return
         changed = await store_accounts.upsert_margins(self.pool, list(newest.values()))
-        self.book.put(
-            StoredAccounts(
-                clients={},
-                sessions={},
-                margins={
-                    key: Dated(m.taken_at, {r.srno: r.amount for r in m.rows})
-                    for key, m in newest.items()
-                },
-            )
-        )
+        margins = {
+            key: Dated(m.taken_at, {r.srno: r.amount for r in m.rows}) for key, m in newest.items()
+        }
+        self.book.put(StoredAccounts(margins=margins))
         await self._tell("margins", changed)
 
     async def set_kill_switch(self, scope: str, engaged: bool, reason: str, actor: str) -> None:

@@ -5,7 +5,7 @@ Each upsert is one statement for a whole Kafka batch and returns the keys it cha
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -98,11 +98,12 @@ class Dated:
 
 @dataclass(frozen=True)
 class StoredAccounts:
-    """Rows of the account copies, each with its ordering time."""
+    """Rows of the account copies, each with its ordering time (a change: only what changed)."""
 
-    clients: dict[str, Dated]  # client -> ClientState
-    sessions: dict[str, Dated]  # client -> SessionState
-    margins: dict[tuple[str, str], Dated]  # (client, report) -> {srno: amount}
+    clients: dict[str, Dated] = field(default_factory=dict)  # client -> ClientState
+    sessions: dict[str, Dated] = field(default_factory=dict)  # client -> SessionState
+    # (client, report) -> {srno: amount}
+    margins: dict[tuple[str, str], Dated] = field(default_factory=dict)
 
 
 async def load_accounts(conn: Executor, client_ids: Sequence[str] | None) -> StoredAccounts:
