@@ -77,7 +77,8 @@ class MarketDataSettings(ServiceSettings):
     )
     quote_ttl_seconds: int = Field(
         default=7 * 24 * 3600,
-        description="quote:{token} keys expire when a token has not been quoted for this long",
+        description="quote:{exchange}:{token} keys (common.redis_keys) expire when an "
+        "instrument has not been quoted for this long",
     )
     poll_interval_seconds: float = Field(
         default=2.0, description="REST LTP polling period per token while the feed is down"
