@@ -8,6 +8,7 @@ ledger stored. Fills are applied with the ledger itself, as either replica would
 from decimal import Decimal
 
 import asyncpg
+from common.assignment import Assigned, partition_of
 from common.cache import create_redis
 from common.contracts.order_events import OrderFilled
 from common.enums import Side
@@ -20,7 +21,6 @@ from portfolio.handlers import PortfolioHandlers
 from portfolio.handover import BookOwner
 from portfolio.ledger import apply_fills
 from portfolio.live import InstrumentKey, LiveBook
-from portfolio.ownership import Assigned, partition_of
 from portfolio.updates import UpdatePublisher
 from stack.testing import TestStack
 

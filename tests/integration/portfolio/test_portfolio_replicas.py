@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from common.assignment import partition_of
 from common.enums import Side
 from common.ids import new_id
 from common.topics import ORDER_EVENTS
-from portfolio.ownership import partition_of
 from portfolio_testkit import Tap, buy, metric, tick, unlisted, until
 from stack.testing import TestStack
 

@@ -4,11 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 from aiokafka.partitioner import DefaultPartitioner
+from common.assignment import Assigned, partition_of
 from common.enums import Exchange
 from common.topics import ORDER_EVENTS
 from portfolio.book import Position, PositionBook
 from portfolio.live import Conflator, LiveBook, Loaded
-from portfolio.ownership import Assigned, Ownership, among, partition_of
+from portfolio.ownership import Ownership, among
 from portfolio_fills import fill
 
 INFY = (Exchange.NSE, 1594)

@@ -3,11 +3,11 @@
 from collections.abc import Sequence
 from pathlib import Path
 
+from common import assignment
 from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 from common.topics import BROKER_POSITIONS, MARGINS, ORDER_EVENTS, QUOTES
 
-from portfolio import assignment
 from portfolio.api import build_router
 from portfolio.config import PortfolioSettings
 from portfolio.handlers import PortfolioHandlers

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import asyncpg
+from common.assignment import Assigned
 from common.contracts.accounts import BrokerPositionsSnapshot, MarginSnapshot
 from common.contracts.envelope import Message
 from common.contracts.order_events import Fill
@@ -33,7 +34,6 @@ from portfolio.drift_alerts import confirmed_now, drift_alert
 from portfolio.handover import BookOwner
 from portfolio.ledger import AppliedBatch, apply_fills
 from portfolio.margins import funds_from_rows
-from portfolio.ownership import Assigned
 from portfolio.store_accounts import Reconciliation, StoredMargins
 from portfolio.updates import UpdatePublisher
 from portfolio.views import margin_changed

@@ -20,10 +20,11 @@ from datetime import date
 from decimal import Decimal
 
 import asyncpg
+from common.assignment import Assigned
 
 from portfolio import store_positions
 from portfolio.live import InstrumentKey, Loaded
-from portfolio.ownership import Assigned, Ownership, among
+from portfolio.ownership import Ownership, among
 from portfolio.updates import UpdatePublisher
 
 log = logging.getLogger(__name__)

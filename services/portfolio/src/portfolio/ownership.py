@@ -3,28 +3,15 @@
 Fills reach the portfolio on orders.events.v1, keyed by client id, and each partition is
 read by one replica of the `portfolio` group. That replica alone applies the client's fills,
 so it alone keeps the client's open positions and realized P&L in memory, marks them and
-publishes the client's P&L. A client's partition is the one its producers pick (aiokafka's
-default partitioner: murmur2 of the key, as Java's client does), so the owner of a client
-is known from its id, the topic's partition count and the replica's assignment.
+publishes the client's P&L. A client's partition is the one its producers pick
+(`common.assignment.partition_of`), so the owner of a client is known from its id, the
+topic's partition count and the replica's assignment.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from aiokafka.partitioner import murmur2
-
-
-def partition_of(client_id: str, partitions: int) -> int:
-    """The partition of orders.events.v1 a client's events go to (the producers' choice)."""
-    return (murmur2(client_id.encode()) & 0x7FFFFFFF) % partitions
-
-
-@dataclass(frozen=True)
-class Assigned:
-    """What the consumer group gave this replica: some partitions of a topic of `count`."""
-
-    partitions: frozenset[int]
-    count: int
+from common.assignment import Assigned, partition_of
 
 
 @dataclass
@@ -38,8 +25,7 @@ class Ownership:
         return self.held is not None
 
     def owns(self, client_id: str) -> bool:
-        held = self.held
-        return held is not None and partition_of(client_id, held.count) in held.partitions
+        return self.held is not None and self.held.owns(client_id)
 
     def gained(self, assigned: Assigned) -> frozenset[int] | None:
         """The partitions whose clients must be loaded to follow `assigned` (None: nothing
