@@ -25,16 +25,16 @@ PORTS = {
     "market-data": 8004,
 }
 # Replicas: the adapter scales with clients (partitions are keyed by client_id); the
-# router is light; the gateway scales with frontends. The portfolio marks every open
-# position in memory from all quotes and fills, so it runs as one replica until each
-# replica can keep only the clients of its own partitions. market-data runs one: each
-# process runs its own quote feed, so two would publish every quote twice.
+# router is light; the gateway scales with frontends. Each portfolio replica keeps in
+# memory only the clients of its partitions of orders.events.v1 (8) but reads every quote,
+# so pods add room for holders, not for quotes. market-data runs two: one runs the quote
+# feed (it holds the feed lock), the other stands by to take it over at once.
 SCALING = {
     "gateway": (2, 6),
     "order-router": (2, 4),
     "broker-adapter": (2, 8),
-    "portfolio": (1, 1),
-    "market-data": (1, 1),
+    "portfolio": (2, 4),
+    "market-data": (2, 2),
 }
 
 
