@@ -138,3 +138,30 @@ async def test_handover_fill_applied_by_another_replica_first_is_read_back(
     finally:
         await redis.aclose()
         await broker.stop()
+
+
+async def test_handover_revoked_partitions_are_dropped_at_once_and_reloaded_when_dealt_again(
+    pool: asyncpg.Pool,
+) -> None:
+    # aiokafka calls `revoke` before the member rejoins (eagerly: with every partition it
+    # held), so the next owner loads the clients only after this replica let them go
+    low, high = client_in(LOW), client_in(HIGH)
+    for client in (low, high):
+        await apply_fills(pool, [trade(client, Side.BUY, 10, "100")])
+    group = Group()
+    owner = owner_of(pool, group)
+    group.deal(LOW | HIGH)
+    await owner.follow()
+    assert owner.book.clients() == {low, high}
+
+    await owner.revoke(sorted(LOW))
+    assert owner.book.clients() == {high}  # the low client is no longer marked here
+    assert owner.book.mark({PRICE: Decimal("105")}) == {high}
+    await owner.revoke(sorted(LOW | HIGH))  # the rest, as an eager rebalance revokes all
+    assert owner.book.clients() == set()
+
+    # the other replica sold 5 of the high client's meanwhile; dealt back, both are read
+    await apply_fills(pool, [trade(high, Side.SELL, 5, "110")])
+    await owner.follow()  # the group deals the same partitions again
+    assert owner.book.clients() == {low, high}
+    assert owner.book.pnl(high).realized == Decimal("50")  # as stored, read afresh

@@ -16,14 +16,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 import asyncpg
 import redis.exceptions
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -39,6 +39,9 @@ from common.topics import Topic
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Sequence[Message]], Awaitable[None]]
+Revoked = Callable[[Collection[TopicPartition]], Awaitable[None]]
+"""Called when the group takes partitions away from this member, before it rejoins: the
+partitions' next owner is dealt them only after every member's call returned."""
 
 Wants = Callable[[str, str], bool]
 """Whether a consumer reads a record, from its `event_type` header and its key alone.
@@ -94,6 +97,7 @@ class Consumer:
     commits: bool = True
     """False for a group of one process that always starts from the latest offset
     (`ServiceRuntime.follow`): its offsets would never be read."""
+    on_revoked: Revoked | None = None
 
     def reads(self, record: Any) -> bool:
         if self.wants is None:
@@ -139,9 +143,11 @@ def subscribe(
     readers = {name: [c for c in consumers if c.topic.name == name] for name in topics}
     attempts: dict[tuple[int, str, int, int], int] = {}
 
+    revoked = [c.on_revoked for c in consumers if c.on_revoked is not None]
     subscriber = broker.subscriber(
         *topics,
         group_id=group,
+        listener=_Revocations(revoked) if revoked else None,
         batch=True,
         max_records=settings.kafka_max_records,
         batch_timeout_ms=_BATCH_WAIT_MS,
@@ -202,6 +208,20 @@ def subscribe(
     subscriber(on_batch)
     _fetch_adaptively(subscriber, settings, doorbell.bell(topics) if doorbell else None)
     _report_lag(subscriber, group, metrics.lag)
+
+
+class _Revocations(ConsumerRebalanceListener):
+    """Tells the group's handlers which partitions they lose (aiokafka awaits it)."""
+
+    def __init__(self, calls: Sequence[Revoked]) -> None:
+        self._calls = calls
+
+    async def on_partitions_revoked(self, revoked: Collection[TopicPartition]) -> None:
+        for call in self._calls:
+            await call(revoked)
+
+    async def on_partitions_assigned(self, assigned: Collection[TopicPartition]) -> None:
+        return None
 
 
 def _report_lag(subscriber: Any, group: str, lag: ConsumerLag) -> None:

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
 from common.cache import create_redis
-from common.consumers import Consumer, Wants, subscribe
+from common.consumers import Consumer, Revoked, Wants, subscribe
 from common.contracts.envelope import Message
 from common.db import apply_migrations, create_pool, pending_migrations
 from common.doorbell import Doorbell
@@ -100,13 +100,18 @@ class ServiceRuntime:
         from_beginning: bool = True,
         max_attempts: int = 5,
         wants: Wants | None = None,
+        on_revoked: Revoked | None = None,
     ) -> None:
         """Subscribe `handler` to `topic`; batches are committed after it returns.
 
-        `wants` (see `common.consumers.Wants`) skips records by event type or key unparsed."""
+        `wants` (see `common.consumers.Wants`) skips records by event type or key unparsed;
+        `on_revoked` hears which partitions the group takes away (`common.consumers.Revoked`)."""
         self._consumers.append(
-            Consumer(topic, group or self.name, handler, max_attempts, from_beginning, wants)
-        )
+            Consumer(
+                topic, group or self.name, handler, max_attempts, from_beginning, wants,
+                on_revoked=on_revoked,
+            )
+        )  # fmt: skip
 
     def follow(
         self,

@@ -1,8 +1,9 @@
 """Wiring of the portfolio: settings, runtime, parts, consumers, background tasks, routes."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from aiokafka import TopicPartition
 from common import assignment
 from common.contracts.envelope import Message
 from common.service import ServiceRuntime
@@ -82,7 +83,13 @@ async def on_broker_positions(messages: Sequence[Message]) -> None:
     await parts.handlers.on_broker_positions(messages)
 
 
-runtime.consume(ORDER_EVENTS, on_order_events)
+async def on_order_events_revoked(partitions: Collection[TopicPartition]) -> None:
+    await parts.handlers.owner.revoke(
+        [tp.partition for tp in partitions if tp.topic == ORDER_EVENTS.name]
+    )
+
+
+runtime.consume(ORDER_EVENTS, on_order_events, on_revoked=on_order_events_revoked)
 # every replica reads every quote (a group of its own, from the latest offset): it marks
 # its own clients, and the read API's marks are current whichever replica answers
 runtime.follow(QUOTES, on_quotes)

@@ -11,11 +11,14 @@ earlier is carried over, and no tick marks a gained client before its stored sta
 
 Fill batches take the same lock, from the look at the assignment until the book followed
 the batch: a hand-over never lands between a batch's commit and the book following it.
+When the group takes partitions away (a replica joins or leaves), `revoke` runs before
+this member rejoins: it waits for the batch in hand and drops the partitions' clients, so
+their next owner, dealt them only afterwards, reads everything this replica stored.
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -102,6 +105,22 @@ class BookOwner:
             "live book follows partitions %s of %d: %d clients loaded, %d dropped",
             sorted(assigned.partitions), assigned.count, len(loaded.clients), len(dropped),
         )  # fmt: skip
+
+    async def revoke(self, partitions: Collection[int]) -> None:
+        """The group takes these partitions away: finish the fill batch in hand (the lock),
+        then drop their clients. aiokafka awaits this before the member rejoins, so the
+        partitions' next owner loads the clients only after this replica stored its last
+        batch and stopped marking them."""
+        async with self.lock:
+            held = self.ownership.held
+            lost = frozenset(partitions)
+            if held is None or not held.partitions & lost:
+                return
+            self.ownership.take(Assigned(held.partitions - lost, held.count))
+            dropped = [c for c in self.book.clients() if not self.ownership.owns(c)]
+            self.updates.hand_over(dropped, await read_clients(self.pool, (), self.book.day()))
+            log.info("live book gave up partitions %s: %d clients dropped", sorted(lost),
+                     len(dropped))  # fmt: skip
 
     async def fresh(self, clients: Iterable[str]) -> Loaded | None:
         """The stored state of those of `clients` this replica owns (None: none of them)."""
