@@ -4,8 +4,8 @@ from decimal import Decimal
 from typing import Any
 
 from common.contracts.instruments import Instrument
-from common.enums import ExecutionType, OrderType, Side, TradeType
-from order_router.risk import ClientState, KillSwitch, OrderIntent, RiskContext, SessionState
+from common.enums import ExecutionType, OrderType, SessionState, Side, TradeType
+from order_router.risk import BrokerSession, ClientState, KillSwitch, OrderIntent, RiskContext
 
 
 def order_intent(instrument: Instrument, price: Decimal, **overrides: Any) -> OrderIntent:
@@ -27,7 +27,7 @@ def risk_context(client: ClientState, ltp: Decimal) -> RiskContext:
     """The facts of a client free to trade: an ACTIVE session, no kill switch, ample margin."""
     return RiskContext(
         client=client,
-        session=SessionState("ACTIVE"),
+        session=BrokerSession(SessionState.ACTIVE),
         kill_switch=KillSwitch(),
         ltp=ltp,
         available_margin=Decimal("1000000"),

@@ -5,10 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, SessionState, TradeType
 from factories import NOW
 from order_router.accounts import AccountBook, _payloads
-from order_router.risk import ClientState, SessionState
+from order_router.risk import BrokerSession, ClientState
 from order_router.store_accounts import Dated, StoredAccounts
 from order_router.store_kill_switches import GLOBAL_SCOPE
 
@@ -56,13 +56,13 @@ def test_account_book_missing_names_clients_without_a_copy_only() -> None:
     book.put(
         stored(
             clients={"c1": Dated(NOW, client("c1"))},
-            sessions={"c2": Dated(NOW, SessionState("ACTIVE"))},
+            sessions={"c2": Dated(NOW, BrokerSession(SessionState.ACTIVE))},
         )
     )
     assert book.missing(["c1", "c2"]) == ["c2"]
     facts = book.facts(["c1", "c2"])
     assert set(facts.clients) == {"c1"}
-    assert facts.sessions == {"c2": SessionState("ACTIVE")}
+    assert facts.sessions == {"c2": BrokerSession(SessionState.ACTIVE)}
 
 
 def test_account_book_kill_switch_global_and_per_client_engage_and_release() -> None:

@@ -6,15 +6,15 @@ from decimal import Decimal
 import pytest
 from common.contracts.accounts import RiskLimits
 from common.contracts.instruments import Instrument
-from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
+from common.enums import Exchange, ExecutionType, OrderType, SessionState, Side, TradeType
 from order_router.risk import (
+    BrokerSession,
     ClientState,
     KillSwitch,
     OrderIntent,
     RiskConfig,
     RiskContext,
     Rule,
-    SessionState,
     check,
 )
 from risk_kit import order_intent, risk_context
@@ -49,7 +49,7 @@ def test_risk_order_within_every_rule_is_approved() -> None:
         (ORDER, replace(CTX, client=None), Rule.CLIENT_UNKNOWN, "not in the registry"),
         (ORDER, replace(CTX, client=replace(CLIENT, active=False)), Rule.CLIENT_INACTIVE,
          "inactive"),
-        (ORDER, replace(CTX, session=SessionState("FAILED", "wrong TOTP", "MO1003")),
+        (ORDER, replace(CTX, session=BrokerSession(SessionState.FAILED, "wrong TOTP", "MO1003")),
          Rule.SESSION, "wrong TOTP"),
         (ORDER, replace(CTX, client=replace(CLIENT, exchanges=frozenset({Exchange.NSE}))),
          Rule.EXCHANGE, "may not trade on NSEFO"),

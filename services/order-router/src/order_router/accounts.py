@@ -29,7 +29,7 @@ from common.contracts.accounts import ClientUpserted, MarginSnapshot, SessionCha
 from common.contracts.envelope import Message
 
 from order_router import store_accounts, store_kill_switches
-from order_router.risk import ClientState, KillSwitch, SessionState
+from order_router.risk import BrokerSession, ClientState, KillSwitch
 from order_router.store_accounts import Dated, StoredAccounts
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class AccountFacts:
     """What risk needs about the clients of one request."""
 
     clients: dict[str, ClientState]
-    sessions: dict[str, SessionState]
+    sessions: dict[str, BrokerSession]
     margin_rows: dict[str, dict[int, Decimal]]  # client -> srno -> amount (latest report)
 
 
@@ -209,7 +209,7 @@ class AccountCopies:
             return
         changed = await store_accounts.upsert_sessions(self.pool, latest)
         sessions = {
-            m.client_id: Dated(m.occurred_at, SessionState(m.state, m.reason, m.error_code))
+            m.client_id: Dated(m.occurred_at, BrokerSession(m.state, m.reason, m.error_code))
             for m in latest
         }
         self.book.put(StoredAccounts(sessions=sessions))

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from common.contracts.accounts import RiskLimits
 from common.contracts.instruments import Instrument
-from common.enums import Exchange, ExecutionType, OrderType, Side, TradeType
+from common.enums import Exchange, ExecutionType, OrderType, SessionState, Side, TradeType
 
 from order_router.market_hours import MarketHours
 
@@ -51,8 +51,10 @@ class ClientState:
 
 
 @dataclass(frozen=True)
-class SessionState:
-    state: str
+class BrokerSession:
+    """What the router knows of a client's broker session (accounts.sessions.v1)."""
+
+    state: SessionState
     reason: str | None = None
     error_code: str | None = None
 
@@ -93,7 +95,7 @@ class OrderIntent:
 @dataclass(frozen=True)
 class RiskContext:
     client: ClientState | None
-    session: SessionState | None
+    session: BrokerSession | None
     kill_switch: KillSwitch
     ltp: Decimal | None
     available_margin: Decimal | None
@@ -206,7 +208,7 @@ def _client(order: OrderIntent, ctx: RiskContext) -> ClientState:
 
 
 def _session(order: OrderIntent, ctx: RiskContext) -> None:
-    if ctx.session is not None and ctx.session.state == "FAILED":
+    if ctx.session is not None and ctx.session.state is SessionState.FAILED:
         code = f" ({ctx.session.error_code})" if ctx.session.error_code else ""
         why = ctx.session.reason or "the last login failed"
         raise _Denied(

@@ -13,9 +13,9 @@ from typing import Any
 import asyncpg
 from common.contracts.accounts import ClientUpserted, MarginSnapshot, RiskLimits, SessionChanged
 from common.db import Executor
-from common.enums import Exchange, TradeType
+from common.enums import Exchange, SessionState, TradeType
 
-from order_router.risk import ClientState, SessionState
+from order_router.risk import BrokerSession, ClientState
 
 
 async def upsert_clients(conn: Executor, clients: Sequence[ClientUpserted]) -> list[str]:
@@ -101,7 +101,7 @@ class StoredAccounts:
     """Rows of the account copies, each with its ordering time (a change: only what changed)."""
 
     clients: dict[str, Dated] = field(default_factory=dict)  # client -> ClientState
-    sessions: dict[str, Dated] = field(default_factory=dict)  # client -> SessionState
+    sessions: dict[str, Dated] = field(default_factory=dict)  # client -> BrokerSession
     # (client, report) -> {srno: amount}
     margins: dict[tuple[str, str], Dated] = field(default_factory=dict)
 
@@ -120,7 +120,8 @@ async def load_accounts(conn: Executor, client_ids: Sequence[str] | None) -> Sto
         clients={r["client_id"]: Dated(r["updated_at"], client_state(r)) for r in client_rows},
         sessions={
             r["client_id"]: Dated(
-                r["updated_at"], SessionState(r["state"], r["reason"], r["error_code"])
+                r["updated_at"],
+                BrokerSession(SessionState(r["state"]), r["reason"], r["error_code"]),
             )
             for r in session_rows
         },
