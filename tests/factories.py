@@ -1,13 +1,15 @@
 """Shared factories: one valid example of every contract message, with overrides.
 
 Tests build messages through `make(Type, **overrides)` instead of ad-hoc dicts, so a
-contract change is fixed in one place.
+contract change is fixed in one place; the broker adapter's order intents likewise through
+`make_intent(order_id, **overrides)`.
 """
 
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from broker_adapter.execution.intents import Intent, IntentState
 from common.contracts.accounts import (
     BrokerPosition,
     BrokerPositionsSnapshot,
@@ -306,3 +308,38 @@ EXAMPLES: dict[type[Message], dict[str, Any]] = {
 def make(message_type: type[M], **overrides: Any) -> M:
     """A valid `message_type` with the example values, overridden where given."""
     return message_type(**{**ENVELOPE, **EXAMPLES[message_type], **overrides})
+
+
+SBIN = Instrument(
+    token=3045, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
+)
+_INTENT: dict[str, Any] = {
+    "client_id": "C1",
+    "state": IntentState.INTENT,
+    "instrument": SBIN,
+    "side": Side.BUY,
+    "trade_type": TradeType.INTRADAY,
+    "product": "VALUEPLUS",
+    "order_type": OrderType.LIMIT,
+    "quantity": 10,
+    "price": Decimal("800"),
+    "trigger_price": None,
+    "sent_order_type": OrderType.LIMIT,
+    "sent_price": Decimal("800"),
+    "sent_trigger_price": Decimal(0),
+    "protected": False,
+    "broker_order_id": None,
+    "broker_status": None,
+    "filled_quantity": 0,
+    "terminal_event": None,
+    "correlation_id": "b1",
+    "causation_id": "c1",
+    "actor": "test",
+    "place_attempts": 1,
+}
+
+
+def make_intent(order_id: str = "o1", **overrides: Any) -> Intent:
+    """The adapter's record of a LIMIT buy of 10 SBIN at 800 for C1, not yet sent (tag
+    `T<order_id>`), overridden where given."""
+    return Intent(**{**_INTENT, "order_id": order_id, "tag": f"T{order_id}", **overrides})

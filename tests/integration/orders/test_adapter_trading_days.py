@@ -3,7 +3,6 @@ simulator; the second day's orders fill and count once, like the first day's."""
 
 from collections.abc import AsyncIterator
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,9 @@ import asyncpg
 import httpx
 import pytest
 from broker_adapter.execution import store_intents as store
-from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.execution.intents import Intent
 from broker_adapter.execution.store_intents import FillClaim
-from common.contracts.instruments import Instrument
-from common.enums import Exchange, OrderType, Side, TradeType
+from factories import make_intent
 from orders_testkit import Trading, batch_body, execute_all, wait_for
 from schemas import migrated_pool
 from stack.testing import TestStack
@@ -22,9 +20,6 @@ from stack.testing import TestStack
 MIGRATIONS = Path(store.__file__).parents[1] / "migrations"
 SBIN = 3045
 DAY1, DAY2 = date(2026, 11, 30), date(2026, 12, 1)
-INSTRUMENT = Instrument(
-    token=SBIN, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
-)
 
 
 @pytest.fixture
@@ -32,18 +27,6 @@ async def pool(stack: TestStack) -> AsyncIterator[asyncpg.Pool]:
     """The adapter's tables in a schema of this test's own."""
     async with migrated_pool(stack.postgres_dsn, "broker_adapter", MIGRATIONS) as pool:
         yield pool
-
-
-def intent(order_id: str) -> Intent:
-    return Intent(
-        order_id=order_id, client_id="C1", tag=order_id[:10], state=IntentState.INTENT,
-        instrument=INSTRUMENT, side=Side.BUY, trade_type=TradeType.DELIVERY, product="DELIVERY",
-        order_type=OrderType.LIMIT, quantity=5, price=Decimal("950"), trigger_price=None,
-        sent_order_type=OrderType.LIMIT, sent_price=Decimal("950"),
-        sent_trigger_price=Decimal(0), protected=False, broker_order_id=None,
-        broker_status=None, filled_quantity=0, terminal_event=None, correlation_id="b1",
-        causation_id="c1", actor="test", place_attempts=1,
-    )  # fmt: skip
 
 
 def claim(order_id: str, day: date, trade_no: str) -> FillClaim:
@@ -54,7 +37,7 @@ def claim(order_id: str, day: date, trade_no: str) -> FillClaim:
 
 
 async def placed(pool: asyncpg.Pool, order_id: str, uid: str, day: date) -> Intent:
-    [(recorded, _)] = await store.record_intents(pool, [intent(order_id)])
+    [(recorded, _)] = await store.record_intents(pool, [make_intent(order_id, quantity=5)])
     await store.place_many(pool, [(recorded, uid)], day)
     stored = await store.get_intent(pool, order_id)
     assert stored is not None
@@ -85,7 +68,7 @@ async def test_adapter_broker_id_is_looked_up_within_its_trading_date_only(
 
 
 async def test_adapter_rejection_with_a_broker_id_is_dated(pool: asyncpg.Pool) -> None:
-    [(recorded, _)] = await store.record_intents(pool, [intent("rejected-order")])
+    [(recorded, _)] = await store.record_intents(pool, [make_intent("rejected-order")])
     settlement = store.Settlement(recorded, "order.rejected", "Rejected", "100000000009", "no")
     await store.settle_many(pool, [settlement], DAY2)
     stored = await store.get_intent(pool, "rejected-order")

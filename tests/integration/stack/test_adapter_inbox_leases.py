@@ -13,20 +13,16 @@ test_adapter_takeover.py).
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
 import pytest
 from broker_adapter.egress import EgressPools
 from broker_adapter.execution import store_inbox, store_intents
-from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.store_intents import FillClaim, Settlement
 from broker_adapter.tracking import store_followers
 from common.contracts.commands import ModifyOrder, PlaceOrder
-from common.contracts.instruments import Instrument
-from common.enums import Exchange, OrderType, Side, TradeType
-from factories import make
+from factories import make, make_intent
 from schemas import migrated_pool
 from stack.testing import TestStack
 
@@ -35,9 +31,6 @@ LEASE_S = 1.0
 LIVE_S = 60.0
 """The lease of a replica that stays alive through a test."""
 DAY = date(2026, 11, 30)
-SBIN = Instrument(
-    token=3045, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
-)
 
 
 @pytest.fixture
@@ -82,25 +75,13 @@ async def test_inbox_rows_belong_to_their_live_replica_and_pass_on_when_it_stops
     assert await store_inbox.renew_and_claim(pool, a, LEASE_S) == []  # a back: b has them
 
 
-def intent(order_id: str, client_id: str) -> Intent:
-    return Intent(
-        order_id=order_id, client_id=client_id, tag=f"T{order_id}", state=IntentState.INTENT,
-        instrument=SBIN, side=Side.BUY, trade_type=TradeType.INTRADAY, product="VALUEPLUS",
-        order_type=OrderType.LIMIT, quantity=10, price=Decimal("800"), trigger_price=None,
-        sent_order_type=OrderType.LIMIT, sent_price=Decimal("800"),
-        sent_trigger_price=Decimal(0), protected=False, broker_order_id=None,
-        broker_status=None, filled_quantity=0, terminal_event=None, correlation_id="b1",
-        causation_id="c1", actor="test", place_attempts=1,
-    )  # fmt: skip
-
-
 async def ran(pool: asyncpg.Pool, replica: str, command: PlaceOrder | ModifyOrder) -> None:
     """`replica` ran the command (its inbox row, finished); a place leaves its order PLACED."""
     (row,) = await store_inbox.store_commands(pool, [command], replica, LIVE_S)
     await store_inbox.finish_many(pool, [(row.seq, "done")])
     if isinstance(command, PlaceOrder):
         ((stored, _),) = await store_intents.record_intents(
-            pool, [intent(command.order_id, command.client_id)]
+            pool, [make_intent(command.order_id, client_id=command.client_id)]
         )
         await store_intents.place_many(pool, [(stored, f"U{command.order_id}")], DAY)
 

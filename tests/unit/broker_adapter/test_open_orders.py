@@ -4,14 +4,9 @@ from decimal import Decimal
 
 from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.tracking.open_orders import BrokerKey, OpenOrders
-from common.contracts.instruments import Instrument
-from common.enums import Exchange, OrderType, Side, TradeType
+from factories import make_intent
 from motilal.models import Side as BrokerSide
 from motilal.models import Trade
-
-SBIN = Instrument(
-    token=3045, exchange=Exchange.NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05")
-)
 
 DAY1 = date(2026, 11, 30)
 DAY2 = date(2026, 12, 1)
@@ -24,15 +19,10 @@ def key(uid: str, day: date = DAY1) -> BrokerKey:
 def intent(
     order_id: str, uid: str | None, state: IntentState = IntentState.PLACED, day: date = DAY1
 ) -> Intent:
-    return Intent(
-        order_id=order_id, client_id="C1", tag=f"T{order_id}", state=state, instrument=SBIN,
-        side=Side.BUY, trade_type=TradeType.INTRADAY, product="VALUEPLUS",
-        order_type=OrderType.LIMIT, quantity=10, price=Decimal("800"), trigger_price=None,
-        sent_order_type=OrderType.LIMIT, sent_price=Decimal("800"), sent_trigger_price=Decimal(0),
-        protected=False, broker_order_id=uid, broker_status=None, filled_quantity=0,
-        terminal_event=None, correlation_id="b1", causation_id="c1", actor="test",
-        place_attempts=1, trading_date=day if uid else None,
-    )  # fmt: skip
+    """A LIMIT buy of 10 SBIN for C1 the broker knows as `uid` (since `day`), or not yet."""
+    return make_intent(
+        order_id, state=state, broker_order_id=uid, trading_date=day if uid else None
+    )
 
 
 def trade(uid: str, trade_no: str, tag: str = "") -> Trade:
