@@ -7,7 +7,7 @@ from common.contracts.quotes import Quote
 from common.enums import Exchange
 from factories import make
 from gateway.live import Hub, Outbox
-from gateway.quote_feed import QuoteFeed, lease_member, parse_quote_channel
+from gateway.quote_feed import QuoteFeed, parse_quote_channel
 
 
 async def test_quote_batch_pushes_each_token_once_with_its_latest_price() -> None:
@@ -55,9 +55,7 @@ async def test_same_token_on_two_exchanges_reaches_only_its_own_channel() -> Non
         "quotes:NSECD:772", "NSECD", "88.1225")  # fmt: skip
 
 
-def test_quote_channel_without_exchange_means_nse_and_leases_name_the_exchange() -> None:
+def test_quote_channel_without_exchange_means_nse() -> None:
     assert parse_quote_channel("772") == (Exchange.NSE, 772)
     assert parse_quote_channel("nsecd:772") == (Exchange.NSECD, 772)
     assert parse_quote_channel("XYZ:772") is None and parse_quote_channel("0") is None
-    assert lease_member("772") == "NSE:772"
-    assert lease_member("NSECD:772") == "NSECD:772"

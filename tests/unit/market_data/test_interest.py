@@ -7,9 +7,9 @@ from common.contracts.instruments import Instrument
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderSubmitted
 from common.contracts.portfolio import PositionChanged
 from common.enums import Exchange, OrderType, Side, TradeType
+from common.redis_keys import parse_watch_member as parse_member
 from market_data.quotes.handlers import order_changes, position_changes
 from market_data.quotes.interest import select
-from market_data.quotes.watch import parse_member
 
 NSE, BSE = Exchange.NSE, Exchange.BSE
 SBIN = Instrument(token=3045, exchange=NSE, symbol="SBIN", lot_size=1, tick_size=Decimal("0.05"))

@@ -9,10 +9,16 @@ one reader and writer of each: what a key holds is a contract between services.
 - `killswitch:{scope}`: the reason a kill switch is engaged for a client id (or `global`);
   absent when released. Written by the order-router; a fast flag for whoever must stop
   without asking the router (the router's own decisions use its tables).
+- `watch:tokens`: the instruments frontends watch, as leases in a sorted set
+  (`ZADD watch:tokens GT <unix expiry seconds> <EXCHANGE:token>`). Written by every gateway
+  replica (`watch_tokens`: it renews what its sockets watch, and a crashed gateway's leases
+  simply expire: nothing is counted, so nothing can leak), read by market-data
+  (`watched_tokens`), which subscribes them on the feed.
 """
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
@@ -33,6 +39,41 @@ def quote_key(exchange: Exchange, token: int) -> str:
 
 def kill_switch_key(scope: str) -> str:
     return f"killswitch:{scope}"
+
+
+WATCH_KEY = "watch:tokens"
+
+Watched = tuple[Exchange | None, int]
+"""A watched instrument; no exchange for a bare token leased by an older gateway."""
+
+
+async def watch_tokens(redis: Redis, instruments: Iterable[QuoteKey], seconds: float) -> None:
+    """Lease these instruments for `seconds` more (GT: never shortens a longer lease)."""
+    members = sorted({f"{exchange.value}:{token}" for exchange, token in instruments})
+    if members:
+        expiry = time.time() + seconds
+        await redis.zadd(WATCH_KEY, dict.fromkeys(members, expiry), gt=True)
+
+
+def parse_watch_member(member: str) -> Watched | None:
+    """`BSE:500325` -> (BSE, 500325); a bare `2885` -> (None, 2885); None when neither."""
+    exchange_text, _, token_text = member.rpartition(":")
+    if not token_text.isdigit():
+        return None
+    try:
+        exchange = Exchange(exchange_text.upper()) if exchange_text else None
+    except ValueError:
+        return None
+    return exchange, int(token_text)
+
+
+async def watched_tokens(redis: Redis, now: float | None = None) -> list[Watched]:
+    """The live leases, most recently renewed first; expired ones are removed."""
+    moment = time.time() if now is None else now
+    await redis.zremrangebyscore(WATCH_KEY, "-inf", moment)
+    members = await redis.zrevrangebyscore(WATCH_KEY, "+inf", moment)
+    found = [parse_watch_member(str(m)) for m in members]
+    return [f for f in found if f is not None]
 
 
 async def save_quotes(redis: Redis, quotes: Sequence[Quote], ttl_seconds: int) -> None:

@@ -13,10 +13,8 @@ import time
 
 from common.contracts.quotes import Quote
 from common.enums import Exchange
-from common.redis_keys import latest_quote
+from common.redis_keys import latest_quote, watch_tokens
 from redis.asyncio import Redis
-
-from gateway.quote_feed import WATCH_KEY
 
 LEASE_SECONDS = 120.0
 """How long a token asked for over REST stays subscribed (a form is filled in that time)."""
@@ -31,8 +29,7 @@ def usable(quote: Quote | None, exchange: str) -> bool:
 
 async def fresh_quote(redis: Redis, token: int, exchange: str) -> Quote | None:
     """Lease `token` on `exchange` and return its first quote, or None after WAIT_SECONDS."""
-    member = f"{exchange}:{token}"
-    await redis.zadd(WATCH_KEY, {member: time.time() + LEASE_SECONDS}, gt=True)
+    await watch_tokens(redis, [(Exchange(exchange), token)], LEASE_SECONDS)
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         await asyncio.sleep(_LOOK_EVERY_SECONDS)

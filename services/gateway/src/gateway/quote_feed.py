@@ -15,14 +15,13 @@ which simply expires after a crash.
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from common.contracts.envelope import Message
 from common.contracts.quotes import Quote
 from common.enums import Exchange
-from common.redis_keys import latest_quote
+from common.redis_keys import QuoteKey, latest_quote, watch_tokens
 from common.service import ServiceRuntime
 from common.topics import QUOTES
 
@@ -30,7 +29,6 @@ from gateway.live import Hub, consume_live
 
 log = logging.getLogger(__name__)
 
-WATCH_KEY = "watch:tokens"
 LEASE_SECONDS = 30.0
 LEASE_RENEW_SECONDS = 10.0
 _DATA_FIELDS = (
@@ -68,13 +66,6 @@ def quote_channels(quote: Quote) -> tuple[str, ...]:
     """Every channel a quote is pushed on: its own, and the bare legacy one for NSE."""
     named = f"quotes:{quote.exchange.value}:{quote.token}"
     return (named, f"quotes:{quote.token}") if quote.exchange is LEGACY_EXCHANGE else (named,)
-
-
-def lease_member(ident: str) -> str | None:
-    """The `watch:tokens` member for a channel id: always EXCHANGE:token, so market-data
-    never has to guess which exchange a bare number meant."""
-    parsed = parse_quote_channel(ident)
-    return None if parsed is None else f"{parsed[0].value}:{parsed[1]}"
 
 
 _INCLUDE = set(_DATA_FIELDS)
@@ -134,10 +125,9 @@ class QuoteFeed:
             await self._lease(sorted(self.watched))
 
     async def _lease(self, idents: list[str]) -> None:
-        members = sorted({m for i in idents if (m := lease_member(i)) is not None})
-        if members:
-            expiry = time.time() + LEASE_SECONDS
-            await self.runtime.redis.zadd(WATCH_KEY, dict.fromkeys(members, expiry), gt=True)
+        # always EXCHANGE:token, so market-data never guesses which exchange a bare number meant
+        watched: list[QuoteKey] = [p for i in idents if (p := parse_quote_channel(i)) is not None]
+        await watch_tokens(self.runtime.redis, watched, LEASE_SECONDS)
 
 
 def install(runtime: ServiceRuntime, hub: Hub) -> QuoteFeed:

@@ -27,7 +27,7 @@ import asyncpg
 from common.contracts.quotes import Quote
 from common.enums import Exchange
 from common.kafka import Publisher
-from common.redis_keys import save_quotes
+from common.redis_keys import save_quotes, watched_tokens
 from common.topics import QUOTES
 from motilal import MotilalClient, MotilalSettings
 from motilal.feed import codec
@@ -37,7 +37,7 @@ from redis.asyncio import Redis
 from market_data import metrics
 from market_data.config import MarketDataSettings
 from market_data.instruments.catalog import Catalog
-from market_data.quotes import store_interest, watch
+from market_data.quotes import store_interest
 from market_data.quotes.conflator import Conflator
 from market_data.quotes.feed_session import FeedSession
 from market_data.quotes.interest import FeedKey, Selection, select
@@ -198,7 +198,7 @@ class QuoteService:
             )
             self._interest_read_at = monotonic()
         positions, orders = self._interest
-        watched = self._resolve_watched(await watch.watched(self._redis()))
+        watched = self._resolve_watched(await watched_tokens(self._redis()))
         selection = select(positions, orders, watched, self._settings.feed_max_subscriptions)
         if selection.left_out and len(selection.left_out) != len(self._selection.left_out):
             log.warning(
