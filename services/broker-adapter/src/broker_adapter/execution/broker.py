@@ -12,6 +12,7 @@ from motilal.client import MotilalClient
 from motilal.errors import BrokerUnavailable, MotilalError, RateLimited, SessionExpired
 
 from broker_adapter.execution.intents import Intent
+from broker_adapter.execution.throttle import Throttle
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions.session import SessionUnavailable
 from broker_adapter.sessions.source import SessionSource, client_of, session_failed
@@ -51,8 +52,9 @@ class NoFollower:
 
 
 class BrokerAccess:
-    def __init__(self, sessions: SessionSource) -> None:
+    def __init__(self, sessions: SessionSource, throttle: Throttle) -> None:
         self.sessions = sessions
+        self.throttle = throttle
         self.follower: Follower = NoFollower()
 
     async def client_for(self, client_id: str) -> MotilalClient:
@@ -91,6 +93,12 @@ class BrokerAccess:
                     time.perf_counter() - started
                 )
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def write(self, intent: Intent, operation: str, call: Any) -> Any:
+        """An order write (place, modify, cancel) for the intent's client, let through by the
+        rate limit of its client and exchange segment."""
+        async with self.throttle.order_write(intent.client_id, intent.exchange):
+            return await self.call(intent.client_id, operation, call)
 
     async def read(self, client_id: str, operation: str, call: Any) -> Any:
         """A read that keeps failing (Motilal down) parks the command rather than failing it."""

@@ -8,7 +8,9 @@ motilal.errors.classify) is a change_rejected; MO1066 on cancel means already ca
 
 import asyncio
 import logging
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, Literal, TypeVar
 
 import asyncpg
 from common.contracts.commands import CancelOrder, ModifyOrder
@@ -36,13 +38,14 @@ from broker_adapter.execution.emitter import Emitter
 from broker_adapter.execution.intents import Intent, IntentState
 from broker_adapter.execution.prices import LastPrices
 from broker_adapter.execution.protection import NoReferencePrice, terms_to_send
-from broker_adapter.execution.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
 Change = Literal["modify", "cancel"]
 NOT_PLACED = "NOT_PLACED"
 _ALREADY_CANCELED = "MO1066"
+
+C = TypeVar("C", ModifyOrder, CancelOrder)
 
 
 class Changes:
@@ -54,7 +57,6 @@ class Changes:
         pool: asyncpg.Pool,
         prices: LastPrices,
         broker: BrokerAccess,
-        throttle: Throttle,
         emitter: Emitter,
         locks: ClientLocks,
     ) -> None:
@@ -62,23 +64,31 @@ class Changes:
         self.pool = pool
         self.prices = prices
         self.broker = broker
-        self.throttle = throttle
         self.emitter = emitter
         self.locks = locks
 
+    async def modify(self, command: ModifyOrder) -> str:
+        return await self._of_placed(command, "modify", self._modify)
+
+    async def cancel(self, command: CancelOrder) -> str:
+        return await self._of_placed(command, "cancel", self._cancel)
+
+    async def _of_placed(
+        self, command: C, change: Change, run: Callable[[C, Intent, str], Awaitable[str]]
+    ) -> str:
+        """Runs a change under its client's lock, on the intent and broker order id of an
+        order placed at the broker; one never placed there is refused."""
+        async with self.locks.of(command.client_id):
+            intent = await store.get_intent(self.pool, command.order_id)
+            if intent is None or intent.broker_order_id is None:
+                return await self.change_rejected(
+                    command, change, NOT_PLACED, "the order was never placed at the broker"
+                )
+            return await run(command, intent, intent.broker_order_id)
+
     # ---- modify ------------------------------------------------------------------------------
 
-    async def modify(self, command: ModifyOrder) -> str:
-        async with self.locks.of(command.client_id):
-            return await self._modify(command)
-
-    async def _modify(self, command: ModifyOrder) -> str:
-        intent = await store.get_intent(self.pool, command.order_id)
-        if intent is None or intent.broker_order_id is None:
-            return await self.change_rejected(
-                command, "modify", NOT_PLACED, "the order was never placed at the broker"
-            )
-        uid = intent.broker_order_id
+    async def _modify(self, command: ModifyOrder, intent: Intent, uid: str) -> str:
         try:
             ltp = None
             if command.order_type in (OrderType.MARKET,):
@@ -107,11 +117,7 @@ class Changes:
                     command, "modify", "MO1060", f"order {uid} is not in the broker's order book"
                 )
             try:
-                async with self.throttle.order_write(intent.client_id, intent.exchange):
-                    await self.broker.call(
-                        intent.client_id, "modify_order",
-                        _modifier(change, current),
-                    )  # fmt: skip
+                await self.broker.write(intent, "modify_order", _modifier(change, current))
             except BrokerRejected as error:
                 return await self.change_rejected(command, "modify", error.code, error.reason)
             except SessionExpired as error:  # still expired after a re-login: refused untouched
@@ -119,10 +125,8 @@ class Changes:
             except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
                 # lastmodifiedtime guards a resend: if the first went through, the broker
                 # refuses the second (MO1089), so read the book and try again if unchanged.
-                log.warning("modify of %s: %s; re-reading the book", uid, error)
-                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
-                after = await self._current(intent, uid)
-                if after is not None and _has_terms(after, change):
+                took = partial(_has_terms, change=change)
+                if await self._book_shows(intent, uid, "modify", error, took):
                     break
                 continue
             break
@@ -152,25 +156,23 @@ class Changes:
         book = await self.broker.read(intent.client_id, "order_book", lambda c: c.order_book())
         return next((o for o in book if o.unique_order_id == uid), None)
 
+    async def _book_shows(
+        self, intent: Intent, uid: str, change: Change, error: Exception,
+        took: Callable[[Order], bool],
+    ) -> bool:  # fmt: skip
+        """After a change's outcome was lost (`error`): whether order `uid`, read again from
+        the book a moment later, shows that the change `took`."""
+        log.warning("%s of %s: %s; re-reading the book", change, uid, error)
+        await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
+        after = await self._current(intent, uid)
+        return after is not None and took(after)
+
     # ---- cancel ------------------------------------------------------------------------------
 
-    async def cancel(self, command: CancelOrder) -> str:
-        async with self.locks.of(command.client_id):
-            return await self._cancel(command)
-
-    async def _cancel(self, command: CancelOrder) -> str:
-        intent = await store.get_intent(self.pool, command.order_id)
-        if intent is None or intent.broker_order_id is None:
-            return await self.change_rejected(
-                command, "cancel", NOT_PLACED, "the order was never placed at the broker"
-            )
-        uid = intent.broker_order_id
+    async def _cancel(self, command: CancelOrder, intent: Intent, uid: str) -> str:
         for _ in range(3):
             try:
-                async with self.throttle.order_write(intent.client_id, intent.exchange):
-                    await self.broker.call(
-                        intent.client_id, "cancel_order", lambda c: c.cancel_order(uid)
-                    )
+                await self.broker.write(intent, "cancel_order", lambda c: c.cancel_order(uid))
                 return f"cancel of {uid} accepted"
             except BrokerRejected as error:
                 if error.code == _ALREADY_CANCELED:
@@ -179,10 +181,7 @@ class Changes:
             except SessionExpired as error:  # still expired after a re-login: refused untouched
                 raise Park(f"cancel of {uid}: session expired again: {error}") from error
             except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
-                log.warning("cancel of %s: %s; re-reading the book", uid, error)
-                await asyncio.sleep(self.settings.unknown_outcome_delay_seconds)
-                after = await self._current(intent, uid)
-                if after is not None and after.status is BrokerStatus.CANCEL:
+                if await self._book_shows(intent, uid, "cancel", error, _is_canceled):
                     return f"cancel of {uid} confirmed by the book"
         raise Park(f"cancel of {uid} could not be confirmed")
 
@@ -212,3 +211,7 @@ def _modifier(change: ModifyRequest, current: Order) -> Any:
 
 def _has_terms(order: Order, change: ModifyRequest) -> bool:
     return order.quantity == change.quantity and order.price == change.price
+
+
+def _is_canceled(order: Order) -> bool:
+    return order.status is BrokerStatus.CANCEL

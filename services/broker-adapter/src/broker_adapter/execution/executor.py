@@ -65,11 +65,10 @@ class Executor(BrokerAccess):
         journal: Journal,
         locks: ClientLocks,
     ) -> None:
-        super().__init__(sessions)
+        super().__init__(sessions, throttle)
         self.settings = settings
         self.pool = pool
         self.prices = prices
-        self.throttle = throttle
         self.emitter = emitter
         self.journal = journal
         self.locks = locks
@@ -155,8 +154,7 @@ class Executor(BrokerAccess):
                 )  # fmt: skip
             request = _order_request(intent)
             try:
-                async with self.throttle.order_write(intent.client_id, intent.exchange):
-                    result = await self.call(intent.client_id, "place_order", _placer(request))
+                result = await self.write(intent, "place_order", _placer(request))
             except BrokerRejected as error:  # a documented, definitive refusal (errors.classify)
                 await self._reject_intent(
                     intent, error.code, error.reason, broker_order_id=error.unique_order_id

@@ -59,7 +59,7 @@ class Execution:
         self.tracker = Tracker(s, runtime.pool, executor, journal, fills, locks, self.on_fills)
         self.tracker.pools = self.pools
         self.sessions.on_ready = self.tracker.session_ready
-        changes = Changes(s, runtime.pool, prices, executor, throttle, emitter, locks)
+        changes = Changes(s, runtime.pool, prices, executor, emitter, locks)
         self.workers = CommandWorkers(s, runtime.pool, executor, changes)
 
     async def handle_commands(self, messages: Sequence[Message]) -> None:
