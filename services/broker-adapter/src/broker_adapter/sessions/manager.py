@@ -36,7 +36,7 @@ per-process Entry, dealers.py routes a dealer's clients to the dealer's session.
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -115,22 +115,21 @@ class SessionManager:
     # ---- the interface execution uses ------------------------------------------------------
 
     async def session_for(self, client_id: str) -> BrokerSession:
-        route = await self._dealers.route(client_id)
-        if route is None:
-            return await self._own_session(client_id)
-        try:
-            dealer = await self._own_session(route.dealer_key)
-        except SessionUnavailable as error:
-            raise self._dealers.unavailable(route, error) from None
-        return self._dealers.through(route, dealer)
+        return await self._routed(client_id, self._own_session)
 
     async def relogin(self, client_id: str) -> BrokerSession:
         """A new session after MO8001/MO8002 (for a dealer's client: the dealer's)."""
+        return await self._routed(client_id, self._relogin_own)
+
+    async def _routed(
+        self, client_id: str, own: Callable[[str], Awaitable[BrokerSession]]
+    ) -> BrokerSession:
+        """`own(client_id)`; for a dealer's client, `own` of its dealer, in the client's view."""
         route = await self._dealers.route(client_id)
         if route is None:
-            return await self._relogin_own(client_id)
+            return await own(client_id)
         try:
-            dealer = await self._relogin_own(route.dealer_key)
+            dealer = await own(route.dealer_key)
         except SessionUnavailable as error:
             raise self._dealers.unavailable(route, error) from None
         return self._dealers.through(route, dealer)
