@@ -174,12 +174,7 @@ class SessionManager:
             return await self.status(client_id)
         if await self._why_not_here(client_id) is not None:
             return await self.status(client_id)  # its own pool's to log in
-        entry = self._entry(client_id)
-        async with entry.lock:
-            self._forget(entry)
-            await self._tokens.drop(client_id)
-            with contextlib.suppress(SessionUnavailable):
-                await self._obtain(client_id, entry, force=True)
+        await self._login_afresh(client_id, force=True)
         return await self.status(client_id)
 
     async def verify_otp(self, client_id: str, otp: str) -> SessionRow:
@@ -244,12 +239,17 @@ class SessionManager:
             return
         if await self._why_not_here(client_id) is not None:
             return  # its own pool logs it in (dropping its token here would undo that)
+        await self._login_afresh(client_id, force=False)
+
+    async def _login_afresh(self, client_id: str, *, force: bool) -> None:
+        """Drops the client's session and token and logs in again (`force`: even after a
+        FAILED login); a refused login is recorded in its state, not raised."""
         entry = self._entry(client_id)
         async with entry.lock:
             self._forget(entry)
             await self._tokens.drop(client_id)
             with contextlib.suppress(SessionUnavailable):
-                await self._obtain(client_id, entry, force=False)
+                await self._obtain(client_id, entry, force=force)
 
     async def aclose(self) -> None:
         await self._flow.aclose()
