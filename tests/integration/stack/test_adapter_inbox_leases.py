@@ -75,6 +75,31 @@ async def test_inbox_rows_belong_to_their_live_replica_and_pass_on_when_it_stops
     assert await store_inbox.renew_and_claim(pool, a, LEASE_S) == []  # a back: b has them
 
 
+async def test_a_stored_row_is_behind_when_its_client_has_earlier_rows_not_another_live_ones(
+    pool: asyncpg.Pool,
+) -> None:
+    # A row that is not behind goes straight to its client's worker; one that is waits for
+    # renew_and_claim to queue the client's earlier rows first (workers.handle_batch).
+    a, b = "replica-a", "replica-b"
+    (first, other) = await store_inbox.store_commands(
+        pool, [place("p1", "k1"), place("p2", "k2")], a, LIVE_S
+    )
+    assert not first.behind and not other.behind  # nothing earlier: the common case
+    (second,) = await store_inbox.store_commands(pool, [place("p3", "k1")], a, LIVE_S)
+    assert second.behind  # p1 of the same client is unfinished: it runs first
+    await store_inbox.finish_many(pool, [(first.seq, "placed"), (second.seq, "placed")])
+    (third,) = await store_inbox.store_commands(pool, [place("p4", "k1")], a, LIVE_S)
+    assert not third.behind  # everything earlier is done
+
+    # b died holding k5's row; the row is not another live replica's once the lease is out
+    await store_inbox.store_commands(pool, [place("p5", "k5")], b, LEASE_S)
+    await asyncio.sleep(LEASE_S * 1.5)
+    (stranded,) = await store_inbox.store_commands(pool, [place("p6", "k5")], a, LIVE_S)
+    assert stranded.behind
+    claimed = await store_inbox.renew_and_claim(pool, a, LIVE_S, known=[third.seq])
+    assert [r.command.order_id for r in claimed] == ["p2", "p5", "p6"]  # p5 before p6
+
+
 async def ran(pool: asyncpg.Pool, replica: str, command: PlaceOrder | ModifyOrder) -> None:
     """`replica` ran the command (its inbox row, finished); a place leaves its order PLACED."""
     (row,) = await store_inbox.store_commands(pool, [command], replica, LIVE_S)

@@ -18,6 +18,9 @@ class InboxRow:
     command: Command
     attempts: int
     """tries that failed for an unexpected reason (counted in the row as well)"""
+    behind: bool = False
+    """(a row just stored) its client has earlier unfinished rows that are this replica's or
+    nobody's (a lease ran out): they must be queued first, by `renew_and_claim`"""
 
 
 async def store_commands(
@@ -30,23 +33,32 @@ async def store_commands(
     A client whose earlier rows another live replica still runs (the partition moved while
     it worked) gets its new rows leased to that replica too: it claims them with its next
     renewal and runs them after the earlier ones, so one replica runs a client at a time.
+    A row is `behind` when its client has earlier unfinished rows that are not another live
+    replica's (the statement's snapshot does not see the rows it inserts).
     """
     if not commands:
         return []
     rows = await pool.fetch(
-        """INSERT INTO command_inbox
-               (event_id, kind, client_id, order_id, payload, owner, lease_until)
-           SELECT c.event_id, c.kind, c.client_id, c.order_id, c.payload::jsonb,
-                  coalesce(live.owner, $6), now() + make_interval(secs => $7)
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-                WITH ORDINALITY AS c(event_id, kind, client_id, order_id, payload, n)
-           LEFT JOIN LATERAL (
-               SELECT i.owner FROM command_inbox i
-               WHERE i.client_id = c.client_id AND i.done_at IS NULL
-                 AND i.owner <> $6 AND i.lease_until > now()
-               LIMIT 1) AS live ON true
-           ORDER BY c.n
-           ON CONFLICT DO NOTHING RETURNING seq, event_id, owner""",
+        """WITH stored AS (
+               INSERT INTO command_inbox
+                   (event_id, kind, client_id, order_id, payload, owner, lease_until)
+               SELECT c.event_id, c.kind, c.client_id, c.order_id, c.payload::jsonb,
+                      coalesce(live.owner, $6), now() + make_interval(secs => $7)
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+                    WITH ORDINALITY AS c(event_id, kind, client_id, order_id, payload, n)
+               LEFT JOIN LATERAL (
+                   SELECT i.owner FROM command_inbox i
+                   WHERE i.client_id = c.client_id AND i.done_at IS NULL
+                     AND i.owner <> $6 AND i.lease_until > now()
+                   LIMIT 1) AS live ON true
+               ORDER BY c.n
+               ON CONFLICT DO NOTHING RETURNING seq, event_id, owner, client_id)
+           SELECT s.seq, s.event_id, s.owner, EXISTS (
+                      SELECT 1 FROM command_inbox i
+                      WHERE i.client_id = s.client_id AND i.done_at IS NULL
+                        AND (i.owner = $6 OR i.lease_until IS NULL OR i.lease_until <= now())
+                  ) AS behind
+           FROM stored s""",
         [c.event_id for c in commands],
         [KINDS[type(c)] for c in commands],
         [c.client_id for c in commands],
@@ -55,8 +67,12 @@ async def store_commands(
         owner,
         lease_s,
     )
-    stored = {r["event_id"]: r["seq"] for r in rows if r["owner"] == owner}
-    return [InboxRow(stored[c.event_id], c, 0) for c in commands if c.event_id in stored]
+    stored = {r["event_id"]: r for r in rows if r["owner"] == owner}
+    return [
+        InboxRow(stored[c.event_id]["seq"], c, 0, behind=stored[c.event_id]["behind"])
+        for c in commands
+        if c.event_id in stored
+    ]
 
 
 async def renew_and_claim(

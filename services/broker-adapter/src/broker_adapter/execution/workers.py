@@ -73,10 +73,13 @@ class CommandWorkers:
         commands = [m for m in messages if isinstance(m, PlaceOrder | ModifyOrder | CancelOrder)]
         if commands:
             lease = self.settings.command_lease_seconds
-            await inbox.store_commands(self.pool, commands, self.owner, lease)
-            # queued with any rows of a dead replica claimed now, oldest first: a client's
-            # stranded command runs before its new ones
-            await self.resume()
+            stored = await inbox.store_commands(self.pool, commands, self.owner, lease)
+            if any(row.behind for row in stored):
+                # queued with the client's earlier rows (a dead replica's are claimed now),
+                # oldest first: a client's stranded command runs before its new ones
+                await self.resume()
+            else:  # the common case: straight to the workers, no second statement first
+                self._queue(stored)
 
     async def resume(self) -> None:
         """Queues every unfinished command this replica may run and has not queued: renews
