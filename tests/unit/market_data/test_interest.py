@@ -7,7 +7,7 @@ from common.contracts.instruments import Instrument
 from common.contracts.order_events import OrderAccepted, OrderFilled, OrderSubmitted
 from common.contracts.portfolio import PositionChanged
 from common.enums import Exchange, OrderType, Side, TradeType
-from common.redis_keys import parse_watch_member as parse_member
+from common.redis_keys import parse_instrument as parse_member
 from market_data.quotes.handlers import order_changes, position_changes
 from market_data.quotes.interest import select
 

@@ -55,9 +55,10 @@ async def watch_tokens(redis: Redis, instruments: Iterable[QuoteKey], seconds: f
         await redis.zadd(WATCH_KEY, dict.fromkeys(members, expiry), gt=True)
 
 
-def parse_watch_member(member: str) -> Watched | None:
-    """`BSE:500325` -> (BSE, 500325); a bare `2885` -> (None, 2885); None when neither."""
-    exchange_text, _, token_text = member.rpartition(":")
+def parse_instrument(text: str) -> Watched | None:
+    """The `EXCHANGE:token` form of a watch member (and of a /ws quote channel):
+    `BSE:500325` -> (BSE, 500325); a bare `2885` -> (None, 2885); None when neither."""
+    exchange_text, _, token_text = text.rpartition(":")
     if not token_text.isdigit():
         return None
     try:
@@ -72,7 +73,7 @@ async def watched_tokens(redis: Redis, now: float | None = None) -> list[Watched
     moment = time.time() if now is None else now
     await redis.zremrangebyscore(WATCH_KEY, "-inf", moment)
     members = await redis.zrevrangebyscore(WATCH_KEY, "+inf", moment)
-    found = [parse_watch_member(str(m)) for m in members]
+    found = [parse_instrument(str(m)) for m in members]
     return [f for f in found if f is not None]
 
 

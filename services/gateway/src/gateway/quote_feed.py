@@ -21,7 +21,7 @@ from typing import Any
 from common.contracts.envelope import Message
 from common.contracts.quotes import Quote
 from common.enums import Exchange
-from common.redis_keys import QuoteKey, latest_quote, watch_tokens
+from common.redis_keys import QuoteKey, latest_quote, parse_instrument, watch_tokens
 from common.service import ServiceRuntime
 from common.topics import QUOTES
 
@@ -52,14 +52,11 @@ LEGACY_EXCHANGE = Exchange.NSE
 
 def parse_quote_channel(ident: str) -> tuple[Exchange, int] | None:
     """`NSECD:772` -> (NSECD, 772); a bare `2885` -> (NSE, 2885); None when it is neither."""
-    exchange_text, _, token_text = ident.rpartition(":")
-    if not token_text.isdigit() or int(token_text) <= 0:
+    parsed = parse_instrument(ident)
+    if parsed is None or parsed[1] <= 0:
         return None
-    try:
-        exchange = Exchange(exchange_text.upper()) if exchange_text else LEGACY_EXCHANGE
-    except ValueError:
-        return None
-    return exchange, int(token_text)
+    exchange, token = parsed
+    return exchange or LEGACY_EXCHANGE, token
 
 
 def quote_channels(quote: Quote) -> tuple[str, ...]:
