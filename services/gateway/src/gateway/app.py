@@ -28,6 +28,7 @@ from gateway.clients import routes_portfolio as clients_portfolio
 from gateway.clients import wiring as accounts_wiring
 from gateway.config import GatewaySettings
 from gateway.live import hub
+from gateway.peers import PeerUnavailable, peer_unavailable
 from gateway.routes import (
     admin,
     asyncapi,
@@ -106,4 +107,5 @@ app = runtime.create_app(
     internal=False,  # the public API: users sign in (the peers it calls are internal)
 )
 app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
+app.add_exception_handler(PeerUnavailable, peer_unavailable)  # logged: a 503 names its cause
 app.add_middleware(BrowserSecurity, settings=settings)  # CSP and friends; docs/metrics gates

@@ -9,6 +9,7 @@ A call that must pass a peer's own refusal on (market-data's 409/422) asks `send
 response and reads it itself.
 """
 
+import logging
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
@@ -16,9 +17,13 @@ import httpx
 from common.http import service_client
 from common.service import ServiceRuntime
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exception_handlers import http_exception_handler
+from starlette.responses import Response
 
 from gateway import deps
 from gateway.config import GatewaySettings
+
+log = logging.getLogger("gateway.peers")
 
 
 class PeerUnavailable(HTTPException):
@@ -28,6 +33,13 @@ class PeerUnavailable(HTTPException):
             f"{peer} is unavailable ({error}); try again shortly",
         )
         self.peer = peer
+
+
+async def peer_unavailable(request: Request, exc: Exception) -> Response:
+    """The 503 as HTTPException answers it, with its cause in the log for the operator."""
+    assert isinstance(exc, PeerUnavailable)
+    log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
+    return await http_exception_handler(request, exc)
 
 
 class Peer:

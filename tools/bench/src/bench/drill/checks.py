@@ -36,14 +36,16 @@ class Check:
     passed: bool
     figures: str
     problems: list[str] = field(default_factory=list)
+    shown: int = 10
+    """How many problems line() prints."""
 
     def line(self) -> str:
         head = f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.figures}"
         if self.problems:
-            shown = "\n".join(f"        {p}" for p in self.problems[:10])
+            shown = "\n".join(f"        {p}" for p in self.problems[: self.shown])
             more = (
-                f"\n        ... and {len(self.problems) - 10} more"
-                if len(self.problems) > 10
+                f"\n        ... and {len(self.problems) - self.shown} more"
+                if len(self.problems) > self.shown
                 else ""
             )
             head += "\n" + shown + more

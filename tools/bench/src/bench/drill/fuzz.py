@@ -17,6 +17,7 @@ from bench.drill.checks import Check
 from bench.harness import Harness
 
 CHECKS = "not_a_server_error,response_schema_conformance"
+FOLLOWED_LOGS = ("gateway", "order-router", "portfolio", "market-data", "broker-adapter")
 
 
 async def run_fuzz_drill(
@@ -61,6 +62,7 @@ async def run_fuzz_drill(
     if max_time_s:
         args += ["--max-time", str(int(max_time_s))]
     started = time.monotonic()
+    sizes = _log_sizes(h)
     process = await asyncio.create_subprocess_exec(
         *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=folder
     )
@@ -69,6 +71,8 @@ async def run_fuzz_drill(
     (folder / "schemathesis.log").write_text(text)
     summary = _summary(text)
     failures = _failures(text)
+    if process.returncode != 0:
+        failures += _warnings_since(h, sizes)
     return [
         Check(
             "API fuzz (schemathesis): no 5xx, no schema violations",
@@ -76,6 +80,7 @@ async def run_fuzz_drill(
             f"{summary} in {time.monotonic() - started:.0f} s (exit {process.returncode}); "
             f"log {folder / 'schemathesis.log'}",
             failures,
+            shown=len(failures),
         )
     ]
 
@@ -88,12 +93,31 @@ def _summary(text: str) -> str:
 
 
 def _failures(text: str) -> list[str]:
-    """The failing operations and what failed, as schemathesis lists them."""
-    out = []
+    """schemathesis's FAILURES section as it printed it: each failing case, its status,
+    the answer's body and the curl line that reproduces it."""
+    out: list[str] = []
+    inside = False
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped.startswith("_") and (" /" in stripped):
-            out.append(stripped.strip("_ "))
-        elif re.match(r"^\d+\. ", stripped) or stripped.startswith("- "):
+        if re.fullmatch(r"=+ (FAILURES) =+", stripped):
+            inside = True
+        elif re.fullmatch(r"=+ [A-Z ]+ =+", stripped):
+            inside = False
+        elif inside and stripped:
             out.append(stripped)
     return out[:40]
+
+
+def _log_sizes(h: Harness) -> dict[str, int]:
+    return {name: len(h.stack.log_of(name)) for name in FOLLOWED_LOGS}
+
+
+def _warnings_since(h: Harness, sizes: dict[str, int]) -> list[str]:
+    """What the gateway and its peers logged at WARNING or above while the fuzzer ran: a
+    5xx names its cause there (an outage, a peer's refusal, a traceback)."""
+    out = []
+    for name, size in sizes.items():
+        for line in h.stack.log_of(name)[size:].splitlines():
+            if re.search(r'"level": "(WARNING|ERROR|CRITICAL)"|^Traceback|Error\b', line):
+                out.append(f"{name}: {line[:400]}")
+    return out[:20]
