@@ -45,7 +45,7 @@ from order_router.intake import Intake
 from order_router.lookups import InstrumentCache, PositionLookup
 from order_router.orders import Order
 from order_router.risk import KillSwitch, RiskConfig, Rule
-from order_router.risk_blocks import BlockBook, deny
+from order_router.risk_blocks import active_blocks_of, deny
 from order_router.store_client_locks import LOCK_SPACE
 from order_router.working_orders import WorkingOrderChanges
 from orders_testkit import wait_for
@@ -422,20 +422,17 @@ async def test_a_cancel_waits_for_the_client_lock_another_replica_decides_under(
 async def test_a_block_another_replica_added_is_seen_under_the_clients_lock_at_once(
     pool: asyncpg.Pool,
 ) -> None:
-    # Replica B read today's blocks a moment ago and would read them again only after its
-    # refresh interval; replica A's flatten then blocks the client. B's next decision for
-    # that client rechecks its blocks under the client's lock and is denied.
+    # Replica A's flatten blocks the client; replica B's next decision for that client
+    # reads its blocks under the client's lock and is denied, the other client is not.
     client, other = f"M{secrets.token_hex(4).upper()}", f"N{secrets.token_hex(4).upper()}"
-    book = BlockBook(pool, refresh_seconds=3600)
-    await book.current()
     day = trading_date(datetime.now(UTC))
+    async with client_locks.clients_locked(pool, [client, other]) as conn:
+        assert await active_blocks_of(conn, [client, other], day) == {}
     await store_risk.add_blocks(pool, [
         store_risk.BlockRow(client, Rule.MTM_LIMIT, day, "", None, client, "loss over 5,000"),
     ])  # fmt: skip
-    stale = await book.current()
-    assert client not in stale  # within the refresh interval: the periodic read is behind
     async with client_locks.clients_locked(pool, [client, other]) as conn:
-        blocks = await book.recheck(conn, [client, other])
+        blocks = await active_blocks_of(conn, [client, other], day)
     order = submitted(f"o-{secrets.token_hex(4)}", client)
     denial = deny(order, blocks.get(client, ()), None, datetime.now(UTC))
     assert denial is not None and denial.rule == Rule.MTM_LIMIT
@@ -443,10 +440,10 @@ async def test_a_block_another_replica_added_is_seen_under_the_clients_lock_at_o
         deny(replace(order, client_id=other), blocks.get(other, ()), None, datetime.now(UTC))
         is None
     )
-    # an exit still passes; a lifted block is gone at the next recheck
+    # an exit still passes; a lifted block is gone at the next decision
     assert (
         deny(replace(order, execution_type=ExecutionType.EXIT), blocks[client], None, NOW) is None
     )
     await store_risk.lift(pool, [client], day, None, "admin")
     async with client_locks.clients_locked(pool, [client]) as conn:
-        assert client not in await book.recheck(conn, [client])
+        assert client not in await active_blocks_of(conn, [client], day)

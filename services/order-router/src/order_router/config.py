@@ -68,8 +68,8 @@ class OrderRouterSettings(ServiceSettings):
     risk_refresh_seconds: float = Field(
         default=1.0,
         gt=0,
-        description="how stale the day's blocks and MTM limits read from PostgreSQL may be "
-        "(another replica's change is seen within this)",
+        description="how stale the MTM limits and square-off times read from PostgreSQL may "
+        "be (another replica's change is seen within this; blocks are read at each decision)",
     )
     market_sessions: str = Field(
         default="",

@@ -31,7 +31,6 @@ from order_router import client_locks, store_orders, store_risk
 from order_router.messages import cancel_command, derived_id
 from order_router.orders import Order, cancels_asked
 from order_router.risk import Rule
-from order_router.risk_blocks import BlockBook
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +63,10 @@ class Flattener:
         pool: asyncpg.Pool,
         publisher: Publisher,
         portfolio: httpx.AsyncClient,
-        blocks: BlockBook,
     ) -> None:
         self.pool = pool
         self.publisher = publisher
         self.portfolio = portfolio
-        self.blocks = blocks
 
     async def handle(self, m: FlattenRequested) -> None:
         await store_risk.add_blocks(
@@ -88,7 +85,6 @@ class Flattener:
                 for exchange in ([e.value for e in m.exchanges] or [""])
             ],
         )
-        await self.blocks.reload()
         canceled = await self._cancel_working(m)
         held = await self._open_positions(m)
         exits = exit_requests(m, held)

@@ -100,7 +100,6 @@ async def lift(body: LiftIn, request: Request) -> dict[str, Any]:
     risk = _risk(request)
     day = trading_date(utc_now())
     lifted = await store_risk.lift(risk.pool, body.client_ids, day, body.rule, body.actor)
-    await risk.blocks.reload()
     return {"trading_date": day, "lifted": lifted}
 
 

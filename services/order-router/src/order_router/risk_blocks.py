@@ -6,22 +6,18 @@ always pass: a blocked client may still be closed out, by the platform or by an 
 When the square-off clock is enforced, an INTRADAY order after the client's square-off time
 is denied even before the square-off pass has left a block (the pass may still be running).
 
-`deny` is pure; `BlockBook` keeps today's active blocks in memory, re-read from PostgreSQL
-at most once every `refresh_seconds` (any replica may have added or lifted one), and for
-the clients being decided, under their locks, before every decision (`recheck`).
+`deny` is pure; `active_blocks_of` reads the blocks of the clients being decided, under
+their locks, before every decision (any replica may have added or lifted one), so no copy
+of every client's blocks is kept or refreshed.
 """
 
-import time as monotonic
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg
-from common.contracts.envelope import utc_now
 from common.db import Executor
 from common.enums import ExecutionType, TradeType
-from common.trading_days import trading_date
 
 from order_router import store_risk
 from order_router.orders import Order
@@ -66,50 +62,17 @@ def deny(
     return None
 
 
-class BlockBook:
-    """Today's active blocks by client, refreshed from the store when stale."""
-
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        refresh_seconds: float,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.pool = pool
-        self.refresh_seconds = refresh_seconds
-        self.clock = clock
-        self._by_client: dict[str, list[Block]] = {}
-        self._read_at = float("-inf")
-        self._day: date | None = None
-
-    async def current(self) -> dict[str, list[Block]]:
-        day = trading_date(self.clock())
-        fresh = monotonic.monotonic() - self._read_at < self.refresh_seconds
-        if not fresh or day != self._day:
-            await self.reload(day)
-        return self._by_client
-
-    async def reload(self, day: date | None = None) -> None:
-        day = day or trading_date(self.clock())
-        by_client: dict[str, list[Block]] = {}
-        for row in await store_risk.active_blocks(self.pool, day):
+async def active_blocks_of(
+    conn: Executor, client_ids: Collection[str], day: date
+) -> dict[str, list[Block]]:
+    """These clients' active blocks of `day`, read now. Called under the clients' locks
+    before deciding them: a block another replica added a moment ago (a flatten adds its
+    blocks before it takes the same locks) or lifted is seen at once."""
+    by_client: dict[str, list[Block]] = {}
+    for row in await store_risk.blocks_of(conn, list(client_ids), day):
+        if row["lifted_at"] is None:
             by_client.setdefault(row["client_id"], []).append(_block(row))
-        self._by_client, self._day = by_client, day
-        self._read_at = monotonic.monotonic()
-
-    async def recheck(self, conn: Executor, client_ids: Collection[str]) -> dict[str, list[Block]]:
-        """These clients' active blocks read again now. Called under the clients' locks
-        before deciding them: a block another replica added since the last reload (a
-        flatten adds its blocks before it takes the same locks) is seen at once."""
-        day = trading_date(self.clock())
-        if day != self._day:
-            await self.reload(day)
-        for client_id in client_ids:
-            self._by_client.pop(client_id, None)
-        for row in await store_risk.blocks_of(conn, list(client_ids), day):
-            if row["lifted_at"] is None:
-                self._by_client.setdefault(row["client_id"], []).append(_block(row))
-        return self._by_client
+    return by_client
 
 
 def _block(row: Mapping[str, Any]) -> Block:

@@ -1,8 +1,8 @@
 """Wiring of risk automation in the order-router: MTM limits, the timed square-off, alerts.
 
-`RiskAutomation` owns the parts (MTM watch, square-off pass, flattener, block book, alert
-raiser); `install` registers their consumers and the square-off loop before start, `start`
-builds them once the pool and Kafka are open, and the intake calls `guard` and `flatten`.
+`RiskAutomation` owns the parts (MTM watch, square-off pass, flattener, alert raiser);
+`install` registers their consumers and the square-off loop before start, `start` builds
+them once the pool and Kafka are open, and the intake calls `guard` and `flatten`.
 """
 
 import time as monotonic
@@ -19,6 +19,7 @@ from common.contracts.requests import FlattenRequested, KillSwitchRequested
 from common.db import Executor
 from common.service import ServiceRuntime
 from common.topics import ORDER_EVENTS, ORDER_REQUESTS, PORTFOLIO_UPDATES, SESSIONS
+from common.trading_days import trading_date
 
 from order_router.accounts import AccountBook
 from order_router.alert_raiser import AlertRaiser
@@ -27,14 +28,13 @@ from order_router.flatten import Flattener
 from order_router.mtm_watch import MtmWatch
 from order_router.orders import Order
 from order_router.risk import Decision
-from order_router.risk_blocks import Block, BlockBook, deny
+from order_router.risk_blocks import Block, active_blocks_of, deny
 from order_router.square_off import SquareOffTimes, parse_times
 from order_router.square_off_pass import SquareOffPass
 
 
 class RiskAutomation:
     pool: asyncpg.Pool
-    blocks: BlockBook
     mtm: MtmWatch
     square_off: SquareOffPass
     flattener: Flattener
@@ -72,22 +72,20 @@ class RiskAutomation:
     ) -> None:
         refresh = self.settings.risk_refresh_seconds
         self.pool = runtime.pool
-        self.blocks = BlockBook(runtime.pool, refresh)
         self.mtm = MtmWatch(runtime.pool, runtime.publisher, refresh)
         self.square_off = SquareOffPass(
             runtime.pool, runtime.publisher, book, self.per_exchange,
             self.settings.square_off_check_seconds,
         )  # fmt: skip
-        self.flattener = Flattener(runtime.pool, runtime.publisher, portfolio, self.blocks)
+        self.flattener = Flattener(runtime.pool, runtime.publisher, portfolio)
         self.raiser = AlertRaiser(runtime.publisher)
         await self.mtm.reload()
 
     # --- the intake's hooks ------------------------------------------------------------
 
     async def refresh(self) -> None:
-        """Today's blocks and (when enforced) the square-off times, fresh within
-        `risk_refresh_seconds`: the intake calls it once per batch of requests."""
-        self._blocks = await self.blocks.current()
+        """The square-off times (when enforced), fresh within `risk_refresh_seconds`: the
+        intake calls it once per batch of requests."""
         if not self.enforced:
             return
         if monotonic.monotonic() - self._times_read_at >= self.settings.risk_refresh_seconds:
@@ -95,12 +93,12 @@ class RiskAutomation:
             self._times_read_at = monotonic.monotonic()
 
     async def recheck(self, conn: Executor, client_ids: Collection[str]) -> None:
-        """The blocks of the clients about to be decided, read again under their locks
-        (another replica may have flattened one within the last refresh)."""
-        self._blocks = await self.blocks.recheck(conn, client_ids)
+        """The blocks of the clients about to be decided, read under their locks (another
+        replica may have flattened or lifted one a moment ago)."""
+        self._blocks = await active_blocks_of(conn, client_ids, trading_date(utc_now()))
 
     def deny(self, order: Order, now: datetime | None = None) -> Decision | None:
-        """The block or square-off denial of a new order (as of the last refresh)."""
+        """The block or square-off denial of a new order (blocks as of the last recheck)."""
         times = self._times if self.enforced else None
         return deny(order, self._blocks.get(order.client_id, ()), times, now or utc_now())
 
