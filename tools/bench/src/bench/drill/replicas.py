@@ -93,8 +93,8 @@ def check_client_order(
 
 
 async def run_replica_drill(h: Harness, plan: ReplicaPlan) -> list[Check]:
-    for service in SCALED:
-        await h.stack.start_replicas(service, REPLICAS)
+    # started side by side: each start is mostly waiting for readiness
+    await asyncio.gather(*(h.stack.start_replicas(service, REPLICAS) for service in SCALED))
     clients = h.clients[: plan.clients]
     events: list[str] = []
     killer = asyncio.create_task(_killer(h, plan, plan.batches * plan.interval_s, events))
