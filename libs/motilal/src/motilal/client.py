@@ -79,6 +79,8 @@ class MotilalClient:
         self._own_http = http is None
         self._http = http or make_http_client(settings)
         self._session: Session | None = None
+        self._headers_of: dict[str | None, dict[str, str]] = {}
+        """The header set per auth token (None: without one): built once, not per call."""
         # Re-login needs no human only when a TOTP secret is stored.
         self._relogin = relogin_on_expiry and credentials.totp_secret is not None
 
@@ -141,15 +143,21 @@ class MotilalClient:
         token = None
         if endpoint is not Endpoint.LOGIN and self._session is not None:
             token = self._session.auth_token.get_secret_value()
-        secret = self._credentials.api_secret
-        return build_headers(
-            self._settings,
-            api_key=self._credentials.api_key.get_secret_value(),
-            client_code=self.client_code,
-            auth_token=token,
-            api_secret=secret.get_secret_value() if secret is not None else None,
-            identity=self._identity,
-        )
+        headers = self._headers_of.get(token)
+        if headers is None:
+            secret = self._credentials.api_secret
+            headers = build_headers(
+                self._settings,
+                api_key=self._credentials.api_key.get_secret_value(),
+                client_code=self.client_code,
+                auth_token=token,
+                api_secret=secret.get_secret_value() if secret is not None else None,
+                identity=self._identity,
+            )
+            # a session holds one token at a time: an older token's set goes
+            kept = self._headers_of.get(None)
+            self._headers_of = {token: headers} if kept is None else {None: kept, token: headers}
+        return headers
 
     async def _send(self, endpoint: Endpoint, body: Body, on_failure: FailureMapper) -> Body:
         write = endpoint in ORDER_WRITES
