@@ -118,7 +118,7 @@ class BookOwner:
                 return
             self.ownership.take(Assigned(held.partitions - lost, held.count))
             dropped = [c for c in self.book.clients() if not self.ownership.owns(c)]
-            self.updates.hand_over(dropped, await read_clients(self.pool, (), self.book.day()))
+            self.updates.hand_over(dropped)  # nothing gained: nothing to read
             log.info("live book gave up partitions %s: %d clients dropped", sorted(lost),
                      len(dropped))  # fmt: skip
 

@@ -203,11 +203,12 @@ class UpdatePublisher:
                 log.exception("publishing conflated P&L failed; retrying in one window")
                 await asyncio.sleep(self._conflator.window)
 
-    def hand_over(self, dropped: Collection[str], loaded: Loaded) -> None:
+    def hand_over(self, dropped: Collection[str], loaded: Loaded | None = None) -> None:
         """Follow a new assignment: forget the clients another replica has now, take the
-        stored state of the ones this replica gained (before any tick marks them)."""
+        stored state of the ones this replica gained, if any (before any tick marks them)."""
         self.book.drop(dropped)
         self._conflator.drop(dropped)
-        self._conflator.drop(loaded.clients)
-        self.book.replace(loaded)
+        if loaded is not None:
+            self._conflator.drop(loaded.clients)
+            self.book.replace(loaded)
         OPEN_POSITIONS.set(self.book.open_count)
