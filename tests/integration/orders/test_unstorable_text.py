@@ -1,7 +1,7 @@
-"""Text PostgreSQL cannot store (NUL, an unpaired surrogate) is a 422 naming where it is.
-
-Before, `%00` in an order id reached the order-router's query (its 500 became the gateway's
-503) and `\\u0000` in a JSON string reached the gateway's own tables (a 500).
+"""Text no service can use is a 422 naming where it is, through the gateway
+(common/text_guard.py): a control character in the URL, NUL or an unpaired surrogate in a
+JSON string. Before, a lone surrogate in a group's description was a 500 from the
+gateway's own table.
 """
 
 import httpx
@@ -12,7 +12,7 @@ async def test_nul_in_the_path_is_a_422_naming_the_path(gateway: httpx.AsyncClie
 
     assert answer.status_code == 422
     [problem] = answer.json()["detail"]
-    assert problem["loc"] == ["path"] and "NUL" in problem["msg"]
+    assert problem["loc"] == ["path"] and "control character" in problem["msg"]
 
 
 async def test_nul_in_a_query_value_is_a_422_naming_the_parameter(

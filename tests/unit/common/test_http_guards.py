@@ -1,19 +1,26 @@
-"""The HTTP guards every service runs: correlation ids in and out, control characters out."""
+"""The HTTP guards every service runs: correlation ids in and out, unusable text out."""
+
+from typing import Any
 
 import httpx
-from common.http import CORRELATION_HEADER, ControlCharacterGuard, CorrelationIds
+from common.http import CORRELATION_HEADER, CorrelationIds
 from common.logs import correlation_id
+from common.text_guard import TextGuard
 from fastapi import FastAPI
 
 
 def _app() -> FastAPI:
     app = FastAPI()
-    app.add_middleware(ControlCharacterGuard)
+    app.add_middleware(TextGuard)
     app.add_middleware(CorrelationIds)
 
     @app.get("/items/{item}")
     async def item(item: str, q: str = "") -> dict[str, str | None]:
         return {"item": item, "q": q, "correlation_id": correlation_id()}
+
+    @app.post("/items")
+    async def create(body: dict[str, Any]) -> dict[str, Any]:
+        return body
 
     return app
 
@@ -52,3 +59,23 @@ async def test_plain_request_passes_both_guards_untouched() -> None:
     response = await _client().get("/items/RELIANCE", params={"q": "reli ance"})
     assert response.status_code == 200
     assert response.json()["q"] == "reli ance"
+
+
+async def _post_json(text: str) -> httpx.Response:
+    return await _client().post(
+        "/items", content=text, headers={"Content-Type": "application/json"}
+    )
+
+
+async def test_json_strings_postgresql_cannot_store_are_422_naming_each_field() -> None:
+    response = await _post_json('{"name": "\\ud800", "tags": ["ok", "a\\u0000"], "n": 1}')
+    assert response.status_code == 422
+    found = {tuple(p["loc"]): p["msg"] for p in response.json()["detail"]}
+    assert set(found) == {("body", "name"), ("body", "tags", 1)}
+    assert "surrogate" in found[("body", "name")] and "NUL" in found[("body", "tags", 1)]
+
+
+async def test_json_with_a_valid_surrogate_pair_or_a_newline_reaches_the_route() -> None:
+    response = await _post_json('{"note": "\\ud83d\\ude00", "text": "two\\nlines"}')
+    assert response.status_code == 200
+    assert response.json() == {"note": "\U0001f600", "text": "two\nlines"}

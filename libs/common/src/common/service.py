@@ -28,7 +28,6 @@ from common.doorbell import Doorbell
 from common.http import (
     OUTAGE_ERRORS,
     UNSTORABLE_TEXT_ERRORS,
-    ControlCharacterGuard,
     CorrelationIds,
     infrastructure_unavailable,
     unstorable_text,
@@ -39,6 +38,7 @@ from common.kafka import Publisher, build_broker, ensure_topics
 from common.logs import configure_logging
 from common.metrics import ScrapeHook, metrics_response
 from common.settings import ServiceSettings
+from common.text_guard import TextGuard
 from common.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -266,7 +266,7 @@ class ServiceRuntime:
             app.add_middleware(
                 InternalAuth, token=self.settings.internal_api_token.get_secret_value()
             )
-        app.add_middleware(ControlCharacterGuard)
+        app.add_middleware(TextGuard)
         app.add_middleware(CorrelationIds)  # outermost: a refusal carries the id too
         for error in UNSTORABLE_TEXT_ERRORS:
             app.add_exception_handler(error, unstorable_text)

@@ -45,7 +45,6 @@ from gateway.routes import (
     trades,
     users,
 )
-from gateway.storable_text import StorableText
 
 settings = GatewaySettings()
 runtime = ServiceRuntime(
@@ -109,5 +108,4 @@ app = runtime.create_app(
 )
 app.add_exception_handler(RequestValidationError, errors.validation_error)  # no secret echoed
 app.add_exception_handler(PeerUnavailable, peer_unavailable)  # logged: a 503 names its cause
-app.add_middleware(StorableText)  # NUL or a lone surrogate in a path, query or JSON: a 422
 app.add_middleware(BrowserSecurity, settings=settings)  # CSP and friends; docs/metrics gates

@@ -1,23 +1,24 @@
-"""Text PostgreSQL cannot store is refused at the door (plain ASGI).
+"""Input text no service can use is a 422 naming where it is, before any route runs.
 
-PostgreSQL's text holds neither NUL nor an unpaired UTF-16 surrogate, yet both reach a
-request easily: `%00` in a path or query, `\\u0000` or a lone `\\ud800` in JSON. Met deep
-in a store or a peer they were a 500 (or a peer's 503) for what is bad input. This
-middleware answers 422 naming where the character is, before any route runs.
-
-The JSON body is parsed here only when its bytes hold such an escape, so a normal
-request pays one regex scan.
+Plain ASGI, in every service (`ServiceRuntime.create_app`):
+- a control character in the URL (path, query name or value): no id, filter or name of
+  ours holds one, and it could break an internal URL or a stored value;
+- in a JSON body, a string (or key) PostgreSQL's text cannot hold: NUL (`\\u0000`) or an
+  unpaired UTF-16 surrogate (a lone `\\ud800`). Met in a store, the first was an asyncpg
+  error and the second a 500. The body is parsed here only when its bytes hold such an
+  escape, so a normal request pays one regex scan.
 """
 
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 """In JSON bytes: an escaped NUL or surrogate (a valid pair also matches; the walk decides)."""
 
@@ -33,12 +34,16 @@ def unstorable(text: str) -> str | None:
     return None
 
 
+def _problem(loc: list[str | int], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": "value_error"}
+
+
 def problems_in(value: Any, loc: list[str | int]) -> Iterator[dict[str, Any]]:
     """Every string (keys too) in a parsed JSON value that cannot be stored, by location."""
     if isinstance(value, str):
         reason = unstorable(value)
         if reason:
-            yield {"loc": loc, "msg": reason, "type": "value_error"}
+            yield _problem(loc, reason)
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from problems_in(key, [*loc, "(key)"])
@@ -48,22 +53,27 @@ def problems_in(value: Any, loc: list[str | int]) -> Iterator[dict[str, Any]]:
             yield from problems_in(item, [*loc, index])
 
 
-def _problems_of(scope: Scope, body: bytes) -> list[dict[str, Any]]:
-    found = list(problems_in(scope["path"], ["path"]))
+def _url_problems(scope: Scope) -> list[dict[str, Any]]:
+    if _CONTROL.search(unquote(scope["path"])):
+        return [_problem(["path"], "the path holds a control character")]
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True):
-        found += problems_in(name, ["query", "(name)"])
-        found += problems_in(value, ["query", name])
-    if body and _SUSPECT_ESCAPE.search(body):
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None  # not JSON: the route's own parsing answers it
-        found += problems_in(parsed, ["body"])
-    return found
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            return [_problem(["query", name], "the value holds a control character")]
+    return []
 
 
-class StorableText:
+def _body_problems(body: bytes) -> list[dict[str, Any]]:
+    if not _SUSPECT_ESCAPE.search(body):
+        return []
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return []  # not JSON: the route's own parsing answers it
+    return list(problems_in(parsed, ["body"]))
+
+
+class TextGuard:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -71,13 +81,17 @@ class StorableText:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        problems = _url_problems(scope)
+        if problems:
+            await JSONResponse({"detail": problems}, 422)(scope, receive, send)
+            return
         messages = [await receive()]
         while messages[-1]["type"] == "http.request" and messages[-1].get("more_body"):
             messages.append(await receive())
         body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
-        problems = _problems_of(scope, body)
+        problems = _body_problems(body)
         if problems:
-            await JSONResponse({"detail": problems}, status_code=422)(scope, receive, send)
+            await JSONResponse({"detail": problems}, 422)(scope, receive, send)
             return
 
         async def replay() -> Message:
