@@ -104,15 +104,6 @@ async def add_blocks(conn: Executor, blocks: Sequence[BlockRow]) -> None:
     )
 
 
-async def active_blocks(conn: Executor, day: date) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT client_id, rule, trading_date, exchange, trade_type, scope, reason
-           FROM risk_blocks WHERE trading_date = $1 AND lifted_at IS NULL""",
-        day,
-    )
-    return rows
-
-
 async def blocks_of(conn: Executor, client_ids: Sequence[str], day: date) -> list[asyncpg.Record]:
     """The clients' blocks of `day`, lifted ones too (with who lifted them)."""
     rows: list[asyncpg.Record] = await conn.fetch(
