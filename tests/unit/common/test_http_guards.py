@@ -3,9 +3,10 @@
 from typing import Any
 
 import httpx
+from asyncpg.exceptions import CharacterNotInRepertoireError
 from common.http import CORRELATION_HEADER, CorrelationIds
 from common.logs import correlation_id
-from common.text_guard import TextGuard
+from common.text_guard import UNSTORABLE_TEXT_ERRORS, TextGuard, unstorable_text
 from fastapi import FastAPI
 
 
@@ -79,3 +80,19 @@ async def test_json_with_a_valid_surrogate_pair_or_a_newline_reaches_the_route()
     response = await _post_json('{"note": "\\ud83d\\ude00", "text": "two\\nlines"}')
     assert response.status_code == 200
     assert response.json() == {"note": "\U0001f600", "text": "two\nlines"}
+
+
+async def test_postgresql_refusing_a_nul_the_guard_did_not_see_is_a_422() -> None:
+    app = FastAPI()
+    for error in UNSTORABLE_TEXT_ERRORS:
+        app.add_exception_handler(error, unstorable_text)
+
+    @app.post("/upload")
+    async def upload() -> None:  # e.g. a CSV body with a NUL, stored as text
+        raise CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00')
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        response = await client.post("/upload", content=b"a,\x00b")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]

@@ -46,20 +46,6 @@ class CorrelationIds:
             await self.app(scope, receive, send_with_id)
 
 
-async def unstorable_text(request: Request, exc: Exception) -> JSONResponse:
-    """PostgreSQL cannot store NUL in text: a body that carries one is the caller's error."""
-    # the safety net behind common.text_guard, for a body that is not JSON
-    problem = {"loc": ["body"], "msg": "a text value holds a NUL character, which cannot be "
-               "stored", "type": "value_error"}  # fmt: skip
-    return JSONResponse({"detail": [problem]}, 422)
-
-
-UNSTORABLE_TEXT_ERRORS = (
-    asyncpg.exceptions.CharacterNotInRepertoireError,
-    asyncpg.exceptions.UntranslatableCharacterError,
-)
-
-
 async def _propagate(request: httpx.Request) -> None:
     cid = correlation_id()
     if cid and CORRELATION_HEADER not in request.headers:

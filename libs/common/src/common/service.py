@@ -25,20 +25,14 @@ from common.consumers import Consumer, Revoked, Wants, subscribe
 from common.contracts.envelope import Message
 from common.db import apply_migrations, create_pool, pending_migrations
 from common.doorbell import Doorbell
-from common.http import (
-    OUTAGE_ERRORS,
-    UNSTORABLE_TEXT_ERRORS,
-    CorrelationIds,
-    infrastructure_unavailable,
-    unstorable_text,
-)
+from common.http import OUTAGE_ERRORS, CorrelationIds, infrastructure_unavailable
 from common.ids import new_id
 from common.internal_auth import InternalAuth, internal_token
 from common.kafka import Publisher, build_broker, ensure_topics
 from common.logs import configure_logging
 from common.metrics import ScrapeHook, metrics_response
 from common.settings import ServiceSettings
-from common.text_guard import TextGuard
+from common.text_guard import UNSTORABLE_TEXT_ERRORS, TextGuard, unstorable_text
 from common.topics import Topic
 
 log = logging.getLogger(__name__)

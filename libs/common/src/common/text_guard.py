@@ -7,6 +7,8 @@ Plain ASGI, in every service (`ServiceRuntime.create_app`):
   unpaired UTF-16 surrogate (a lone `\\ud800`). Met in a store, the first was an asyncpg
   error and the second a 500. The body is parsed here only when its bytes hold such an
   escape, so a normal request pays one regex scan.
+Behind it, `unstorable_text` answers PostgreSQL's own refusal of NUL (a body that is not
+JSON) with the same 422.
 """
 
 import json
@@ -15,6 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import asyncpg
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -98,3 +102,15 @@ class TextGuard:
             return messages.pop(0) if messages else await receive()
 
         await self.app(scope, replay, send)
+
+
+UNSTORABLE_TEXT_ERRORS = (
+    asyncpg.exceptions.CharacterNotInRepertoireError,
+    asyncpg.exceptions.UntranslatableCharacterError,
+)
+
+
+async def unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    """PostgreSQL refused a NUL the guard could not see: still the caller's error."""
+    problem = _problem(["body"], "a text value holds a NUL character, which cannot be stored")
+    return JSONResponse({"detail": [problem]}, 422)
