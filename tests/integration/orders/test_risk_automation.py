@@ -13,7 +13,7 @@ from decimal import Decimal
 import httpx
 from common.ids import new_id
 from common.trading_days import IST
-from orders_testkit import Trading, wait_for
+from orders_testkit import Trading, batch_body, wait_for
 from risk_testkit import (
     Receiver,
     client_orders,
@@ -88,6 +88,13 @@ async def test_mtm_stop_loss_hit_by_price_exits_and_blocks_that_client_not_anoth
     passed = await order_in(gateway, await place(gateway, client_id=other, token_id=MARUTI),
                             DONE)  # fmt: skip
     assert passed["status"] == "FILLED", passed
+    # a preview right after another client's decision still reads the blocked one's blocks
+    preview = await gateway.post(
+        "/api/v1/orders/preview", json=batch_body(MARUTI, {limited: 1}, trade_type="DELIVERY")
+    )
+    assert preview.status_code == 200, preview.text
+    (row,) = preview.json()["rows"]
+    assert (row["risk"]["approved"], row["risk"]["rule"]) == (False, "mtm_limit"), row
     blocks = (await gateway.get(f"/api/v1/clients/{limited}/blocks")).json()["blocks"]
     assert [b["rule"] for b in blocks] == ["mtm_limit"]
     assert (await gateway.get(f"/api/v1/clients/{limited}/limits")).json()["triggered"]

@@ -16,7 +16,7 @@ the adapter dedupes by order id, so a duplicate command never becomes a duplicat
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,6 +30,7 @@ from common.contracts.requests import (
     KillSwitchRequested,
     ModifyRequested,
 )
+from common.db import Executor
 from common.enums import Exchange
 from common.kafka import Publisher
 from common.logs import bound
@@ -54,6 +55,7 @@ from order_router.placement import (
     placeholder_instrument,
 )
 from order_router.risk import Decision, RiskConfig, Rule
+from order_router.risk_blocks import Blocks
 from order_router.risk_wiring import RiskAutomation
 from order_router.shaping import shaped
 from order_router.working_orders import WorkingOrderChanges
@@ -147,11 +149,12 @@ class Intake:
         async with client_locks.clients_locked(self.pool, clients) as conn:
             # a kill switch another replica engaged under these locks, before its NOTIFY
             self.accounts.book.put_kill_switches(await store_kill_switches.kill_switches(conn))
-            if self.guard is not None:  # and an MTM or square-off block, likewise
-                await self.guard.recheck(conn, clients)
+            blocks = await self._blocks_of(conn, clients)  # and MTM or square-off blocks
             holds = await Holds.load(conn, self.accounts.book, clients)
             decided = [
-                self._assess_bound(r, p, ltps.get((r.terms.exchange, r.terms.token_id)), holds)
+                self._assess_bound(
+                    r, p, ltps.get((r.terms.exchange, r.terms.token_id)), holds, blocks
+                )
                 for r, p in zip(requests, prepared, strict=True)
             ]
             await self._store_and_announce(conn, requests, decided, holds)
@@ -202,18 +205,28 @@ class Intake:
             return await self._prepare(req, req.orders)
 
     def _assess_bound(
-        self, req: PlacementRequest, prepared: Prepared, ltp: Decimal | None, holds: Holds
+        self,
+        req: PlacementRequest,
+        prepared: Prepared,
+        ltp: Decimal | None,
+        holds: Holds,
+        blocks: Blocks,
     ) -> list[Order]:
         with bound(correlation_id=req.message.correlation_id):
-            return self._assess(req, req.orders, prepared, ltp, holds)
+            return self._assess(req, req.orders, prepared, ltp, holds, blocks)
 
     async def _decide(
         self, req: PlacementRequest, orders: Sequence[ClientOrder], ltp: Decimal | None
     ) -> list[Order]:
         """A decision without storing it (the dry run): the holds as they stand, no lock."""
         prepared = await self._prepare(req, orders)
-        holds = await Holds.load(self.pool, self.accounts.book, {o.client_id for o in orders})
-        return self._assess(req, orders, prepared, ltp, holds)
+        clients = {o.client_id for o in orders}
+        blocks = await self._blocks_of(self.pool, clients)
+        holds = await Holds.load(self.pool, self.accounts.book, clients)
+        return self._assess(req, orders, prepared, ltp, holds, blocks)
+
+    async def _blocks_of(self, conn: Executor, clients: Collection[str]) -> Blocks:
+        return {} if self.guard is None else await self.guard.blocks_of(conn, clients)
 
     async def _prepare(self, req: PlacementRequest, orders: Sequence[ClientOrder]) -> Prepared:
         """What deciding takes I/O for, gathered before the clients' locks are taken."""
@@ -235,6 +248,7 @@ class Intake:
         prepared: Prepared,
         ltp: Decimal | None,
         holds: Holds,
+        blocks: Blocks,
     ) -> list[Order]:
         """Risk on each order in request order, from memory, each approval holding its
         margin for the ones after it (pure but for the log)."""
@@ -247,7 +261,9 @@ class Intake:
             with bound(client_id=order.client_id, order_id=order.order_id):
                 if prepared.instrument_problem is not None:
                     decision = Decision(rule=Rule.INSTRUMENT, reason=prepared.instrument_problem)
-                elif self.guard is not None and (block := self.guard.deny(order)) is not None:
+                elif (
+                    self.guard is not None and (block := self.guard.deny(order, blocks)) is not None
+                ):
                     decision = block  # mtm_limit or square_off_time (risk_blocks.py)
                 else:
                     order, decision = assess(order, prepared.exits.get(order.order_id),

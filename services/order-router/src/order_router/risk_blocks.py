@@ -62,9 +62,11 @@ def deny(
     return None
 
 
-async def active_blocks_of(
-    conn: Executor, client_ids: Collection[str], day: date
-) -> dict[str, list[Block]]:
+Blocks = Mapping[str, list[Block]]
+"""Active blocks by client id."""
+
+
+async def active_blocks_of(conn: Executor, client_ids: Collection[str], day: date) -> Blocks:
     """These clients' active blocks of `day`, read now. Called under the clients' locks
     before deciding them: a block another replica added a moment ago (a flatten adds its
     blocks before it takes the same locks) or lifted is seen at once."""

@@ -6,7 +6,7 @@ them once the pool and Kafka are open, and the intake calls `guard` and `flatten
 """
 
 import time as monotonic
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import asyncpg
@@ -28,7 +28,7 @@ from order_router.flatten import Flattener
 from order_router.mtm_watch import MtmWatch
 from order_router.orders import Order
 from order_router.risk import Decision
-from order_router.risk_blocks import Block, active_blocks_of, deny
+from order_router.risk_blocks import Blocks, active_blocks_of, deny
 from order_router.square_off import SquareOffTimes, parse_times
 from order_router.square_off_pass import SquareOffPass
 
@@ -50,7 +50,6 @@ class RiskAutomation:
         )
         self._times = self.per_exchange
         self._times_read_at = float("-inf")
-        self._blocks: Mapping[str, list[Block]] = {}
 
     def install(self, runtime: ServiceRuntime) -> None:
         # every replica reads every watched client's P&L (a group's members sit on any
@@ -92,15 +91,16 @@ class RiskAutomation:
             self._times = await self.square_off.times()
             self._times_read_at = monotonic.monotonic()
 
-    async def recheck(self, conn: Executor, client_ids: Collection[str]) -> None:
-        """The blocks of the clients about to be decided, read under their locks (another
-        replica may have flattened or lifted one a moment ago)."""
-        self._blocks = await active_blocks_of(conn, client_ids, trading_date(utc_now()))
+    async def blocks_of(self, conn: Executor, client_ids: Collection[str]) -> Blocks:
+        """Today's blocks of the clients about to be decided, read now (a decision reads them
+        under the clients' locks: another replica may have flattened or lifted one a moment
+        ago). Passed to `deny`, never kept: concurrent decisions each have their own."""
+        return await active_blocks_of(conn, client_ids, trading_date(utc_now()))
 
-    def deny(self, order: Order, now: datetime | None = None) -> Decision | None:
-        """The block or square-off denial of a new order (blocks as of the last recheck)."""
+    def deny(self, order: Order, blocks: Blocks, now: datetime | None = None) -> Decision | None:
+        """The block or square-off denial of a new order."""
         times = self._times if self.enforced else None
-        return deny(order, self._blocks.get(order.client_id, ()), times, now or utc_now())
+        return deny(order, blocks.get(order.client_id, ()), times, now or utc_now())
 
     async def flatten(self, m: FlattenRequested) -> None:
         await self.flattener.handle(m)
