@@ -1,11 +1,17 @@
 """The live book (open positions and marks in memory) and the P&L conflation window."""
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 import pytest
+from common.contracts.envelope import Message
+from common.contracts.portfolio import PnlChanged
 from common.enums import Exchange
+from common.kafka import Publisher
+from common.topics import Topic
 from portfolio.book import PositionBook
 from portfolio.live import Conflator, LiveBook
+from portfolio.updates import UpdatePublisher
 from portfolio_fills import fill
 
 INFY = (Exchange.NSE, 1594)
@@ -82,8 +88,51 @@ def test_conflator_publishes_only_a_change_of_a_paisa_or_more() -> None:
 def test_conflator_fill_publication_resets_the_window_and_clears_dirt() -> None:
     window = Conflator(1.0)
     window.touch(["a"])
-    window.sent("a", Decimal("1"), now=5.0)  # a fill's update went out
+    window.taken(["a"])  # a fill's figure was read: the tick is in it
+    window.sent("a", Decimal("1"), now=5.0)  # and went out
     assert window.seconds_until_due(5.0) is None
     window.touch(["a"])
     assert window.take_due(now=5.5) == []
     assert window.take_due(now=6.0) == ["a"]
+
+
+@pytest.mark.parametrize("read", ["tick", "fill"])
+def test_conflator_tick_while_a_figure_is_on_its_way_is_still_owed(read: str) -> None:
+    window = Conflator(1.0)
+    window.touch(["a"])
+    if read == "tick":
+        assert window.take_due(now=10.0) == ["a"]
+    else:
+        window.taken(["a"])
+    window.touch(["a"])  # the last tick of a storm lands while the publication is awaited
+    window.sent("a", Decimal("5"), now=10.0)
+    assert window.seconds_until_due(10.0) == pytest.approx(1.0)
+    assert window.take_due(now=11.0) == ["a"]
+
+
+class TickWhilePublishing(Publisher):
+    """Keeps what is published; the first publication lets a tick land while it is awaited."""
+
+    def __init__(self) -> None:
+        self.out: list[Message] = []
+        self.meanwhile: Callable[[], None] | None = None
+
+    async def publish_many(self, topic: Topic, messages: Sequence[Message]) -> None:
+        self.out.extend(messages)
+        if self.meanwhile is not None:
+            land, self.meanwhile = self.meanwhile, None
+            land()
+
+
+async def test_update_publisher_tick_landing_during_a_flush_goes_out_in_the_next_window() -> None:
+    live = book_of(fill("BUY", 10, "100", trade_no="A1", client_id="a"))
+    kafka = TickWhilePublishing()
+    now = [10.0]
+    updates = UpdatePublisher(live, kafka, 1.0, clock=lambda: now[0])
+    kafka.meanwhile = lambda: updates.on_quotes({INFY: Decimal("102")})
+    updates.on_quotes({INFY: Decimal("101")})
+    await updates.flush()  # 101's figure goes out; 102 lands before the broker answers
+    now[0] = 11.0
+    await updates.flush()
+    unrealized = [m.unrealized_pnl for m in kafka.out if isinstance(m, PnlChanged)]
+    assert unrealized == [Decimal("10"), Decimal("20")]

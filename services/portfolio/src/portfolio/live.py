@@ -283,8 +283,14 @@ class Conflator:
         last = self._sent_total.get(client_id)
         return last is None or abs(total - last) >= PAISA
 
+    def taken(self, clients: Iterable[str]) -> None:
+        """These clients' figures were just read to be published (a fill's): every tick so
+        far is in them, so they are no longer dirty. A tick after this makes them dirty again,
+        even while the publication is still on its way."""
+        self._dirty.difference_update(clients)
+
     def sent(self, client_id: str, total: Decimal, now: float) -> None:
-        """The client's P&L went out now (a tick's or a fill's): it is no longer dirty."""
-        self._dirty.discard(client_id)
+        """The client's P&L (read at `now`) went out: its window starts again. Dirt is left
+        alone: a tick that came while it was on its way is still owed."""
         self._sent_at[client_id] = now
         self._sent_total[client_id] = total

@@ -137,8 +137,13 @@ class UpdatePublisher:
                 messages.append(pnl_changed(client, _pnl_out(pnl, day), envelope))
         if not messages:
             return
-        await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
         now = self._clock()
+        self._conflator.taken(sent)
+        try:
+            await self._publisher.publish_many(PORTFOLIO_UPDATES, messages)
+        except Exception:
+            self._conflator.touch(sent)  # still owed, as a tick's would be
+            raise
         for client, pnl in sent.items():
             self._conflator.sent(client, pnl.total, now)
         PNL_PUBLISHED.labels("fill").inc(len(sent))
