@@ -1,16 +1,15 @@
-"""The shared HTTP client and the order stream over real loopback sockets: what "never
-sent" means, and where a call leaves from."""
+"""The pooled connections and the order stream over real loopback sockets: what "never
+sent" means, what a lost answer is, and where a call leaves from."""
 
 import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
 import pytest
 import websockets
 from motilal import MotilalSettings
 from motilal.feed.orders import OrderStream
-from motilal.http import make_http_client
+from motilal.http import AnswerLost, MotilalHttp, NeverSent
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 _OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -41,9 +40,12 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
         await server.wait_closed()
 
 
-def _client(url: str, local_address: str | None = None) -> httpx.AsyncClient:
+def _client(url: str, local_address: str | None = None) -> MotilalHttp:
     settings = MotilalSettings(base_url=url, connect_timeout=2, read_timeout=2)
-    return make_http_client(settings, local_address=local_address)
+    return MotilalHttp(settings, local_address=local_address)
+
+
+PLACE = "/rest/trans/v1/placeorder"
 
 
 def _free_port() -> int:
@@ -54,8 +56,8 @@ def _free_port() -> int:
 
 async def test_nothing_listening_is_a_connect_error_nothing_was_sent() -> None:
     async with _client(f"http://127.0.0.1:{_free_port()}") as http:
-        with pytest.raises((httpx.ConnectError, httpx.ConnectTimeout)):
-            await http.post("/rest/trans/v1/placeorder", json={})
+        with pytest.raises(NeverSent):
+            await http.post(PLACE, b"{}", {})
 
 
 async def test_connection_dropped_after_the_request_is_not_a_connect_error(
@@ -69,10 +71,55 @@ async def test_connection_dropped_after_the_request_is_not_a_connect_error(
         writer.close()  # the order may exist now; the caller never learns it
 
     async with _client(await serve(take_then_drop)) as http:
-        with pytest.raises(httpx.TransportError) as caught:
-            await http.post("/rest/trans/v1/placeorder", json={"quantity": 1})
+        with pytest.raises(AnswerLost):
+            await http.post(PLACE, b'{"quantity":1}', {})
     assert received.is_set()
-    assert not isinstance(caught.value, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+async def test_an_answer_slower_than_the_read_timeout_is_lost_not_unsent(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    async def take_then_stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        await asyncio.sleep(10)
+
+    url = await serve(take_then_stall)
+    settings = MotilalSettings(base_url=url, connect_timeout=2, read_timeout=0.3)
+    async with MotilalHttp(settings) as http:
+        with pytest.raises(AnswerLost, match="ReadTimeout"):
+            await http.post(PLACE, b"{}", {})
+
+
+async def test_callers_beyond_the_pool_wait_for_a_connection_without_timing_out(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """Two connections, six callers answered after 0.2 s each: the last waits about 0.6 s
+    for a connection, twice the read timeout, and still gets its answer."""
+    open_at_once = 0
+    most = 0
+
+    async def slow_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal open_at_once, most
+        open_at_once += 1
+        most = max(most, open_at_once)
+        try:
+            while True:
+                await _read_request(reader)
+                await asyncio.sleep(0.2)
+                writer.write(_OK)
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        finally:
+            open_at_once -= 1
+            writer.close()
+
+    url = await serve(slow_answer)
+    settings = MotilalSettings(base_url=url, connect_timeout=2, read_timeout=0.3, max_connections=2)
+    async with MotilalHttp(settings) as http:
+        answers = await asyncio.gather(*(http.post(PLACE, b"{}", {}) for _ in range(6)))
+    assert [a.status for a in answers] == [200] * 6
+    assert most == 2
 
 
 async def test_calls_leave_from_the_given_local_address(
@@ -89,8 +136,8 @@ async def test_calls_leave_from_the_given_local_address(
 
     url = await serve(answer)
     async with _client(url, local_address="127.0.0.2") as own, _client(url) as default:
-        assert (await own.post("/rest/trans/v1/placeorder", json={})).status_code == 200
-        assert (await default.post("/rest/trans/v1/placeorder", json={})).status_code == 200
+        assert (await own.post(PLACE, b"{}", {})).status == 200
+        assert (await default.post(PLACE, b"{}", {})).status == 200
     assert peers == ["127.0.0.2", "127.0.0.1"]
 
 

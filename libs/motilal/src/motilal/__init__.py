@@ -17,7 +17,7 @@ from motilal.errors import (
     SessionExpired,
     UnknownOutcome,
 )
-from motilal.http import HttpClients, make_http_client
+from motilal.http import HttpClients, MotilalHttp
 from motilal.identity import NetworkIdentity
 from motilal.models import (
     Holding,
@@ -59,6 +59,7 @@ __all__ = [
     "ModifyRequest",
     "MotilalClient",
     "MotilalError",
+    "MotilalHttp",
     "MotilalSettings",
     "NetworkIdentity",
     "Order",
@@ -76,7 +77,6 @@ __all__ = [
     "Side",
     "Trade",
     "UnknownOutcome",
-    "make_http_client",
     "tag_for",
     "to_lots",
 ]

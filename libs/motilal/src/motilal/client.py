@@ -1,16 +1,16 @@
 """The async REST client for one Motilal account.
 
-Many accounts share one pooled `httpx.AsyncClient` (see `make_http_client`); each account has
+Many accounts share one pooled `MotilalHttp` (see motilal.http); each account has
 its own MotilalClient holding its credentials and session. Reads are retried with backoff;
 order writes never are, and a write whose answer is lost raises UnknownOutcome.
 """
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -30,7 +30,7 @@ from motilal.errors import (
 )
 from motilal.feed.orders import OrderStream
 from motilal.headers import build_headers
-from motilal.http import make_http_client
+from motilal.http import AnswerLost, MotilalHttp, NeverSent
 from motilal.identity import NetworkIdentity
 from motilal.login import direct_login
 from motilal.models import (
@@ -55,8 +55,6 @@ log = logging.getLogger("motilal.client")
 
 Body = dict[str, Any]
 FailureMapper = Callable[[str, str], MotilalError]
-# A connection that was never made carried nothing: safe to report as "not sent".
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class MotilalClient:
@@ -67,7 +65,7 @@ class MotilalClient:
         settings: MotilalSettings,
         credentials: Credentials,
         *,
-        http: httpx.AsyncClient | None = None,
+        http: MotilalHttp | None = None,
         relogin_on_expiry: bool = True,
         identity: NetworkIdentity | None = None,
     ) -> None:
@@ -77,7 +75,7 @@ class MotilalClient:
         self._credentials = credentials
         self._identity = identity
         self._own_http = http is None
-        self._http = http or make_http_client(settings)
+        self._http = http or MotilalHttp(settings)
         self._session: Session | None = None
         self._headers_of: dict[str | None, dict[str, str]] = {}
         """The header set per auth token (None: without one): built once, not per call."""
@@ -103,8 +101,8 @@ class MotilalClient:
         return self._session
 
     @property
-    def http(self) -> httpx.AsyncClient:
-        """The pooled client this account calls through (e.g. for ScripMaster)."""
+    def http(self) -> MotilalHttp:
+        """The pooled connections this account calls through (e.g. for ScripMaster)."""
         return self._http
 
     def order_stream(self, url: str | None = None, **options: Any) -> OrderStream:
@@ -161,18 +159,17 @@ class MotilalClient:
 
     async def _send(self, endpoint: Endpoint, body: Body, on_failure: FailureMapper) -> Body:
         write = endpoint in ORDER_WRITES
+        data = json.dumps(body, separators=(",", ":")).encode()
         try:
-            response = await self._http.post(
-                PATHS[endpoint], json=body, headers=self._headers(endpoint)
-            )
-        except _NOT_SENT as exc:
-            raise BrokerUnavailable(f"{endpoint}: {type(exc).__name__}") from exc
-        except httpx.TransportError as exc:  # timeouts and drops after the request went out
+            response = await self._http.post(PATHS[endpoint], data, self._headers(endpoint))
+        except NeverSent as exc:
+            raise BrokerUnavailable(f"{endpoint}: {exc}") from exc
+        except AnswerLost as exc:  # timeouts and drops after the request went out
             if write:
-                raise UnknownOutcome(endpoint, type(exc).__name__) from exc
-            raise BrokerUnavailable(f"{endpoint}: {type(exc).__name__}") from exc
-        log.debug("motilal %s -> HTTP %s", endpoint, response.status_code)
-        status = response.status_code
+                raise UnknownOutcome(endpoint, str(exc)) from exc
+            raise BrokerUnavailable(f"{endpoint}: {exc}") from exc
+        status = response.status
+        log.debug("motilal %s -> HTTP %s", endpoint, status)
         if status == 429 or status >= 500:
             if write:
                 raise UnknownOutcome(endpoint, f"HTTP {status}")
@@ -180,7 +177,7 @@ class MotilalClient:
                 raise RateLimited("HTTP429", f"{endpoint}: too many requests")
             raise BrokerUnavailable(f"{endpoint}: HTTP {status}")
         try:
-            parsed = response.json()
+            parsed = json.loads(response.body)
         except ValueError as exc:
             if write:
                 raise UnknownOutcome(endpoint, f"HTTP {status} with a non-JSON body") from exc

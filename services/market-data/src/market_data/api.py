@@ -11,7 +11,6 @@ GET  /internal/feed                              the quote feed's state and subs
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-import httpx
 from common.contracts.instruments import InstrumentDetails
 from common.contracts.quotes import Quote
 from common.enums import Exchange
@@ -155,7 +154,7 @@ def build_router(
             where = ["body", "exchanges", request.exchanges.index(error.exchange)]
             problem = {"loc": where, "msg": str(error), "type": "value_error"}
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem]) from None
-        except (MotilalError, httpx.HTTPError) as error:
+        except MotilalError as error:
             raise HTTPException(
                 status.HTTP_502_BAD_GATEWAY,
                 f"Motilal's scrip master could not be downloaded ({error}); "

@@ -8,9 +8,8 @@ orders), one share of SBIN, VALUEPLUS, so they place what the platform places.
 import asyncio
 from decimal import ROUND_UP, Decimal
 
-import httpx
 from motilal import Credentials, MotilalClient, MotilalSettings, OrderRequest, OrderType, Side
-from motilal.http import make_http_client
+from motilal.http import MotilalHttp
 
 from bench.accounts import generated_accounts
 from bench.harness import SBIN
@@ -21,11 +20,11 @@ TICK = Decimal("0.05")
 
 async def log_in_clients(
     base_url: str, count: int, connections: int = 100, parallel: int = 16
-) -> tuple[list[MotilalClient], httpx.AsyncClient]:
+) -> tuple[list[MotilalClient], MotilalHttp]:
     """The first `count` generated accounts, logged in (`parallel` logins at a time), sharing
     one pooled HTTP client of `connections` connections; close the pool when done."""
     settings = MotilalSettings(base_url=base_url, max_connections=max(1, connections))
-    http = make_http_client(settings)
+    http = MotilalHttp(settings)
     clients = [
         MotilalClient(
             settings,

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 from motilal import MotilalClient, Side
 from motilal_sim.testing import run_simulator
@@ -75,9 +76,10 @@ async def rounds(args: argparse.Namespace, base_url: str, stream_url: str, pid: 
     sim, me = psutil.Process(pid), psutil.Process()
     clients, http = await log_in_clients(base_url, args.clients, args.concurrency + 8)
     if args.latency:
-        faults = (await http.get("/sim/faults")).json()
-        faults["latency_ms"] = args.latency
-        (await http.put("/sim/faults", json=faults)).raise_for_status()
+        async with httpx.AsyncClient(base_url=base_url) as sim_api:
+            faults = (await sim_api.get("/sim/faults")).json()
+            faults["latency_ms"] = args.latency
+            (await sim_api.put("/sim/faults", json=faults)).raise_for_status()
     seen = [0]
     streams = [asyncio.create_task(_drain(c, stream_url, seen)) for c in clients[: args.streams]]
     print(f"simulator pid {pid}: {len(clients)} clients logged in, {len(streams)} streams")

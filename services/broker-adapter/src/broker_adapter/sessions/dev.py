@@ -10,11 +10,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from motilal.client import MotilalClient
 from motilal.config import Credentials, MotilalSettings
 from motilal.errors import LoginFailed, MotilalError
-from motilal.http import make_http_client
+from motilal.http import MotilalHttp
 
 from broker_adapter.sessions.session import SessionUnavailable
 
@@ -25,7 +24,7 @@ class DevSessions:
         self._accounts = self._load(accounts_file)
         self._clients: dict[str, MotilalClient] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._http: httpx.AsyncClient | None = None
+        self._http: MotilalHttp | None = None
         self.on_ready: Callable[[str, MotilalClient], None] | None = None
 
     @staticmethod
@@ -69,7 +68,7 @@ class DevSessions:
         if creds is None:
             raise SessionUnavailable(client_id, "not a demo account", error_code="UNKNOWN_CLIENT")
         if self._http is None:
-            self._http = make_http_client(self._settings)
+            self._http = MotilalHttp(self._settings)
         client = MotilalClient(self._settings, creds, http=self._http)
         try:
             await client.login()
