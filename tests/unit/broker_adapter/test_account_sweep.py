@@ -1,4 +1,7 @@
-"""Which clients an adapter replica's account sweep visits (accounts/snapshots.py)."""
+"""Which clients an adapter replica's account sweep visits, and its reads ending with it
+(accounts/snapshots.py)."""
+
+import asyncio
 
 from broker_adapter.accounts.snapshots import AccountSnapshots
 from broker_adapter.egress import EgressPools
@@ -56,3 +59,35 @@ async def test_only_the_pools_clients_and_nothing_before_the_group_member_joined
     snapshots.egress = EgressPools.of("office", ["office", "colo"])
     assert await snapshots.swept() == ["A1"]
     assert await _snapshots(accounts, None).swept() == []
+
+
+class _HangingSessions:
+    """A session source whose every lookup waits until the test ends."""
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+
+    async def session_for(self, client_id: str) -> object:
+        self.asked.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def _reads_running() -> list[asyncio.Task[object]]:
+    return [
+        t for t in asyncio.all_tasks()
+        if t.get_coro().__qualname__ == "AccountSnapshots._read_later" and not t.done()  # type: ignore[union-attr]
+    ]  # fmt: skip
+
+
+async def test_stop_cancels_a_read_after_fills_that_already_started() -> None:
+    """It must not publish after the producer closed (at shutdown that was a ProducerClosed
+    per client whose read had begun, "never retrieved")."""
+    sessions = _HangingSessions()
+    snapshots = AccountSnapshots(sessions, None, 600, 0, 4)  # type: ignore[arg-type]  # never publishes
+    snapshots.poke("C001")
+    await asyncio.wait_for(sessions.asked.wait(), 5)  # its read is under way, past its delay
+    assert len(_reads_running()) == 1
+    await asyncio.wait_for(snapshots.stop(), 5)
+    await asyncio.sleep(0)
+    assert _reads_running() == []

@@ -123,6 +123,9 @@ class AccountSnapshots:
         MAX_DEFER_S), so a burst's orders go out before its clients' accounts are read."""
         self._read_at: dict[str, float] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
+        """Per client, its read after fills that has not started yet (a poke joins it)."""
+        self._reads: set[asyncio.Task[None]] = set()
+        """Every read after fills until it ends, started or not: stop() cancels them all."""
 
     # --- which clients, and when -----------------------------------------------------
 
@@ -145,7 +148,9 @@ class AccountSnapshots:
         self.traded.add(client_id)
         if client_id in self._pending and not self._pending[client_id].done():
             return
-        self._pending[client_id] = asyncio.create_task(self._read_later(client_id))
+        task = self._pending[client_id] = asyncio.create_task(self._read_later(client_id))
+        self._reads.add(task)
+        task.add_done_callback(self._reads.discard)
 
     async def _read_later(self, client_id: str) -> None:
         await asyncio.sleep(self._after_fill)
@@ -222,7 +227,9 @@ class AccountSnapshots:
         return router
 
     async def stop(self) -> None:
-        tasks = list(self._pending.values())
+        # a started read left _pending (a poke meanwhile starts another): _reads has both,
+        # and none may publish after the producer closed
+        tasks = list(self._reads)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
