@@ -111,10 +111,7 @@ async def _broker_cash(stack: TestStack, client_code: str) -> Decimal:
         two_fa=account["dob"],
         totp_secret=account["totp_secret"],
     )
-    async with httpx.AsyncClient(base_url=stack.simulator_url, timeout=30) as http:
-        broker = MotilalClient(
-            MotilalSettings(base_url=stack.simulator_url), credentials, http=http
-        )
+    async with MotilalClient(MotilalSettings(base_url=stack.simulator_url), credentials) as broker:
         await broker.login()
         cash = (await broker.margin_detail()).amount(201)
     assert cash is not None
