@@ -5,10 +5,13 @@ a service's own settings carry its prefix (GATEWAY_PORT, ORDER_ROUTER_PORT, ...)
 point at the embedded stack that `make run` starts, so a fresh checkout needs no setup.
 """
 
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.trading_days import TradingCalendar, load_calendar
 
 EMBEDDED_KAFKA_PORT = 19092
 EMBEDDED_POSTGRES_PORT = 15432
@@ -170,3 +173,25 @@ class ServiceSettings(BaseSettings):
                 "and KAFKA_PASSWORD (the service's Kafka user)"
             )
         return self
+
+
+class MarketCalendarSettings(ServiceSettings):
+    """The settings of a service that reads the market's hours and trading calendar (the
+    order-router's checks, the portfolio's day close). One value for the whole deployment,
+    so named without prefix: every service that reads them reads the same hours."""
+
+    market_sessions: str = Field(
+        default="",
+        validation_alias=_shared("MARKET_SESSIONS"),
+        description="IST hours over the defaults, e.g. MCX=09:00-23:55,NSECD=09:00-17:00 "
+        "(defaults: NSE/BSE cash and F&O 09:15-15:30, NSECD 09:00-17:00, MCX 09:00-23:30)",
+    )
+    trading_calendar_file: Path | None = Field(
+        default=None,
+        validation_alias=_shared("TRADING_CALENDAR_FILE"),
+        description="special sessions and extra holidays (default data/trading-calendar.csv)",
+    )
+
+    def trading_calendar(self) -> TradingCalendar:
+        """The calendar these settings name (common.trading_days.load_calendar)."""
+        return load_calendar(self.trading_calendar_file, self.market_sessions)

@@ -22,6 +22,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.problems import problem
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
 """In JSON bytes: an escaped NUL or surrogate (a valid pair also matches; the walk decides)."""
@@ -38,16 +40,12 @@ def unstorable(text: str) -> str | None:
     return None
 
 
-def _problem(loc: list[str | int], msg: str) -> dict[str, Any]:
-    return {"loc": loc, "msg": msg, "type": "value_error"}
-
-
 def problems_in(value: Any, loc: list[str | int]) -> Iterator[dict[str, Any]]:
     """Every string (keys too) in a parsed JSON value that cannot be stored, by location."""
     if isinstance(value, str):
         reason = unstorable(value)
         if reason:
-            yield _problem(loc, reason)
+            yield problem(loc, reason)
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from problems_in(key, [*loc, "(key)"])
@@ -59,11 +57,11 @@ def problems_in(value: Any, loc: list[str | int]) -> Iterator[dict[str, Any]]:
 
 def _url_problems(scope: Scope) -> list[dict[str, Any]]:
     if _CONTROL.search(unquote(scope["path"])):
-        return [_problem(["path"], "the path holds a control character")]
+        return [problem(["path"], "the path holds a control character")]
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True):
         if _CONTROL.search(name) or _CONTROL.search(value):
-            return [_problem(["query", name], "the value holds a control character")]
+            return [problem(["query", name], "the value holds a control character")]
     return []
 
 
@@ -112,5 +110,5 @@ UNSTORABLE_TEXT_ERRORS = (
 
 async def unstorable_text(request: Request, exc: Exception) -> JSONResponse:
     """PostgreSQL refused a NUL the guard could not see: still the caller's error."""
-    problem = _problem(["body"], "a text value holds a NUL character, which cannot be stored")
-    return JSONResponse({"detail": [problem]}, 422)
+    nul = problem(["body"], "a text value holds a NUL character, which cannot be stored")
+    return JSONResponse({"detail": [nul]}, 422)

@@ -19,11 +19,12 @@ from typing import Any
 from common.contracts.instruments import Instrument
 from common.db import Executor
 from common.enums import Exchange, ExecutionType
+from common.problems import problem
 from redis.asyncio import Redis
 
 from gateway.basket_models import BasketIn, BasketLegIn
 from gateway.market_data_client import InstrumentClient, UnknownInstrument
-from gateway.order_models import ClientQuantity, ExecuteAllIn, FixedIn, problem
+from gateway.order_models import ClientQuantity, ExecuteAllIn, FixedIn
 from gateway.order_plan import Plan, plan
 from gateway.order_validation import BODY, Prices, check_terms, normalised_prices
 from gateway.portfolio_client import PortfolioClient

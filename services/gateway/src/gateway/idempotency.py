@@ -31,6 +31,7 @@ import asyncpg
 from common.contracts.envelope import Message
 from common.kafka import Publisher
 from common.logs import bound
+from common.problems import invalid, problem
 from common.topics import ORDER_REQUESTS
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.responses import JSONResponse
@@ -74,8 +75,7 @@ def request_hash(method: str, path: str, body: Any) -> str:
 
 
 def _header_problem(msg: str) -> HTTPException:
-    problem = {"loc": ["header", HEADER], "msg": msg, "type": "value_error"}
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem])
+    return invalid([problem(["header", HEADER], msg)])
 
 
 class OncePost:

@@ -1,7 +1,7 @@
 """HTTP bodies of the order API (field names as the original dashboard sent them)."""
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, ExecutionType, OrderType, TradeType
@@ -191,8 +191,3 @@ class Accepted(BaseModel):
     allocation: list[AllotmentOut] | None = Field(
         default=None, description="a group order: every member's resolved quantity or skip"
     )
-
-
-def problem(loc: list[Any], msg: str) -> dict[str, Any]:
-    """One entry of a 422 `detail`, in FastAPI's own shape."""
-    return {"loc": loc, "msg": msg, "type": "value_error"}

@@ -14,6 +14,7 @@ from typing import Any
 from common.contracts.instruments import Instrument
 from common.db import Executor
 from common.enums import ExecutionType
+from common.problems import problem
 from common.redis_keys import latest_quote
 from redis.asyncio import Redis
 
@@ -26,7 +27,6 @@ from gateway.order_models import (
     ExecuteAllIn,
     ExplicitIn,
     FixedIn,
-    problem,
 )
 from gateway.order_validation import (
     BODY,

@@ -11,9 +11,9 @@ from typing import Any
 
 from common.contracts.instruments import Instrument
 from common.enums import ExecutionType, OrderType
+from common.problems import problem
 
 from gateway.clients.store_clients import ClientRecord
-from gateway.order_models import problem
 
 BODY = "body"
 

@@ -15,10 +15,11 @@ from common.contracts.envelope import utc_now
 from common.contracts.requests import BatchRequested
 from common.db import Executor
 from common.ids import new_id
+from common.problems import invalid, problem
 from fastapi import HTTPException, status
 
 from gateway.idempotency import request_hash
-from gateway.order_models import ExecuteAllIn, problem
+from gateway.order_models import ExecuteAllIn
 from gateway.order_plan import Plan
 from gateway.peers import Peer, PeerUnavailable
 
@@ -84,10 +85,10 @@ async def shown(db: Executor, username: str, body: ExecuteAllIn) -> Facts:
     )
     if row is None:
         why = f"no preview {body.preview_id} of yours in the last {KEEP_MINUTES} minutes"
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem(loc, why)])
+        raise invalid([problem(loc, why)])
     if row["body_hash"] != _body_hash(body):
         why = "the order differs from the one previewed; preview it again"
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem(loc, why)])
+        raise invalid([problem(loc, why)])
     facts: Facts = json.loads(row["facts"])
     return facts
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from common.contracts.instruments import InstrumentDetails
 from common.contracts.quotes import Quote
 from common.enums import Exchange
+from common.problems import invalid, problem
 from common.redis_keys import latest_quote
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse
@@ -61,28 +62,11 @@ def parse_tokens(text: str) -> list[int]:
         if not item:
             continue
         if not item.isdigit() or int(item) <= 0:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
-                [
-                    {
-                        "loc": ["query", "tokens"],
-                        "msg": f"tokens: {item!r} is not a token number",
-                        "type": "value_error",
-                    }
-                ],
-            )
+            raise invalid([problem(["query", "tokens"], f"tokens: {item!r} is not a token number")])
         tokens.append(int(item))
     if len(tokens) > MAX_TOKENS_PER_CALL:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            [
-                {
-                    "loc": ["query", "tokens"],
-                    "msg": f"tokens: {len(tokens)} given, at most {MAX_TOKENS_PER_CALL} per call",
-                    "type": "value_error",
-                }
-            ],
-        )
+        many = f"tokens: {len(tokens)} given, at most {MAX_TOKENS_PER_CALL} per call"
+        raise invalid([problem(["query", "tokens"], many)])
     return list(dict.fromkeys(tokens))
 
 
@@ -133,16 +117,8 @@ def build_router(
                 info = await catalog.reload_file(request.actor)
             else:
                 if not request.exchanges:
-                    raise HTTPException(
-                        status.HTTP_422_UNPROCESSABLE_ENTITY,
-                        [
-                            {
-                                "loc": ["body", "exchanges"],
-                                "msg": "exchanges: name at least one exchange to download",
-                                "type": "value_error",
-                            }
-                        ],
-                    )
+                    none = "exchanges: name at least one exchange to download"
+                    raise invalid([problem(["body", "exchanges"], none)])
                 info = await catalog.reload_scrip_master(request.exchanges, request.actor)
         except TokenFileError as error:
             return JSONResponse(
@@ -152,8 +128,7 @@ def build_router(
         except ScripMasterEmpty as error:
             # The broker lists nothing for that exchange: name it, as for any bad field.
             where = ["body", "exchanges", request.exchanges.index(error.exchange)]
-            problem = {"loc": where, "msg": str(error), "type": "value_error"}
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, [problem]) from None
+            raise invalid([problem(where, str(error))]) from None
         except MotilalError as error:
             raise HTTPException(
                 status.HTTP_502_BAD_GATEWAY,
@@ -189,10 +164,6 @@ def build_router(
 
 def token_file_problems(error: TokenFileError) -> list[dict[str, Any]]:
     return [
-        {
-            "loc": [error.source, f"line {p.line}", *([p.field] if p.field else [])],
-            "msg": line,
-            "type": "value_error",
-        }
+        problem([error.source, f"line {p.line}", *([p.field] if p.field else [])], line)
         for p, line in zip(error.problems, error.lines(), strict=True)
     ]

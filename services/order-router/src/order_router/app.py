@@ -8,7 +8,6 @@ from common.enums import Exchange, TradeType
 from common.http import service_client
 from common.service import ServiceRuntime
 from common.topics import CLIENTS, MARGINS, ORDER_EVENTS, ORDER_REQUESTS, SESSIONS
-from common.trading_days import load_calendar
 
 from order_router import api, dry_run, metrics, risk_api
 from order_router.accounts import AccountBook, AccountCopies
@@ -53,7 +52,7 @@ async def _build() -> None:
     market_data = service_client(settings.market_data_url, settings.internal_api_token)
     portfolio = service_client(settings.portfolio_url, settings.internal_api_token)
     parts.clients = [market_data, portfolio]
-    calendar = load_calendar(settings.trading_calendar_file, settings.market_sessions)
+    calendar = settings.trading_calendar()
     risk = RiskConfig(
         price_band_percent=settings.price_band_percent,
         margin_rates={

@@ -2,14 +2,13 @@
 
 from datetime import time
 from decimal import Decimal
-from pathlib import Path
 
-from common.settings import ServiceSettings
+from common.settings import MarketCalendarSettings
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 
-class OrderRouterSettings(ServiceSettings):
+class OrderRouterSettings(MarketCalendarSettings):
     model_config = SettingsConfigDict(
         env_prefix="ORDER_ROUTER_", extra="ignore", populate_by_name=True
     )
@@ -70,15 +69,4 @@ class OrderRouterSettings(ServiceSettings):
         gt=0,
         description="how stale the MTM limits and square-off times read from PostgreSQL may "
         "be (another replica's change is seen within this; blocks are read at each decision)",
-    )
-    market_sessions: str = Field(
-        default="",
-        validation_alias=AliasChoices("MARKET_SESSIONS"),
-        description="IST hours over the defaults, e.g. MCX=09:00-23:55,NSECD=09:00-17:00 "
-        "(defaults: NSE/BSE cash and F&O 09:15-15:30, NSECD 09:00-17:00, MCX 09:00-23:30)",
-    )
-    trading_calendar_file: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("TRADING_CALENDAR_FILE"),
-        description="special sessions and extra holidays (default data/trading-calendar.csv)",
     )

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from common.settings import ServiceSettings
-from pydantic import AliasChoices, Field
+from common.settings import MarketCalendarSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 
-class PortfolioSettings(ServiceSettings):
+class PortfolioSettings(MarketCalendarSettings):
     model_config = SettingsConfigDict(
         env_prefix="PORTFOLIO_", extra="ignore", populate_by_name=True
     )
@@ -63,14 +63,4 @@ class PortfolioSettings(ServiceSettings):
     charges_file: Path | None = Field(
         default=None,
         description="the charge schedule (TOML); default: the repository's data/charges.toml",
-    )
-    market_sessions: str = Field(
-        default="",
-        validation_alias=AliasChoices("MARKET_SESSIONS"),
-        description="IST hours over the defaults, as the order-router reads them",
-    )
-    trading_calendar_file: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("TRADING_CALENDAR_FILE"),
-        description="the holiday/special-session override file; default data/trading-calendar.csv",
     )

@@ -33,6 +33,16 @@ _TERMS = {
     "trade_type": "INTRADAY",
     "price": "1285.50",
 }
+_SENT = {
+    "instrument": _RELIANCE,
+    "side": "BUY",
+    "order_type": "LIMIT",
+    "trade_type": "INTRADAY",
+    "quantity": 10,
+    "price": "1285.50",
+}
+"""The sample order's terms as the router sends them: the place command and the submitted
+event carry the same (order_router.messages.order_terms)."""
 _ORDER = {"order_id": "01JDZQ7V0C2E4G6J8L0N2Q4S6U", "client_id": "AB1234"}
 _BATCH = {"batch_id": "01JDZQ7T2B4D6F8H0J2K4M6N8P"}
 _FILL = {
@@ -92,15 +102,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "orders": [{**_ORDER, "trade_type": "INTRADAY"}],
     },
     "killswitch.requested": {"client_id": None, "engaged": True, "reason": "exchange halt"},
-    "command.place": {
-        **_ORDER,
-        "instrument": _RELIANCE,
-        "side": "BUY",
-        "order_type": "LIMIT",
-        "trade_type": "INTRADAY",
-        "quantity": 10,
-        "price": "1285.50",
-    },
+    "command.place": {**_ORDER, **_SENT},
     "command.modify": {
         **_ORDER,
         "instrument": _RELIANCE,
@@ -109,16 +111,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "price": "1284.00",
     },
     "command.cancel": _ORDER,
-    "order.submitted": {
-        **_ORDER,
-        **_BATCH,
-        "instrument": _RELIANCE,
-        "side": "BUY",
-        "order_type": "LIMIT",
-        "trade_type": "INTRADAY",
-        "quantity": 10,
-        "price": "1285.50",
-    },
+    "order.submitted": {**_ORDER, **_BATCH, **_SENT},
     "order.denied": {
         **_ORDER,
         **_BATCH,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
+from common.problems import invalid, problem
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
@@ -65,9 +66,6 @@ def router(sessions: SessionManager, pool_of: PoolOf) -> APIRouter:
         try:
             return _out(await sessions.verify_otp(client_id, body.otp))
         except SessionUnavailable as error:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY,
-                [{"loc": ["body", "otp"], "msg": error.reason, "type": "value_error"}],
-            ) from error
+            raise invalid([problem(["body", "otp"], error.reason)]) from error
 
     return api

@@ -15,8 +15,9 @@ from typing import Any
 from common.contracts.requests import KillSwitchRequested
 from common.ids import new_id
 from common.logs import bound
+from common.problems import invalid, problem
 from common.topics import ORDER_REQUESTS
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from gateway import audit, deps, store_audit
@@ -51,15 +52,8 @@ async def set_kill_switch(
     orders: Router,
 ) -> JSONResponse:
     if body.client_id is not None and not await find_clients(pool, [body.client_id]):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            [
-                {
-                    "loc": ["body", "client_id"],
-                    "msg": f"client {body.client_id} is not registered",
-                    "type": "value_error",
-                }
-            ],
+        raise invalid(
+            [problem(["body", "client_id"], f"client {body.client_id} is not registered")]
         )
     request_id = new_id()
     message = KillSwitchRequested(

@@ -7,6 +7,7 @@ token (refresh and logout carry the refresh token in the body instead).
 import asyncio
 from typing import Annotated, Literal
 
+from common.problems import invalid, problem
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
@@ -157,11 +158,7 @@ async def change_password(
         verify_password, record.password_hash if record else None, body.current_password
     )
     if not ok:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
-            [{"loc": ["body", "current_password"], "msg": "current password is wrong",
-              "type": "value_error"}],
-        )  # fmt: skip
+        raise invalid([problem(["body", "current_password"], "current password is wrong")])
     new_hash = await asyncio.to_thread(hash_password, body.new_password)
     async with pool.acquire() as conn, conn.transaction():
         await store_users.update_user(conn, user.username, password_hash=new_hash)

@@ -10,6 +10,7 @@ sends each client's legs in that order, holding the later ones until the first t
 
 from common.contracts.requests import BasketLeg, BasketRequested, ClientOrder
 from common.ids import new_id
+from common.problems import invalid
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
@@ -20,7 +21,7 @@ from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.market_data_client import Instruments
 from gateway.order_models import OrderRef
 from gateway.portfolio_client import Portfolio
-from gateway.routes.orders import _invalid, _terms
+from gateway.routes.orders import _terms
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -45,7 +46,7 @@ async def place_basket(
     async def decide() -> Outcome:
         legs, problems = await basket_plan(body, instruments, pool, portfolio, redis)
         if problems:
-            raise _invalid(problems)
+            raise invalid(problems)
         batch_id = new_id()
         out_legs: list[BasketLegOut] = []
         message_legs: list[BasketLeg] = []

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from common.problems import invalid, problem
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,7 +20,6 @@ from gateway import store_groups as store
 from gateway.allocation import Member
 from gateway.auth.deps import Admin, Viewer
 from gateway.clients.store_clients import find_clients
-from gateway.order_models import problem
 from gateway.peers import PeersDep
 from gateway.routes.limits import follow_group
 
@@ -122,7 +122,7 @@ async def _checked_members(pool: deps.Pool, members: list[MemberIn]) -> list[Mem
             problems.append(problem(loc, f"client {member.client_id} is not registered"))
         seen.setdefault(member.client_id, index)
     if problems:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
+        raise invalid(problems)
     return [Member(m.client_id, m.multiplier, m.max_quantity) for m in members]
 
 

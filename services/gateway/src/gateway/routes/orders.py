@@ -23,6 +23,7 @@ from common.contracts.requests import (
 from common.enums import OrderStatus, OrderType
 from common.http import MAX_OFFSET
 from common.ids import new_id
+from common.problems import invalid, problem
 from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import JSONResponse, Response
 
@@ -39,7 +40,6 @@ from gateway.order_models import (
     OrderRef,
     PlaceOrderIn,
     _Terms,
-    problem,
 )
 from gateway.order_plan import allotment_out, plan
 from gateway.order_validation import (
@@ -91,10 +91,6 @@ def _terms(body: _Terms, prices: Prices) -> OrderTerms:
     )
 
 
-def _invalid(problems: list[dict[str, Any]]) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems)
-
-
 @router.post(
     "/orders/place",
     status_code=status.HTTP_202_ACCEPTED,
@@ -113,7 +109,7 @@ async def place_order(
             [BODY, "quantity"], body.quantity, body.execution_type, instrument
         )
         if problems:
-            raise _invalid(problems)
+            raise invalid(problems)
         batch_id, order_id = new_id(), new_id()
         order = ClientOrder(order_id=order_id, client_id=body.client_id, quantity=body.quantity)
         message = OrderRequested(
@@ -154,7 +150,7 @@ async def execute_all(
         resolved = await plan(body, instrument, prices, pool, portfolio, redis)
         problems += resolved.problems
         if problems:
-            raise _invalid(problems)
+            raise invalid(problems)
         entries = resolved.entries
         batch_id = new_id()
         orders = [
@@ -243,7 +239,7 @@ def _utc(name: str, moment: datetime | None) -> str | None:
     try:
         utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     except OverflowError:
-        raise _invalid([problem(["query", name], "outside the years 1 to 9999")]) from None
+        raise invalid([problem(["query", name], "outside the years 1 to 9999")]) from None
     return utc.isoformat()
 
 
@@ -276,13 +272,13 @@ async def modify_order(order_id: str, body: ModifyIn, once: Once, orders: Router
                 "can be modified",
             )
         if not body.model_fields_set:
-            raise _invalid([problem([BODY], "give at least one of order_type, quantity, "
-                                    "price, trigger_price")])  # fmt: skip
+            raise invalid([problem([BODY], "give at least one of order_type, quantity, "
+                                   "price, trigger_price")])  # fmt: skip
         new_type = body.order_type or order.order_type
         prices = _modified_prices(order, body, new_type)
         problems = _modify_problems(order, body, new_type, prices)
         if problems:
-            raise _invalid(problems)
+            raise invalid(problems)
         message = ModifyRequested(
             correlation_id=order.batch_id,
             actor=once.user.username,

@@ -11,17 +11,18 @@ from typing import Any
 
 from common.contracts.requests import BatchRequested, ClientOrder
 from common.ids import new_id
+from common.problems import invalid, problem
 from fastapi import APIRouter
 
 from gateway import deps, previews
 from gateway.auth.deps import Trader
 from gateway.market_data_client import Instruments
-from gateway.order_models import ExecuteAllIn, problem
+from gateway.order_models import ExecuteAllIn
 from gateway.order_plan import plan
 from gateway.peers import PeersDep
 from gateway.portfolio_client import Portfolio
 from gateway.preview import preview_rows
-from gateway.routes.orders import _checked_terms, _invalid, _terms
+from gateway.routes.orders import _checked_terms, _terms
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -46,7 +47,7 @@ async def preview(
     resolved = await plan(body, instrument, prices, pool, portfolio, redis)
     problems += resolved.problems
     if problems:
-        raise _invalid(problems)
+        raise invalid(problems)
     assert instrument is not None  # else a problem above
     orders = [
         ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)

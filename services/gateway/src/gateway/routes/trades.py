@@ -9,12 +9,13 @@ closing fill arrives, not when the order is sent. Follow it with GET /batches/{b
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from common.contracts.instruments import TOKEN_MAX
 from common.contracts.requests import ClientOrder, ExitByTokenRequested, ExitTradeRequested
 from common.enums import Exchange, PositionStatus, TradeType
 from common.ids import new_id
+from common.problems import invalid, problem
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field
 from gateway.auth.deps import Viewer
 from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
-from gateway.order_models import Accepted, OrderRef, problem
+from gateway.order_models import Accepted, OrderRef
 from gateway.portfolio_client import Portfolio
 from gateway.portfolio_views import HolderView, PositionView
 
@@ -69,10 +70,6 @@ class ExitByTokenIn(BaseModel):
     exchange: Exchange | None = Field(
         default=None, description="needed only when the token is held on two exchanges"
     )
-
-
-def _invalid(problems: list[dict[str, Any]]) -> HTTPException:
-    return HTTPException(422, problems)
 
 
 @router.get(
@@ -160,7 +157,7 @@ def _exit_plan(
     if body.client_ids is None:
         targets = sorted(held_by)
         if not targets:
-            raise _invalid([problem(["path", "token_id"], f"no client holds token {token_id}")])
+            raise invalid([problem(["path", "token_id"], f"no client holds token {token_id}")])
     else:
         problems = [
             problem(["body", "client_ids", i], f"client {c} holds no open position in {token_id}"
@@ -171,13 +168,13 @@ def _exit_plan(
         if not body.client_ids:
             problems.append(problem(["body", "client_ids"], "give at least one client, or omit"))
         if problems:
-            raise _invalid(problems)
+            raise invalid(problems)
         targets = sorted(set(body.client_ids))
     mine = [h for h in holders if h.client_id in targets]
     exchanges = sorted({h.exchange for h in mine})
     if len(exchanges) > 1:
         message = f"token {token_id} is held on {', '.join(exchanges)}: name the exchange"
-        raise _invalid([problem(["body", "exchange"], message)])
+        raise invalid([problem(["body", "exchange"], message)])
     trade_types = {h.trade_type for h in mine}
     trade_type = body.trade_type or (
         TradeType(trade_types.pop()) if len(trade_types) == 1 else None

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import asyncpg
 from common.enums import Exchange
-from common.trading_days import load_calendar
 from fastapi import APIRouter
 
 from portfolio.config import PortfolioSettings
@@ -25,7 +24,7 @@ def day_reports(
     except ValueError as error:
         raise ValueError(f"PORTFOLIO_DAY_REPORT_EXCHANGES: {error}") from None
     clock = CloseClock(
-        load_calendar(settings.trading_calendar_file, settings.market_sessions),
+        settings.trading_calendar(),
         exchanges,
         timedelta(minutes=settings.day_report_delay_minutes),
     )
