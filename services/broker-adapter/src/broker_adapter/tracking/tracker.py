@@ -289,18 +289,20 @@ class Tracker:
                 self._wake.set()
 
     async def run(self) -> None:
-        """Background task: recover what a restart left open, then run due reads forever."""
+        """Background task: recover what a restart left open, then run due reads forever,
+        `poll_concurrency` at a time (that many readers take the due clients in turn)."""
         await self.fills.republish()
         await self.follow_stored(await store.followed_intents(self.pool))
-        gate = asyncio.Semaphore(self.settings.poll_concurrency)
+        due: asyncio.Queue[str] = asyncio.Queue()
+        for _ in range(self.settings.poll_concurrency):
+            reader = asyncio.create_task(self._read_due(due))
+            self._reads.add(reader)
+            reader.add_done_callback(self._reads.discard)
         while True:
             now = time.monotonic()
-            due = [c for c, at in self._next_read.items() if at <= now]
-            for client_id in due:
+            for client_id in [c for c, at in self._next_read.items() if at <= now]:
                 del self._next_read[client_id]
-                task = asyncio.create_task(self._guarded_read(client_id, gate))
-                self._reads.add(task)
-                task.add_done_callback(self._reads.discard)
+                due.put_nowait(client_id)
             self._wake.clear()
             self._sleeping_until = min(self._next_read.values(), default=now + 3600)
             with contextlib.suppress(TimeoutError):
@@ -308,17 +310,20 @@ class Tracker:
                     await self._wake.wait()
             self._sleeping_until = 0.0
 
-    async def _guarded_read(self, client_id: str, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            try:
-                news = await self.recover(client_id)
-                self._quiet_reads[client_id] = (
-                    0 if news else self._quiet_reads.get(client_id, 0) + 1
-                )
-            except (Park, SessionUnavailable) as error:
-                log.info("books of %s not read: %s", client_id, error)
-            except Exception:
-                log.exception("reading the books of %s failed; trying again later", client_id)
+    async def _read_due(self, due: asyncio.Queue[str]) -> None:
+        # A fixed set of readers, not a task per due client behind a semaphore: after a
+        # burst every client of it can be due at once.
+        while True:
+            await self._guarded_read(await due.get())
+
+    async def _guarded_read(self, client_id: str) -> None:
+        try:
+            news = await self.recover(client_id)
+            self._quiet_reads[client_id] = 0 if news else self._quiet_reads.get(client_id, 0) + 1
+        except (Park, SessionUnavailable) as error:
+            log.info("books of %s not read: %s", client_id, error)
+        except Exception:
+            log.exception("reading the books of %s failed; trying again later", client_id)
         if self.open.of(client_id):
             self._read_in(client_id, self._read_delay(client_id))
         else:
