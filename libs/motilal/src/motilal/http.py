@@ -32,6 +32,11 @@ class AnswerLost(Exception):
 # A connection never made carried nothing; every other failure may follow a sent request.
 _NEVER_CONNECTED = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
+IDLE_CONNECTION_S = 4.0
+"""An idle connection is closed after this, before the server's own keep-alive ends (5 s
+for uvicorn, the simulator's server): a place sent on a connection the server is closing
+would be an unknown outcome."""
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -65,7 +70,10 @@ class MotilalHttp:
         if self._session is None:
             local = None if self._local_address is None else (self._local_address, 0)
             connector = aiohttp.TCPConnector(
-                limit=self._limit, limit_per_host=self._limit, local_addr=local
+                limit=self._limit,
+                limit_per_host=self._limit,
+                local_addr=local,
+                keepalive_timeout=IDLE_CONNECTION_S,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
