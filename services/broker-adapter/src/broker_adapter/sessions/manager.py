@@ -20,10 +20,8 @@ How it holds together:
   admin asks for a retry (`login`, via POST /api/v1/clients/{id}/login on the gateway).
 - Without a TOTP secret the login takes Motilal's OTP path: the state is OTP_REQUIRED until
   `verify_otp` gets the code (POST /api/v1/clients/{id}/otp on the gateway).
-
 - A client of another egress pool (egress.py) gets no session here: its calls must leave
   from its own pool's address.
-
 - A client registered through a dealer has no login of its own: every call above acts on
   the dealer's session (named dealer_key(dealer_id), handled exactly like a client's) and
   hands out the client's view of it (dealers.py).
@@ -38,7 +36,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from common.contracts.accounts import dealer_of_key
 from common.logs import bound
@@ -64,6 +61,7 @@ from broker_adapter.sessions.login import (
 )
 from broker_adapter.sessions.session import BrokerSession, Entry, SessionUnavailable
 from broker_adapter.sessions.shared_token import SharedTokens
+from broker_adapter.sessions.source import SessionReady, SessionSource
 from broker_adapter.sessions.store_sessions import Account, SessionRow
 
 log = logging.getLogger(__name__)
@@ -71,15 +69,6 @@ log = logging.getLogger(__name__)
 LOCK_KEY = "broker-adapter:login-lock:{client_id}"
 EGRESS_POOL_ERROR = "EGRESS_POOL"
 """error_code of a command this adapter must not run from its address (egress.py)"""
-
-
-class Fallback(Protocol):
-    async def session_for(self, client_id: str) -> Any: ...
-
-    async def relogin(self, client_id: str) -> Any: ...
-
-
-SessionReady = Callable[[str, MotilalClient], None]
 
 
 class SessionManager:
@@ -92,7 +81,7 @@ class SessionManager:
         motilal: MotilalSettings | None = None,
         login_lock_seconds: float = 60.0,
         otp_wait_seconds: int = 600,
-        fallback: Fallback | None = None,
+        fallback: SessionSource | None = None,
         egress: EgressPools | None = None,
     ) -> None:
         self._infra = infra

@@ -22,8 +22,11 @@ from broker_adapter.sessions.session import SessionUnavailable
 _FAILED_STATES = frozenset({SessionState.FAILED, SessionState.OTP_REQUIRED})
 
 
+SessionReady = Callable[[str, MotilalClient], None]
+
+
 class SessionSource(Protocol):
-    on_ready: Callable[[str, MotilalClient], None] | None
+    on_ready: SessionReady | None
     """Told of each session that becomes usable (set by the tracker, to open its stream)."""
 
     async def session_for(self, client_id: str) -> Any:

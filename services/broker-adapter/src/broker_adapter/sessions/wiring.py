@@ -18,9 +18,10 @@ from broker_adapter.config import BrokerAdapterSettings
 from broker_adapter.metrics import METRICS
 from broker_adapter.sessions import routes as session_routes
 from broker_adapter.sessions.credentials import private_key_from
-from broker_adapter.sessions.manager import Fallback, SessionManager
+from broker_adapter.sessions.manager import SessionManager
 from broker_adapter.sessions.registry import Registry
 from broker_adapter.sessions.schedule import RUN_KEY, DailyRelogin
+from broker_adapter.sessions.source import SessionSource
 
 log = logging.getLogger(__name__)
 REGISTRY_GROUP = "broker-adapter-registry"
@@ -33,7 +34,7 @@ class InstalledSessions:
 
 
 def install_sessions(
-    runtime: ServiceRuntime, settings: BrokerAdapterSettings, fallback: Fallback | None = None
+    runtime: ServiceRuntime, settings: BrokerAdapterSettings, fallback: SessionSource | None = None
 ) -> InstalledSessions:
     """`fallback` serves clients the registry does not know (dev mode's demo accounts)."""
     key = private_key_from(settings.credentials_private_key)

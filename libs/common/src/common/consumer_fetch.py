@@ -1,0 +1,112 @@
+"""How a consumer waits for records: without faststream's pause after an empty poll, and
+fetching adaptively (a doorbell's rings on the embedded broker; see `fetch_adaptively`)."""
+
+import asyncio
+import contextlib
+import time
+from itertools import chain
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from common.doorbell import Bell
+from common.settings import ServiceSettings
+
+BATCH_WAIT_MS = 1000
+"""How long one poll of the consumer waits for records; it returns as soon as any arrive."""
+
+
+def fetch_adaptively(subscriber: Any, settings: ServiceSettings, bell: Bell | None) -> None:
+    """Polls without faststream's pause after an empty poll, and fetches adaptively.
+
+    faststream's batch subscriber sleeps `batch_timeout_ms` after every empty poll, which
+    delays the next message by up to that long. Here an empty poll simply polls again.
+
+    A broker that answers a fetch as soon as data arrives (Apache Kafka) needs nothing
+    more. The embedded tansu broker answers only when the fetch wait ends, so its latency
+    and its idle CPU both follow the wait. With a doorbell (`bell`, see common.doorbell) a
+    consumer fetches only after a ring (or the backstop), for as long as it finds records
+    and until it has read up to the offsets the rings announced, then sends no fetch until
+    the next ring. Without one, a consumer that
+    received records in the last `kafka_idle_after_seconds` fetches every
+    `kafka_fetch_max_wait_ms` (fast), an idle one every `kafka_idle_fetch_max_wait_ms`.
+    """
+    busy_ms = settings.kafka_fetch_max_wait_ms
+    idle_ms = max(settings.kafka_idle_fetch_max_wait_ms, busy_ms)
+    idle_after = settings.kafka_idle_after_seconds
+    backstop = settings.kafka_doorbell_backstop_seconds
+    last_records = time.monotonic()
+    looked_at = _now_ms()
+
+    async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
+        nonlocal last_records, looked_at
+        max_records = settings.kafka_max_records
+        if bell is not None:
+            # records from now on come with a ring
+            if _caught_up(consumer, looked_at) and await _read_all_rung(consumer, bell, backstop):
+                await _until_rung(consumer, bell, backstop)
+                looked_at = _now_ms()
+            batches = await consumer.getmany(timeout_ms=_RUNG_WAIT_MS, max_records=max_records)
+            if batches:  # more may follow: caught up only once a later fetch came back empty
+                looked_at = _now_ms()
+            return tuple(chain.from_iterable(batches.values()))
+        batches = await consumer.getmany(timeout_ms=BATCH_WAIT_MS, max_records=max_records)
+        fetcher = consumer._fetcher
+        now = time.monotonic()
+        if batches:
+            last_records = now
+            fetcher._fetch_max_wait_ms = busy_ms
+        elif now - last_records > idle_after:
+            fetcher._fetch_max_wait_ms = idle_ms
+        return tuple(chain.from_iterable(batches.values()))
+
+    subscriber.get_msg = get_msg
+
+
+_RUNG_WAIT_MS = 20
+"""One look for records after a ring; the consumer looks again until it is caught up."""
+
+
+def _now_ms() -> int:
+    return int(1000 * time.time())  # the clock aiokafka stamps fetch answers with
+
+
+def _caught_up(consumer: AIOKafkaConsumer, since_ms: int) -> bool:
+    """Every assigned partition had a fetch answered after `since_ms`, and no records
+    came of it (a ring is per topic: the records may be on another member's partitions).
+
+    Waiting for the answer, not for a fixed time, matters: a consumer that paused while
+    its fetch was still out would have that answer discarded, and on a busy machine it
+    could pause and resume forever without ever reading.
+    """
+    for partition in consumer.assignment():
+        answered = consumer.last_poll_timestamp(partition)
+        if answered is None or answered < since_ms:
+            return False
+    return True
+
+
+async def _read_all_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float) -> bool:
+    """Whether this consumer's position has reached every offset rung for its partitions.
+
+    A ring's offsets for partitions another member owns are not this one's to read; an
+    offset it cannot reach within `backstop` seconds (a record that will never be served)
+    is given up, as the backstop would."""
+    assigned = consumer.assignment()
+    now = time.monotonic()
+    for (topic, partition), (end, rung_at) in list(bell.owed.items()):
+        tp = TopicPartition(topic, partition)
+        if tp not in assigned or now - rung_at > backstop or await consumer.position(tp) >= end:
+            del bell.owed[(topic, partition)]
+    return not bell.owed
+
+
+async def _until_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float) -> None:
+    """No fetches (partitions paused) until the bell rings or `backstop` seconds pass."""
+    consumer.pause(*consumer.assignment())
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bell.rung.wait(), backstop)
+    finally:
+        bell.rung.clear()  # before the fetch: a ring from now on means records after it
+        consumer.resume(*consumer.paused())  # what a rebalance left assigned
