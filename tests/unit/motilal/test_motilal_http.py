@@ -160,3 +160,31 @@ async def test_the_order_stream_leaves_from_the_given_local_address() -> None:
         await stream.close()
         reading.cancel()
     assert peers == ["127.0.0.2"]
+
+
+async def test_an_idle_connection_is_not_reused_after_the_idle_limit(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    """Kept within the limit, dropped after it: never sent on one the server may be closing."""
+    connections = 0
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            while True:
+                await _read_request(reader)
+                writer.write(_OK)
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            writer.close()
+
+    url = await serve(keep_alive)
+    settings = MotilalSettings(base_url=url, idle_connection_seconds=0.3)
+    async with MotilalHttp(settings) as http:
+        await http.post(PLACE, b"{}", {})
+        await http.post(PLACE, b"{}", {})
+        assert connections == 1
+        await asyncio.sleep(0.6)
+        await http.post(PLACE, b"{}", {})
+    assert connections == 2

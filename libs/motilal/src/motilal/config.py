@@ -75,6 +75,11 @@ class MotilalSettings(BaseSettings):
     """Seconds to wait for an answer; past it an order write is an unknown outcome."""
     max_connections: int = 64
     """Connections (and requests in flight) to Motilal per process; more wait their turn."""
+    idle_connection_seconds: float = 4.0
+    """An idle pooled connection is closed after this. Keep it below the server's keep-alive
+    (5 s for uvicorn, the simulator's server): a place sent on a connection the server is
+    closing would be an unknown outcome. Longer against a server that keeps connections
+    longer saves a connect (and a TLS handshake) after each quiet spell."""
     read_retries: int = 3
     """Attempts for idempotent reads (books, quotes, margins); writes are never retried here."""
     login_retries: int = 4

@@ -32,11 +32,6 @@ class AnswerLost(Exception):
 # A connection never made carried nothing; every other failure may follow a sent request.
 _NEVER_CONNECTED = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
-IDLE_CONNECTION_S = 4.0
-"""An idle connection is closed after this, before the server's own keep-alive ends (5 s
-for uvicorn, the simulator's server): a place sent on a connection the server is closing
-would be an unknown outcome."""
-
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -52,6 +47,7 @@ class MotilalHttp:
         IP must be the source of its calls); None: the host's default route."""
         self._base = settings.hosts.rest
         self._limit = settings.max_connections
+        self._idle_s = settings.idle_connection_seconds
         self._local_address = local_address
         self._timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=settings.connect_timeout, sock_read=settings.read_timeout
@@ -73,7 +69,7 @@ class MotilalHttp:
                 limit=self._limit,
                 limit_per_host=self._limit,
                 local_addr=local,
-                keepalive_timeout=IDLE_CONNECTION_S,
+                keepalive_timeout=self._idle_s,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=self._timeout, cookie_jar=aiohttp.DummyCookieJar()
