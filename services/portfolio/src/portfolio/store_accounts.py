@@ -124,8 +124,19 @@ class Reconciliation:
 async def drift_state(
     conn: asyncpg.Connection, client_ids: Sequence[str]
 ) -> tuple[dict[str, datetime], dict[str, dict[DriftKey, DriftRecord]]]:
-    """When each client was last compared (rows locked until the transaction ends) and its
-    stored drift."""
+    """When each client was last compared and its stored drift, the clients locked until the
+    transaction ends.
+
+    Locked by an advisory lock per client, not only by its reconciliations row: a client's
+    first snapshot has no row to lock yet, and during a rebalance two replicas can take the
+    same snapshots at once. Unlocked, the one that committed second wrote its older figures
+    over the other's (a drift counted twice came back as once, the time last compared went
+    backwards)."""
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock(hashtextextended('portfolio.drift:' || c, 0))
+           FROM (SELECT DISTINCT c FROM unnest($1::text[]) AS c ORDER BY c) AS sorted""",
+        list(client_ids),
+    )  # in one order everywhere: two batches sharing clients cannot deadlock
     compared = await conn.fetch(
         """SELECT client_id, taken_at FROM reconciliations WHERE client_id = ANY($1::text[])
            FOR UPDATE""",
