@@ -38,7 +38,7 @@ from common.redis_keys import QuoteKey, latest_quotes
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 from redis.asyncio import Redis
 
-from order_router import client_locks, metrics, store_kill_switches, store_orders
+from order_router import client_locks, metrics, store_accounts, store_kill_switches, store_orders
 from order_router.accounts import AccountCopies, AccountFacts
 from order_router.lookups import InstrumentCache, LookupFailed, OpenPosition, PositionLookup
 from order_router.margin_holds import Holds
@@ -149,6 +149,9 @@ class Intake:
         async with client_locks.clients_locked(self.pool, clients) as conn:
             # a kill switch another replica engaged under these locks, before its NOTIFY
             self.accounts.book.put_kill_switches(await store_kill_switches.kill_switches(conn))
+            # the clients' margin reports as stored: one another replica consumed reaches
+            # this copy only with its NOTIFY, and a client without one is not margin-checked
+            self.accounts.book.put(await store_accounts.load_margins(conn, sorted(clients)))
             blocks = await self._blocks_of(conn, clients)  # and MTM or square-off blocks
             holds = await Holds.load(conn, self.accounts.book, clients)
             decided = [

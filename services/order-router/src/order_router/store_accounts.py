@@ -112,10 +112,6 @@ async def load_accounts(conn: Executor, client_ids: Sequence[str] | None) -> Sto
     where = "WHERE $1::text[] IS NULL OR client_id = ANY($1::text[])"
     client_rows = await conn.fetch(f"SELECT * FROM clients {where}", ids)  # noqa: S608
     session_rows = await conn.fetch(f"SELECT * FROM sessions {where}", ids)  # noqa: S608
-    margin_rows = await conn.fetch(
-        f"SELECT client_id, report, rows, taken_at FROM margins {where}",  # noqa: S608
-        ids,
-    )
     return StoredAccounts(
         clients={r["client_id"]: Dated(r["updated_at"], client_state(r)) for r in client_rows},
         sessions={
@@ -125,12 +121,24 @@ async def load_accounts(conn: Executor, client_ids: Sequence[str] | None) -> Sto
             )
             for r in session_rows
         },
+        margins=(await load_margins(conn, client_ids)).margins,
+    )
+
+
+async def load_margins(conn: Executor, client_ids: Sequence[str] | None) -> StoredAccounts:
+    """The margin reports of `client_ids` (None: every client), in one query."""
+    rows = await conn.fetch(
+        """SELECT client_id, report, rows, taken_at FROM margins
+           WHERE $1::text[] IS NULL OR client_id = ANY($1::text[])""",
+        None if client_ids is None else list(client_ids),
+    )
+    return StoredAccounts(
         margins={
             (r["client_id"], r["report"]): Dated(
                 r["taken_at"], {int(s): Decimal(a) for s, a in json.loads(r["rows"])}
             )
-            for r in margin_rows
-        },
+            for r in rows
+        }
     )
 
 
