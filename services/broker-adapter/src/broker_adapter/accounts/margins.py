@@ -20,6 +20,10 @@ async def margin_snapshot(
     client_id: str, broker: MotilalClient, report: Report = "detail"
 ) -> MarginSnapshot:
     """Read the margin detail (or summary) report of one client now."""
+    # Stamped when asked, as positions are: an order the broker acknowledged while this
+    # read was on its way may be missing from it, so it must not look newer than that order
+    # (the router's margin holds and the portfolio keep the newest report by this time).
+    asked_at = utc_now()
     margins = await (broker.margin_detail() if report == "detail" else broker.margin_summary())
     return MarginSnapshot(
         correlation_id=new_id(),
@@ -29,5 +33,5 @@ async def margin_snapshot(
         rows=tuple(
             MarginRow(srno=r.srno, particulars=r.particulars, amount=r.amount) for r in margins.rows
         ),
-        taken_at=utc_now(),
+        taken_at=asked_at,
     )
