@@ -183,12 +183,16 @@ def build_router(
     async def drift(
         db: Db, client_id: str | None = None, confirmed_only: bool = False
     ) -> dict[str, Any]:
+        # when compared first, then what was found: the rows are then at least as new as the
+        # times (a comparison commits both at once); read the other way round, a comparison
+        # committing in between showed its time beside the rows before it
+        compared = await store_accounts.reconciled_at(db, client_id)
         rows = await store_accounts.list_drift(db, client_id, drift_confirmations)
         items = [DriftOut(**r) for r in rows if r["confirmed"] or not confirmed_only]
         return {
             "confirmations_needed": drift_confirmations,
             "drift": items,
-            "reconciled_at": await store_accounts.reconciled_at(db, client_id),
+            "reconciled_at": compared,
         }
 
     return router
