@@ -177,7 +177,7 @@ async def test_exits_drift_reported_when_simulator_changed_behind_our_back(
         assert changed.status_code == 200, changed.text
 
     found = await drift_of(gateway, [client], TCS)
-    if len(found) != 1:  # seen once in a full run: say what the platform held and compared
+    if len(found) != 1:  # say what the platform held and compared, should it happen again
         drift = (await gateway.get("/api/v1/admin/drift", params={"client_id": client})).json()
         held = (await gateway.get(f"/api/v1/trades/{trade['trade_id']}")).json()
         raise AssertionError(f"one drift row expected, found {found}; drift {drift}; {held}")

@@ -3,10 +3,13 @@ acknowledged while the read was on its way may be missing from it, so the read m
 look newer than that order (accounts/snapshots.py, accounts/margins.py)."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+import pytest
 from broker_adapter.accounts.margins import margin_snapshot
 from broker_adapter.accounts.snapshots import positions_snapshot
+from common.contracts.accounts import BrokerPositionsSnapshot, MarginSnapshot
 from common.contracts.envelope import utc_now
 from motilal.models import Margins, Position
 
@@ -29,17 +32,12 @@ class SlowBroker:
         return []
 
 
-async def test_margin_snapshot_is_stamped_when_asked() -> None:
+@pytest.mark.parametrize("read", [margin_snapshot, positions_snapshot])
+async def test_a_broker_read_is_stamped_when_asked(
+    read: Callable[..., Awaitable[MarginSnapshot | BrokerPositionsSnapshot]],
+) -> None:
     broker = SlowBroker()
     asked = utc_now()
-    snapshot = await margin_snapshot("C1", broker)  # type: ignore[arg-type]
-    assert broker.answered_at is not None
-    assert asked <= snapshot.taken_at < broker.answered_at
-
-
-async def test_positions_snapshot_is_stamped_when_asked() -> None:
-    broker = SlowBroker()
-    asked = utc_now()
-    snapshot = await positions_snapshot("C1", broker)  # type: ignore[arg-type]
+    snapshot = await read("C1", broker)
     assert broker.answered_at is not None
     assert asked <= snapshot.taken_at < broker.answered_at
