@@ -282,6 +282,7 @@ class DoorbellConsumer:
     doorbell: Doorbell
     consumer: Any  # the subscriber's aiokafka consumer
     seen: list[str]  # event ids handled so far
+    fetching_when_handled: dict[str, bool]  # event id -> a partition unpaused as it was handled
 
     def publisher(self) -> Publisher:
         """A Publisher that rings the doorbell by itself."""
@@ -302,8 +303,12 @@ async def _doorbell_consumer(
     redis = Redis.from_url(stack.redis_url, decode_responses=True)
     doorbell = Doorbell(redis)
     seen: list[str] = []
+    fetching: dict[str, bool] = {}
+    consumers: list[Any] = []
 
     async def handler(batch: Sequence[Message]) -> None:
+        for m in batch:
+            fetching[m.event_id] = consumers[0].paused() != consumers[0].assignment()
         seen.extend(m.event_id for m in batch)
 
     broker = build_broker(settings, "test")
@@ -312,8 +317,9 @@ async def _doorbell_consumer(
     await broker.start()
     try:
         consumer = broker.subscribers[0].consumer  # type: ignore[attr-defined]
+        consumers.append(consumer)
         await _until(lambda: consumer.assignment() and consumer.paused() == consumer.assignment())
-        yield DoorbellConsumer(broker, doorbell, consumer, seen)
+        yield DoorbellConsumer(broker, doorbell, consumer, seen, fetching)
     finally:
         await broker.stop()
         listening.cancel()
@@ -336,6 +342,24 @@ async def test_idle_consumer_with_doorbell_stops_fetching_and_a_ring_wakes_it(
         rung = make(OrderFilled, client_id="c2", trade_no="T-rung")
         await bell.publisher().publish(topic, rung)
         await _until(lambda: rung.event_id in seen)
+
+
+async def test_doorbell_consumer_stops_fetching_once_it_read_what_the_ring_announced(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    # Records that arrive with a ring need no empty fetch to show they were all: the
+    # broker would hold that fetch for its whole wait (2 s here), and the next ring's
+    # records would wait behind it. The consumer pauses before it handles the batch.
+    _, topic = wiring
+    async with _doorbell_consumer(stack, topic, KAFKA_FETCH_MAX_WAIT_MS=2000) as bell:
+        publisher = bell.publisher()
+        first = make(OrderFilled, client_id="c1", trade_no="T-first")
+        await publisher.publish(topic, first)
+        await _until(lambda: first.event_id in bell.seen)
+        second = make(OrderFilled, client_id="c1", trade_no="T-second")
+        await publisher.publish(topic, second)
+        await _until(lambda: second.event_id in bell.seen)
+        assert bell.fetching_when_handled == {first.event_id: False, second.event_id: False}
 
 
 async def test_doorbell_consumer_keeps_reading_until_its_fetch_comes_back(

@@ -2,7 +2,6 @@
 fetching adaptively (a doorbell's rings on the embedded broker; see `fetch_adaptively`)."""
 
 import asyncio
-import contextlib
 import time
 from itertools import chain
 from typing import Any
@@ -37,18 +36,29 @@ def fetch_adaptively(subscriber: Any, settings: ServiceSettings, bell: Bell | No
     backstop = settings.kafka_doorbell_backstop_seconds
     last_records = time.monotonic()
     looked_at = _now_ms()
+    looking = True  # a consumer starts by looking at what is there
 
     async def get_msg(consumer: AIOKafkaConsumer) -> tuple[Any, ...]:
-        nonlocal last_records, looked_at
+        nonlocal last_records, looked_at, looking
         max_records = settings.kafka_max_records
         if bell is not None:
             # records from now on come with a ring
-            if _caught_up(consumer, looked_at) and await _read_all_rung(consumer, bell, backstop):
-                await _until_rung(consumer, bell, backstop)
+            if await _read_all_rung(consumer, bell, backstop) and (
+                not looking or _caught_up(consumer, looked_at)
+            ):
+                looking = await _until_rung(consumer, bell, backstop)
                 looked_at = _now_ms()
+            else:
+                consumer.resume(*consumer.paused())  # rung while the last batch was handled
             batches = await consumer.getmany(timeout_ms=_RUNG_WAIT_MS, max_records=max_records)
             if batches:  # more may follow: caught up only once a later fetch came back empty
                 looked_at = _now_ms()
+                if not looking and await _read_all_rung(consumer, bell, backstop):
+                    # Everything announced is read: pause before the fetcher sends its next
+                    # fetch, which the broker would hold for its whole wait and answer empty
+                    # (about a millisecond of its CPU, and the next ring's fetch waits for
+                    # it to come back). No await since getmany: the fetcher has not run.
+                    consumer.pause(*consumer.assignment())
             return tuple(chain.from_iterable(batches.values()))
         batches = await consumer.getmany(timeout_ms=BATCH_WAIT_MS, max_records=max_records)
         fetcher = consumer._fetcher
@@ -101,12 +111,17 @@ async def _read_all_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float
     return not bell.owed
 
 
-async def _until_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float) -> None:
-    """No fetches (partitions paused) until the bell rings or `backstop` seconds pass."""
+async def _until_rung(consumer: AIOKafkaConsumer, bell: Bell, backstop: float) -> bool:
+    """No fetches (partitions paused) until the bell rings or `backstop` seconds pass;
+    returns whether the consumer is to look (see `Bell.look`) rather than read up to the
+    offsets the rings announced."""
     consumer.pause(*consumer.assignment())
     try:
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(bell.rung.wait(), backstop)
+        except TimeoutError:
+            bell.look()  # the backstop: whatever came unannounced
     finally:
         bell.rung.clear()  # before the fetch: a ring from now on means records after it
         consumer.resume(*consumer.paused())  # what a rebalance left assigned
+    return bell.take_look()

@@ -43,17 +43,31 @@ class Bell:
 
     def __init__(self) -> None:
         self.rung = asyncio.Event()
-        self.rung.set()  # a consumer starts by looking
         self.owed: dict[tuple[str, int], tuple[int, float]] = {}
         """(topic, partition) -> (end offset announced, when it was rung: monotonic)."""
+        self._look_asked = False
 
     def ring(self, topic: str, ends: Mapping[int, int]) -> None:
+        if not ends:  # a producer that is not ours: what it wrote is not announced
+            self.look()
+            return
         now = time.monotonic()
         for partition, end in ends.items():
             known = self.owed.get((topic, partition))
             if known is None or end > known[0]:
                 self.owed[(topic, partition)] = (end, now)
         self.rung.set()
+
+    def look(self) -> None:
+        """Wake the consumer to look for whatever there is, announced or not: it is caught
+        up only once a fetch comes back empty."""
+        self._look_asked = True
+        self.rung.set()
+
+    def take_look(self) -> bool:
+        """Whether a look was asked since the last time this was called."""
+        asked, self._look_asked = self._look_asked, False
+        return asked
 
 
 class Doorbell:
@@ -116,7 +130,7 @@ class Doorbell:
     def _wake_all(self) -> None:
         for bells in self._bells.values():
             for bell in bells:
-                bell.rung.set()
+                bell.look()
 
 
 def _ends(data: object) -> dict[int, int]:
