@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import asyncpg
@@ -78,27 +78,21 @@ class Prepared:
     exits: dict[str, OpenPosition | LookupFailed | None]
 
 
+@dataclass(eq=False)
 class Intake:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        redis: Redis,
-        publisher: Publisher,
-        instruments: InstrumentCache,
-        positions: PositionLookup,
-        risk: RiskConfig,
-        accounts: AccountCopies,
-    ) -> None:
-        self.pool = pool
-        self.accounts = accounts
-        self.redis = redis
-        self.publisher = publisher
-        self.instruments = instruments
-        self.positions = positions
-        self.risk = risk
-        self.guard: RiskAutomation | None = None
-        """MTM-limit and square-off blocks and flattening (risk_wiring.py), set at start."""
-        self.changes = WorkingOrderChanges(pool, redis, publisher, accounts)
+    pool: asyncpg.Pool
+    redis: Redis
+    publisher: Publisher
+    instruments: InstrumentCache
+    positions: PositionLookup
+    risk: RiskConfig
+    accounts: AccountCopies
+    guard: RiskAutomation | None = field(init=False, default=None)
+    """MTM-limit and square-off blocks and flattening (risk_wiring.py), set at start."""
+    changes: WorkingOrderChanges = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changes = WorkingOrderChanges(self.pool, self.redis, self.publisher, self.accounts)
 
     async def handle(self, messages: Sequence[Message]) -> None:
         """Order-making requests are placed together up to the next modify, cancel or

@@ -20,6 +20,7 @@ a replica that watches no one reads no figures to hang the re-read on.
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import asyncpg
@@ -50,22 +51,16 @@ def limits_of(row: asyncpg.Record) -> MtmLimits:
     )
 
 
+@dataclass(eq=False)
 class MtmWatch:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        publisher: Publisher,
-        refresh_seconds: float,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.pool = pool
-        self.publisher = publisher
-        self.refresh_seconds = refresh_seconds
-        self.clock = clock
-        self.board = MtmBoard()
-        self.limits: dict[str, MtmLimits] = {}
-        self._watched: frozenset[str] = frozenset()
-        self._fired: set[str] = set()
+    pool: asyncpg.Pool
+    publisher: Publisher
+    refresh_seconds: float
+    clock: Callable[[], datetime] = utc_now
+    board: MtmBoard = field(init=False, default_factory=MtmBoard)
+    limits: dict[str, MtmLimits] = field(init=False, default_factory=dict)
+    _watched: frozenset[str] = field(init=False, default=frozenset())
+    _fired: set[str] = field(init=False, default_factory=set)
 
     async def reload(self) -> None:
         rows = await store_risk.all_limits(self.pool)

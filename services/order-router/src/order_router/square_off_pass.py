@@ -12,6 +12,7 @@ a time of day.
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import asyncpg
@@ -32,22 +33,14 @@ log = logging.getLogger(__name__)
 ACTOR = "order-router:square-off"
 
 
+@dataclass(eq=False)
 class SquareOffPass:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        publisher: Publisher,
-        book: AccountBook,
-        per_exchange: SquareOffTimes,
-        check_seconds: float,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.pool = pool
-        self.publisher = publisher
-        self.book = book
-        self.per_exchange = per_exchange
-        self.check_seconds = check_seconds
-        self.clock = clock
+    pool: asyncpg.Pool
+    publisher: Publisher
+    book: AccountBook
+    per_exchange: SquareOffTimes
+    check_seconds: float
+    clock: Callable[[], datetime] = utc_now
 
     async def times(self) -> SquareOffTimes:
         """The segment times with every client's own time (scope_limits) over them."""

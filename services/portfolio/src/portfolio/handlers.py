@@ -12,6 +12,7 @@ Each handler takes a Kafka batch with a fixed number of statements, whatever its
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import InitVar, dataclass, field
 from decimal import Decimal
 
 import asyncpg
@@ -52,24 +53,24 @@ DRIFT = Gauge(
 )
 
 
+@dataclass(eq=False)
 class PortfolioHandlers:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        redis: Redis,
-        publisher: Publisher,
-        updates: UpdatePublisher,
-        drift_confirmations: int,
-        assignment: Callable[[], Assigned | None],
-        assignment_poll_s: float,
+    pool: asyncpg.Pool
+    redis: Redis
+    publisher: Publisher
+    updates: UpdatePublisher
+    drift_confirmations: int
+    assignment: InitVar[Callable[[], Assigned | None]]
+    assignment_poll_s: InitVar[float]
+    owner: BookOwner = field(init=False)
+    """Keeps the live book to the clients of this replica's partitions."""
+
+    def __post_init__(
+        self, assignment: Callable[[], Assigned | None], assignment_poll_s: float
     ) -> None:
-        self.pool = pool
-        self.redis = redis
-        self.publisher = publisher
-        self.updates = updates
-        self.drift_confirmations = drift_confirmations
-        self.owner = BookOwner(pool, updates, assignment, self._latest_quotes, assignment_poll_s)
-        """Keeps the live book to the clients of this replica's partitions."""
+        self.owner = BookOwner(
+            self.pool, self.updates, assignment, self._latest_quotes, assignment_poll_s
+        )
 
     async def seed_prices(self) -> None:
         """Every held instrument's latest price from Redis, for the API's marks (the book's

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from common.assignment import Assigned, assigned, member
@@ -92,40 +93,40 @@ class ReconcileIn(BaseModel):
     )
 
 
+@dataclass(eq=False)
 class AccountSnapshots:
     """When a client's positions and margins are read: after its fills settle (once per
     burst), on demand, and by a slow sweep that visits every known client once per period,
     one at a time, so the idle cost stays flat however many clients there are."""
 
-    def __init__(
-        self,
-        sessions: SessionSource,
-        publisher: Publisher,
-        sweep_s: float,
-        after_fill_delay_s: float,
-        concurrency: int,
-    ) -> None:
-        self._sessions = sessions
-        self._publisher = publisher
-        self._sweep = sweep_s
-        self._after_fill = after_fill_delay_s
+    sessions: SessionSource
+    publisher: Publisher
+    sweep_s: float
+    after_fill_delay_s: float
+    concurrency: InitVar[int]
+    traded: set[str] = field(init=False, default_factory=set)
+    """Clients this process saw fills for (swept even without a registry entry)."""
+    registry: Callable[[], Awaitable[list[store_sessions.Account]]] | None = field(
+        init=False, default=None
+    )
+    """The registry copy's active accounts (set by the wiring)."""
+    assignment: Callable[[], Assigned | None] = field(init=False)
+    """The registry group's partitions of accounts.clients.v1 here (set by the wiring)."""
+    egress: EgressPools = field(init=False, default_factory=EgressPools)
+    """Whose accounts this adapter reads: its egress pool's clients (set by the wiring)."""
+    burst_placed: Callable[[], Awaitable[None]] | None = field(init=False, default=None)
+    """Resolves when no command is being placed; reads after fills wait for it (up to
+    MAX_DEFER_S), so a burst's orders go out before its clients' accounts are read."""
+    _slots: asyncio.Semaphore = field(init=False)
+    _read_at: dict[str, float] = field(init=False, default_factory=dict)
+    _pending: dict[str, asyncio.Task[None]] = field(init=False, default_factory=dict)
+    """Per client, its read after fills that has not started yet (a poke joins it)."""
+    _reads: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    """Every read after fills until it ends, started or not: stop() cancels them all."""
+
+    def __post_init__(self, concurrency: int) -> None:
         self._slots = asyncio.Semaphore(concurrency)
-        self.traded: set[str] = set()
-        """Clients this process saw fills for (swept even without a registry entry)."""
-        self.registry: Callable[[], Awaitable[list[store_sessions.Account]]] | None = None
-        """The registry copy's active accounts (set by the wiring)."""
-        self.assignment: Callable[[], Assigned | None] = lambda: None
-        """The registry group's partitions of accounts.clients.v1 here (set by the wiring)."""
-        self.egress = EgressPools()
-        """Whose accounts this adapter reads: its egress pool's clients (set by the wiring)."""
-        self.burst_placed: Callable[[], Awaitable[None]] | None = None
-        """Resolves when no command is being placed; reads after fills wait for it (up to
-        MAX_DEFER_S), so a burst's orders go out before its clients' accounts are read."""
-        self._read_at: dict[str, float] = {}
-        self._pending: dict[str, asyncio.Task[None]] = {}
-        """Per client, its read after fills that has not started yet (a poke joins it)."""
-        self._reads: set[asyncio.Task[None]] = set()
-        """Every read after fills until it ends, started or not: stop() cancels them all."""
+        self.assignment = lambda: None  # no partitions: sweeps no one until wired
 
     # --- which clients, and when -----------------------------------------------------
 
@@ -153,7 +154,7 @@ class AccountSnapshots:
         task.add_done_callback(self._reads.discard)
 
     async def _read_later(self, client_id: str) -> None:
-        await asyncio.sleep(self._after_fill)
+        await asyncio.sleep(self.after_fill_delay_s)
         await self._placed()
         self._pending.pop(client_id, None)
         await self.poll_client(client_id, "fills")
@@ -170,13 +171,13 @@ class AccountSnapshots:
         while True:
             clients = await self.swept()
             if not clients:
-                await asyncio.sleep(self._sweep)
+                await asyncio.sleep(self.sweep_s)
                 continue
-            gap = self._sweep / len(clients)
+            gap = self.sweep_s / len(clients)
             for client_id in clients:
                 await asyncio.sleep(gap)
                 read_at = self._read_at.get(client_id)
-                if read_at is None or time.monotonic() - read_at >= self._sweep / 2:
+                if read_at is None or time.monotonic() - read_at >= self.sweep_s / 2:
                     await self.poll_client(client_id, "sweep")
 
     # --- reading ---------------------------------------------------------------------
@@ -202,18 +203,18 @@ class AccountSnapshots:
             return False
 
     async def _poll(self, client_id: str, retry_session: bool) -> None:
-        broker = client_of(await self._sessions.session_for(client_id))
+        broker = client_of(await self.sessions.session_for(client_id))
         try:
             positions = await positions_snapshot(client_id, broker)
             margins = await margin_snapshot(client_id, broker)
         except SessionExpired:
             if not retry_session:
                 raise
-            await self._sessions.relogin(client_id)
+            await self.sessions.relogin(client_id)
             await self._poll(client_id, retry_session=False)
             return
-        await self._publisher.publish(BROKER_POSITIONS, positions)
-        await self._publisher.publish(MARGINS, margins)
+        await self.publisher.publish(BROKER_POSITIONS, positions)
+        await self.publisher.publish(MARGINS, margins)
 
     def router(self) -> APIRouter:
         router = APIRouter(prefix="/internal", tags=["reconciliation"])

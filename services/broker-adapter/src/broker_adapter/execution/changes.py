@@ -9,6 +9,7 @@ motilal.errors.classify) is a change_rejected; MO1066 on cancel means already ca
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal, TypeVar
 
@@ -48,24 +49,16 @@ _ALREADY_CANCELED = "MO1066"
 C = TypeVar("C", ModifyOrder, CancelOrder)
 
 
+@dataclass(eq=False)
 class Changes:
     """Modify and cancel of placed orders, through the same broker access as placing."""
 
-    def __init__(
-        self,
-        settings: BrokerAdapterSettings,
-        pool: asyncpg.Pool,
-        prices: LastPrices,
-        broker: BrokerAccess,
-        emitter: Emitter,
-        locks: ClientLocks,
-    ) -> None:
-        self.settings = settings
-        self.pool = pool
-        self.prices = prices
-        self.broker = broker
-        self.emitter = emitter
-        self.locks = locks
+    settings: BrokerAdapterSettings
+    pool: asyncpg.Pool
+    prices: LastPrices
+    broker: BrokerAccess
+    emitter: Emitter
+    locks: ClientLocks
 
     async def modify(self, command: ModifyOrder) -> str:
         return await self._of_placed(command, "modify", self._modify)

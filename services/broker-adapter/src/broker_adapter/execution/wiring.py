@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from common.contracts.envelope import Message
@@ -28,21 +29,16 @@ from broker_adapter.tracking.tracker import Tracker
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Execution:
     """Built once the runtime's pool and Redis are open (`start`), used by the consumer."""
 
-    def __init__(
-        self,
-        settings: BrokerAdapterSettings,
-        sessions: SessionSource,
-        on_fills: Callable[[str], None],
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.on_fills = on_fills
-        self.workers: CommandWorkers | None = None
-        self.tracker: Tracker | None = None
-        self.pools: ClientPools | None = None
+    settings: BrokerAdapterSettings
+    sessions: SessionSource
+    on_fills: Callable[[str], None]
+    workers: CommandWorkers | None = field(init=False, default=None)
+    tracker: Tracker | None = field(init=False, default=None)
+    pools: ClientPools | None = field(init=False, default=None)
 
     def build(self, runtime: ServiceRuntime) -> None:
         s = self.settings

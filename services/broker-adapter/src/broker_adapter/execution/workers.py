@@ -21,6 +21,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 import asyncpg
 from common.contracts.commands import CancelOrder, ModifyOrder, PlaceOrder
@@ -40,33 +41,32 @@ _MAX_BACKOFF = 10.0
 _RECENT_DONE = 10_000
 
 
+@dataclass(eq=False)
 class CommandWorkers:
-    def __init__(
-        self,
-        settings: BrokerAdapterSettings,
-        pool: asyncpg.Pool,
-        executor: Executor,
-        changes: Changes,
-    ) -> None:
-        self.settings = settings
-        self.pool = pool
-        self.executor = executor
-        self.changes = changes
-        self._queues: dict[str, deque[inbox.InboxRow]] = {}
-        self._queued: set[int] = set()
-        self._tasks: dict[str, asyncio.Task[None]] = {}
-        self.idle = asyncio.Event()
-        """Set while no client has a command to run (nothing is being placed)."""
+    settings: BrokerAdapterSettings
+    pool: asyncpg.Pool
+    executor: Executor
+    changes: Changes
+    _queues: dict[str, deque[inbox.InboxRow]] = field(init=False, default_factory=dict)
+    _queued: set[int] = field(init=False, default_factory=set)
+    _tasks: dict[str, asyncio.Task[None]] = field(init=False, default_factory=dict)
+    idle: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    """Set while no client has a command to run (nothing is being placed)."""
+    owner: str = field(init=False)
+    """This process, in the inbox's leases."""
+    _recent_done: OrderedDict[int, None] = field(init=False, default_factory=OrderedDict)
+    """Rows finished lately: a lease renewal read just before one was marked done must not
+    queue it again."""
+    _parked_since: dict[int, float] = field(init=False, default_factory=dict)
+    _finished: GroupCommit[tuple[int, str], None] = field(init=False)
+    renewed: Callable[[], Awaitable[None]] | None = field(init=False, default=None)
+    """Runs with the lease renewals: this replica's beat, and the takeover of a gone
+    replica's open orders (tracking/takeover.py; wired in app.py)."""
+
+    def __post_init__(self) -> None:
         self.idle.set()
-        self.owner = settings.egress.inbox_owner()  # this process, in the inbox's leases
-        # rows finished lately: a lease renewal read just before one was marked done must
-        # not queue it again
-        self._recent_done: OrderedDict[int, None] = OrderedDict()
-        self._parked_since: dict[int, float] = {}
-        self._finished: GroupCommit[tuple[int, str], None] = GroupCommit(self._finish_many)
-        self.renewed: Callable[[], Awaitable[None]] | None = None
-        """Runs with the lease renewals: this replica's beat, and the takeover of a gone
-        replica's open orders (tracking/takeover.py; wired in app.py)."""
+        self.owner = self.settings.egress.inbox_owner()
+        self._finished = GroupCommit(self._finish_many)
 
     async def handle_batch(self, messages: Sequence[Message]) -> None:
         """The orders.commands.v1 batch handler: store, queue to the clients' workers, return."""

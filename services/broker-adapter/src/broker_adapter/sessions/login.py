@@ -9,6 +9,7 @@ module does one login when asked.
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -56,31 +57,26 @@ class Infra(Protocol):
 Publish = Callable[[SessionChanged], Awaitable[None]]
 
 
+@dataclass(eq=False)
 class LoginFlow:
-    def __init__(
-        self,
-        infra: Infra,
-        publish: Publish,
-        *,
-        private_key: PrivateKey | None,
-        motilal: MotilalSettings,
-        otp_wait_seconds: int,
-        on_ready: Callable[[BrokerSession], None],
-    ) -> None:
-        self._infra = infra
-        self._publish = publish
-        self._key = private_key
-        self._motilal = motilal
-        self._otp_wait = otp_wait_seconds
-        self._on_ready = on_ready
-        self._http = HttpClients(motilal)
-        """One pooled client per local address: a client with its own network identity
-        leaves from its local_ip (the host or pod must have it), the others the default."""
+    infra: Infra
+    publish: Publish
+    _: KW_ONLY
+    private_key: PrivateKey | None = field(repr=False)
+    motilal: MotilalSettings
+    otp_wait_seconds: int
+    on_ready: Callable[[BrokerSession], None]
+    _http: HttpClients = field(init=False)
+    """One pooled client per local address: a client with its own network identity
+    leaves from its local_ip (the host or pod must have it), the others the default."""
+
+    def __post_init__(self) -> None:
+        self._http = HttpClients(self.motilal)
 
     @property
     def tokens(self) -> SharedTokens:
         # Redis opens with the service, after __init__; tokens are encrypted with our key
-        return SharedTokens(self._infra.redis, self._key)
+        return SharedTokens(self.infra.redis, self.private_key)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -89,7 +85,7 @@ class LoginFlow:
         """A MotilalClient for the account; opens the sealed credentials in memory."""
         if account.sealed_credentials is None:
             raise CredentialsUnavailable("no credentials are registered for this client")
-        opened = unseal(account.sealed_credentials, self._key)
+        opened = unseal(account.sealed_credentials, self.private_key)
         credentials = Credentials(
             client_code=account.motilal_client_id,
             password=opened.password,
@@ -102,7 +98,7 @@ class LoginFlow:
         # client on its own.
         identity = identity_of(account)
         return MotilalClient(
-            self._motilal,
+            self.motilal,
             credentials,
             http=self._http.leaving_from(None if identity is None else identity.local_ip),
             relogin_on_expiry=False,
@@ -143,7 +139,7 @@ class LoginFlow:
                 entry.pending_otp = client
                 await self.store_token(
                     account, client, verified=False,
-                    ttl=timedelta(seconds=self._otp_wait), expires_at=session.expires_at,
+                    ttl=timedelta(seconds=self.otp_wait_seconds), expires_at=session.expires_at,
                 )  # fmt: skip
                 reason = (
                     "an OTP was sent to the client's registered mobile and e-mail: submit it "
@@ -169,7 +165,7 @@ class LoginFlow:
         entry.obtained_at = time.monotonic()
         await self.set_state(account, ACTIVE, expires_at=expires_at)
         log.info("client %s logged in to Motilal until %s", account.client_id, expires_at)
-        self._on_ready(entry.session)
+        self.on_ready(entry.session)
         return entry.session
 
     async def store_token(
@@ -202,7 +198,7 @@ class LoginFlow:
         if dealer is None:
             return
         through = None if reason is None else f"through dealer {dealer}: {reason}"
-        for client in await store_sessions.clients_of_dealer(self._infra.pool, dealer):
+        for client in await store_sessions.clients_of_dealer(self.infra.pool, dealer):
             await self._record(client, state, through, error_code, expires_at)
 
     async def _record(
@@ -214,7 +210,7 @@ class LoginFlow:
         expires_at: datetime | None,
     ) -> None:
         await store_sessions.save_session(
-            self._infra.pool,
+            self.infra.pool,
             account.client_id,
             state,
             reason=reason,
@@ -222,7 +218,7 @@ class LoginFlow:
             credentials_hash=account.credentials_hash,
             expires_at=expires_at,
         )
-        await self._publish(
+        await self.publish(
             SessionChanged(
                 correlation_id=correlation_id() or new_id(),
                 actor=ACTOR,

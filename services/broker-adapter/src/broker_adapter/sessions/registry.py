@@ -14,6 +14,7 @@ pool reads every message (a group of its own) and applies those of its own clien
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import KW_ONLY, InitVar, dataclass, field
 from typing import cast
 
 from common.contracts.accounts import ClientUpserted, dealer_key
@@ -21,29 +22,29 @@ from common.contracts.envelope import Message
 from common.service import ServiceRuntime
 
 from broker_adapter.config import BrokerAdapterSettings
-from broker_adapter.egress import pool_of_registered
+from broker_adapter.egress import EgressPools, pool_of_registered
 from broker_adapter.sessions import store_sessions
 from broker_adapter.sessions.manager import SessionManager
-from broker_adapter.sessions.signature import registry_verifier
+from broker_adapter.sessions.signature import RegistryVerifier, registry_verifier
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class Registry:
-    def __init__(
-        self,
-        runtime: ServiceRuntime,
-        sessions: SessionManager,
-        *,
-        login_on_register: bool,
-        login_concurrency: int,
-    ) -> None:
-        self._runtime = runtime
-        self._sessions = sessions
-        self._login_on_register = login_on_register
+    runtime: ServiceRuntime
+    sessions: SessionManager
+    _: KW_ONLY
+    login_on_register: bool
+    login_concurrency: InitVar[int]
+    _logins: asyncio.Semaphore = field(init=False)
+    _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _verifier: RegistryVerifier = field(init=False)
+    _egress: EgressPools = field(init=False)
+
+    def __post_init__(self, login_concurrency: int) -> None:
         self._logins = asyncio.Semaphore(login_concurrency)
-        self._tasks: set[asyncio.Task[None]] = set()
-        settings = cast(BrokerAdapterSettings, runtime.settings)
+        settings = cast(BrokerAdapterSettings, self.runtime.settings)
         self._verifier = registry_verifier(settings.registry_verify_key, dev_mode=settings.dev_mode)
         self._egress = settings.egress
 
@@ -54,16 +55,16 @@ class Registry:
                 continue  # its own pool stores it (one database) and logs it in
             if isinstance(message, ClientUpserted):
                 key = message.client_id
-                before, after = await store_sessions.upsert_account(self._runtime.pool, message)
+                before, after = await store_sessions.upsert_account(self.runtime.pool, message)
             else:
                 key = dealer_key(message.dealer_id)
-                before, after = await store_sessions.upsert_dealer(self._runtime.pool, message)
+                before, after = await store_sessions.upsert_dealer(self.runtime.pool, message)
             if after is None and before is None:
                 continue  # stale or no credentials at all
             if before != after:
-                await self._sessions.credentials_changed(key)
+                await self.sessions.credentials_changed(key)
                 log.info("%s: credentials (or dealer) new or replaced", key)
-                if self._login_on_register and message.active and after is not None:
+                if self.login_on_register and message.active and after is not None:
                     self._spawn_login(key)
 
     def _spawn_login(self, client_id: str) -> None:
@@ -74,7 +75,7 @@ class Registry:
     async def _login(self, client_id: str) -> None:
         async with self._logins:
             try:
-                await self._sessions.refresh(client_id)
+                await self.sessions.refresh(client_id)
             except Exception:
                 log.exception("background login of %s failed unexpectedly", client_id)
 

@@ -27,7 +27,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import asyncpg
 from common.contracts.envelope import utc_now
@@ -65,37 +65,33 @@ _SOON_S = 0.5
 """Delay of a recovery read asked for by a frame (fills the stream did not bring yet)."""
 
 
+@dataclass(eq=False)
 class Tracker:
-    def __init__(
-        self,
-        settings: BrokerAdapterSettings,
-        pool: asyncpg.Pool,
-        executor: Executor,
-        journal: Journal,
-        fills: FillOutbox,
-        locks: ClientLocks,
-        on_fills: Callable[[str], None],
-    ) -> None:
-        self.settings = settings
-        self.pool = pool
-        self.executor = executor
-        self.journal = journal
-        self.fills = fills
-        self.locks = locks
-        self._on_fills = on_fills
-        self.open = OpenOrders()
-        self._frames: dict[str, deque[StreamUpdate]] = {}
-        self._appliers: dict[str, asyncio.Task[None]] = {}
-        self._reads: set[asyncio.Task[None]] = set()
-        self._next_read: dict[str, float] = {}
-        self._quiet_reads: dict[str, int] = {}
-        self._wake = asyncio.Event()
-        self._sleeping_until = 0.0
+    settings: BrokerAdapterSettings
+    pool: asyncpg.Pool
+    executor: Executor
+    journal: Journal
+    fills: FillOutbox
+    locks: ClientLocks
+    on_fills: Callable[[str], None]
+    open: OpenOrders = field(init=False, default_factory=OpenOrders)
+    _frames: dict[str, deque[StreamUpdate]] = field(init=False, default_factory=dict)
+    _appliers: dict[str, asyncio.Task[None]] = field(init=False, default_factory=dict)
+    _reads: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _next_read: dict[str, float] = field(init=False, default_factory=dict)
+    _quiet_reads: dict[str, int] = field(init=False, default_factory=dict)
+    _wake: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _sleeping_until: float = field(init=False, default=0.0)
+    streams: OrderStreams | None = field(init=False)
+    pools: ClientPools = field(init=False)
+    """Whose orders this replica follows (egress.py), set by the wiring."""
+
+    def __post_init__(self) -> None:
         self.streams = (
-            OrderStreams(self._on_frame, self._on_connect) if settings.order_stream else None
+            OrderStreams(self._on_frame, self._on_connect) if self.settings.order_stream else None
         )
-        executor.follower = self
-        self.pools: ClientPools = ClientPools(EgressPools(), pool)  # egress.py, set by wiring
+        self.executor.follower = self
+        self.pools = ClientPools(EgressPools(), self.pool)
 
     # ---- what the executor tells (executor.Follower) --------------------------------------
 
@@ -200,7 +196,7 @@ class Tracker:
                 followed.intent = replace(intent, filled_quantity=stored.filled_quantity)
             return
         followed.intent = replace(intent, filled_quantity=filled)
-        self._on_fills(client_id)
+        self.on_fills(client_id)
         if complete and is_open:
             await self._end(followed, Settlement(followed.intent, "order.filled", "Traded"))
 

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import KW_ONLY, InitVar, dataclass, field
 from time import monotonic
 from typing import Any
 
@@ -53,33 +54,35 @@ INTEREST_REREAD_SECONDS = 15.0
 handled the change (one indexed query per 15 s)."""
 
 
+@dataclass(eq=False)
 class QuoteService:
-    def __init__(
-        self,
-        settings: MarketDataSettings,
-        catalog: Catalog,
-        *,
-        pool: Callable[[], asyncpg.Pool],
-        redis: Callable[[], Redis],
-        publisher: Publisher,
-        client: MotilalClient,
-        feed_url: str,
-    ) -> None:
-        self._settings = settings
-        self._catalog = catalog
-        self._pool = pool
-        self._redis = redis
-        self._publisher = publisher
-        self._book = QuoteBook()
-        self._conflator = Conflator()
-        self._replaced_seen = 0
-        self._selection = Selection(chosen=[], left_out=[])
-        self._interest: tuple[list[FeedKey], list[FeedKey]] = ([], [])
-        self._interest_read_at: float | None = None
-        self._interest_stale = True
-        self._interest_changed = asyncio.Event()
-        self._down_since: float | None = monotonic()
-        self._polled = 0
+    settings: MarketDataSettings
+    catalog: Catalog
+    _: KW_ONLY
+    pool: Callable[[], asyncpg.Pool]
+    redis: Callable[[], Redis]
+    publisher: Publisher
+    client: InitVar[MotilalClient]
+    feed_url: InitVar[str]
+    _book: QuoteBook = field(init=False, default_factory=QuoteBook)
+    _conflator: Conflator = field(init=False, default_factory=Conflator)
+    _replaced_seen: int = field(init=False, default=0)
+    _selection: Selection = field(
+        init=False, default_factory=lambda: Selection(chosen=[], left_out=[])
+    )
+    _interest: tuple[list[FeedKey], list[FeedKey]] = field(
+        init=False, default_factory=lambda: ([], [])
+    )
+    _interest_read_at: float | None = field(init=False, default=None)
+    _interest_stale: bool = field(init=False, default=True)
+    _interest_changed: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _down_since: float | None = field(init=False, default_factory=monotonic)
+    _polled: int = field(init=False, default=0)
+    session: FeedSession = field(init=False)
+    _poller: LtpPoller = field(init=False)
+
+    def __post_init__(self, client: MotilalClient, feed_url: str) -> None:
+        settings = self.settings
         self.session = FeedSession(
             feed_url,
             client.client_code,
@@ -118,21 +121,21 @@ class QuoteService:
 
     def _is_index(self, key: FeedKey) -> bool:
         try:
-            return not self._catalog.master.get(key[1], key[0]).tradeable
+            return not self.catalog.master.get(key[1], key[0]).tradeable
         except LookupError:
             return False
 
     # ---- loops (run by the runtime as background tasks) ------------------------------------
 
     async def run_feed(self) -> None:
-        if not self._settings.feed_enabled:
+        if not self.settings.feed_enabled:
             log.info("quote feed disabled (MARKET_DATA_FEED_ENABLED=false): REST polling only")
             return
         await self.session.run()
 
     async def flush_loop(self) -> None:
         """Flush when something changed, at most once per window; parked while idle."""
-        window = self._settings.conflate_ms / 1000
+        window = self.settings.conflate_ms / 1000
         last = -window
         while True:
             await self._conflator.wait()
@@ -155,8 +158,8 @@ class QuoteService:
         saved: object
         published: object
         saved, published = await asyncio.gather(
-            save_quotes(self._redis(), quotes, self._settings.quote_ttl_seconds),
-            self._publisher.publish_many(QUOTES, quotes),
+            save_quotes(self.redis(), quotes, self.settings.quote_ttl_seconds),
+            self.publisher.publish_many(QUOTES, quotes),
             return_exceptions=True,
         )
         if isinstance(saved, BaseException):
@@ -180,7 +183,7 @@ class QuoteService:
             await self.refresh_subscriptions()
             # Woken early by an interest change; else the leases are re-read on schedule.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._settings.watch_refresh_seconds):
+                async with asyncio.timeout(self.settings.watch_refresh_seconds):
                     await self._interest_changed.wait()
 
     async def refresh_subscriptions(self) -> Selection:
@@ -193,17 +196,17 @@ class QuoteService:
         ):
             self._interest_stale = False  # a change during the read marks it stale again
             self._interest = (
-                await store_interest.open_position_keys(self._pool()),
-                await store_interest.open_order_keys(self._pool()),
+                await store_interest.open_position_keys(self.pool()),
+                await store_interest.open_order_keys(self.pool()),
             )
             self._interest_read_at = monotonic()
         positions, orders = self._interest
-        watched = self._resolve_watched(await watched_tokens(self._redis()))
-        selection = select(positions, orders, watched, self._settings.feed_max_subscriptions)
+        watched = self._resolve_watched(await watched_tokens(self.redis()))
+        selection = select(positions, orders, watched, self.settings.feed_max_subscriptions)
         if selection.left_out and len(selection.left_out) != len(self._selection.left_out):
             log.warning(
                 "feed limit %d reached: %d tokens left out (lowest priority first: %s)",
-                self._settings.feed_max_subscriptions,
+                self.settings.feed_max_subscriptions,
                 len(selection.left_out),
                 selection.left_out[:10],
             )
@@ -220,18 +223,18 @@ class QuoteService:
             if self.polling:
                 self._polled = await self._poller.poll_round(self._selection.chosen)
             elapsed = monotonic() - started
-            await asyncio.sleep(max(self._settings.poll_interval_seconds - elapsed, 0.2))
+            await asyncio.sleep(max(self.settings.poll_interval_seconds - elapsed, 0.2))
 
     async def purge_loop(self) -> None:
         while True:
-            await store_interest.purge_closed(self._pool())
+            await store_interest.purge_closed(self.pool())
             await asyncio.sleep(3600)
 
     # ---- state -----------------------------------------------------------------------------
 
     @property
     def polling(self) -> bool:
-        if not self._settings.feed_enabled:
+        if not self.settings.feed_enabled:
             return True
         down = self._down_since
         return down is not None and monotonic() - down >= POLL_GRACE_SECONDS
@@ -240,7 +243,7 @@ class QuoteService:
         s = self.session
         down_for = None if self._down_since is None else round(monotonic() - self._down_since, 1)
         return {
-            "feed_enabled": self._settings.feed_enabled,
+            "feed_enabled": self.settings.feed_enabled,
             "connected": s.connected,
             "connects": s.connects,
             "down_for_seconds": down_for,
@@ -248,7 +251,7 @@ class QuoteService:
             "polling_rest": self.polling,
             "subscribed": [f"{e.value}:{t}" for e, t in self._selection.chosen],
             "left_out": [f"{e.value}:{t}" for e, t in self._selection.left_out],
-            "limit": self._settings.feed_max_subscriptions,
+            "limit": self.settings.feed_max_subscriptions,
         }
 
     def ready_note(self) -> str:
@@ -258,12 +261,12 @@ class QuoteService:
         if self.polling:
             return (
                 f"degraded: quote feed down ({self.session.last_error or 'not connected yet'}); "
-                f"polling {count} tokens over REST every {self._settings.poll_interval_seconds:g} s"
+                f"polling {count} tokens over REST every {self.settings.poll_interval_seconds:g} s"
             )
         return "quote feed connecting"
 
     def _resolve_watched(self, leases: list[tuple[Exchange | None, int]]) -> list[FeedKey]:
-        master = self._catalog.master
+        master = self.catalog.master
         keys: list[FeedKey] = []
         for exchange, token in leases:
             if exchange is not None:

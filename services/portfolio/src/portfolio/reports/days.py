@@ -11,6 +11,7 @@ is injectable for tests.
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import asyncpg
@@ -27,22 +28,14 @@ from portfolio.store_positions import Held
 log = logging.getLogger(__name__)
 
 
+@dataclass(eq=False)
 class DayReports:
-    def __init__(
-        self,
-        pool: Callable[[], asyncpg.Pool],
-        book: LiveBook,
-        schedule: Schedule,
-        clock: CloseClock,
-        poll_seconds: float,
-        now: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self.pool = pool
-        self.book = book
-        self.schedule = schedule
-        self.clock = clock
-        self.poll_seconds = poll_seconds
-        self.now = now
+    pool: Callable[[], asyncpg.Pool]
+    book: LiveBook
+    schedule: Schedule
+    clock: CloseClock
+    poll_seconds: float
+    now: Callable[[], datetime] = utc_now
 
     async def read(self, day: date, *, recompute: bool = False) -> DayReport:
         """The stored record of `day` when there is one (unless `recompute`), else computed."""
