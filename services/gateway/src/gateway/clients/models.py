@@ -147,15 +147,7 @@ class _CredentialsIn(BaseModel):
         """The full set, or None when none was given (check `missing_credentials` first)."""
         if not self.credentials_given() or self.missing_credentials():
             return None
-        assert self.api_key is not None and self.password is not None
-        return BrokerCredentials(
-            api_key=self.api_key,
-            password=self.password,
-            dob=self.dob,
-            pan=self.pan,
-            totp_secret=self.totp_secret,
-            api_secret=self.api_secret,
-        )
+        return BrokerCredentials.model_validate(self, from_attributes=True)
 
 
 def _groups(groups: list[str]) -> list[str]:

@@ -56,13 +56,9 @@ async def set_kill_switch(
             [problem(["body", "client_id"], f"client {body.client_id} is not registered")]
         )
     request_id = new_id()
+    # the body's fields are the message's: the request goes on as asked
     message = KillSwitchRequested(
-        correlation_id=request_id,
-        actor=user.username,
-        client_id=body.client_id,
-        engaged=body.engaged,
-        cancel_open_orders=body.cancel_open_orders,
-        reason=body.reason,
+        correlation_id=request_id, actor=user.username, **body.model_dump()
     )
     with bound(correlation_id=request_id, client_id=body.client_id):
         await publisher.publish(ORDER_REQUESTS, message)

@@ -7,6 +7,7 @@ once with the ids the gateway minted; it never waits for the broker. Follow it w
 GET /batches/{batch_id}, GET /orders/{order_id} or the `batch:{id}` WebSocket channel.
 """
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -77,18 +78,10 @@ async def _checked_terms(
 
 
 def _terms(body: _Terms, prices: Prices) -> OrderTerms:
-    """What the request's orders share (an order, a batch or a basket's leg)."""
-    return OrderTerms(
-        token_id=body.token_id,
-        exchange=body.exchange,
-        execution_type=body.execution_type,
-        order_type=body.order_type,
-        trade_type=body.trade_type,
-        price=prices.price,
-        trigger_price=prices.trigger_price,
-        tag=body.tag,
-        amo=body.amo,
-    )
+    """What the request's orders share (an order, a batch or a basket's leg): the body's
+    terms by name, its prices as normalised."""
+    terms = body.model_dump(include=set(OrderTerms.model_fields))
+    return OrderTerms(**terms | asdict(prices))
 
 
 @router.post(

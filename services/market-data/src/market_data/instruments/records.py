@@ -49,16 +49,5 @@ class InstrumentRecord:
         return EXCHANGE_ORDER.get(self.exchange, len(EXCHANGE_ORDER))
 
     def details(self) -> InstrumentDetails:
-        return InstrumentDetails(
-            token=self.token,
-            exchange=self.exchange,
-            symbol=self.symbol,
-            lot_size=self.lot_size,
-            tick_size=self.tick_size,
-            name=self.name,
-            instrument_type=self.instrument_type,
-            tradeable=self.tradeable,
-            lower_circuit=self.lower_circuit,
-            upper_circuit=self.upper_circuit,
-            freeze_quantity=self.freeze_quantity,
-        )
+        """The row as the internal API answers it: its attributes by name (`tradeable` too)."""
+        return InstrumentDetails.model_validate(self, from_attributes=True)

@@ -86,12 +86,7 @@ def _order(fills: Sequence[ReportFill]) -> ReportOrder:
     quantity = sum(f.quantity for f in fills)
     value = sum((f.price * f.quantity for f in fills), ZERO)
     return ReportOrder(
-        order_id=first.order_id,
-        exchange=first.exchange,
-        token=first.token,
-        symbol=first.symbol,
-        trade_type=first.trade_type,
-        side=first.side,
+        **first.model_dump(include=set(_OrderPart.model_fields)),
         filled_quantity=quantity,
         average_price=(value / quantity).quantize(PRICE_PLACES),
         fills=len(fills),
