@@ -36,7 +36,7 @@ from motilal.margin_rows import (
     first_by_srno,
 )
 
-ZERO = Decimal(0)
+from portfolio.book import ZERO
 
 
 @dataclass(frozen=True)

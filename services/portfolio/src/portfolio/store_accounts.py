@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 from common.contracts.accounts import MarginRow
-from common.db import Executor
+from common.db import Executor, from_row
 from common.enums import Exchange, TradeType
 
 from portfolio.drift import DriftKey, DriftRecord, HeldQuantity
@@ -74,22 +74,7 @@ async def margins_of(db: Executor, client_ids: Sequence[str] | None) -> dict[str
            FROM margins WHERE $1::text[] IS NULL OR client_id = ANY($1::text[])""",
         list(client_ids) if client_ids is not None else None,
     )
-    return {
-        r["client_id"]: StoredMargins(
-            client_id=r["client_id"],
-            report=r["report"],
-            funds=Funds(
-                available_cash=r["available_cash"],
-                collateral=r["collateral"],
-                margin_used=r["margin_used"],
-                margin_available=r["margin_available"],
-                mtm=r["mtm"],
-                booked_pnl=r["booked_pnl"],
-            ),
-            taken_at=r["taken_at"],
-        )
-        for r in rows
-    }
+    return {r["client_id"]: from_row(StoredMargins, r, funds=from_row(Funds, r)) for r in rows}
 
 
 # --- reconciliation ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from common.db import Executor
+from common.db import Executor, from_row
 from common.enums import Exchange, PositionStatus, TradeType
 
 from portfolio.book import FillIn, FillMarker, Position, PositionKey
@@ -27,25 +27,13 @@ class Held:
 
 
 def _held(row: asyncpg.Record) -> Held:
-    position = Position(
-        position_id=row["position_id"],
-        key=PositionKey(
-            row["client_id"], Exchange(row["exchange"]), row["token"], TradeType(row["trade_type"])
-        ),
-        symbol=row["symbol"],
-        opening_trade_no=row["opening_trade_no"],
-        opened_at=row["opened_at"],
-        net_quantity=row["net_quantity"],
-        open_value=row["open_value"],
-        buy_quantity=row["buy_quantity"],
-        buy_value=row["buy_value"],
-        sell_quantity=row["sell_quantity"],
-        sell_value=row["sell_value"],
-        realized_pnl=row["realized_pnl"],
-        closed_at=row["closed_at"],
-        updated_at=row["updated_at"],
+    key = from_row(
+        PositionKey,
+        row,
+        exchange=Exchange(row["exchange"]),
+        trade_type=TradeType(row["trade_type"]),
     )
-    return Held(position, row["last_price"])
+    return Held(from_row(Position, row, key=key), row["last_price"])
 
 
 # --- fills and positions -------------------------------------------------------------

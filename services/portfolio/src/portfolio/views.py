@@ -11,11 +11,10 @@ from common.contracts.envelope import Contract, Money
 from common.contracts.portfolio import MarginChanged, PnlChanged, PositionChanged
 from common.enums import Exchange, PositionStatus, TradeType
 
+from portfolio.book import ZERO
 from portfolio.margins import Funds
 from portfolio.store_accounts import StoredMargins
 from portfolio.store_positions import Held
-
-ZERO = Decimal(0)
 
 
 class PositionOut(Contract):

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 from common.contracts.instruments import Instrument
-from common.db import Executor
+from common.db import Executor, from_row
 from common.enums import OrderType, Side, TradeType
 
 from broker_adapter.execution.intents import Intent, IntentState, check_transition
@@ -22,33 +22,15 @@ def _intent(row: asyncpg.Record) -> Intent:
     instrument = row["instrument"]
     if isinstance(instrument, str):
         instrument = json.loads(instrument)
-    return Intent(
-        order_id=row["order_id"],
-        client_id=row["client_id"],
-        tag=row["tag"],
+    return from_row(
+        Intent,
+        row,
         state=IntentState(row["state"]),
         instrument=Instrument.model_validate(instrument),
         side=Side(row["side"]),
         trade_type=TradeType(row["trade_type"]),
-        product=row["product"],
         order_type=OrderType(row["order_type"]),
-        quantity=row["quantity"],
-        price=row["price"],
-        trigger_price=row["trigger_price"],
         sent_order_type=OrderType(row["sent_order_type"]),
-        sent_price=row["sent_price"],
-        sent_trigger_price=row["sent_trigger_price"],
-        protected=row["protected"],
-        broker_order_id=row["broker_order_id"],
-        broker_status=row["broker_status"],
-        filled_quantity=row["filled_quantity"],
-        terminal_event=row["terminal_event"],
-        correlation_id=row["correlation_id"],
-        causation_id=row["causation_id"],
-        actor=row["actor"],
-        place_attempts=row["place_attempts"],
-        trading_date=row["trading_date"],
-        amo=row["amo"],
     )
 
 

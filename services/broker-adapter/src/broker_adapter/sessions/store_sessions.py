@@ -15,7 +15,7 @@ from common.contracts.accounts import (
     dealer_key,
     dealer_of_key,
 )
-from common.db import Executor
+from common.db import Executor, from_row
 
 from broker_adapter.egress import pool_of
 
@@ -50,32 +50,18 @@ class SessionRow:
     updated_at: datetime
 
 
+def _network(row: asyncpg.Record) -> ClientNetwork | None:
+    raw = row["network_identity"]
+    return None if raw is None else ClientNetwork.model_validate_json(raw)
+
+
 def _account(row: asyncpg.Record) -> Account:
-    return Account(
-        client_id=row["client_id"],
-        motilal_client_id=row["motilal_client_id"],
-        name=row["name"],
-        active=row["active"],
-        sealed_credentials=row["sealed_credentials"],
-        credentials_hash=row["credentials_hash"],
-        dealer_id=row["dealer_id"],
-        network_identity=(
-            None
-            if row["network_identity"] is None
-            else ClientNetwork.model_validate_json(row["network_identity"])
-        ),
-    )
+    return from_row(Account, row, network_identity=_network(row))
 
 
 def _dealer_account(row: asyncpg.Record) -> Account:
-    return Account(
-        client_id=dealer_key(row["dealer_id"]),
-        motilal_client_id=row["motilal_client_id"],
-        name=row["name"],
-        active=row["active"],
-        sealed_credentials=row["sealed_credentials"],
-        credentials_hash=row["credentials_hash"],
-    )
+    # the row's dealer_id is the dealer's own id; an Account's names the dealer reaching it
+    return from_row(Account, row, client_id=dealer_key(row["dealer_id"]), dealer_id=None)
 
 
 async def upsert_account(db: Executor, message: ClientUpserted) -> tuple[str | None, str | None]:
@@ -179,15 +165,7 @@ async def pools_of(db: Executor, client_ids: Collection[str]) -> dict[str, str]:
            WHERE client_id = ANY($1::text[])""",
         list(client_ids),
     )
-    return {
-        r["client_id"]: pool_of(
-            None
-            if r["network_identity"] is None
-            else ClientNetwork.model_validate_json(r["network_identity"]),
-            r["dealer_id"],
-        )
-        for r in rows
-    }
+    return {r["client_id"]: pool_of(_network(r), r["dealer_id"]) for r in rows}
 
 
 async def clients_of_dealer(db: Executor, dealer_id: str) -> list[Account]:
@@ -230,17 +208,7 @@ async def sessions_by_state(db: Executor) -> dict[str, int]:
 
 async def get_session(db: Executor, client_id: str) -> SessionRow | None:
     row = await db.fetchrow("SELECT * FROM sessions WHERE client_id = $1", client_id)
-    if row is None:
-        return None
-    return SessionRow(
-        client_id=row["client_id"],
-        state=row["state"],
-        reason=row["reason"],
-        error_code=row["error_code"],
-        credentials_hash=row["credentials_hash"],
-        expires_at=row["expires_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_row(SessionRow, row) if row else None
 
 
 async def save_session(

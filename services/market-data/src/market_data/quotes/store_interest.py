@@ -1,4 +1,6 @@
-"""SQL of quote interest: which orders are working and which positions are open, by token."""
+"""SQL of quote interest: which orders are working and which positions are open, by token.
+
+A batch of changes is one `executemany`, which asyncpg runs atomically: all of it or none."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,33 +31,28 @@ async def apply_order_changes(pool: asyncpg.Pool, changes: Sequence[OrderChange]
     """In order; an order once closed never reopens (a redelivered 'submitted' changes nothing)."""
     if not changes:
         return
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.executemany(
-            """INSERT INTO order_interest (order_id, exchange, token, open)
-               VALUES ($1, $2, $3, $4)
-               ON CONFLICT (order_id) DO UPDATE SET
-                   exchange = COALESCE(order_interest.exchange, EXCLUDED.exchange),
-                   token = COALESCE(order_interest.token, EXCLUDED.token),
-                   open = order_interest.open AND EXCLUDED.open,
-                   updated_at = now()""",
-            [
-                (c.order_id, c.exchange.value if c.exchange else None, c.token, c.open)
-                for c in changes
-            ],
-        )
+    await pool.executemany(
+        """INSERT INTO order_interest (order_id, exchange, token, open)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (order_id) DO UPDATE SET
+               exchange = COALESCE(order_interest.exchange, EXCLUDED.exchange),
+               token = COALESCE(order_interest.token, EXCLUDED.token),
+               open = order_interest.open AND EXCLUDED.open,
+               updated_at = now()""",
+        [(c.order_id, c.exchange.value if c.exchange else None, c.token, c.open) for c in changes],
+    )
 
 
 async def apply_position_changes(pool: asyncpg.Pool, changes: Sequence[PositionChange]) -> None:
     if not changes:
         return
-    async with pool.acquire() as conn, conn.transaction():
-        await conn.executemany(
-            """INSERT INTO position_interest (position_id, exchange, token, open)
-               VALUES ($1, $2, $3, $4)
-               ON CONFLICT (position_id) DO UPDATE SET
-                   open = EXCLUDED.open, updated_at = now()""",
-            [(c.position_id, c.exchange.value, c.token, c.open) for c in changes],
-        )
+    await pool.executemany(
+        """INSERT INTO position_interest (position_id, exchange, token, open)
+           VALUES ($1, $2, $3, $4)
+           ON CONFLICT (position_id) DO UPDATE SET
+               open = EXCLUDED.open, updated_at = now()""",
+        [(c.position_id, c.exchange.value, c.token, c.open) for c in changes],
+    )
 
 
 async def open_position_keys(pool: asyncpg.Pool) -> list[FeedKey]:

@@ -29,8 +29,8 @@ from typing import Any
 from common.contracts.envelope import Contract, Money
 from common.enums import Exchange, Side, TradeType
 
-PAISA = Decimal("0.01")
-ZERO = Decimal(0)
+from portfolio.book import PAISA, ZERO
+
 CRORE = Decimal(10_000_000)
 HUNDRED = Decimal(100)
 
