@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from motilal import envelope
 from motilal.auth import next_expiry
 from motilal.config import Credentials, MotilalSettings
+from motilal.envelope import Body
 from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
@@ -53,7 +54,6 @@ from motilal.paths import ORDER_WRITES, PATHS, Endpoint
 
 log = logging.getLogger("motilal.client")
 
-Body = dict[str, Any]
 FailureMapper = Callable[[str, str], MotilalError]
 
 
