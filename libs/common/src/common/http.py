@@ -24,9 +24,10 @@ MAX_OFFSET = 1_000_000
 """The deepest page a list endpoint serves: past it, narrow the filters instead."""
 
 
-class CorrelationIds:
-    """Takes the caller's correlation id (or mints one), binds it for logs and internal
-    calls, and returns it in the response. Plain ASGI: no task group, no body streams."""
+class HttpMiddleware:
+    """A plain ASGI middleware (no task group, no body streams, unlike Starlette's
+    BaseHTTPMiddleware) that acts on HTTP requests only: `handle` sees each one, and
+    every other scope (lifespan, websocket) passes through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,6 +36,17 @@ class CorrelationIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class CorrelationIds(HttpMiddleware):
+    """Takes the caller's correlation id (or mints one), binds it for logs and internal
+    calls, and returns it in the response."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         cid = Headers(scope=scope).get(CORRELATION_HEADER) or new_id()
 
         async def send_with_id(message: Message) -> None:

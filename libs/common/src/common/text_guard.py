@@ -20,8 +20,9 @@ from urllib.parse import parse_qsl, unquote
 import asyncpg
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from common.http import HttpMiddleware
 from common.problems import problem
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -75,14 +76,8 @@ def _body_problems(body: bytes) -> list[dict[str, Any]]:
     return list(problems_in(parsed, ["body"]))
 
 
-class TextGuard:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class TextGuard(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         problems = _url_problems(scope)
         if problems:
             await JSONResponse({"detail": problems}, 422)(scope, receive, send)

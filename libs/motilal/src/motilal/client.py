@@ -9,7 +9,7 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from motilal import envelope
 from motilal.auth import next_expiry
 from motilal.config import Credentials, MotilalSettings
+from motilal.envelope import Body
 from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
@@ -53,8 +54,8 @@ from motilal.paths import ORDER_WRITES, PATHS, Endpoint
 
 log = logging.getLogger("motilal.client")
 
-Body = dict[str, Any]
 FailureMapper = Callable[[str, str], MotilalError]
+T = TypeVar("T")
 
 
 class MotilalClient:
@@ -348,35 +349,32 @@ class MotilalClient:
 
     # ---- books and reports -----------------------------------------------------------------
 
+    async def _book(
+        self, endpoint: Endpoint, parse: Callable[[Body], T], what: str, body: Body | None = None
+    ) -> list[T]:
+        """Every row a book answers, each parsed on its own (an odd one is logged, skipped)."""
+        rows = envelope.rows(await self._read(endpoint, body))
+        return envelope.parse_rows(rows, parse, what)
+
     async def order_book(self) -> list[Order]:
-        rows = envelope.rows(await self._read(Endpoint.ORDER_BOOK))
-        return envelope.parse_rows(rows, Order.from_row, "order book")
+        return await self._book(Endpoint.ORDER_BOOK, Order.from_row, "order book")
 
     async def order_detail(self, unique_order_id: str) -> list[Order]:
         body = {"uniqueorderid": unique_order_id}
-        answer = await self._read(Endpoint.ORDER_DETAIL, body)
-        # Here `ordertype` is a code ("L") and the readable type is `booktype` (reference A.7).
-        rows = [
-            {**r, "ordertype": r.get("booktype", r.get("ordertype"))} for r in envelope.rows(answer)
-        ]
-        return envelope.parse_rows(rows, Order.from_row, "order detail")
+        return await self._book(Endpoint.ORDER_DETAIL, Order.from_detail_row, "order detail", body)
 
     async def trade_book(self) -> list[Trade]:
-        rows = envelope.rows(await self._read(Endpoint.TRADE_BOOK))
-        return envelope.parse_rows(rows, Trade.from_row, "trade book")
+        return await self._book(Endpoint.TRADE_BOOK, Trade.from_row, "trade book")
 
     async def trade_detail(self, unique_order_id: str) -> list[Trade]:
         body = {"uniqueorderid": unique_order_id}
-        answer = await self._read(Endpoint.TRADE_DETAIL, body)
-        return envelope.parse_rows(envelope.rows(answer), Trade.from_row, "trade detail")
+        return await self._book(Endpoint.TRADE_DETAIL, Trade.from_row, "trade detail", body)
 
     async def positions(self) -> list[Position]:
-        rows = envelope.rows(await self._read(Endpoint.POSITIONS))
-        return envelope.parse_rows(rows, Position.from_row, "positions")
+        return await self._book(Endpoint.POSITIONS, Position.from_row, "positions")
 
     async def holdings(self) -> list[Holding]:
-        rows = envelope.rows(await self._read(Endpoint.HOLDINGS))
-        return envelope.parse_rows(rows, Holding.from_row, "holdings")
+        return await self._book(Endpoint.HOLDINGS, Holding.from_row, "holdings")
 
     async def margin_summary(self) -> Margins:
         return await self._margins(Endpoint.MARGIN_SUMMARY)

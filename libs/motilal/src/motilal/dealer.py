@@ -6,7 +6,8 @@ A plain client must not send `clientcode` (MO2031), so only these views add it.
 
 from typing import Any
 
-from motilal.client import Body, MotilalClient
+from motilal.client import MotilalClient
+from motilal.envelope import Body
 from motilal.feed.orders import OrderStream
 from motilal.models import Session
 from motilal.paths import Endpoint

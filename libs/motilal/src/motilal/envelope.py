@@ -9,22 +9,24 @@ from motilal.errors import ProtocolError
 
 log = logging.getLogger("motilal.envelope")
 T = TypeVar("T")
+Body = dict[str, Any]
+"""A JSON object as Motilal takes and answers it: a request body, an envelope, a row."""
 # What a row with an odd field raises while parsed (pydantic's ValidationError is a ValueError).
 ROW_ERRORS = (ValueError, TypeError, KeyError, ArithmeticError, InvalidOperation)
 
 
-def is_success(body: dict[str, Any]) -> bool:
+def is_success(body: Body) -> bool:
     return str(body.get("status", "")).upper() == "SUCCESS"
 
 
-def failure(body: dict[str, Any]) -> tuple[str, str]:
+def failure(body: Body) -> tuple[str, str]:
     """(errorcode, message) of a failed envelope."""
     code = str(body.get("errorcode") or "")
     message = str(body.get("message") or "no message")
     return code, message
 
 
-def rows(body: dict[str, Any]) -> list[dict[str, Any]]:
+def rows(body: Body) -> list[Body]:
     """`data` as a list of rows; an empty book comes back as null, "null" or []."""
     data = body.get("data")
     if data in (None, "null", ""):
@@ -36,16 +38,14 @@ def rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     raise ProtocolError(f"data should be a list of objects, got {type(data).__name__}")
 
 
-def one(body: dict[str, Any]) -> dict[str, Any]:
+def one(body: Body) -> Body:
     found = rows(body)
     if not found:
         raise ProtocolError("data is empty")
     return found[0]
 
 
-def parse_rows(
-    found: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T], what: str
-) -> list[T]:
+def parse_rows(found: list[Body], parse: Callable[[Body], T], what: str) -> list[T]:
     """Each row parsed on its own: an odd row is logged and skipped, never the whole book."""
     parsed: list[T] = []
     for row in found:

@@ -9,12 +9,12 @@ whitelisted...) raises LoginFailed at once: repeating a wrong password locks the
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from motilal.auth import next_totp, password_hash, totp_code
 from motilal.config import Credentials, MotilalSettings
+from motilal.envelope import Body
 from motilal.errors import (
     BrokerUnavailable,
     LoginFailed,
@@ -25,7 +25,6 @@ from motilal.errors import (
 
 log = logging.getLogger("motilal.login")
 
-Body = dict[str, Any]
 Send = Callable[[Body], Awaitable[Body]]
 """Posts one login body and returns the SUCCESS answer (errors mapped by login_error_for)."""
 

@@ -7,17 +7,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from common.contracts.envelope import Message, Money
+from common.contracts.envelope import Money, OrderMessage
 from common.contracts.instruments import Instrument
 from common.enums import OrderType, Side, TradeType
 
 
-class PlaceOrder(Message):
+class PlaceOrder(OrderMessage):
     """Place `quantity` shares. MARKET is turned into a protected LIMIT by the adapter."""
 
     type: Literal["command.place"] = "command.place"
-    order_id: str
-    client_id: str
     instrument: Instrument
     side: Side
     order_type: OrderType
@@ -28,10 +26,8 @@ class PlaceOrder(Message):
     amo: bool = Field(default=False, description="sent as an after-market order (amoorder Y)")
 
 
-class ModifyOrder(Message):
+class ModifyOrder(OrderMessage):
     type: Literal["command.modify"] = "command.modify"
-    order_id: str
-    client_id: str
     instrument: Instrument
     order_type: OrderType
     quantity: int = Field(gt=0, description="the new total quantity in shares")
@@ -39,10 +35,8 @@ class ModifyOrder(Message):
     trigger_price: Money | None = None
 
 
-class CancelOrder(Message):
+class CancelOrder(OrderMessage):
     type: Literal["command.cancel"] = "command.cancel"
-    order_id: str
-    client_id: str
 
 
 BrokerCommand = Annotated[PlaceOrder | ModifyOrder | CancelOrder, Field(discriminator="type")]

@@ -59,3 +59,11 @@ class Message(Contract):
             "actor": self.actor,
             **fields,
         }
+
+
+class OrderMessage(Message):
+    """A message about one client's order: the order's id and its client's (the key of the
+    order topics) come first on every event, command and request that names one order."""
+
+    order_id: str
+    client_id: str

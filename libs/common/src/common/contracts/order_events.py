@@ -11,15 +11,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from common.contracts.envelope import Message, Money, UtcDateTime
+from common.contracts.envelope import Money, OrderMessage, UtcDateTime
 from common.contracts.instruments import Instrument
 from common.enums import OrderType, Side, TradeType
 from common.trading_days import trading_date
 
 
-class OrderEvent(Message):
-    order_id: str
-    client_id: str
+class OrderEvent(OrderMessage):
+    """What happened to one order: the base of the events below."""
 
 
 class OrderSubmitted(OrderEvent):

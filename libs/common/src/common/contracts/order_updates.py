@@ -8,18 +8,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from common.contracts.envelope import Message, UtcDateTime
+from common.contracts.envelope import OrderMessage, UtcDateTime
 from common.contracts.order_events import OrderLifecycleEvent
 from common.enums import OrderStatus
 
 
-class OrderUpdated(Message):
+class OrderUpdated(OrderMessage):
     """One order as the router holds it after `event`. `updated_at` orders two updates of
     the same order (the newer one wins, whatever order they arrive in)."""
 
     type: Literal["order.updated"] = "order.updated"
-    order_id: str
-    client_id: str
     batch_id: str
     status: OrderStatus
     quantity: int = Field(ge=0, description="shares ordered")

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from common.contracts.envelope import Contract, Message, Money
+from common.contracts.envelope import Contract, Message, Money, OrderMessage
 from common.contracts.instruments import TOKEN_MAX
 from common.enums import Exchange, ExecutionType, OrderType, TradeType
 
@@ -74,22 +74,18 @@ class OrderRequested(Message):
     terms: OrderTerms
 
 
-class ModifyRequested(Message):
+class ModifyRequested(OrderMessage):
     """Change a working order; fields left None keep their value."""
 
     type: Literal["order.modify_requested"] = "order.modify_requested"
-    order_id: str
-    client_id: str
     order_type: OrderType | None = None
     quantity: int | None = Field(default=None, gt=0)
     price: Money | None = Field(default=None, gt=0)
     trigger_price: Money | None = Field(default=None, gt=0)
 
 
-class CancelRequested(Message):
+class CancelRequested(OrderMessage):
     type: Literal["order.cancel_requested"] = "order.cancel_requested"
-    order_id: str
-    client_id: str
 
 
 class ExitTradeRequested(Message):

@@ -181,6 +181,12 @@ class Order(_BookRow):
             entry_time_raw=_stamp(row.get("entrydatetime")),
         )
 
+    @classmethod
+    def from_detail_row(cls, row: dict[str, Any]) -> "Order":
+        """An order-detail row: there `ordertype` is a code ("L") and the readable type is
+        `booktype` (reference A.7)."""
+        return cls.from_row({**row, "ordertype": row.get("booktype", row.get("ordertype"))})
+
     @property
     def modify_stamp(self) -> str | None:
         """What modify sends as lastmodifiedtime. "0" (never modified) is refused (MO1089),

@@ -1,13 +1,13 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
+
+from motilal.models.base import Frozen
 
 
-class Session(BaseModel):
+class Session(Frozen):
     """A logged-in account. The token prints as '**********'."""
-
-    model_config = ConfigDict(frozen=True)
 
     client_code: str
     auth_token: SecretStr
@@ -18,10 +18,8 @@ class Session(BaseModel):
     """Motilal kills every token at 06:00 IST; log in again before then."""
 
 
-class Profile(BaseModel):
+class Profile(Frozen):
     """getprofile's `data`: who the token belongs to and what it may trade."""
-
-    model_config = ConfigDict(frozen=True)
 
     client_code: str
     name: str
