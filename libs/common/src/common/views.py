@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, PlainSerializer
 
 from common.contracts.instruments import Instrument
 from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
@@ -39,6 +39,12 @@ Instant = Annotated[
 """A time, written by `datetime.isoformat` (UTC as +00:00)."""
 
 
+def _of_instrument(name: str, part: str) -> Any:
+    """A field read by its name from an answer, or from the `part` of an order's instrument
+    (the router builds the view from its order, `from_attributes`)."""
+    return Field(validation_alias=AliasChoices(name, AliasPath("instrument", part)))
+
+
 class OrderView(View):
     """One order as the order-router answers it (GET /internal/orders/{id}, and each row of
     GET /internal/orders), in the order of its fields on the wire."""
@@ -46,11 +52,11 @@ class OrderView(View):
     order_id: str
     batch_id: str
     client_id: str
-    token_id: int
-    exchange: Exchange
-    symbol: str
-    lot_size: int
-    tick_size: Decimal
+    token_id: int = _of_instrument("token_id", "token")
+    exchange: Exchange = _of_instrument("exchange", "exchange")
+    symbol: str = _of_instrument("symbol", "symbol")
+    lot_size: int = _of_instrument("lot_size", "lot_size")
+    tick_size: Decimal = _of_instrument("tick_size", "tick_size")
     execution_type: ExecutionType
     side: Side | None
     order_type: OrderType

@@ -86,47 +86,23 @@ class Order:
         )
         return replace(self, status=status, updated_at=utc_now(), **changes)
 
+    @property
+    def terminal(self) -> bool:
+        return is_terminal(self.status)
+
+    @property
+    def modifiable(self) -> bool:
+        """The transition table allows a modify now."""
+        return can_modify(self.status)
+
+    @property
+    def cancelable(self) -> bool:
+        """The transition table allows a cancel now."""
+        return can_cancel(self.status)
+
     def view(self) -> OrderView:
         """The read API's view of the order."""
-        return OrderView(
-            order_id=self.order_id,
-            batch_id=self.batch_id,
-            client_id=self.client_id,
-            token_id=self.instrument.token,
-            exchange=self.instrument.exchange,
-            symbol=self.instrument.symbol,
-            lot_size=self.instrument.lot_size,
-            tick_size=self.instrument.tick_size,
-            execution_type=self.execution_type,
-            side=self.side,
-            order_type=self.order_type,
-            trade_type=self.trade_type,
-            quantity=self.quantity,
-            price=self.price,
-            trigger_price=self.trigger_price,
-            tag=self.tag,
-            status=self.status,
-            terminal=is_terminal(self.status),
-            modifiable=can_modify(self.status),
-            cancelable=can_cancel(self.status),
-            rule=self.rule,
-            reason=self.reason,
-            risk_notes=list(self.risk_notes),
-            filled_quantity=self.filled_quantity,
-            average_price=self.average_price,
-            broker_order_id=self.broker_order_id,
-            sent_order_type=self.sent_order_type,
-            sent_price=self.sent_price,
-            protected=self.protected,
-            amo=self.amo,
-            parent_order_id=self.parent_order_id,
-            slice_count=self.slice_count,
-            leg=self.leg,
-            waits_for=self.waits_for,
-            actor=self.actor,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-        )
+        return OrderView.model_validate(self, from_attributes=True)
 
     def as_json(self) -> dict[str, Any]:
         """The read API's view of the order as JSON (money as strings, times ISO 8601 UTC)."""
