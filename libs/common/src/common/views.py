@@ -26,12 +26,13 @@ class View(BaseModel):
 
 
 def _price_text(value: Decimal) -> str:
-    # a whole price loses its trailing zeros (as the router has always written it)
+    # as the router has always written it: a whole amount normalized (26000.00 as "2.6E+4"),
+    # any other as it is
     return str(value.normalize() if value == value.to_integral() else value)
 
 
 Price = Annotated[Decimal, PlainSerializer(_price_text, return_type=str, when_used="json")]
-"""Rupees; written as a string, a whole amount without its decimals."""
+"""Rupees, written as a string; a whole amount in its normalized form."""
 
 Instant = Annotated[
     datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")
