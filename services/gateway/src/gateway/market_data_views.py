@@ -2,10 +2,8 @@
 (market_data_client.py): an instrument is the shared InstrumentDetails contract; a search
 match adds why it matched; a reload says what was loaded."""
 
-from typing import Any
-
 from common.contracts.instruments import InstrumentDetails
-from pydantic import BaseModel, ConfigDict
+from common.views import View
 
 
 class TokenMatch(InstrumentDetails):
@@ -15,16 +13,11 @@ class TokenMatch(InstrumentDetails):
     """Why it matched: exact_symbol, symbol_prefix, token, name."""
 
 
-class ReloadOutcome(BaseModel):
+class ReloadOutcome(View):
     """POST /internal/instruments/reload: the load that replaced the master."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
 
     load_id: int
     source: str
     exchanges: list[str]
     rows: int
     instruments: int
-
-    def as_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")

@@ -9,18 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from common.enums import Exchange, PositionStatus, TradeType
-from pydantic import BaseModel, ConfigDict
+from common.views import View
 
 
-class PortfolioView(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    def as_json(self) -> dict[str, Any]:
-        """The answer as the portfolio wrote it (money as strings, times ISO 8601)."""
-        return self.model_dump(mode="json")
-
-
-class PositionView(PortfolioView):
+class PositionView(View):
     """A position ("trade"): GET /internal/positions and /internal/positions/{id}."""
 
     client_id: str
@@ -36,7 +28,7 @@ class PositionView(PortfolioView):
         return {**self.as_json(), "trade_id": self.position_id}
 
 
-class FundsView(PortfolioView):
+class FundsView(View):
     """The latest margin figures Motilal reported for a client."""
 
     available_cash: str
@@ -49,7 +41,7 @@ class FundsView(PortfolioView):
     taken_at: str
 
 
-class PnlView(PortfolioView):
+class PnlView(View):
     realized_pnl: str
     unrealized_pnl: str
     total_pnl: str
@@ -57,7 +49,7 @@ class PnlView(PortfolioView):
     trading_date: str | None = None
 
 
-class SummaryView(PortfolioView):
+class SummaryView(View):
     """GET /internal/summaries: one client's funds (None before a snapshot), P&L, count."""
 
     client_id: str
@@ -66,7 +58,7 @@ class SummaryView(PortfolioView):
     open_positions: int
 
 
-class FillView(PortfolioView):
+class FillView(View):
     """GET /internal/clients/{id}/fills: one fill, newest first."""
 
     client_id: str
@@ -74,7 +66,7 @@ class FillView(PortfolioView):
     order_id: str
 
 
-class DriftReport(PortfolioView):
+class DriftReport(View):
     """GET /internal/drift: where our net quantities differ from the broker's."""
 
     confirmations_needed: int
@@ -82,7 +74,7 @@ class DriftReport(PortfolioView):
     """One row per (client, exchange, token, product) that differs, as the portfolio wrote it."""
 
 
-class HolderView(PortfolioView):
+class HolderView(View):
     """GET /internal/holders/{token}: one client holding the token."""
 
     client_id: str

@@ -1,68 +1,18 @@
 """What the order-router answers the gateway over internal HTTP, parsed once at the peer
 client (router_client.py) into typed views.
 
-The fields the gateway reads are typed, in the order the router writes them; anything else
-the router adds (a sliced order's `slices`, a basket's legs) passes through as written, so
-`as_json()` is the router's answer unchanged for the public API to return.
+An order is common.views.OrderView, the model the router writes it with. The fields the
+gateway reads are typed, in the order the router writes them; anything else the router adds
+(a sliced order's `slices`, a basket's legs) passes through as written, so `as_json()` is
+the router's answer unchanged for the public API to return.
 """
 
-from decimal import Decimal
-from typing import Any
-
-from common.contracts.instruments import Instrument
-from common.enums import Exchange, ExecutionType, OrderStatus, OrderType, Side, TradeType
-from pydantic import BaseModel, ConfigDict, Field
+from common.enums import OrderStatus
+from common.views import OrderView, View
+from pydantic import Field
 
 
-class RouterView(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    def as_json(self) -> dict[str, Any]:
-        """The answer as the router wrote it (money as strings, times ISO 8601)."""
-        return self.model_dump(mode="json", by_alias=True)
-
-
-class OrderView(RouterView):
-    """One order (GET /internal/orders/{id}, and each row of GET /internal/orders)."""
-
-    order_id: str
-    batch_id: str
-    client_id: str
-    token_id: int
-    exchange: Exchange
-    symbol: str
-    lot_size: int
-    tick_size: Decimal
-    execution_type: ExecutionType
-    side: Side | None
-    order_type: OrderType
-    trade_type: TradeType
-    quantity: int
-    price: Decimal | None
-    trigger_price: Decimal | None
-    tag: str | None
-    status: OrderStatus
-    terminal: bool
-    modifiable: bool
-    """The router's transition table allows a modify now."""
-    cancelable: bool
-    """The router's transition table allows a cancel now."""
-    rule: str | None
-    reason: str | None
-    risk_notes: list[str]
-    filled_quantity: int
-
-    def instrument(self) -> Instrument:
-        return Instrument(
-            token=self.token_id,
-            exchange=self.exchange,
-            symbol=self.symbol,
-            lot_size=self.lot_size,
-            tick_size=self.tick_size,
-        )
-
-
-class OrdersPage(RouterView):
+class OrdersPage(View):
     """GET /internal/orders: orders newest first, one page."""
 
     orders: list[OrderView]
@@ -70,7 +20,7 @@ class OrdersPage(RouterView):
     offset: int
 
 
-class BatchOrder(RouterView):
+class BatchOrder(View):
     """One client's order in a batch view."""
 
     client_id: str
@@ -78,7 +28,7 @@ class BatchOrder(RouterView):
     status: OrderStatus
 
 
-class BatchView(RouterView):
+class BatchView(View):
     """GET /internal/batches/{id}: counts by status and one row per order."""
 
     batch_id: str
@@ -98,7 +48,7 @@ class BatchView(RouterView):
     orders: list[BatchOrder]
 
 
-class KillSwitchScope(RouterView):
+class KillSwitchScope(View):
     """The kill switch of one scope: global (client_id None) or one client's."""
 
     client_id: str | None
@@ -106,7 +56,7 @@ class KillSwitchScope(RouterView):
     reason: str | None
 
 
-class KillSwitchView(RouterView):
+class KillSwitchView(View):
     """GET /internal/kill-switch: the global scope and every client scope ever set."""
 
     global_: KillSwitchScope = Field(alias="global")

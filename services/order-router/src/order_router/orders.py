@@ -24,6 +24,7 @@ from common.contracts.order_events import (
     OrderRejected,
 )
 from common.enums import ExecutionType, OrderStatus, OrderType, Side, TradeType
+from common.views import OrderView
 
 from order_router.risk import RuleCheck
 from order_router.transitions import (
@@ -85,47 +86,27 @@ class Order:
         )
         return replace(self, status=status, updated_at=utc_now(), **changes)
 
+    @property
+    def terminal(self) -> bool:
+        return is_terminal(self.status)
+
+    @property
+    def modifiable(self) -> bool:
+        """The transition table allows a modify now."""
+        return can_modify(self.status)
+
+    @property
+    def cancelable(self) -> bool:
+        """The transition table allows a cancel now."""
+        return can_cancel(self.status)
+
+    def view(self) -> OrderView:
+        """The read API's view of the order."""
+        return OrderView.model_validate(self, from_attributes=True)
+
     def as_json(self) -> dict[str, Any]:
-        """The read API's view of the order (money as strings, times ISO 8601 UTC)."""
-        return {
-            "order_id": self.order_id,
-            "batch_id": self.batch_id,
-            "client_id": self.client_id,
-            "token_id": self.instrument.token,
-            "exchange": self.instrument.exchange.value,
-            "symbol": self.instrument.symbol,
-            "lot_size": self.instrument.lot_size,
-            "tick_size": str(self.instrument.tick_size),
-            "execution_type": self.execution_type.value,
-            "side": self.side.value if self.side else None,
-            "order_type": self.order_type.value,
-            "trade_type": self.trade_type.value,
-            "quantity": self.quantity,
-            "price": _money(self.price),
-            "trigger_price": _money(self.trigger_price),
-            "tag": self.tag,
-            "status": self.status.value,
-            "terminal": is_terminal(self.status),
-            "modifiable": can_modify(self.status),
-            "cancelable": can_cancel(self.status),
-            "rule": self.rule,
-            "reason": self.reason,
-            "risk_notes": list(self.risk_notes),
-            "filled_quantity": self.filled_quantity,
-            "average_price": _money(self.average_price),
-            "broker_order_id": self.broker_order_id,
-            "sent_order_type": self.sent_order_type.value if self.sent_order_type else None,
-            "sent_price": _money(self.sent_price),
-            "protected": self.protected,
-            "amo": self.amo,
-            "parent_order_id": self.parent_order_id,
-            "slice_count": self.slice_count,
-            "leg": self.leg,
-            "waits_for": self.waits_for,
-            "actor": self.actor,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
-        }
+        """The read API's view of the order as JSON (money as strings, times ISO 8601 UTC)."""
+        return self.view().as_json()
 
 
 Refused = list[tuple[Order, IllegalTransition]]
@@ -157,12 +138,6 @@ def cancels_asked(orders: Iterable[Order]) -> tuple[list[Order], Refused]:
         asked += done
         refused += no
     return asked, refused
-
-
-def _money(value: Decimal | None) -> str | None:
-    return (
-        None if value is None else str(value.normalize() if value == value.to_integral() else value)
-    )
 
 
 EVENT_KINDS: dict[str, Ev] = {

@@ -44,12 +44,6 @@ class InstrumentDetails(Instrument):
     upper_circuit: Money | None = None
 
     def instrument(self) -> Instrument:
-        """The part orders and commands carry."""
-        return Instrument(
-            token=self.token,
-            exchange=self.exchange,
-            symbol=self.symbol,
-            lot_size=self.lot_size,
-            tick_size=self.tick_size,
-            freeze_quantity=self.freeze_quantity,
-        )
+        """The part orders and commands carry: every field of Instrument, as these details
+        have it."""
+        return Instrument(**self.model_dump(include=set(Instrument.model_fields)))
