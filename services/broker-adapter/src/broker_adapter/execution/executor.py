@@ -23,7 +23,6 @@ from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
     RateLimited,
-    SessionExpired,
     UnknownOutcome,
 )
 from motilal.models import Order, OrderRequest
@@ -154,6 +153,8 @@ class Executor(BrokerAccess):
                 )  # fmt: skip
             request = _order_request(intent)
             try:
+                # A Park (the session expired again) leaves the intent its attempt: the next
+                # run reads the book by tag first.
                 result = await self.write(intent, "place_order", _placer(request))
             except BrokerRejected as error:  # a documented, definitive refusal (errors.classify)
                 await self._reject_intent(
@@ -161,10 +162,6 @@ class Executor(BrokerAccess):
                 )
                 METRICS.orders.labels("rejected").inc()
                 return f"rejected by the broker: {error.code} {error.reason}"
-            except SessionExpired as error:
-                # Still expired after one re-login and retry: refused untouched both times.
-                # The intent keeps its attempt, so the next run reads the book by tag first.
-                raise Park(f"session of {intent.client_id} expired again: {error}") from error
             except RateLimited as error:  # Motilal refused it without doing anything
                 log.info("place refused for rate (%s); retrying", error.code)
                 intent = await store.move(self.pool, intent, IntentState.UNKNOWN)
