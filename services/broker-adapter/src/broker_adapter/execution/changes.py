@@ -125,9 +125,7 @@ class Changes:
         intent = await store.move(
             self.pool, intent, intent.state, quantity=command.quantity,
             order_type=command.order_type, price=command.price,
-            trigger_price=command.trigger_price, sent_order_type=terms.order_type,
-            sent_price=terms.price, sent_trigger_price=terms.trigger_price,
-            protected=terms.protected,
+            trigger_price=command.trigger_price, sent=terms,
         )  # fmt: skip
         if intent.state is IntentState.PLACED:
             self.broker.follower.track(intent)
