@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from broker_adapter.execution.intents import Intent, IntentState
+from broker_adapter.execution.protection import SentTerms
 from common.contracts.accounts import (
     BrokerPosition,
     BrokerPositionsSnapshot,
@@ -324,10 +325,7 @@ _INTENT: dict[str, Any] = {
     "quantity": 10,
     "price": Decimal("800"),
     "trigger_price": None,
-    "sent_order_type": OrderType.LIMIT,
-    "sent_price": Decimal("800"),
-    "sent_trigger_price": Decimal(0),
-    "protected": False,
+    "sent": SentTerms(OrderType.LIMIT, Decimal("800"), Decimal(0), protected=False),
     "broker_order_id": None,
     "broker_status": None,
     "filled_quantity": 0,

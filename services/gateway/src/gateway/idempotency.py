@@ -24,7 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import asyncpg
@@ -78,23 +78,16 @@ def _header_problem(msg: str) -> HTTPException:
     return invalid([problem(["header", HEADER], msg)])
 
 
+@dataclass(eq=False)
 class OncePost:
     """One order POST of one user, with its optional Idempotency-Key."""
 
-    def __init__(
-        self,
-        request: Request,
-        user: CurrentUser,
-        pool: asyncpg.Pool,
-        publisher: Publisher,
-        key: str | None,
-    ) -> None:
-        self.request = request
-        self.user = user
-        self.pool = pool
-        self.publisher = publisher
-        self.key = key
-        self.started = time.perf_counter()
+    request: Request
+    user: CurrentUser
+    pool: asyncpg.Pool
+    publisher: Publisher
+    key: str | None
+    started: float = field(init=False, default_factory=time.perf_counter)
 
     async def run(self, body: Any, decide: Callable[[], Awaitable[Outcome]]) -> JSONResponse:
         """Decide, then publish and audit at most once per key; `body` is what a retry must

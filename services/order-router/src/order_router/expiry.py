@@ -9,6 +9,7 @@ over the weekend waits at the broker for Monday's open, so it must not expire on
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
@@ -46,20 +47,13 @@ def last_cutoff(
     return datetime.combine(day, expire_at, tzinfo=IST).astimezone(UTC)
 
 
+@dataclass(eq=False)
 class Expiry:
-    def __init__(
-        self,
-        pool: asyncpg.Pool,
-        publisher: Publisher,
-        expire_at: time,
-        every_seconds: float,
-        trading_day: Callable[[date], bool] = _every_day,
-    ) -> None:
-        self.pool = pool
-        self.publisher = publisher
-        self.expire_at = expire_at
-        self.every = every_seconds
-        self.trading_day = trading_day
+    pool: asyncpg.Pool
+    publisher: Publisher
+    expire_at: time
+    every_seconds: float
+    trading_day: Callable[[date], bool] = _every_day
 
     async def expire_open_orders(self, now: datetime | None = None) -> list[Order]:
         """Expire every open order created before the last cutoff; returns them."""
@@ -85,4 +79,4 @@ class Expiry:
     async def run(self) -> None:
         while True:
             await self.expire_open_orders()
-            await asyncio.sleep(self.every)
+            await asyncio.sleep(self.every_seconds)

@@ -96,9 +96,16 @@ class BrokerAccess:
 
     async def write(self, intent: Intent, operation: str, call: Any) -> Any:
         """An order write (place, modify, cancel) for the intent's client, let through by the
-        rate limit of its client and exchange segment."""
+        rate limit of its client and exchange segment. A session still expired after one
+        re-login parks the command: Motilal refused the write untouched both times."""
         async with self.throttle.order_write(intent.client_id, intent.exchange):
-            return await self.call(intent.client_id, operation, call)
+            try:
+                return await self.call(intent.client_id, operation, call)
+            except SessionExpired as error:
+                raise Park(
+                    f"{operation} of {intent.order_id}: session of {intent.client_id} "
+                    f"expired again: {error}"
+                ) from error
 
     async def read(self, client_id: str, operation: str, call: Any) -> Any:
         """A read that keeps failing (Motilal down) parks the command rather than failing it."""

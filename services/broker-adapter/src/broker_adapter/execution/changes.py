@@ -25,7 +25,6 @@ from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
     RateLimited,
-    SessionExpired,
     UnknownOutcome,
 )
 from motilal.models import ModifyRequest, Order
@@ -113,8 +112,6 @@ class Changes:
                 await self.broker.write(intent, "modify_order", _modifier(change, current))
             except BrokerRejected as error:
                 return await self.change_rejected(command, "modify", error.code, error.reason)
-            except SessionExpired as error:  # still expired after a re-login: refused untouched
-                raise Park(f"modify of {uid}: session expired again: {error}") from error
             except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
                 # lastmodifiedtime guards a resend: if the first went through, the broker
                 # refuses the second (MO1089), so read the book and try again if unchanged.
@@ -128,9 +125,7 @@ class Changes:
         intent = await store.move(
             self.pool, intent, intent.state, quantity=command.quantity,
             order_type=command.order_type, price=command.price,
-            trigger_price=command.trigger_price, sent_order_type=terms.order_type,
-            sent_price=terms.price, sent_trigger_price=terms.trigger_price,
-            protected=terms.protected,
+            trigger_price=command.trigger_price, sent=terms,
         )  # fmt: skip
         if intent.state is IntentState.PLACED:
             self.broker.follower.track(intent)
@@ -171,8 +166,6 @@ class Changes:
                 if error.code == _ALREADY_CANCELED:
                     return f"{uid} was already canceled"
                 return await self.change_rejected(command, "cancel", error.code, error.reason)
-            except SessionExpired as error:  # still expired after a re-login: refused untouched
-                raise Park(f"cancel of {uid}: session expired again: {error}") from error
             except (UnknownOutcome, BrokerUnavailable, RateLimited) as error:
                 if await self._book_shows(intent, uid, "cancel", error, _is_canceled):
                     return f"cancel of {uid} confirmed by the book"

@@ -23,7 +23,6 @@ from motilal.errors import (
     BrokerRejected,
     BrokerUnavailable,
     RateLimited,
-    SessionExpired,
     UnknownOutcome,
 )
 from motilal.models import Order, OrderRequest
@@ -154,6 +153,8 @@ class Executor(BrokerAccess):
                 )  # fmt: skip
             request = _order_request(intent)
             try:
+                # A Park (the session expired again) leaves the intent its attempt: the next
+                # run reads the book by tag first.
                 result = await self.write(intent, "place_order", _placer(request))
             except BrokerRejected as error:  # a documented, definitive refusal (errors.classify)
                 await self._reject_intent(
@@ -161,10 +162,6 @@ class Executor(BrokerAccess):
                 )
                 METRICS.orders.labels("rejected").inc()
                 return f"rejected by the broker: {error.code} {error.reason}"
-            except SessionExpired as error:
-                # Still expired after one re-login and retry: refused untouched both times.
-                # The intent keeps its attempt, so the next run reads the book by tag first.
-                raise Park(f"session of {intent.client_id} expired again: {error}") from error
             except RateLimited as error:  # Motilal refused it without doing anything
                 log.info("place refused for rate (%s); retrying", error.code)
                 intent = await store.move(self.pool, intent, IntentState.UNKNOWN)
@@ -223,9 +220,9 @@ class Executor(BrokerAccess):
         event = OrderAccepted(
             **envelope_of(intent),
             broker_order_id=broker_order_id,
-            sent_order_type=intent.sent_order_type,
-            sent_price=intent.sent_price or None,
-            protected=intent.protected,
+            sent_order_type=intent.sent.order_type,
+            sent_price=intent.sent.price or None,
+            protected=intent.sent.protected,
         )
         self.follower.track(await self.journal.accepted(intent, broker_order_id, event))
 
@@ -282,10 +279,7 @@ def _new_intent(command: PlaceOrder, terms: SentTerms, product: str) -> Intent:
         quantity=command.quantity,
         price=command.price,
         trigger_price=command.trigger_price,
-        sent_order_type=terms.order_type,
-        sent_price=terms.price,
-        sent_trigger_price=terms.trigger_price,
-        protected=terms.protected,
+        sent=terms,
         broker_order_id=None,
         broker_status=None,
         filled_quantity=0,
@@ -304,11 +298,11 @@ def _order_request(intent: Intent) -> OrderRequest:
         exchange=instrument.exchange.value,
         token=instrument.token,
         side=BrokerSide(intent.side.value),
-        order_type=BrokerOrderType(intent.sent_order_type.value),
+        order_type=BrokerOrderType(intent.sent.order_type.value),
         product=intent.product,
         quantity=intent.quantity,
-        price=intent.sent_price,
-        trigger_price=intent.sent_trigger_price,
+        price=intent.sent.price,
+        trigger_price=intent.sent.trigger_price,
         lot_size=instrument.lot_size,
         symbol=instrument.symbol,
         amo=intent.amo,

@@ -20,6 +20,8 @@ from enum import StrEnum
 from common.contracts.instruments import Instrument
 from common.enums import OrderType, Side, TradeType
 
+from broker_adapter.execution.protection import SentTerms
+
 
 class IntentState(StrEnum):
     INTENT = "INTENT"
@@ -64,10 +66,8 @@ class Intent:
     quantity: int
     price: Decimal | None
     trigger_price: Decimal | None
-    sent_order_type: OrderType
-    sent_price: Decimal
-    sent_trigger_price: Decimal
-    protected: bool
+    sent: SentTerms
+    """what went to Motilal (a MARKET order as a protected LIMIT: protection.py)"""
     broker_order_id: str | None
     broker_status: str | None
     filled_quantity: int

@@ -16,6 +16,7 @@ from common.db import Executor, from_row
 from common.enums import OrderType, Side, TradeType
 
 from broker_adapter.execution.intents import Intent, IntentState, check_transition
+from broker_adapter.execution.protection import SentTerms
 
 
 def _intent(row: asyncpg.Record) -> Intent:
@@ -30,7 +31,12 @@ def _intent(row: asyncpg.Record) -> Intent:
         side=Side(row["side"]),
         trade_type=TradeType(row["trade_type"]),
         order_type=OrderType(row["order_type"]),
-        sent_order_type=OrderType(row["sent_order_type"]),
+        sent=SentTerms(
+            OrderType(row["sent_order_type"]),
+            row["sent_price"],
+            row["sent_trigger_price"],
+            row["protected"],
+        ),
     )
 
 
@@ -48,12 +54,13 @@ _TYPES = (
 
 
 def _values(intent: Intent) -> tuple[Any, ...]:
+    sent = intent.sent
     return (
         intent.order_id, intent.client_id, intent.tag, intent.state.value,
         intent.instrument.model_dump_json(), intent.instrument.exchange.value, intent.side.value,
         intent.trade_type.value, intent.product, intent.order_type.value, intent.quantity,
-        intent.price, intent.trigger_price, intent.sent_order_type.value, intent.sent_price,
-        intent.sent_trigger_price, intent.protected, intent.correlation_id, intent.causation_id,
+        intent.price, intent.trigger_price, sent.order_type.value, sent.price,
+        sent.trigger_price, sent.protected, intent.correlation_id, intent.causation_id,
         intent.actor, intent.place_attempts, intent.amo,
     )  # fmt: skip
 
@@ -94,8 +101,16 @@ async def get_intent(db: Executor, order_id: str) -> Intent | None:
 
 
 async def move(db: Executor, intent: Intent, state: IntentState, **fields: Any) -> Intent:
-    """Moves the intent to `state` (checked against the transition table) and sets `fields`."""
+    """Moves the intent to `state` (checked against the transition table) and sets `fields`
+    (`sent`: the terms sent to Motilal, four columns)."""
     check_transition(intent.order_id, intent.state, state)
+    if (sent := fields.pop("sent", None)) is not None:
+        fields |= {
+            "sent_order_type": sent.order_type,
+            "sent_price": sent.price,
+            "sent_trigger_price": sent.trigger_price,
+            "protected": sent.protected,
+        }
     allowed = {
         "broker_order_id",
         "broker_status",

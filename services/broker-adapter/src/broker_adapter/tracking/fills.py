@@ -12,11 +12,11 @@ ever runs inside a transaction.
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import date
 
 import asyncpg
-from common.contracts.order_events import Fill
+from common.contracts.order_events import Fill, OrderFilled
 from common.topics import ORDER_EVENTS
+from common.trading_days import trading_date
 
 from broker_adapter.execution import store_intents as store
 from broker_adapter.execution.emitter import Emitter
@@ -33,19 +33,18 @@ class FillOutbox:
         self._emitter = emitter
         self._rounds: GroupCommit[tuple[FillClaim, Fill], bool] = GroupCommit(self._round)
 
-    async def report(
-        self, fill: Fill, trading_date: date, filled_quantity: int, complete: bool
-    ) -> bool:
-        """Reports the fill of session `trading_date` unless reported before (then False)."""
+    async def report(self, fill: Fill) -> bool:
+        """Reports the fill unless reported before (then False)."""
         claim = FillClaim(
             client_id=fill.client_id,
             exchange=fill.instrument.exchange.value,
-            trading_date=trading_date,
+            # the trade's own session (the portfolio and router key fills the same way)
+            trading_date=trading_date(fill.traded_at),
             trade_no=fill.trade_no,
             order_id=fill.order_id,
             quantity=fill.quantity,
-            filled_quantity=filled_quantity,
-            complete=complete,
+            filled_quantity=fill.filled_quantity,
+            complete=isinstance(fill, OrderFilled),
             event=fill.model_dump_json(),
         )
         return await self._rounds.submit((claim, fill))

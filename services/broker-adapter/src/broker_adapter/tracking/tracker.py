@@ -38,7 +38,6 @@ from common.contracts.order_events import (
     OrderRejected,
 )
 from common.locks import ClientLocks
-from common.trading_days import trading_date
 from motilal.client import MotilalClient
 from motilal.feed.orders import StreamUpdate
 from motilal.models import Order, Trade
@@ -172,8 +171,8 @@ class Tracker:
         if trade.trade_no in followed.reported or trade.quantity <= 0:
             return
         intent = followed.intent
-        filled = intent.filled_quantity + trade.quantity
-        complete = filled >= intent.quantity
+        counted = replace(intent, filled_quantity=intent.filled_quantity + trade.quantity)
+        complete = counted.leaves_quantity == 0
         kind = OrderFilled if complete else OrderPartiallyFilled
         event = kind(
             **envelope_of(intent),
@@ -183,19 +182,18 @@ class Tracker:
             trade_type=intent.trade_type,
             quantity=trade.quantity,
             price=trade.price,
-            filled_quantity=filled,
-            leaves_quantity=max(intent.quantity - filled, 0),
+            filled_quantity=counted.filled_quantity,
+            leaves_quantity=counted.leaves_quantity,
             traded_at=trade.time or utc_now(),
         )
-        # The trade's own session (the portfolio and router key fills the same way).
-        new = await self.fills.report(event, trading_date(event.traded_at), filled, complete)
+        new = await self.fills.report(event)
         followed.reported.add(trade.trade_no)
         if not new:  # reported before (a restart, another replica): take the stored count
             stored = await store.get_intent(self.pool, intent.order_id)
             if stored is not None:
                 followed.intent = replace(intent, filled_quantity=stored.filled_quantity)
             return
-        followed.intent = replace(intent, filled_quantity=filled)
+        followed.intent = counted
         self.on_fills(client_id)
         if complete and is_open:
             await self._end(followed, Settlement(followed.intent, "order.filled", "Traded"))
