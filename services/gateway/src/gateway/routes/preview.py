@@ -17,6 +17,7 @@ from fastapi import APIRouter
 from gateway import deps, previews
 from gateway.auth.deps import Trader
 from gateway.market_data_client import Instruments
+from gateway.new_batch import NewBatch
 from gateway.order_models import ExecuteAllIn
 from gateway.order_plan import plan
 from gateway.peers import PeersDep
@@ -35,6 +36,7 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 async def preview(
     body: ExecuteAllIn,
     user: Trader,
+    batch: NewBatch,
     pool: deps.Pool,
     instruments: Instruments,
     portfolio: Portfolio,
@@ -54,15 +56,8 @@ async def preview(
         for e in resolved.entries
         if e.quantity != 0
     ]
-    batch_id = new_id()
-    batch = BatchRequested(
-        correlation_id=batch_id,
-        actor=user.username,
-        batch_id=batch_id,
-        terms=_terms(body, prices),
-        orders=tuple(orders),
-    )
-    dry_run = await previews.dry_run(peers.router, batch)
+    message = BatchRequested(**batch.envelope(), terms=_terms(body, prices), orders=tuple(orders))
+    dry_run = await previews.dry_run(peers.router, message)
     verdicts = {row["client_id"]: row for row in dry_run["orders"]}
     facts = previews.facts_of(resolved, verdicts)
     preview_id, expires_at = await previews.save(pool, user.username, body, facts)
