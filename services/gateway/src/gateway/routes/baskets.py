@@ -14,14 +14,12 @@ from common.problems import invalid
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from gateway import deps
 from gateway.basket_models import BasketAccepted, BasketIn, BasketLegOut
 from gateway.basket_plan import basket_plan
 from gateway.idempotency import AuditEntry, Once, Outcome
-from gateway.market_data_client import Instruments
 from gateway.new_batch import NewBatch
 from gateway.order_models import OrderRef
-from gateway.portfolio_client import Portfolio
+from gateway.order_plan import PlanSources
 from gateway.routes.orders import _terms
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -40,13 +38,10 @@ async def place_basket(
     body: BasketIn,
     once: Once,
     batch: NewBatch,
-    pool: deps.Pool,
-    instruments: Instruments,
-    portfolio: Portfolio,
-    redis: deps.RedisClient,
+    sources: PlanSources,
 ) -> JSONResponse:
     async def decide() -> Outcome:
-        legs, problems = await basket_plan(body, instruments, pool, portfolio, redis)
+        legs, problems = await basket_plan(body, sources)
         if problems:
             raise invalid(problems)
         out_legs: list[BasketLegOut] = []

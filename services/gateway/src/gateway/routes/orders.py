@@ -43,7 +43,7 @@ from gateway.order_models import (
     PlaceOrderIn,
     _Terms,
 )
-from gateway.order_plan import allotment_out, plan
+from gateway.order_plan import PlanSources, allotment_out, plan
 from gateway.order_validation import (
     BODY,
     Prices,
@@ -53,7 +53,6 @@ from gateway.order_validation import (
     normalised_prices,
 )
 from gateway.peers import PeersDep
-from gateway.portfolio_client import Portfolio
 from gateway.router_client import Router
 from gateway.router_views import OrderView
 
@@ -129,15 +128,12 @@ async def execute_all(
     body: ExecuteAllIn,
     once: Once,
     batch: NewBatch,
-    pool: deps.Pool,
-    instruments: Instruments,
-    portfolio: Portfolio,
-    redis: deps.RedisClient,
+    sources: PlanSources,
     peers: PeersDep,
 ) -> JSONResponse:
     async def decide() -> Outcome:
-        instrument, prices, problems = await _checked_terms(instruments, body)
-        resolved = await plan(body, instrument, prices, pool, portfolio, redis)
+        instrument, prices, problems = await _checked_terms(sources.instruments, body)
+        resolved = await plan(body, instrument, prices, sources)
         problems += resolved.problems
         if problems:
             raise invalid(problems)
@@ -151,7 +147,7 @@ async def execute_all(
             **batch.envelope(), terms=_terms(body, prices), orders=tuple(orders)
         )
         if body.preview_id is not None:  # exactly what the preview showed, or 409
-            shown = await previews.shown(pool, once.user.username, body)
+            shown = await previews.shown(sources.pool, once.user.username, body)
             verdicts = await previews.dry_run(peers.router, message)
             now = previews.facts_of(resolved, {v["client_id"]: v for v in verdicts["orders"]})
             previews.refuse_if_changed(shown, now)
