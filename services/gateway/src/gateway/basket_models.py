@@ -5,7 +5,7 @@ from typing import Self
 from common.enums import ExecutionType
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.order_models import AllocationIn, OrderRef, _Terms
+from gateway.order_models import AllocationIn, OrderRef, _Terms, either
 
 MAX_LEGS = 10
 
@@ -23,8 +23,7 @@ class BasketLegIn(_Terms):
     def _sized(self) -> Self:
         if self.execution_type is ExecutionType.EXIT:
             raise ValueError("a basket leg is a BUY or a SELL; exit positions with EXIT orders")
-        if (self.quantity is None) == (self.allocation is None):
-            raise ValueError("give the leg either quantity or allocation")
+        either(self.quantity, self.allocation, "give the leg either quantity or allocation")
         return self
 
 
@@ -58,8 +57,7 @@ class BasketIn(BaseModel):
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:
-        if (self.group is None) == (self.client_ids is None):
-            raise ValueError("give either group or client_ids")
+        either(self.group, self.client_ids, "give either group or client_ids")
         return self
 
 

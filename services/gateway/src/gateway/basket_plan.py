@@ -17,17 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.contracts.instruments import Instrument
-from common.db import Executor
 from common.enums import Exchange, ExecutionType
 from common.problems import problem
-from redis.asyncio import Redis
 
 from gateway.basket_models import BasketIn, BasketLegIn
-from gateway.market_data_client import InstrumentClient, UnknownInstrument
+from gateway.market_data_client import UnknownInstrument
 from gateway.order_models import ClientQuantity, ExecuteAllIn, FixedIn
-from gateway.order_plan import Plan, plan
+from gateway.order_plan import Plan, Sources, plan
 from gateway.order_validation import BODY, Prices, check_terms, normalised_prices
-from gateway.portfolio_client import PortfolioClient
 
 DERIVATIVE_EXCHANGES = frozenset({Exchange.NSEFO, Exchange.BSEFO, Exchange.NSECD, Exchange.MCX})
 _TERMS = ("token_id", "exchange", "execution_type", "order_type", "trade_type", "price",
@@ -62,11 +59,7 @@ class LegPlan:
 
 
 async def basket_plan(
-    body: BasketIn,
-    instruments: InstrumentClient,
-    pool: Executor,
-    portfolio: PortfolioClient,
-    redis: Redis,
+    body: BasketIn, sources: Sources
 ) -> tuple[list[LegPlan], list[dict[str, Any]]]:
     """Every leg resolved, in sending order, and every problem of the request."""
     problems: list[dict[str, Any]] = []
@@ -74,7 +67,9 @@ async def basket_plan(
     for index, leg in enumerate(body.legs):
         here: list[Any] = [BODY, "legs", index]
         try:
-            instrument: Instrument | None = await instruments.get(leg.token_id, leg.exchange)
+            instrument: Instrument | None = await sources.instruments.get(
+                leg.token_id, leg.exchange
+            )
         except UnknownInstrument as unknown:
             instrument = None
             problems.append(problem([*here, unknown.field], str(unknown)))
@@ -84,8 +79,7 @@ async def basket_plan(
             why = "an allocation needs a group; give a client list's leg a quantity"
             problems.append(problem([*here, "allocation"], why))
             continue
-        resolved = await plan(_as_execute_all(body, leg), instrument, prices, pool, portfolio,
-                              redis)  # fmt: skip
+        resolved = await plan(_as_execute_all(body, leg), instrument, prices, sources)
         problems += [_under(p, here, body) for p in resolved.problems]
         if instrument is not None:
             planned.append(LegPlan(index, leg, instrument, prices, resolved))

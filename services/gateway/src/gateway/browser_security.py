@@ -12,6 +12,7 @@ GATEWAY_API_DOCS=false. /metrics asks for GATEWAY_METRICS_TOKEN when one is set.
 import hmac
 from collections.abc import Sequence
 
+from common.http import HttpMiddleware
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,9 +49,9 @@ DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.js
 METRICS_PATH = "/metrics"
 
 
-class BrowserSecurity:
+class BrowserSecurity(HttpMiddleware):
     def __init__(self, app: ASGIApp, *, settings: GatewaySettings) -> None:
-        self.app = app
+        super().__init__(app)
         self.docs = settings.api_docs
         self.metrics_token = (
             settings.metrics_token.get_secret_value().encode() if settings.metrics_token else None
@@ -60,10 +61,7 @@ class BrowserSecurity:
         )
         self.proxies: Sequence[Network] = networks(settings.trusted_proxies)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         headers = Headers(scope=scope)
         refusal = self._refusal(path, headers)

@@ -12,6 +12,12 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def either(first: object, second: object, message: str) -> None:
+    """A body that takes two ways to say one thing takes exactly one of them."""
+    if (first is None) == (second is None):
+        raise ValueError(message)
+
+
 class _Terms(_Body):
     token_id: int = Field(
         gt=0, le=TOKEN_MAX, description="the exchange token (Motilal `symboltoken`)"
@@ -117,8 +123,9 @@ class ExecuteAllIn(_Terms):
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:
-        if (self.client_orders is None) == (self.group is None):
-            raise ValueError("give either client_orders, or group with allocation")
+        either(
+            self.client_orders, self.group, "give either client_orders, or group with allocation"
+        )
         if (self.group is None) != (self.allocation is None):
             raise ValueError("group and allocation go together")
         return self

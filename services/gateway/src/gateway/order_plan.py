@@ -9,18 +9,21 @@ the 422 shape; nothing here has an effect, so preview and execute-all share it.
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
+import asyncpg
 from common.contracts.instruments import Instrument
 from common.db import Executor
 from common.enums import ExecutionType
 from common.problems import problem
 from common.redis_keys import latest_quote
+from fastapi import Depends
 from redis.asyncio import Redis
 
 from gateway import allocation as alloc
-from gateway import store_groups
+from gateway import deps, store_groups
 from gateway.clients.store_clients import ClientRecord, find_clients
+from gateway.market_data_client import InstrumentClient, Instruments
 from gateway.order_models import (
     AllotmentOut,
     CapitalIn,
@@ -36,9 +39,30 @@ from gateway.order_validation import (
     check_client,
     check_quantity,
 )
-from gateway.portfolio_client import PortfolioClient
+from gateway.portfolio_client import Portfolio, PortfolioClient
 
 ALLOCATION = [BODY, "allocation"]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where planning an execute-all, a preview or a basket reads its facts: the instrument
+    master, the gateway's database (clients, groups), the portfolio (available margins)
+    and Redis (the latest quotes)."""
+
+    instruments: InstrumentClient
+    pool: asyncpg.Pool
+    portfolio: PortfolioClient
+    redis: Redis
+
+
+async def _sources(
+    instruments: Instruments, pool: deps.Pool, portfolio: Portfolio, redis: deps.RedisClient
+) -> Sources:
+    return Sources(instruments, pool, portfolio, redis)
+
+
+PlanSources = Annotated[Sources, Depends(_sources)]
 
 
 @dataclass(frozen=True)
@@ -55,11 +79,10 @@ async def plan(
     body: ExecuteAllIn,
     instrument: Instrument | None,
     prices: Prices,
-    pool: Executor,
-    portfolio: PortfolioClient,
-    redis: Redis,
+    sources: Sources,
 ) -> Plan:
     """The explicit list as given, or the group's allotments under its allocation rule."""
+    pool = sources.pool
     if body.group is None:
         return await _explicit_plan(body, instrument, pool)
     assert body.allocation is not None  # the model's validator
@@ -68,7 +91,7 @@ async def plan(
         return Plan([], None, {}, [problem([BODY, "group"], f"no group named {body.group!r}")])
     members = list(group.members)
     clients = await find_clients(pool, [m.client_id for m in members])
-    rule, problems = await _rule(body, group.name, members, instrument, prices, portfolio, redis)
+    rule, problems = await _rule(body, group.name, members, instrument, prices, sources)
     if rule is None or instrument is None:
         return Plan([], None, clients, problems)
     allotments = []
@@ -100,8 +123,7 @@ async def _rule(
     members: list[alloc.Member],
     instrument: Instrument | None,
     prices: Prices,
-    portfolio: PortfolioClient,
-    redis: Redis,
+    sources: Sources,
 ) -> tuple[alloc.Rule | None, list[dict[str, Any]]]:
     allocation = body.allocation
     if isinstance(allocation, FixedIn):
@@ -114,12 +136,12 @@ async def _rule(
     if body.execution_type is ExecutionType.EXIT:
         why = "capital allocation needs a BUY or SELL; an EXIT is sized by the position"
         return None, [problem([*ALLOCATION, "mode"], why)]
-    price = await _price(prices, instrument, redis)
+    price = await _price(prices, instrument, sources.redis)
     if price is None:
         return None, [problem(ALLOCATION, f"capital allocation needs a price: no limit or "
                                           f"trigger price and no quote for token "
                                           f"{body.token_id} yet")]  # fmt: skip
-    summaries = await portfolio.summaries([m.client_id for m in members])
+    summaries = await sources.portfolio.summaries([m.client_id for m in members])
     margins = {s.client_id: s.funds.margin_available if s.funds else None for s in summaries}
     return alloc.Capital(allocation.percent, price, margins), []
 

@@ -14,13 +14,12 @@ from common.problems import invalid
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from gateway import deps
 from gateway.basket_models import BasketAccepted, BasketIn, BasketLegOut
 from gateway.basket_plan import basket_plan
 from gateway.idempotency import AuditEntry, Once, Outcome
-from gateway.market_data_client import Instruments
+from gateway.new_batch import NewBatch
 from gateway.order_models import OrderRef
-from gateway.portfolio_client import Portfolio
+from gateway.order_plan import PlanSources
 from gateway.routes.orders import _terms
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
@@ -38,16 +37,13 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 async def place_basket(
     body: BasketIn,
     once: Once,
-    pool: deps.Pool,
-    instruments: Instruments,
-    portfolio: Portfolio,
-    redis: deps.RedisClient,
+    batch: NewBatch,
+    sources: PlanSources,
 ) -> JSONResponse:
     async def decide() -> Outcome:
-        legs, problems = await basket_plan(body, instruments, pool, portfolio, redis)
+        legs, problems = await basket_plan(body, sources)
         if problems:
             raise invalid(problems)
-        batch_id = new_id()
         out_legs: list[BasketLegOut] = []
         message_legs: list[BasketLeg] = []
         for number, planned in enumerate(legs, start=1):
@@ -72,14 +68,12 @@ async def place_basket(
                 )
             )
         message = BasketRequested(
-            correlation_id=batch_id,
-            actor=once.user.username,
-            batch_id=batch_id,
+            **batch.envelope(),
             legs=tuple(message_legs),
             stop_on_first_leg_rejection=body.stop_on_first_leg_rejection,
         )
         answer = BasketAccepted(
-            batch_id=batch_id,
+            batch_id=batch.batch_id,
             legs=out_legs,
             stop_on_first_leg_rejection=body.stop_on_first_leg_rejection,
         )
@@ -90,7 +84,7 @@ async def place_basket(
                                                                  strict=True)}}
             for leg, m in zip(out_legs, message_legs, strict=True)
         ]  # fmt: skip
-        entry = AuditEntry("basket.place", batch_id, details, correlation_id=batch_id)
+        entry = AuditEntry("basket.place", batch.batch_id, details, correlation_id=batch.batch_id)
         return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
     return await once.run(body.model_dump(mode="json"), decide)

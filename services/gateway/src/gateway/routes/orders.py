@@ -34,6 +34,7 @@ from gateway.clients.store_clients import find_clients
 from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.market_data_client import Instruments, UnknownInstrument
+from gateway.new_batch import NewBatch
 from gateway.order_models import (
     Accepted,
     ExecuteAllIn,
@@ -42,7 +43,7 @@ from gateway.order_models import (
     PlaceOrderIn,
     _Terms,
 )
-from gateway.order_plan import allotment_out, plan
+from gateway.order_plan import PlanSources, allotment_out, plan
 from gateway.order_validation import (
     BODY,
     Prices,
@@ -52,7 +53,6 @@ from gateway.order_validation import (
     normalised_prices,
 )
 from gateway.peers import PeersDep
-from gateway.portfolio_client import Portfolio
 from gateway.router_client import Router
 from gateway.router_views import OrderView
 
@@ -92,7 +92,7 @@ def _terms(body: _Terms, prices: Prices) -> OrderTerms:
     summary="Place one order for one client (answers at once; the broker works later)",
 )
 async def place_order(
-    body: PlaceOrderIn, once: Once, pool: deps.Pool, instruments: Instruments
+    body: PlaceOrderIn, once: Once, batch: NewBatch, pool: deps.Pool, instruments: Instruments
 ) -> JSONResponse:
     async def decide() -> Outcome:
         instrument, prices, problems = await _checked_terms(instruments, body)
@@ -103,20 +103,15 @@ async def place_order(
         )
         if problems:
             raise invalid(problems)
-        batch_id, order_id = new_id(), new_id()
+        order_id = new_id()
         order = ClientOrder(order_id=order_id, client_id=body.client_id, quantity=body.quantity)
-        message = OrderRequested(
-            correlation_id=batch_id,
-            actor=once.user.username,
-            batch_id=batch_id,
-            order=order,
-            terms=_terms(body, prices),
-        )
+        message = OrderRequested(**batch.envelope(), order=order, terms=_terms(body, prices))
         answer = Accepted(
-            batch_id=batch_id, orders=[OrderRef(client_id=body.client_id, order_id=order_id)]
+            batch_id=batch.batch_id,
+            orders=[OrderRef(client_id=body.client_id, order_id=order_id)],
         )
         details = body.model_dump(mode="json")
-        entry = AuditEntry("order.place", order_id, details, correlation_id=batch_id)
+        entry = AuditEntry("order.place", order_id, details, correlation_id=batch.batch_id)
         return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
     return await once.run(body.model_dump(mode="json"), decide)
@@ -132,40 +127,33 @@ async def place_order(
 async def execute_all(
     body: ExecuteAllIn,
     once: Once,
-    pool: deps.Pool,
-    instruments: Instruments,
-    portfolio: Portfolio,
-    redis: deps.RedisClient,
+    batch: NewBatch,
+    sources: PlanSources,
     peers: PeersDep,
 ) -> JSONResponse:
     async def decide() -> Outcome:
-        instrument, prices, problems = await _checked_terms(instruments, body)
-        resolved = await plan(body, instrument, prices, pool, portfolio, redis)
+        instrument, prices, problems = await _checked_terms(sources.instruments, body)
+        resolved = await plan(body, instrument, prices, sources)
         problems += resolved.problems
         if problems:
             raise invalid(problems)
         entries = resolved.entries
-        batch_id = new_id()
         orders = [
             ClientOrder(order_id=new_id(), client_id=e.client_id, quantity=e.quantity)
             for e in entries
             if e.quantity != 0
         ]
         message = BatchRequested(
-            correlation_id=batch_id,
-            actor=once.user.username,
-            batch_id=batch_id,
-            terms=_terms(body, prices),
-            orders=tuple(orders),
+            **batch.envelope(), terms=_terms(body, prices), orders=tuple(orders)
         )
         if body.preview_id is not None:  # exactly what the preview showed, or 409
-            shown = await previews.shown(pool, once.user.username, body)
+            shown = await previews.shown(sources.pool, once.user.username, body)
             verdicts = await previews.dry_run(peers.router, message)
             now = previews.facts_of(resolved, {v["client_id"]: v for v in verdicts["orders"]})
             previews.refuse_if_changed(shown, now)
         allotments = resolved.allotments
         answer = Accepted(
-            batch_id=batch_id,
+            batch_id=batch.batch_id,
             orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
             skipped=[e.client_id for e in entries if e.quantity == 0],
             allocation=None if allotments is None else [allotment_out(a) for a in allotments],
@@ -176,7 +164,7 @@ async def execute_all(
             details["group"] = body.group
             details["allocation"] = body.model_dump(mode="json")["allocation"]
             details["allotments"] = [a.model_dump(mode="json") for a in answer.allocation]
-        entry = AuditEntry("batch.place", batch_id, details, correlation_id=batch_id)
+        entry = AuditEntry("batch.place", batch.batch_id, details, correlation_id=batch.batch_id)
         return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
     return await once.run(body.model_dump(mode="json"), decide)

@@ -14,13 +14,12 @@ from common.ids import new_id
 from common.problems import invalid, problem
 from fastapi import APIRouter
 
-from gateway import deps, previews
+from gateway import previews
 from gateway.auth.deps import Trader
-from gateway.market_data_client import Instruments
+from gateway.new_batch import NewBatch
 from gateway.order_models import ExecuteAllIn
-from gateway.order_plan import plan
+from gateway.order_plan import PlanSources, plan
 from gateway.peers import PeersDep
-from gateway.portfolio_client import Portfolio
 from gateway.preview import preview_rows
 from gateway.routes.orders import _checked_terms, _terms
 
@@ -35,16 +34,14 @@ router = APIRouter(prefix="/api/v1", tags=["orders"])
 async def preview(
     body: ExecuteAllIn,
     user: Trader,
-    pool: deps.Pool,
-    instruments: Instruments,
-    portfolio: Portfolio,
-    redis: deps.RedisClient,
+    batch: NewBatch,
+    sources: PlanSources,
     peers: PeersDep,
 ) -> dict[str, Any]:
-    instrument, prices, problems = await _checked_terms(instruments, body)
+    instrument, prices, problems = await _checked_terms(sources.instruments, body)
     if body.preview_id is not None:
         problems.append(problem(["body", "preview_id"], "preview_id is for execute-all"))
-    resolved = await plan(body, instrument, prices, pool, portfolio, redis)
+    resolved = await plan(body, instrument, prices, sources)
     problems += resolved.problems
     if problems:
         raise invalid(problems)
@@ -54,18 +51,11 @@ async def preview(
         for e in resolved.entries
         if e.quantity != 0
     ]
-    batch_id = new_id()
-    batch = BatchRequested(
-        correlation_id=batch_id,
-        actor=user.username,
-        batch_id=batch_id,
-        terms=_terms(body, prices),
-        orders=tuple(orders),
-    )
-    dry_run = await previews.dry_run(peers.router, batch)
+    message = BatchRequested(**batch.envelope(), terms=_terms(body, prices), orders=tuple(orders))
+    dry_run = await previews.dry_run(peers.router, message)
     verdicts = {row["client_id"]: row for row in dry_run["orders"]}
     facts = previews.facts_of(resolved, verdicts)
-    preview_id, expires_at = await previews.save(pool, user.username, body, facts)
+    preview_id, expires_at = await previews.save(sources.pool, user.username, body, facts)
     rows = preview_rows(resolved.entries, resolved.allotments, resolved.clients, instrument,
                         verdicts)  # fmt: skip
     placed = [r for r in rows if not r["skipped"]]

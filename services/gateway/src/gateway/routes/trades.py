@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from gateway.auth.deps import Viewer
 from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
+from gateway.new_batch import NewBatch
 from gateway.order_models import Accepted, OrderRef
 from gateway.portfolio_client import Portfolio
 from gateway.portfolio_views import HolderView, PositionView
@@ -115,7 +116,9 @@ async def get_trade(trade_id: str, _: Viewer, portfolio: Portfolio) -> TradeOut:
     response_model=Accepted,
     summary="Close one trade with an EXIT order (opposite side, its quantity and trade type)",
 )
-async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONResponse:
+async def exit_trade(
+    trade_id: str, once: Once, batch: NewBatch, portfolio: Portfolio
+) -> JSONResponse:
     async def decide() -> Outcome:
         position = await portfolio.position(trade_id)
         if position is None:
@@ -124,12 +127,10 @@ async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONRes
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"trade {trade_id} is already CLOSED: nothing to exit"
             )
-        batch_id, order_id = new_id(), new_id()
+        order_id = new_id()
         client_id = position.client_id
         message = ExitTradeRequested(
-            correlation_id=batch_id,
-            actor=once.user.username,
-            batch_id=batch_id,
+            **batch.envelope(),
             order_id=order_id,
             client_id=client_id,
             position_id=trade_id,
@@ -138,11 +139,11 @@ async def exit_trade(trade_id: str, once: Once, portfolio: Portfolio) -> JSONRes
             trade_type=position.trade_type,
         )
         entry = AuditEntry("trade.exit", trade_id, {
-            "batch_id": batch_id, "order_id": order_id, "client_id": client_id,
+            "batch_id": batch.batch_id, "order_id": order_id, "client_id": client_id,
             "token": position.token, "net_quantity": position.net_quantity,
-        }, correlation_id=batch_id)  # fmt: skip
+        }, correlation_id=batch.batch_id)  # fmt: skip
         answer = Accepted(
-            batch_id=batch_id, orders=[OrderRef(client_id=client_id, order_id=order_id)]
+            batch_id=batch.batch_id, orders=[OrderRef(client_id=client_id, order_id=order_id)]
         )
         return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
 
@@ -203,6 +204,7 @@ def _exit_orders(
 async def exit_by_token(
     token_id: Annotated[int, Path(gt=0, le=TOKEN_MAX)],
     once: Once,
+    batch: NewBatch,
     portfolio: Portfolio,
     body: ExitByTokenIn | None = None,
 ) -> JSONResponse:
@@ -215,24 +217,21 @@ async def exit_by_token(
             trade_type=wanted.trade_type.value if wanted.trade_type else None,
         )
         targets, exchange, trade_type = _exit_plan(token_id, wanted, holders)
-        batch_id = new_id()
         orders = _exit_orders(targets, trade_type, holders)
         message = ExitByTokenRequested(
-            correlation_id=batch_id,
-            actor=once.user.username,
-            batch_id=batch_id,
+            **batch.envelope(),
             token_id=token_id,
             exchange=exchange,
             trade_type=trade_type,
             orders=orders,
         )
         entry = AuditEntry("trade.exit_by_token", str(token_id), {
-            "batch_id": batch_id, "client_ids": list(targets),
+            "batch_id": batch.batch_id, "client_ids": list(targets),
             "trade_type": trade_type.value if trade_type else None,
             "exchange": exchange.value,
-        }, correlation_id=batch_id)  # fmt: skip
+        }, correlation_id=batch.batch_id)  # fmt: skip
         answer = Accepted(
-            batch_id=batch_id,
+            batch_id=batch.batch_id,
             orders=[OrderRef(client_id=o.client_id, order_id=o.order_id) for o in orders],
         )
         return Outcome(answer.model_dump(mode="json"), (message,), (entry,))
