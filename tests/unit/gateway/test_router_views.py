@@ -50,6 +50,14 @@ def test_router_views_order_reads_typed_fields_and_gives_back_the_answer_unchang
     assert list(view.as_json()) == list(answer)  # the CSV export's columns keep their order
 
 
+@pytest.mark.parametrize(
+    ("price", "written"),
+    [(Decimal("26000.00"), "26000"), (Decimal("100"), "100"), (Decimal("26000.10"), "26000.10")],
+)
+def test_router_views_order_writes_prices_in_plain_notation(price: Decimal, written: str) -> None:
+    assert order(price).as_json()["price"] == written  # not "2.6E+4"
+
+
 def test_router_views_orders_page_and_batch_give_back_the_answer_unchanged() -> None:
     orders = [order(Decimal("26000.10")), order(None, order_id="o2", client_id="C2")]
     page = wire({"orders": [o.as_json() for o in orders], "limit": 100, "offset": 0})

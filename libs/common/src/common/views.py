@@ -26,13 +26,13 @@ class View(BaseModel):
 
 
 def _price_text(value: Decimal) -> str:
-    # as the router has always written it: a whole amount normalized (26000.00 as "2.6E+4"),
-    # any other as it is
-    return str(value.normalize() if value == value.to_integral() else value)
+    # a whole amount without its paise ("26000", not "26000.00"), in plain notation:
+    # Decimal's normalize() alone writes 26000.00 as "2.6E+4"
+    return format(value.normalize() if value == value.to_integral() else value, "f")
 
 
 Price = Annotated[Decimal, PlainSerializer(_price_text, return_type=str, when_used="json")]
-"""Rupees, written as a string; a whole amount in its normalized form."""
+"""Rupees, written as a string; a whole amount without its paise."""
 
 Instant = Annotated[
     datetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json")
