@@ -104,13 +104,6 @@ async def move(db: Executor, intent: Intent, state: IntentState, **fields: Any) 
     """Moves the intent to `state` (checked against the transition table) and sets `fields`
     (`sent`: the terms sent to Motilal, four columns)."""
     check_transition(intent.order_id, intent.state, state)
-    if (sent := fields.pop("sent", None)) is not None:
-        fields |= {
-            "sent_order_type": sent.order_type,
-            "sent_price": sent.price,
-            "sent_trigger_price": sent.trigger_price,
-            "protected": sent.protected,
-        }
     allowed = {
         "broker_order_id",
         "broker_status",
@@ -122,14 +115,18 @@ async def move(db: Executor, intent: Intent, state: IntentState, **fields: Any) 
         "order_type",
         "price",
         "trigger_price",
-        "sent_order_type",
-        "sent_price",
-        "sent_trigger_price",
-        "protected",
+        "sent",
     }
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot set {sorted(unknown)} on an intent")
+    if (sent := fields.pop("sent", None)) is not None:  # one value, four columns
+        fields |= {
+            "sent_order_type": sent.order_type,
+            "sent_price": sent.price,
+            "sent_trigger_price": sent.trigger_price,
+            "protected": sent.protected,
+        }
     values: list[Any] = [intent.order_id, state.value]
     sets = ["state = $2", "updated_at = now()"]
     for name, value in fields.items():
