@@ -75,6 +75,22 @@ def test_conflator_one_publication_per_client_per_window() -> None:
     assert window.seconds_until_due(11.0) is None  # nothing dirty: the flush task sleeps
 
 
+def test_conflator_clients_published_at_different_moments_go_out_in_one_flush() -> None:
+    window = Conflator(1.0)
+    window.touch(["a"])
+    assert window.take_due(now=10.0) == ["a"]
+    window.sent("a", Decimal("5"), now=10.0)
+    window.sent("b", Decimal("7"), now=10.3)  # a fill's figure, between two flushes
+    window.touch(["a", "b"])
+    assert window.take_due(now=11.0) == ["a"]  # b's window runs until 11.3
+    window.sent("a", Decimal("6"), now=11.0)
+    window.touch(["a"])
+    for at in (11.3, 11.6):  # b is due, but a flush went out less than a window ago
+        assert window.take_due(now=at) == []
+        assert window.seconds_until_due(at) == pytest.approx(12.0 - at)
+    assert window.take_due(now=12.0) == ["a", "b"]  # from now on, one flush per window
+
+
 def test_conflator_publishes_only_a_change_of_a_paisa_or_more() -> None:
     window = Conflator(1.0)
     assert window.changed("a", Decimal("10.00"))  # never published

@@ -237,12 +237,19 @@ class Conflator:
     A client moved by a tick is dirty; it is due once `window` seconds have passed since its
     last publication. When due, it is published only if its total moved by at least a paisa
     from the figure last published; otherwise it is dropped until the next tick moves it.
+
+    The clients due are taken at most once per `window`, all together: each client's own
+    window starts when it was last published, and fills publish at any moment, so without
+    this the flushes drift apart until every client goes out on its own (1,000 holders made
+    1,000 one-message produces a second, each waking every reader of the topic).
     """
 
     window: float
     _dirty: set[str] = field(default_factory=set)
     _sent_at: dict[str, float] = field(default_factory=dict)
     _sent_total: dict[str, Decimal] = field(default_factory=dict)
+    _taken_at: float = float("-inf")
+    """When due clients were last taken (the last flush)."""
 
     @property
     def dirty_count(self) -> int:
@@ -264,11 +271,16 @@ class Conflator:
         if not self._dirty:
             return None
         earliest = min(self._sent_at.get(c, float("-inf")) for c in self._dirty) + self.window
-        return max(0.0, earliest - now)
+        return max(0.0, earliest - now, self._taken_at + self.window - now)
 
     def take_due(self, now: float) -> list[str]:
-        """The dirty clients due now (no longer dirty); the others stay dirty."""
+        """The dirty clients due now (no longer dirty); the others stay dirty. None are due
+        within a window of the last time some were taken."""
+        if now < self._taken_at + self.window:
+            return []
         due = [c for c in self._dirty if self._sent_at.get(c, float("-inf")) + self.window <= now]
+        if due:
+            self._taken_at = now
         self._dirty.difference_update(due)
         return sorted(due)
 
