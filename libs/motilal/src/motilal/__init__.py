@@ -4,6 +4,7 @@ Money is Decimal rupees and quantities are shares at this library's surface; pai
 scaling and lots are converted at the edge.
 """
 
+from motilal import models
 from motilal.client import MotilalClient
 from motilal.config import HOSTS, Credentials, MotilalSettings
 from motilal.errors import (
@@ -19,24 +20,7 @@ from motilal.errors import (
 )
 from motilal.http import HttpClients, MotilalHttp
 from motilal.identity import NetworkIdentity
-from motilal.models import (
-    Holding,
-    IndexQuote,
-    MarginRow,
-    Margins,
-    ModifyRequest,
-    Order,
-    OrderRequest,
-    OrderStatus,
-    OrderType,
-    PlaceResult,
-    Position,
-    Quote,
-    ScripRow,
-    Session,
-    Side,
-    Trade,
-)
+from motilal.models import *  # noqa: F403  (the models' names are listed once, in motilal.models)
 from motilal.paths import PATHS, Endpoint
 from motilal.tags import tag_for
 from motilal.units import InvalidQuantity, to_lots
@@ -48,35 +32,20 @@ __all__ = [
     "BrokerUnavailable",
     "Credentials",
     "Endpoint",
-    "Holding",
     "HttpClients",
-    "IndexQuote",
     "InvalidQuantity",
     "LoginFailed",
     "LoginFailure",
-    "MarginRow",
-    "Margins",
-    "ModifyRequest",
     "MotilalClient",
     "MotilalError",
     "MotilalHttp",
     "MotilalSettings",
     "NetworkIdentity",
-    "Order",
-    "OrderRequest",
-    "OrderStatus",
-    "OrderType",
-    "PlaceResult",
-    "Position",
     "ProtocolError",
-    "Quote",
     "RateLimited",
-    "ScripRow",
-    "Session",
     "SessionExpired",
-    "Side",
-    "Trade",
     "UnknownOutcome",
     "tag_for",
     "to_lots",
 ]
+__all__ += models.__all__

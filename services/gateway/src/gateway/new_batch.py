@@ -5,13 +5,16 @@ batch id is the correlation id of everything the request causes, its actor the t
 asked. `envelope()` fills those fields the same way on every request message of the batch.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from common.ids import new_id
-from fastapi import Depends
+from fastapi import APIRouter, Depends, status
+from fastapi.types import DecoratedCallable
 
 from gateway.auth.deps import Trader
+from gateway.order_models import Accepted
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +33,13 @@ async def _new_batch(user: Trader) -> Batch:
 
 NewBatch = Annotated[Batch, Depends(_new_batch)]
 """A fresh batch of the requesting trader (the same user as `Once`'s)."""
+
+
+def batch_route(
+    router: APIRouter, path: str, **options: Any
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """POST `path` as a route that starts a batch: it answers 202 with `Accepted` at once
+    (the broker works later; GET /batches/{batch_id} follows it)."""
+    return router.post(
+        path, status_code=status.HTTP_202_ACCEPTED, response_model=Accepted, **options
+    )

@@ -34,7 +34,7 @@ from gateway.clients.store_clients import find_clients
 from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
 from gateway.market_data_client import Instruments, UnknownInstrument
-from gateway.new_batch import NewBatch
+from gateway.new_batch import NewBatch, batch_route
 from gateway.order_models import (
     Accepted,
     ExecuteAllIn,
@@ -84,10 +84,9 @@ def _terms(body: _Terms, prices: Prices) -> OrderTerms:
     return OrderTerms(**terms | asdict(prices))
 
 
-@router.post(
+@batch_route(
+    router,
     "/orders/place",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     responses=_422,
     summary="Place one order for one client (answers at once; the broker works later)",
 )
@@ -117,10 +116,9 @@ async def place_order(
     return await once.run(body.model_dump(mode="json"), decide)
 
 
-@router.post(
+@batch_route(
+    router,
     "/orders/execute-all",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     responses=_422,
     summary="One order per client with a non-zero quantity, on the same terms (a batch)",
 )

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from gateway.auth.deps import Viewer
 from gateway.csv_export import CSV_RESPONSES, Export
 from gateway.idempotency import AuditEntry, Once, Outcome
-from gateway.new_batch import NewBatch
+from gateway.new_batch import NewBatch, batch_route
 from gateway.order_models import Accepted, OrderRef
 from gateway.portfolio_client import Portfolio
 from gateway.portfolio_views import HolderView, PositionView
@@ -110,10 +110,9 @@ async def get_trade(trade_id: str, _: Viewer, portfolio: Portfolio) -> TradeOut:
     return trade_out(position)
 
 
-@router.post(
+@batch_route(
+    router,
     "/trades/{trade_id}/exit",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     summary="Close one trade with an EXIT order (opposite side, its quantity and trade type)",
 )
 async def exit_trade(
@@ -195,10 +194,9 @@ def _exit_orders(
     )
 
 
-@router.post(
+@batch_route(
+    router,
     "/trades/exit-by-token/{token_id}",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     summary="Exit a token for many clients at once (every holder when client_ids is omitted)",
 )
 async def exit_by_token(
