@@ -223,8 +223,16 @@ async def bench(args: argparse.Namespace, folder: Path, result: dict[str, Any]) 
                 result["quotes"] = {"gap": f"quote fan-out did not run: {error!r}"}
         usage = await whole.stop()
         result["memory_mb"] = usage.rss_mb
-        result["load_average_at_end"] = round(os.getloadavg()[0], 1)
         result["cpu_percent_whole_run"] = usage.cpu_percent
+        if not {"fanout", "overhead", "throughput"} <= args.skip:
+            # Idle again once the scenarios traded: the warm-up's one aligned batch hides
+            # work that grows with the day's trading (conflation windows drifting apart).
+            say(f"idle after the scenarios: settling {args.settle:.0f} s, then measuring")
+            await asyncio.sleep(args.settle)
+            async with h.tap.paused():
+                after = await measure_idle(with_self(h.pids()), args.idle_seconds)
+            result["idle_cpu_percent_after_trading"] = with_platform_total(after.cpu_percent)
+        result["load_average_at_end"] = round(os.getloadavg()[0], 1)
     finally:
         await closing.aclose()
         await h.stop()

@@ -274,6 +274,7 @@ def render(result: dict[str, Any]) -> str:
         rows = [["prices ticking", *(f"{v:.1f}" for v in idle.values())]]
         for label, key in (
             ("prices still", "idle_cpu_percent_quiet_market"),
+            ("ticking, after all", "idle_cpu_percent_after_trading"),
             ("ticking, tap on", "idle_cpu_percent_with_tap"),
         ):
             other = result.get(key)
