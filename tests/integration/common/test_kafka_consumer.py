@@ -283,6 +283,7 @@ class DoorbellConsumer:
     consumer: Any  # the subscriber's aiokafka consumer
     seen: list[str]  # event ids handled so far
     fetching_when_handled: dict[str, bool]  # event id -> a partition unpaused as it was handled
+    batches: list[list[str]]  # the event ids of each batch handed to the handler
 
     def publisher(self) -> Publisher:
         """A Publisher that rings the doorbell by itself."""
@@ -304,12 +305,14 @@ async def _doorbell_consumer(
     doorbell = Doorbell(redis)
     seen: list[str] = []
     fetching: dict[str, bool] = {}
+    batches: list[list[str]] = []
     consumers: list[Any] = []
 
     async def handler(batch: Sequence[Message]) -> None:
         for m in batch:
             fetching[m.event_id] = consumers[0].paused() != consumers[0].assignment()
         seen.extend(m.event_id for m in batch)
+        batches.append([m.event_id for m in batch])
 
     broker = build_broker(settings, "test")
     subscribe(broker, settings, "test", [Consumer(topic, f"g-{new_id()}", handler)], doorbell)
@@ -319,7 +322,7 @@ async def _doorbell_consumer(
         consumer = broker.subscribers[0].consumer  # type: ignore[attr-defined]
         consumers.append(consumer)
         await _until(lambda: consumer.assignment() and consumer.paused() == consumer.assignment())
-        yield DoorbellConsumer(broker, doorbell, consumer, seen, fetching)
+        yield DoorbellConsumer(broker, doorbell, consumer, seen, fetching, batches)
     finally:
         await broker.stop()
         listening.cancel()
@@ -462,3 +465,21 @@ async def test_publisher_batches_land_on_the_partition_the_producer_picks_for_ea
     for event in events:
         by_key.setdefault(event["client_id"], []).append(event["trade_no"])
     assert sum(len(v) for v in by_key.values()) == 40  # all there, each once
+
+
+async def test_a_gathering_consumer_hands_what_arrives_within_its_window_over_as_one_batch(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    _, topic = wiring
+    async with _doorbell_consumer(stack, topic, KAFKA_GATHER_MS=1000) as bell:
+        publisher = bell.publisher()
+        first, second, third = (
+            make(OrderFilled, client_id="c1", trade_no=f"T-{i}") for i in range(3)
+        )
+        await publisher.publish(topic, first)
+        await _until(lambda: first.event_id in bell.seen)  # the first after a quiet spell
+        await publisher.publish(topic, second)
+        await asyncio.sleep(0.2)  # a consumer that does not gather has handled it by now
+        await publisher.publish(topic, third)
+        await _until(lambda: third.event_id in bell.seen)
+    assert bell.batches == [[first.event_id], [second.event_id, third.event_id]]

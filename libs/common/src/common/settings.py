@@ -6,7 +6,7 @@ point at the embedded stack that `make run` starts, so a fresh checkout needs no
 """
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +30,19 @@ def split_commas(value: object) -> object:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     return value
+
+
+def gather_field(default_ms: int) -> Any:
+    """KAFKA_GATHER_MS, with the service's default: 0 on an order's way to the broker (the
+    gateway, order-router and adapter), 50 off it (the portfolio and market-data)."""
+    return Field(
+        default=default_ms,
+        ge=0,
+        validation_alias=_shared("KAFKA_GATHER_MS"),
+        description="a consumer that was just handed records looks for more only this long "
+        "after: at most one wake per window while messages keep coming, and with the "
+        "doorbell what arrived meanwhile comes as one batch (common.consumer_fetch)",
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -91,6 +104,7 @@ class ServiceSettings(BaseSettings):
     kafka_rebalance_timeout_ms: int = Field(
         default=6000, validation_alias=_shared("KAFKA_REBALANCE_TIMEOUT_MS")
     )
+    kafka_gather_ms: int = gather_field(0)
     kafka_max_records: int = Field(
         default=500,
         validation_alias=_shared("KAFKA_MAX_RECORDS"),
