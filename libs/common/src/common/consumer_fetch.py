@@ -15,7 +15,9 @@ BATCH_WAIT_MS = 1000
 """How long one poll of the consumer waits for records; it returns as soon as any arrive."""
 
 
-def fetch_adaptively(subscriber: Any, settings: ServiceSettings, bell: Bell | None) -> None:
+def fetch_adaptively(
+    subscriber: Any, settings: ServiceSettings, bell: Bell | None, gather_ms: int
+) -> None:
     """Polls without faststream's pause after an empty poll, and fetches adaptively.
 
     faststream's batch subscriber sleeps `batch_timeout_ms` after every empty poll, which
@@ -30,14 +32,14 @@ def fetch_adaptively(subscriber: Any, settings: ServiceSettings, bell: Bell | No
     received records in the last `kafka_idle_after_seconds` fetches every
     `kafka_fetch_max_wait_ms` (fast), an idle one every `kafka_idle_fetch_max_wait_ms`.
 
-    With `kafka_gather_ms`, a consumer that was just handed records waits out that window
+    With `gather_ms`, a consumer that was just handed records waits out that window
     before it looks again. Every wake costs a fetch, a decode, faststream's dispatch and a
     commit whatever it carries (2.5 to 3 ms of CPU), and a single order sends each reader
-    about five messages, each of which was a wake of its own. Only services off an order's
-    way to the broker gather (the portfolio, market-data): on the way, the window would be
-    latency.
+    about five messages, each of which was a wake of its own. Only readers off an order's
+    way to the broker gather (the portfolio, market-data, the order-router's P&L watch): on
+    the way, the window would be latency.
     """
-    gather_s = settings.kafka_gather_ms / 1000
+    gather_s = gather_ms / 1000
     busy_ms = settings.kafka_fetch_max_wait_ms
     idle_ms = max(settings.kafka_idle_fetch_max_wait_ms, busy_ms)
     idle_after = settings.kafka_idle_after_seconds

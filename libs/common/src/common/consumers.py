@@ -98,6 +98,8 @@ class Consumer:
     """False for a group of one process that always starts from the latest offset
     (`ServiceRuntime.follow`): its offsets would never be read."""
     on_revoked: Revoked | None = None
+    gather_ms: int | None = None
+    """The group member's gather window (common.consumer_fetch); None: KAFKA_GATHER_MS."""
 
     def reads(self, record: Any) -> bool:
         if self.wants is None:
@@ -133,11 +135,15 @@ def subscribe(
     group = consumers[0].group
     from_beginning = consumers[0].from_beginning
     commits = consumers[0].commits
+    gather_ms = consumers[0].gather_ms
     if any(
-        (c.group, c.from_beginning, c.commits) != (group, from_beginning, commits)
+        (c.group, c.from_beginning, c.commits, c.gather_ms)
+        != (group, from_beginning, commits, gather_ms)
         for c in consumers
     ):
-        raise ValueError("consumers subscribed together must share group and offset policy")
+        raise ValueError(
+            "consumers subscribed together must share group, offset policy and gather window"
+        )
     metrics = consumer_metrics(service)
     topics = {c.topic.name: c.topic for c in consumers}
     readers = {name: [c for c in consumers if c.topic.name == name] for name in topics}
@@ -206,7 +212,12 @@ def subscribe(
             metrics.batch_seconds.labels(topic_name).observe(time.perf_counter() - started)
 
     subscriber(on_batch)
-    fetch_adaptively(subscriber, settings, doorbell.bell(topics) if doorbell else None)
+    fetch_adaptively(
+        subscriber,
+        settings,
+        doorbell.bell(topics) if doorbell else None,
+        settings.kafka_gather_ms if gather_ms is None else gather_ms,
+    )
     _report_lag(subscriber, group, metrics.lag)
 
 

@@ -113,9 +113,12 @@ class ServiceRuntime:
         handler: Callable[[Sequence[Message]], Awaitable[None]],
         *,
         wants: Wants | None = None,
+        gather_ms: int | None = None,
     ) -> None:
         """Subscribe `handler` to what `topic` gets from now on, in a group of this process
         alone: every replica sees every record (live feeds, watches over all clients).
+        `gather_ms` sets the group's gather window (common.consumer_fetch; every consumer
+        of the group must give the same), None the service's KAFKA_GATHER_MS.
 
         Never committed: a restarted process starts from the latest offset again under a new
         group, so its offsets would be read by no one (committing them after every batch
@@ -124,7 +127,7 @@ class ServiceRuntime:
             self._follow_group = f"{self.name}-live-{new_id()[:12]}"
         self._consumers.append(
             Consumer(topic, self._follow_group, handler, from_beginning=False, wants=wants,
-                     commits=False)
+                     commits=False, gather_ms=gather_ms)
         )  # fmt: skip
 
     def _subscribe_consumers(self) -> None:

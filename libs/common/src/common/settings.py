@@ -32,9 +32,14 @@ def split_commas(value: object) -> object:
     return value
 
 
+GATHER_OFF_THE_ORDER_PATH_MS = 50
+"""The gather window of readers off an order's way to the broker (common.consumer_fetch)."""
+
+
 def gather_field(default_ms: int) -> Any:
     """KAFKA_GATHER_MS, with the service's default: 0 on an order's way to the broker (the
-    gateway, order-router and adapter), 50 off it (the portfolio and market-data)."""
+    gateway, order-router and adapter), GATHER_OFF_THE_ORDER_PATH_MS off it (the portfolio
+    and market-data)."""
     return Field(
         default=default_ms,
         ge=0,

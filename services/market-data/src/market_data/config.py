@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common.settings import ServiceSettings, gather_field
+from common.settings import GATHER_OFF_THE_ORDER_PATH_MS, ServiceSettings, gather_field
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -15,7 +15,7 @@ class MarketDataSettings(ServiceSettings):
     )
 
     port: int = Field(default=8004, description="HTTP port of the market-data")
-    kafka_gather_ms: int = gather_field(50)  # off the order's way to the broker
+    kafka_gather_ms: int = gather_field(GATHER_OFF_THE_ORDER_PATH_MS)
 
     # ---- token master ------------------------------------------------------------------
     tokens_csv: Path = Field(

@@ -18,6 +18,7 @@ from common.contracts.order_events import OrderRejected
 from common.contracts.requests import FlattenRequested, KillSwitchRequested
 from common.db import Executor
 from common.service import ServiceRuntime
+from common.settings import GATHER_OFF_THE_ORDER_PATH_MS
 from common.topics import ORDER_EVENTS, ORDER_REQUESTS, PORTFOLIO_UPDATES, SESSIONS
 from common.trading_days import trading_date
 
@@ -53,8 +54,14 @@ class RiskAutomation:
 
     def install(self, runtime: ServiceRuntime) -> None:
         # every replica reads every watched client's P&L (a group's members sit on any
-        # partition); the others' are skipped unparsed
-        runtime.follow(PORTFOLIO_UPDATES, self._on_pnl, wants=self._wants_pnl)
+        # partition); the others' are skipped unparsed. P&L is off the order's way to the
+        # broker and conflated to a second: a window's messages wake this watch once.
+        runtime.follow(
+            PORTFOLIO_UPDATES,
+            self._on_pnl,
+            wants=self._wants_pnl,
+            gather_ms=GATHER_OFF_THE_ORDER_PATH_MS,
+        )
         runtime.background(self._reload_limits_loop)
         for topic, kind in (
             (ORDER_EVENTS, OrderRejected),

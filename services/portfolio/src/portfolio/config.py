@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from common.settings import MarketCalendarSettings, gather_field
+from common.settings import GATHER_OFF_THE_ORDER_PATH_MS, MarketCalendarSettings, gather_field
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -13,7 +13,7 @@ class PortfolioSettings(MarketCalendarSettings):
     )
 
     port: int = Field(default=8003, description="HTTP port of the portfolio")
-    kafka_gather_ms: int = gather_field(50)  # off the order's way to the broker
+    kafka_gather_ms: int = gather_field(GATHER_OFF_THE_ORDER_PATH_MS)
     pnl_publish_interval_ms: int = Field(
         default=1000,
         ge=50,
