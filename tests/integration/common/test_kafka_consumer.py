@@ -483,3 +483,18 @@ async def test_a_gathering_consumer_hands_what_arrives_within_its_window_over_as
         await publisher.publish(topic, third)
         await _until(lambda: third.event_id in bell.seen)
     assert bell.batches == [[first.event_id], [second.event_id, third.event_id]]
+
+
+async def test_a_gathering_consumer_reads_on_at_once_while_its_batches_come_full(
+    stack: TestStack, wiring: tuple[ServiceSettings, Topic]
+) -> None:
+    # A full batch means more is waiting (a replay, a burst): the window would only hold
+    # it back. Batches of 2 and a ten-minute window: all five arrive within the test.
+    _, topic = wiring
+    async with _doorbell_consumer(
+        stack, topic, KAFKA_GATHER_MS=600_000, KAFKA_MAX_RECORDS=2
+    ) as bell:
+        sent = [make(OrderFilled, client_id="c1", trade_no=f"T-{i}") for i in range(5)]
+        await bell.publisher().publish_many(topic, sent)
+        await _until(lambda: len(bell.seen) == len(sent))
+    assert bell.batches == [[m.event_id for m in sent[i : i + 2]] for i in (0, 2, 4)]

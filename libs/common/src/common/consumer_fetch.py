@@ -55,7 +55,9 @@ def fetch_adaptively(
         # after them waits for its end and comes as one batch (one wake, not one per record).
         await asyncio.sleep(max(0.0, handed_at + gather_s - time.monotonic()))
         records = await fetch(consumer)
-        if records:
+        if len(records) >= settings.kafka_max_records:
+            handed_at = float("-inf")  # more is waiting: a replay or a burst goes on at once
+        elif records:
             handed_at = time.monotonic()
         return records
 
