@@ -36,7 +36,14 @@ from common.settings import ServiceSettings
 from common.topics import ORDER_UPDATES
 from common.trading_days import trading_date
 from factories import LIMIT_TERMS, NOW, RELIANCE, make
-from order_router import client_locks, store_accounts, store_kill_switches, store_orders, store_risk
+from order_router import (
+    client_locks,
+    store_accounts,
+    store_kill_switches,
+    store_margin_holds,
+    store_orders,
+    store_risk,
+)
 from order_router.accounts import AccountBook, AccountCopies
 from order_router.client_locks import slot
 from order_router.events import EventApplier
@@ -447,3 +454,34 @@ async def test_a_block_another_replica_added_is_seen_under_the_clients_lock_at_o
     await store_risk.lift(pool, [client], day, None, "admin")
     async with client_locks.clients_locked(pool, [client]) as conn:
         assert client not in await active_blocks_of(conn, [client], day)
+
+
+async def test_a_hold_counts_against_a_margin_report_asked_before_the_broker_acknowledged(
+    pool: asyncpg.Pool, stack: TestStack
+) -> None:
+    # Decided, then a report asked, then acknowledged: that report cannot show the order,
+    # however late it arrives, so the hold still counts; a report asked after the
+    # acknowledgment shows it, and the hold stops counting.
+    await store_orders.insert_batch_orders(pool, [BATCH], [submitted("o1")])
+    async with pool.acquire() as conn:
+        await store_margin_holds.hold(conn, {"o1": ("c1", Decimal("1000"))})
+    held_at = await pool.fetchval("SELECT held_at FROM margin_holds WHERE order_id = 'o1'")
+    asked = held_at + timedelta(seconds=1)
+    acked = held_at + timedelta(seconds=2)
+    broker = build_broker(ServiceSettings(KAFKA_BOOTSTRAP=stack.kafka_bootstrap), "holds-test")
+    await broker.start()
+    try:
+        applier = EventApplier(pool, Publisher(broker), KillSwitch)
+        await applier.handle(
+            [make(OrderAccepted, order_id="o1", client_id="c1", broker_order_id="B1",
+                  occurred_at=acked)]
+        )  # fmt: skip
+    finally:
+        await broker.stop()
+    stored = await store_orders.orders_by_id(pool, ["o1"])
+    assert stored["o1"].status is OrderStatus.ACCEPTED
+
+    before_ack = await store_margin_holds.held(pool, {"c1": asked})
+    after_ack = await store_margin_holds.held(pool, {"c1": acked + timedelta(seconds=1)})
+    assert before_ack == {"c1": Decimal("1000")}
+    assert after_ack == {}

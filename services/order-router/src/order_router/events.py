@@ -20,7 +20,7 @@ between the commit and that publish loses those updates; the read API stays exac
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 import asyncpg
 from common.contracts.envelope import Message
@@ -29,11 +29,12 @@ from common.kafka import Publisher
 from common.logs import bound
 from common.topics import ORDER_COMMANDS, ORDER_EVENTS, ORDER_UPDATES
 
-from order_router import store_applied, store_orders
+from order_router import store_applied, store_margin_holds, store_orders
 from order_router.messages import updated_event
 from order_router.orders import EVENT_KINDS, Order, apply_event
 from order_router.risk import KillSwitch
 from order_router.settle import follow_on
+from order_router.store_margin_holds import UNACKNOWLEDGED
 from order_router.transitions import IllegalTransition
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class EventApplier:
             )
             changed: dict[str, Order] = {}
             causes: dict[str, OrderEvent] = {}
+            acks: dict[str, datetime] = {}
             updates: list[Message] = []
             for event in events:
                 with bound(
@@ -72,13 +74,18 @@ class EventApplier:
                 ):
                     order = changed.get(event.order_id) or orders.get(event.order_id)
                     updated = _apply(order, event, new_fills)
-                    if updated is not None:
+                    if order is not None and updated is not None:
+                        if order.status in UNACKNOWLEDGED and updated.status not in UNACKNOWLEDGED:
+                            # the broker has it from now: a margin report asked before
+                            # this may not show it (store_margin_holds.held)
+                            acks.setdefault(event.order_id, event.occurred_at)
                         changed[event.order_id] = updated
                         causes[event.order_id] = event
                         if updated.parent_order_id is None:  # a slice shows in its parent
                             updates.append(updated_event(updated, event))
             more = await follow_on(conn, changed, causes, self.kill_switch())
             await store_orders.update_orders(conn, [*changed.values(), *more.orders])
+            await store_margin_holds.acknowledged(conn, acks)
         await self.publisher.publish_many(ORDER_COMMANDS, more.commands)
         await self.publisher.publish_many(ORDER_EVENTS, more.events)
         await self.publisher.publish_many(ORDER_UPDATES, [*updates, *more.updates])

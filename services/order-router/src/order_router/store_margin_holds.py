@@ -2,9 +2,10 @@
 risk under the client's lock (client_locks.py).
 
 A hold counts while its order is alive and the client's margin report cannot show it
-yet: the order was decided after the report was read, or the broker has not acknowledged
-it (an order not at the broker when the report was read is not in it either). A
-rejected, canceled or expired order holds nothing; a denied one never had a hold.
+yet: the order was decided after the report was asked, or the broker has not acknowledged
+it, or acknowledged it only after the report was asked (an order not at the broker when
+the report was asked is not in it, however late the report arrives). A rejected,
+canceled or expired order holds nothing; a denied one never had a hold.
 """
 
 from collections.abc import Mapping
@@ -31,7 +32,8 @@ async def held(conn: Executor, since: Mapping[str, datetime | None]) -> dict[str
            JOIN margin_holds h ON h.client_id = c.client_id
            JOIN orders o ON o.order_id = h.order_id
            WHERE o.status <> ALL($3::text[])
-             AND (c.since IS NULL OR h.held_at > c.since OR o.status = ANY($4::text[]))
+             AND (c.since IS NULL OR h.held_at > c.since OR o.status = ANY($4::text[])
+                  OR h.acked_at > c.since)
            GROUP BY c.client_id""",
         list(since),
         list(since.values()),
@@ -52,4 +54,18 @@ async def hold(conn: asyncpg.Connection, holds: Mapping[str, tuple[str, Decimal]
         list(holds),
         [client for client, _ in holds.values()],
         [amount for _, amount in holds.values()],
+    )
+
+
+async def acknowledged(conn: Executor, acks: Mapping[str, datetime]) -> None:
+    """Record when each order's acknowledgment happened (order id -> its event's time); the
+    first one stays."""
+    if not acks:
+        return
+    await conn.execute(
+        """UPDATE margin_holds h SET acked_at = a.at
+           FROM unnest($1::text[], $2::timestamptz[]) AS a(order_id, at)
+           WHERE h.order_id = a.order_id AND h.acked_at IS NULL""",
+        list(acks),
+        list(acks.values()),
     )
